@@ -1,0 +1,158 @@
+"""What every partner client shares: an httpx.AsyncClient, retries with backoff, typed errors."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+
+class ConnectorError(Exception):
+    """A partner call failed. ``message`` is plain words an operator can act on."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, status: int | None = None, detail: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.detail = detail
+
+
+class PartnerUnavailable(ConnectorError):
+    """Timed out, refused the connection, or answered 5xx."""
+
+    retryable = True
+
+
+class RateLimited(ConnectorError):
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float, status: int | None = 429):
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class MalformedResponse(ConnectorError):
+    """The partner answered, but not in the shape its contract promises."""
+
+
+class Rejected(ConnectorError):
+    """The partner refused the request (4xx other than 429)."""
+
+
+def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time())
+
+
+def make_client(
+    base_url: str,
+    *,
+    timeout: float = 10.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout),
+        transport=transport,
+        headers={"User-Agent": "posync", **(headers or {})},
+    )
+
+
+async def send(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    partner: str,
+    attempts: int = 4,
+    max_wait: float = 30.0,
+    classify: Callable[[httpx.Response], ConnectorError | None] | None = None,
+    sleep: Callable[[float], Any] | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send a request; retry timeouts, 5xx and 429 with backoff (honouring Retry-After).
+
+    ``classify`` may turn a response into a partner-specific error (e.g. a QuickBooks Fault);
+    by default 429 → RateLimited, 5xx → PartnerUnavailable, other 4xx → Rejected.
+    """
+    classify = classify or _default_classify(partner)
+
+    def _wait(retry_state) -> float:
+        exc = retry_state.outcome.exception()
+        if isinstance(exc, RateLimited):
+            return min(exc.retry_after, max_wait)
+        return wait_exponential_jitter(initial=0.2, max=max_wait)(retry_state)
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(attempts),
+        wait=_wait,
+        retry=retry_if_exception(lambda e: isinstance(e, ConnectorError) and e.retryable),
+        reraise=True,
+        **({"sleep": sleep} if sleep else {}),
+    )
+    async for attempt in retrying:
+        with attempt:
+            try:
+                response = await client.request(method, url, **kwargs)
+            except httpx.TimeoutException as exc:
+                raise PartnerUnavailable(f"{partner} did not answer in time ({exc!r})") from exc
+            except httpx.TransportError as exc:
+                raise PartnerUnavailable(f"{partner} cannot be reached ({exc})") from exc
+            error = classify(response)
+            if error is not None:
+                raise error
+            return response
+    raise AssertionError("unreachable")  # tenacity re-raises the last error
+
+
+def _default_classify(partner: str) -> Callable[[httpx.Response], ConnectorError | None]:
+    def classify(response: httpx.Response) -> ConnectorError | None:
+        if response.status_code == 429:
+            return RateLimited(
+                f"{partner} asked us to slow down",
+                retry_after=retry_after_seconds(response),
+            )
+        if response.status_code >= 500:
+            return PartnerUnavailable(
+                f"{partner} failed with HTTP {response.status_code}", status=response.status_code
+            )
+        if response.status_code >= 400:
+            return Rejected(
+                f"{partner} refused the request: HTTP {response.status_code} {_short(response)}",
+                status=response.status_code,
+            )
+        return None
+
+    return classify
+
+
+def _short(response: httpx.Response) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text[:200]
+
+
+def json_body(response: httpx.Response, *, partner: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise MalformedResponse(
+            f"{partner} sent a body that is not JSON: {_short(response)!r}"
+        ) from exc

@@ -1,0 +1,143 @@
+"""Settings: a TOML file in the user config directory, overridden by POSYNC_* variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir, user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "posync"
+
+
+def default_config_path() -> Path:
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("POSYNC_DATA_DIR") or user_data_dir(APP_NAME))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class ConnectorSettings(BaseModel):
+    """What every partner connection has. No base_url means the built-in sandbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    poll_interval: float = Field(default=30.0, gt=0, le=86_400, description="seconds")
+    timeout: float = Field(default=10.0, gt=0, le=300, description="seconds")
+
+
+class QuickBooksSettings(ConnectorSettings):
+    poll_interval: float = Field(default=60.0, gt=0, le=86_400)
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    realm_id: str | None = None
+    refresh_token: SecretStr | None = None
+    redirect_uri: str = "http://localhost:8765/callback"
+    token_url: str | None = None
+    minor_version: int = Field(default=75, ge=1)
+    upload_pos_as_purchase_orders: bool = False
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="POSYNC_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; empty means SQLite in the user data dir"
+    )
+    supplier: ConnectorSettings = ConnectorSettings()
+    catalog: ConnectorSettings = ConnectorSettings(poll_interval=3600)
+    quickbooks: QuickBooksSettings = QuickBooksSettings()
+
+    # Set by load_settings; not a setting itself.
+    _config_file: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings names the file through a subclass's model_config["toml_file"].
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{data_dir() / 'posync.db'}"
+
+    def connectors(self) -> dict[str, ConnectorSettings]:
+        return {"supplier": self.supplier, "catalog": self.catalog, "quickbooks": self.quickbooks}
+
+
+class ConfigError(Exception):
+    """The configuration is invalid: one line per problem, naming file and key."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings:
+    path = config_path or Path(os.environ.get("POSYNC_CONFIG") or default_config_path())
+    if config_path is not None and not path.exists():
+        raise ConfigError([f"{path}: file not found"])
+    toml_file = path if path.exists() else None
+    from_file = type(
+        "Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": toml_file}}
+    )
+    try:
+        settings = from_file(**overrides)
+    except ValidationError as exc:
+        raise ConfigError([_describe(path, err) for err in exc.errors()]) from None
+    except ValueError as exc:  # a TOML syntax error
+        raise ConfigError([f"{path}: {exc}"]) from None
+    settings._config_file = toml_file
+    return settings
+
+
+def _describe(path: Path, err: dict) -> str:
+    key = ".".join(str(p) for p in err["loc"])
+    env = "POSYNC_" + "__".join(str(p) for p in err["loc"]).upper()
+    return f"{path}: {key} (or {env}): {err['msg']} (got {err.get('input')!r})"
+
+
+def masked(settings: Settings) -> dict:
+    """The settings as shown to an operator: every secret replaced by asterisks."""
+
+    def mask(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            return "********" if value.get_secret_value() else ""
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        return value
+
+    data = {name: getattr(settings, name) for name in Settings.model_fields}
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        if isinstance(value, BaseModel):
+            out[name] = {k: mask(getattr(value, k)) for k in type(value).model_fields}
+        else:
+            out[name] = mask(value)
+    out["database_url"] = settings.resolved_database_url()
+    return out

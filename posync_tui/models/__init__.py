@@ -1,0 +1,53 @@
+"""All tables. Importing this module registers every table on SQLModel.metadata."""
+
+from posync_tui.models.core import (
+    OPEN_PO_STATUSES,
+    AccountingStatus,
+    Customer,
+    CustomerLocation,
+    Division,
+    Integration,
+    Item,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
+    Vendor,
+)
+from posync_tui.models.sync import (
+    AuditEntry,
+    ChangeLogEntry,
+    ConnectorState,
+    NotificationKind,
+    OutboxMessage,
+    OutboxStatus,
+    SyncNotification,
+)
+from posync_tui.models.types import Decimal4, UTCDateTime, utcnow
+
+__all__ = [
+    "OPEN_PO_STATUSES",
+    "AccountingStatus",
+    "AuditEntry",
+    "ChangeLogEntry",
+    "ConnectorState",
+    "Customer",
+    "CustomerLocation",
+    "Decimal4",
+    "Division",
+    "Integration",
+    "Item",
+    "NotificationKind",
+    "OutboxMessage",
+    "OutboxStatus",
+    "POStatus",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "SalesOrder",
+    "SalesOrderLine",
+    "SyncNotification",
+    "UTCDateTime",
+    "Vendor",
+    "utcnow",
+]

@@ -1,0 +1,192 @@
+"""The records posync is the system of record for: vendors, items, POs, customers, sales orders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from posync_tui.models.types import Decimal4, UTCDateTime, utcnow
+
+
+def money(default: Decimal | None = Decimal(0), **kw) -> Decimal:
+    return Field(default=default, sa_type=Decimal4, **kw)
+
+
+def timestamp(default_now: bool = False, **kw) -> datetime | None:
+    if default_now:
+        return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
+    return Field(default=None, sa_type=UTCDateTime, **kw)
+
+
+class Integration(StrEnum):
+    NONE = "none"
+    B2B = "b2b"  # supplier B2B API: auto-sync
+    EDI = "edi"  # Onetrail-style EDI hub
+
+
+class POStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PARTIAL = "partial"
+    RECEIVED = "received"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+OPEN_PO_STATUSES = (POStatus.DRAFT, POStatus.OPEN, POStatus.PARTIAL)
+
+
+class AccountingStatus(StrEnum):
+    NOT_IMPORTED = "Not Imported Yet Or Reset For Re-import"
+    IMPORTED = "Imported"
+
+
+class Division(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str = Field(max_length=100)
+    warehouse_interface: bool = False
+
+
+class Vendor(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str = Field(max_length=100, index=True)
+    integration: Integration = Field(default=Integration.NONE, sa_type=String(10))
+    supplier_account: str | None = Field(default=None, max_length=50)
+    auto_sync: bool = False
+    gln: str | None = Field(default=None, max_length=13)
+    currency: str = Field(default="USD", max_length=3)
+    email: str | None = Field(default=None, max_length=200)
+    qbo_vendor_id: str | None = Field(default=None, max_length=30)
+    qbo_display_name: str | None = Field(default=None, max_length=100)
+    last_synced_at: datetime | None = timestamp()
+    created_at: datetime = timestamp(default_now=True)
+
+
+class Item(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(unique=True, max_length=40)
+    description: str = Field(max_length=200)
+    upc: str | None = Field(default=None, max_length=14, index=True)
+    mpn: str | None = Field(default=None, max_length=40, index=True)
+    supplier_part_no: str | None = Field(default=None, max_length=40, index=True)
+    vendor_id: int | None = Field(default=None, foreign_key="vendor.id")
+    unit_cost: Decimal = money()
+    created_at: datetime = timestamp(default_now=True)
+
+
+class PurchaseOrder(SQLModel, table=True):
+    __tablename__ = "purchase_order"
+    __table_args__ = (
+        Index("ix_po_vendor_number", "vendor_id", "number"),
+        Index("ix_po_status_number", "status", "number"),
+        Index("ix_po_total", "total"),
+        Index("ix_po_last_synced", "last_synced_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, max_length=20)
+    vendor_id: int = Field(foreign_key="vendor.id")
+    status: POStatus = Field(default=POStatus.OPEN, sa_type=String(10))
+    order_date: date | None = None
+    expected_date: date | None = None
+    currency: str = Field(default="USD", max_length=3)
+    reference: str | None = Field(default=None, max_length=60)
+    notes: str | None = None
+    # Kept on the row so that the PO list pages and sorts in SQL without joins.
+    total: Decimal = money()
+    line_count: int = 0
+    # Supplier auto-sync (Ascend seed)
+    auto_sync: bool = False
+    supplier_order_no: str | None = Field(default=None, max_length=40, index=True)
+    last_synced_at: datetime | None = timestamp()
+    supplier_notified_at: datetime | None = timestamp()
+    last_sync_error: str | None = None
+    created_by_supplier: bool = False
+    # Accounting (Cin7 seed)
+    invoice_date: date | None = None
+    supplier_invoice_no: str | None = Field(default=None, max_length=40)
+    dispatch_date: date | None = None
+    accounting_status: AccountingStatus = Field(
+        default=AccountingStatus.NOT_IMPORTED, sa_type=String(40)
+    )
+    created_at: datetime = timestamp(default_now=True)
+    updated_at: datetime = timestamp(default_now=True)
+
+
+class PurchaseOrderLine(SQLModel, table=True):
+    __tablename__ = "purchase_order_line"
+    __table_args__ = (Index("ix_pol_po_line", "po_id", "line_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    po_id: int = Field(foreign_key="purchase_order.id")
+    line_no: int
+    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    # What the supplier calls the item; kept when the item is missing from posync.
+    supplier_part_no: str | None = Field(default=None, max_length=40)
+    upc: str | None = Field(default=None, max_length=14)
+    description: str = Field(default="", max_length=200)
+    quantity_ordered: Decimal = money()
+    quantity_confirmed: Decimal | None = money(default=None)
+    quantity_received: Decimal = money()
+    unit_cost: Decimal = money()
+    expected_date: date | None = None
+    missing_item: bool = False
+    # Cancelled by the supplier: hidden on the PO, never deleted.
+    hidden: bool = False
+    special_order_line_id: int | None = Field(default=None, foreign_key="sales_order_line.id")
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str = Field(max_length=100, index=True)
+
+
+class CustomerLocation(SQLModel, table=True):
+    __tablename__ = "customer_location"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    address: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=60)
+    is_ship_to: bool = True
+    is_bill_to: bool = False
+    warehouse_interface: bool = False
+
+
+class SalesOrder(SQLModel, table=True):
+    __tablename__ = "sales_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, max_length=20)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    ship_to_id: int | None = Field(default=None, foreign_key="customer_location.id")
+    division_id: int | None = Field(default=None, foreign_key="division.id")
+    order_date: date | None = None
+    status: str = Field(default="open", max_length=20)
+    warehouse_interface_status: str = Field(default="", max_length=20)
+    created_at: datetime = timestamp(default_now=True)
+    updated_at: datetime = timestamp(default_now=True, index=True)
+
+
+class SalesOrderLine(SQLModel, table=True):
+    __tablename__ = "sales_order_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sales_order_id: int = Field(foreign_key="sales_order.id", index=True)
+    line_no: int
+    item_id: int = Field(foreign_key="item.id", index=True)
+    quantity: Decimal = money()
+    quantity_backordered: Decimal = money()
+    # A special order line waits on a PO line for this customer.
+    special_order: bool = False
+    unit_price: Decimal = money()
+    created_at: datetime = timestamp(default_now=True)

@@ -1,0 +1,108 @@
+"""Records of the synchronisation itself: audit, notifications, outbox, change log, connectors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from posync_tui.models.core import timestamp
+
+
+class AuditEntry(SQLModel, table=True):
+    """One field a partner changed: what, from what, to what, when, by which sync."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_record", "record_kind", "record_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp(default_now=True)
+    record_kind: str = Field(max_length=30)
+    record_id: int
+    po_id: int | None = Field(default=None, index=True)
+    field: str = Field(max_length=40)
+    old_value: str | None = None
+    new_value: str | None = None
+    source: str = Field(max_length=40)  # e.g. "supplier-sync", "operator"
+
+
+class NotificationKind(StrEnum):
+    MISSING_ITEM = "missing item"
+    LINE_CANCELLED = "line cancelled"
+    ITEM_ADDED = "item added from catalog"
+    SYNC_ERROR = "sync error"
+    UPLOAD_ERROR = "upload error"
+
+
+class SyncNotification(SQLModel, table=True):
+    __tablename__ = "sync_notification"
+    __table_args__ = (Index("ix_notification_reviewed", "reviewed", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = timestamp(default_now=True)
+    kind: NotificationKind = Field(sa_type=String(30))
+    vendor_id: int | None = Field(default=None, foreign_key="vendor.id", index=True)
+    po_id: int | None = Field(default=None, foreign_key="purchase_order.id", index=True)
+    po_line_id: int | None = Field(default=None, foreign_key="purchase_order_line.id")
+    message: str
+    # The partner's own data for the record (JSON), e.g. to prefill a missing product.
+    payload: str | None = None
+    reviewed: bool = False
+    reviewed_at: datetime | None = timestamp()
+    resolved: bool = False
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Outbound work written in the same transaction as the state change it delivers."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_pending", "connector", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = timestamp(default_now=True)
+    connector: str = Field(max_length=30)
+    kind: str = Field(max_length=40)
+    record_kind: str = Field(max_length=30)
+    record_id: int
+    idempotency_key: str = Field(unique=True, max_length=80)
+    payload: str | None = None
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=String(10))
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = timestamp()
+
+
+class ChangeLogEntry(SQLModel, table=True):
+    """Committed changes, read by the other processes on the same database."""
+
+    __tablename__ = "change_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp(default_now=True)
+    origin: str = Field(max_length=80)
+    kind: str = Field(max_length=30)
+    ids: str = ""  # comma-separated record ids; empty means "many or unknown"
+
+
+class ConnectorState(SQLModel, table=True):
+    """Health, feed cursor and poll leadership of one connector, shared by all processes."""
+
+    __tablename__ = "connector_state"
+
+    name: str = Field(primary_key=True, max_length=30)
+    last_success_at: datetime | None = timestamp()
+    last_attempt_at: datetime | None = timestamp()
+    next_run_at: datetime | None = timestamp()
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    cursor: str | None = Field(default=None, max_length=200)
+    leader: str | None = Field(default=None, max_length=80)
+    lease_expires_at: datetime | None = timestamp()
