@@ -1,0 +1,43 @@
+"""Everything a running posync needs, built once: settings, database, partner addresses.
+
+The console builds it in a worker after its first frame; ``posync worker`` and
+``posync sync --once`` build it directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from posync_tui.config import Settings
+from posync_tui.db import Database
+
+if TYPE_CHECKING:
+    from connectors.sandbox.server import Sandbox, SandboxServer
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    # The demo runs the simulated partners in this process, on a loopback port.
+    sandbox: Sandbox | None = None
+    sandbox_server: SandboxServer | None = None
+    extras: dict = field(default_factory=dict)
+
+    def base_url(self, connector: str) -> str:
+        """Where a connector's partner answers: the configured URL, else the sandbox."""
+        configured = self.settings.connectors()[connector].base_url
+        if configured:
+            return configured.rstrip("/")
+        if self.sandbox_server is None:
+            raise LookupError(
+                f"No base_url is configured for the {connector} connector "
+                f"(set [{connector}] base_url in the config file, or run `posync demo`)"
+            )
+        return f"{self.sandbox_server.url}/{connector}"
+
+    def close(self) -> None:
+        if self.sandbox_server is not None:
+            self.sandbox_server.stop()
+        self.db.dispose()
