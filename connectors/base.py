@@ -99,7 +99,7 @@ async def send(
         exc = retry_state.outcome.exception()
         if isinstance(exc, RateLimited):
             return min(exc.retry_after, max_wait)
-        return wait_exponential_jitter(initial=0.2, max=max_wait)(retry_state)
+        return wait_exponential_jitter(multiplier=0.2, max=max_wait, jitter=0.2)(retry_state)
 
     retrying = AsyncRetrying(
         stop=stop_after_attempt(attempts),

@@ -41,3 +41,12 @@ class Runtime:
         if self.sandbox_server is not None:
             self.sandbox_server.stop()
         self.db.dispose()
+
+
+def open_runtime(settings: Settings, *, demo: bool = False, reset: bool = False) -> Runtime:
+    """Open the configured database, or for the demo its own database and the sandbox."""
+    if not demo:
+        return Runtime(settings=settings, db=Database(settings.resolved_database_url()))
+    from posync_tui import demo as demo_mode
+
+    return demo_mode.open_demo(settings, reset=reset)

@@ -6,6 +6,8 @@ import pytest
 
 from posync_tui.db import Database
 
+pytest_plugins = ["tests.pg"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path, monkeypatch):

@@ -31,7 +31,8 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(db):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() > 0
 
 
-def test_money_is_exact_decimal_and_times_are_aware_utc(db):
+def test_money_is_exact_decimal_and_times_are_aware_utc(any_db):
+    db = any_db
     synced = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
     with db.session() as s:
         vendor = Vendor(code="ACME", name="Acme")
@@ -49,9 +50,10 @@ def test_money_is_exact_decimal_and_times_are_aware_utc(db):
     assert po.last_synced_at == synced and po.last_synced_at.tzinfo is not None
 
 
-def test_a_committed_change_is_logged_and_published_and_a_rolled_back_one_is_not(db):
+def test_a_committed_change_is_logged_and_published_and_a_rolled_back_one_is_not(any_db):
     from posync_tui.events import note_change
 
+    db = any_db
     seen: list[Change] = []
     db.bus.subscribe(seen.append)
     with db.session() as s:

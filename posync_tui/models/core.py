@@ -77,6 +77,8 @@ class Item(SQLModel, table=True):
     supplier_part_no: str | None = Field(default=None, max_length=40, index=True)
     vendor_id: int | None = Field(default=None, foreign_key="vendor.id")
     unit_cost: Decimal = money()
+    # The QuickBooks Online item a bill line books to (else the line books to an account).
+    qbo_item_id: str | None = Field(default=None, max_length=30)
     created_at: datetime = timestamp(default_now=True)
 
 
@@ -87,6 +89,13 @@ class PurchaseOrder(SQLModel, table=True):
         Index("ix_po_status_number", "status", "number"),
         Index("ix_po_total", "total"),
         Index("ix_po_last_synced", "last_synced_at"),
+        # The PO list pages by any column by walking an index (column, ..., rowid)
+        # instead of sorting 100k rows.
+        Index("ix_po_auto_sync_number", "auto_sync", "number"),
+        Index("ix_po_line_count", "line_count"),
+        # The accounting upload queues and their counts (Cin7 seed).
+        Index("ix_po_accounting_queue", "accounting_status", "qbo_upload_state", "number"),
+        Index("ix_po_upload_state", "qbo_upload_state", "qbo_upload_kind", "number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -115,6 +124,16 @@ class PurchaseOrder(SQLModel, table=True):
     accounting_status: AccountingStatus = Field(
         default=AccountingStatus.NOT_IMPORTED, sa_type=String(40)
     )
+    # QuickBooks Online: what the PO became there ("bill" or "purchase_order"), its id and the
+    # DocNumber it got; and the upload queue (kind and "waiting"/"error", with QBO's error).
+    qbo_kind: str | None = Field(default=None, max_length=20)
+    qbo_id: str | None = Field(default=None, max_length=30)
+    qbo_doc_number: str | None = Field(default=None, max_length=21)
+    qbo_synced_at: datetime | None = timestamp()
+    qbo_upload_kind: str | None = Field(default=None, max_length=20)
+    qbo_upload_state: str | None = Field(default=None, max_length=10)
+    accounting_error_code: str | None = Field(default=None, max_length=20)
+    accounting_error: str | None = None
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True)
 

@@ -106,3 +106,5 @@ class ConnectorState(SQLModel, table=True):
     cursor: str | None = Field(default=None, max_length=200)
     leader: str | None = Field(default=None, max_length=80)
     lease_expires_at: datetime | None = timestamp()
+    # What the last successful run did, in plain words (e.g. "3 POs updated").
+    summary: str | None = None

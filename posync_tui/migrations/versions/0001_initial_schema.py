@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:24:24.127753
+Create Date: 2026-11-23 18:33:47.472430
 """
 
 from collections.abc import Sequence
@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import posync_tui.models.types
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -58,6 +59,7 @@ def upgrade() -> None:
         sa.Column("cursor", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("leader", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column("lease_expires_at", posync_tui.models.types.UTCDateTime(), nullable=True),
+        sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
@@ -153,6 +155,7 @@ def upgrade() -> None:
         sa.Column("supplier_part_no", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("vendor_id", sa.Integer(), nullable=True),
         sa.Column("unit_cost", posync_tui.models.types.Decimal4(), nullable=False),
+        sa.Column("qbo_item_id", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
         sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["vendor_id"],
@@ -193,6 +196,16 @@ def upgrade() -> None:
         ),
         sa.Column("dispatch_date", sa.Date(), nullable=True),
         sa.Column("accounting_status", sa.String(length=40), nullable=False),
+        sa.Column("qbo_kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("qbo_id", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+        sa.Column("qbo_doc_number", sqlmodel.sql.sqltypes.AutoString(length=21), nullable=True),
+        sa.Column("qbo_synced_at", posync_tui.models.types.UTCDateTime(), nullable=True),
+        sa.Column("qbo_upload_kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("qbo_upload_state", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+        sa.Column(
+            "accounting_error_code", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
+        ),
+        sa.Column("accounting_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", posync_tui.models.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -203,9 +216,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("number"),
     )
     with op.batch_alter_table("purchase_order", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_po_accounting_queue",
+            ["accounting_status", "qbo_upload_state", "number"],
+            unique=False,
+        )
+        batch_op.create_index("ix_po_auto_sync_number", ["auto_sync", "number"], unique=False)
         batch_op.create_index("ix_po_last_synced", ["last_synced_at"], unique=False)
+        batch_op.create_index("ix_po_line_count", ["line_count"], unique=False)
         batch_op.create_index("ix_po_status_number", ["status", "number"], unique=False)
         batch_op.create_index("ix_po_total", ["total"], unique=False)
+        batch_op.create_index(
+            "ix_po_upload_state", ["qbo_upload_state", "qbo_upload_kind", "number"], unique=False
+        )
         batch_op.create_index("ix_po_vendor_number", ["vendor_id", "number"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_purchase_order_supplier_order_no"), ["supplier_order_no"], unique=False
@@ -375,9 +398,13 @@ def downgrade() -> None:
     with op.batch_alter_table("purchase_order", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_purchase_order_supplier_order_no"))
         batch_op.drop_index("ix_po_vendor_number")
+        batch_op.drop_index("ix_po_upload_state")
         batch_op.drop_index("ix_po_total")
         batch_op.drop_index("ix_po_status_number")
+        batch_op.drop_index("ix_po_line_count")
         batch_op.drop_index("ix_po_last_synced")
+        batch_op.drop_index("ix_po_auto_sync_number")
+        batch_op.drop_index("ix_po_accounting_queue")
 
     op.drop_table("purchase_order")
     with op.batch_alter_table("item", schema=None) as batch_op:

@@ -1,0 +1,68 @@
+"""``POST /<partner>/_control``: script a simulated partner over HTTP from another process.
+
+Body ``{"op": "<name>", "args": {...}}`` calls the partner's scripting method of that name
+(only those it lists) and answers ``{"result": ...}``; ``op: "faults"`` sets its faults, e.g.
+``{"op": "faults", "args": {"down": true}}`` or ``{"fail_next": 2}`` or ``{"clear": true}``.
+Faults never apply to this endpoint, so a partner that is "down" can still be brought back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from connectors.sandbox.faults import Faults
+
+
+def control_route(ops: dict[str, Callable[..., Any]], faults: Faults) -> Route:
+    async def control(request: Request) -> JSONResponse:
+        try:
+            body = await request.json()
+            op, args = body["op"], body.get("args") or {}
+            if not isinstance(args, dict):
+                raise TypeError("args must be an object")
+        except (ValueError, KeyError, TypeError) as exc:
+            return JSONResponse({"error": f"expected {{op, args}}: {exc}"}, status_code=400)
+        try:
+            if op == "faults":
+                result = set_faults(faults, **args)
+            elif op in ops:
+                result = ops[op](**args)
+            else:
+                return JSONResponse(
+                    {"error": f"unknown op {op!r}; known: {sorted([*ops, 'faults'])}"},
+                    status_code=400,
+                )
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"{op}: {exc}"}, status_code=400)
+        return JSONResponse({"result": result})
+
+    return Route("/_control", control, methods=["POST"])
+
+
+def set_faults(
+    faults: Faults,
+    *,
+    clear: bool = False,
+    down: bool | None = None,
+    delay: float | None = None,
+    fail_next: int = 0,
+    status: int = 503,
+    throttle_next: int = 0,
+    retry_after: float = 1.0,
+) -> dict[str, Any]:
+    if clear:
+        faults.clear()
+    if down is not None:
+        faults.down = bool(down)
+    if delay is not None:
+        faults.delay = float(delay)
+    if fail_next:
+        faults.fail_next(int(fail_next), status=int(status))
+    if throttle_next:
+        faults.throttle_next(int(throttle_next), retry_after=float(retry_after))
+    return {"down": faults.down, "delay": faults.delay, "calls": faults.calls}

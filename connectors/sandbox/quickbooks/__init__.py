@@ -1,0 +1,461 @@
+"""A simulated QuickBooks Online: Accounting API v3 and Intuit's OAuth 2.0 token endpoint.
+
+Served under ``/quickbooks`` by the sandbox server:
+- ``POST /oauth2/v1/tokens/bearer`` — authorization_code and refresh_token grants, with
+  refresh-token rotation (a used refresh token answers ``invalid_grant``);
+- ``/v3/company/{realmId}/bill | purchaseorder | vendor`` (create/update, read by id),
+  ``/query``, ``/batch`` (≤ 30 operations, answered per ``bId``).
+
+Like QuickBooks it checks the bearer token (401 with a lower-case ``fault`` body), enforces the
+limits per realm (500/min, 10/s, batch 40/min; 429 + Fault 3001, JSON or XML body), replays the
+answer for a repeated ``requestid``, and sends an ``intuit_tid`` header on every answer. Tests
+and the demo script it through the methods below (faults, revocation, inspection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from connectors.quickbooks.limits import Limits
+from connectors.sandbox.faults import Faults
+from connectors.sandbox.quickbooks.company import Company, SandboxFault, now_text, required
+
+DEMO_REALM = "9130354000000001"
+DEMO_CLIENT_ID = "posync-sandbox-client"
+DEMO_CLIENT_SECRET = "posync-sandbox-secret"  # a public demo value, not a credential
+BATCH_MAX = 30
+XML_NS = "http://schema.intuit.com/finance/v3"
+
+
+@dataclass
+class SandboxStats:
+    requests: int = 0  # API calls (not token calls)
+    throttled: int = 0  # 429 answers served
+    replayed: int = 0  # answers repeated for a known requestid
+    without_minorversion: int = 0
+    refreshes: int = 0
+    batches: int = 0
+    batch_sizes: list[int] = field(default_factory=list)
+    batch_at: list[float] = field(default_factory=list)  # time.monotonic() of each batch
+
+
+@dataclass
+class _Script:
+    """QuickBooks-specific misbehaviour, consumed by the next API calls."""
+
+    faults: deque = field(default_factory=deque)  # (SandboxFault, xml, writes only)
+    after_commit: deque = field(default_factory=deque)  # ("fail", status) or ("hang", seconds)
+
+
+class QuickBooksSandbox:
+    name = "quickbooks"
+
+    def __init__(
+        self,
+        *,
+        limits: Limits = Limits(),
+        throttle_body: str = "alternate",  # "json", "xml" or "alternate"
+        access_ttl: float = 3600.0,
+        realm_id: str = DEMO_REALM,
+        client_id: str = DEMO_CLIENT_ID,
+        client_secret: str = DEMO_CLIENT_SECRET,
+        demo_data: bool = True,
+    ):
+        self.faults = Faults()
+        self.limits, self.throttle_body, self.access_ttl = limits, throttle_body, access_ttl
+        self.realm_id, self.client_id, self.client_secret = realm_id, client_id, client_secret
+        self.honour_requestid = True
+        self.stats = SandboxStats()
+        self.companies = {realm_id: Company(realm_id)}
+        self._lock = threading.RLock()
+        self._access: dict[str, tuple[str, float]] = {}  # token → (realm, expires at)
+        self._refresh: dict[str, str] = {}  # live refresh token → realm
+        self._codes: dict[str, str] = {}  # authorization code → realm
+        self._replies: dict[tuple[str, str], tuple[int, bytes]] = {}
+        self._windows: dict[tuple[str, str], deque[float]] = {}
+        self._script = _Script()
+        self._throttle_count = 0
+        if demo_data:
+            self.seed_demo()
+
+    # --- test- and demo-facing API --------------------------------------------------------------
+
+    @property
+    def company(self) -> Company:
+        return self.companies[self.realm_id]
+
+    def seed_demo(self) -> None:
+        """Accounts, items and a few vendors, as in a fresh QuickBooks sandbox company."""
+        with self._lock:
+            c = self.company
+            c.add("Account", {"Name": "Cost of Goods Sold", "AccountType": "Cost of Goods Sold"})
+            c.add("Account", {"Name": "Purchases", "AccountType": "Expense"})
+            c.add("Account", {"Name": "Accounts Payable (A/P)", "AccountType": "Accounts Payable"})
+            c.add("Item", {"Name": "Hardware", "Type": "Inventory"})
+            for name in ("Acme Supplies", "Northwind Traders", "Globex Corporation"):
+                c.add("Vendor", {"DisplayName": name, "Active": True})
+
+    def add_vendor(
+        self, display_name: str, *, qbo_id: str | None = None, active: bool = True
+    ) -> str:
+        """A vendor in the simulated company (``qbo_id``: the demo's pre-linked vendors)."""
+        with self._lock:
+            data = {"DisplayName": display_name, "Active": active}
+            return self.company.add("Vendor", data, qbo_id)["Id"]
+
+    def add_item(self, name: str) -> str:
+        with self._lock:
+            return self.company.add("Item", {"Name": name, "Type": "Inventory"})["Id"]
+
+    def add_account(self, name: str, account_type: str = "Expense") -> str:
+        with self._lock:
+            return self.company.add("Account", {"Name": name, "AccountType": account_type})["Id"]
+
+    def records(self, entity: str) -> list[dict]:
+        with self._lock:
+            return [json.loads(_dumps(r)) for r in self.company.records[entity].values()]
+
+    def bills(self) -> list[dict]:
+        return self.records("Bill")
+
+    def purchase_orders(self) -> list[dict]:
+        return self.records("PurchaseOrder")
+
+    def vendors(self) -> list[dict]:
+        return self.records("Vendor")
+
+    def edit(self, entity: str, qbo_id: str, **changes) -> None:
+        """Someone edits a record in QuickBooks: its SyncToken moves on."""
+        with self._lock:
+            record = self.company.records[entity][qbo_id]
+            record.update(changes)
+            record["SyncToken"] = str(int(record["SyncToken"]) + 1)
+
+    def delete(self, entity: str, qbo_id: str) -> None:
+        with self._lock:
+            del self.company.records[entity][qbo_id]
+
+    def drop_links(self, drop: bool = True) -> None:
+        """Answer bills as if QuickBooks could not apply their LinkedTxn (it says nothing)."""
+        self.company.drop_links = drop
+
+    def issue_refresh_token(self) -> str:
+        """A refresh token for the default realm, as if an operator had just connected."""
+        with self._lock:
+            token = "RT1-" + secrets.token_urlsafe(24)
+            self._refresh[token] = self.realm_id
+            return token
+
+    def knows_refresh_token(self, token: str) -> bool:
+        with self._lock:
+            return token in self._refresh
+
+    def issue_authorization_code(self) -> str:
+        with self._lock:
+            code = "AB-" + secrets.token_urlsafe(16)
+            self._codes[code] = self.realm_id
+            return code
+
+    def expire_access_tokens(self) -> None:
+        with self._lock:
+            self._access.clear()
+
+    def revoke(self) -> None:
+        """The company disconnected posync: every token stops working."""
+        with self._lock:
+            self._access.clear()
+            self._refresh.clear()
+
+    def inject_fault(
+        self,
+        code: str,
+        *,
+        times: int = 1,
+        status: int = 400,
+        message: str = "Injected fault",
+        detail: str = "",
+        element: str = "",
+        xml: bool = False,
+        writes_only: bool = False,
+    ) -> None:
+        """The next ``times`` API calls (or only writes) answer this Fault instead of working."""
+        fault = SandboxFault(code, message, detail, element, status=status)
+        with self._lock:
+            self._script.faults.extend([(fault, xml, writes_only)] * times)
+
+    def fail_after_commit(self, times: int = 1, status: int = 503) -> None:
+        """Do the work, then answer an error: the caller cannot know the record was made."""
+        with self._lock:
+            self._script.after_commit.extend([("fail", status)] * times)
+
+    def hang_after_commit(self, times: int = 1, seconds: float = 5.0) -> None:
+        """Do the work, then answer too late for the caller's timeout."""
+        with self._lock:
+            self._script.after_commit.extend([("hang", seconds)] * times)
+
+    # --- HTTP -----------------------------------------------------------------------------------
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/oauth2/v1/tokens/bearer", self._token, methods=["POST"]),
+            Route("/v3/company/{realm}/query", self._query, methods=["GET", "POST"]),
+            Route("/v3/company/{realm}/batch", self._batch, methods=["POST"]),
+            Route("/v3/company/{realm}/{entity}/{qbo_id}", self._read, methods=["GET"]),
+            Route("/v3/company/{realm}/{entity}", self._save, methods=["POST"]),
+        ]
+
+    async def _token(self, request: Request) -> Response:
+        if not self._client_ok(request.headers.get("authorization", "")):
+            return _json({"error": "invalid_client"}, 401)
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        with self._lock:
+            grant = form.get("grant_type")
+            if grant == "refresh_token":
+                realm = self._refresh.pop(form.get("refresh_token", ""), None)
+            elif grant == "authorization_code":
+                realm = self._codes.pop(form.get("code", ""), None)
+            else:
+                return _json({"error": "unsupported_grant_type"}, 400)
+            if realm is None:
+                return _json({"error": "invalid_grant"}, 400)
+            self.stats.refreshes += 1
+            access = "AT-" + secrets.token_urlsafe(24)
+            refresh = "RT1-" + secrets.token_urlsafe(24)
+            self._access[access] = (realm, time.monotonic() + self.access_ttl)
+            self._refresh[refresh] = realm
+        return _json(
+            {
+                "token_type": "bearer",
+                "access_token": access,
+                "expires_in": int(self.access_ttl),
+                "refresh_token": refresh,
+                "x_refresh_token_expires_in": 8_726_400,
+            }
+        )
+
+    def _client_ok(self, header: str) -> bool:
+        if not header.lower().startswith("basic "):
+            return False
+        try:
+            decoded = base64.b64decode(header[6:]).decode()
+        except ValueError:
+            return False
+        return decoded == f"{self.client_id}:{self.client_secret}"
+
+    async def _query(self, request: Request) -> Response:
+        def work(company: Company, raw: bytes) -> dict:
+            statement = request.query_params.get("query") or raw.decode()
+            return {"QueryResponse": company.query(statement), "time": now_text()}
+
+        return await self._api(request, work, writes=False)
+
+    async def _read(self, request: Request) -> Response:
+        def work(company: Company, raw: bytes) -> dict:
+            entity = _entity_name(request.path_params["entity"])
+            record = company.records[entity].get(request.path_params["qbo_id"])
+            if record is None:
+                raise SandboxFault("610", "Object Not Found", f"{entity} not found")
+            return {entity: record, "time": now_text()}
+
+        return await self._api(request, work, writes=False)
+
+    async def _save(self, request: Request) -> Response:
+        def work(company: Company, raw: bytes) -> dict:
+            entity = _entity_name(request.path_params["entity"])
+            return {entity: company.save(entity, _load(raw)), "time": now_text()}
+
+        return await self._api(request, work, writes=True)
+
+    async def _batch(self, request: Request) -> Response:
+        def work(company: Company, raw: bytes) -> dict:
+            body = _load(raw)
+            items = body.get("BatchItemRequest") if isinstance(body, dict) else None
+            if not isinstance(items, list) or not items:
+                raise required("BatchItemRequest")
+            if len(items) > BATCH_MAX:
+                raise SandboxFault(
+                    "4002", "Batch size exceeded", f"At most {BATCH_MAX} items per batch"
+                )
+            self.stats.batches += 1
+            self.stats.batch_sizes.append(len(items))
+            self.stats.batch_at.append(time.monotonic())
+            answers = [_batch_item(company, item) for item in items]
+            return {"BatchItemResponse": answers, "time": now_text()}
+
+        return await self._api(request, work, writes=True, batch=True)
+
+    async def _api(self, request: Request, work, *, writes: bool, batch: bool = False) -> Response:
+        """Everything QuickBooks does around the work: auth, limits, faults, replay."""
+        raw = await request.body()
+        tid = f"1-{secrets.token_hex(4)}-{secrets.token_hex(12)}"
+        realm = request.path_params["realm"]
+        after = None
+        # One lock around the bookkeeping: tests read the company from another thread.
+        with self._lock:
+            self.stats.requests += 1
+            if "minorversion" not in request.query_params:
+                self.stats.without_minorversion += 1
+            if not self._bearer_ok(request.headers.get("authorization", ""), realm):
+                return _auth_fault(tid)
+            if not self._admit(realm, batch):
+                self.stats.throttled += 1
+                return self._throttled(tid)
+            if self._script.faults and (writes or not self._script.faults[0][2]):
+                fault, xml, _ = self._script.faults.popleft()
+                if fault.code == "3001":
+                    self.stats.throttled += 1
+                return _xml_fault(fault, tid) if xml else _json(fault.body(), fault.status, tid)
+            rid = request.query_params.get("requestid")
+            key = (realm, rid) if rid and writes and self.honour_requestid else None
+            if key in self._replies:
+                self.stats.replayed += 1
+                status, content = self._replies[key]
+                return Response(content, status, media_type="application/json", headers=_tid(tid))
+            try:
+                company = self.companies.get(realm)
+                if company is None:
+                    raise SandboxFault("3100", "AuthorizationFailed", realm, status=403)
+                status, content = 200, _dumps(work(company, raw)).encode()
+            except SandboxFault as fault:
+                status, content = fault.status, _dumps(fault.body()).encode()
+            if key is not None:
+                self._replies[key] = (status, content)
+            if writes and self._script.after_commit:
+                after = self._script.after_commit.popleft()
+        if after and after[0] == "hang":
+            await asyncio.sleep(after[1])
+        elif after and after[0] == "fail":
+            return _json({"error": "injected failure after commit"}, after[1], tid)
+        return Response(content, status, media_type="application/json", headers=_tid(tid))
+
+    def _bearer_ok(self, header: str, realm: str) -> bool:
+        token = header[7:] if header.lower().startswith("bearer ") else ""
+        known = self._access.get(token)
+        return bool(known) and known[0] == realm and known[1] > time.monotonic()
+
+    def _admit(self, realm: str, batch: bool) -> bool:
+        """Sliding windows per realm: every call, calls per second, batch calls."""
+        now = time.monotonic()
+        checks = [("minute", self.limits.per_minute, self.limits.minute)]
+        checks.append(("second", self.limits.per_second, self.limits.second))
+        if batch:
+            checks.append(("batch", self.limits.batch_per_minute, self.limits.minute))
+        for name, limit, length in checks:
+            window = self._windows.setdefault((realm, name), deque())
+            while window and now - window[0] >= length:
+                window.popleft()
+            if len(window) >= limit:
+                return False
+        for name, _, _ in checks:
+            self._windows[(realm, name)].append(now)
+        return True
+
+    def _throttled(self, tid: str) -> Response:
+        fault = SandboxFault(
+            "3001",
+            "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+            "The request limit was reached.  Try again later",
+            status=429,
+            fault_type="SERVICE",
+        )
+        self._throttle_count += 1
+        xml = self.throttle_body == "xml" or (
+            self.throttle_body == "alternate" and self._throttle_count % 2 == 0
+        )
+        return _xml_fault(fault, tid) if xml else _json(fault.body(), 429, tid)
+
+
+def _batch_item(company: Company, item: object) -> dict:
+    if not isinstance(item, dict):
+        return {"Fault": required("bId").body()["Fault"]}
+    bid = item.get("bId")
+    try:
+        if "Query" in item:
+            return {"bId": bid, "QueryResponse": company.query(str(item["Query"]))}
+        entity = next((k for k in ("Bill", "PurchaseOrder", "Vendor") if k in item), None)
+        if entity is None or item.get("operation", "create") not in ("create", "update"):
+            raise required("operation")
+        return {"bId": bid, entity: company.save(entity, item[entity])}
+    except SandboxFault as fault:
+        return {"bId": bid, "Fault": fault.body()["Fault"]}
+
+
+def _entity_name(path_part: str) -> str:
+    names = {"bill": "Bill", "purchaseorder": "PurchaseOrder", "vendor": "Vendor"}
+    names.update({"account": "Account", "item": "Item"})
+    if path_part.lower() not in names:
+        raise SandboxFault("500", "Unsupported Operation", f"/{path_part} is not supported")
+    return names[path_part.lower()]
+
+
+def _load(raw: bytes):
+    try:
+        return json.loads(raw or b"null", parse_float=Decimal)
+    except ValueError:
+        raise SandboxFault(
+            "2010", "Request has invalid or unsupported property", "not JSON"
+        ) from None
+
+
+def _dumps(data) -> str:
+    # QuickBooks answers amounts as JSON numbers; posync reads them back as Decimal.
+    return json.dumps(data, default=lambda v: float(v) if isinstance(v, Decimal) else str(v))
+
+
+def _tid(tid: str) -> dict:
+    return {"intuit_tid": tid}
+
+
+def _json(data: dict, status: int = 200, tid: str | None = None) -> Response:
+    headers = _tid(tid) if tid else {}
+    return Response(_dumps(data), status, media_type="application/json", headers=headers)
+
+
+def _auth_fault(tid: str) -> Response:
+    # A 401 from QuickBooks has a lower-case body, unlike every other Fault.
+    body = {
+        "warnings": None,
+        "intuitObject": None,
+        "fault": {
+            "error": [
+                {
+                    "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+                    "detail": "Token expired or invalid",
+                    "code": "3200",
+                    "element": None,
+                }
+            ],
+            "type": "AUTHENTICATION",
+        },
+        "report": None,
+        "queryResponse": None,
+        "batchItemResponse": [],
+        "time": int(time.time() * 1000),
+    }
+    return _json(body, 401, tid)
+
+
+def _xml_fault(fault: SandboxFault, tid: str) -> Response:
+    from xml.sax.saxutils import escape, quoteattr
+
+    text = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<IntuitResponse xmlns="{XML_NS}" time="{now_text()}">'
+        f"<Fault type={quoteattr(fault.fault_type)}><Error code={quoteattr(fault.code)}>"
+        f"<Message>{escape(fault.message)}</Message><Detail>{escape(fault.detail)}</Detail>"
+        "</Error></Fault></IntuitResponse>"
+    )
+    return Response(text, fault.status, media_type="application/xml", headers=_tid(tid))

@@ -1,0 +1,204 @@
+"""The console: a Textual app with one mode per area, live from database events.
+
+The first frame is drawn before the database, the ORM, HTTP clients or the scheduler are
+loaded: ``load_runtime`` runs in a worker thread after the shell is shown.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from screens.areas import AREAS
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from screens.help import HelpScreen, binding_rows
+from screens.messages import (
+    Changed,
+    ConnectorHealth,
+    CountsChanged,
+    HealthChanged,
+    RuntimeReady,
+)
+
+if TYPE_CHECKING:
+    from posync_tui.runtime import Runtime
+    from posync_tui.scheduler import Job
+
+CSS = Path(__file__).parent.parent / "screens" / "app.tcss"
+
+
+class PosyncApp(App):
+    CSS_PATH = str(CSS)
+    TITLE = "posync"
+    MODES = {name: screen for name, screen in AREAS.items()}
+    DEFAULT_MODE = "purchase_orders"
+    BINDINGS = [
+        Binding("p", "area('purchase_orders')", "POs"),
+        Binding("v", "area('vendors')", "Vendors"),
+        Binding("n", "area('notifications')", "Notices"),
+        Binding("b", "area('batches')", "Batches"),
+        Binding("a", "area('accounting')", "Accounting"),
+        Binding("e", "connectors", "Connectors"),
+        Binding("R", "run_now", "Run now", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        load_runtime: Callable[[], Runtime],
+        *,
+        jobs: Callable[[Runtime], list[Job]] | None = None,
+        watch_other_processes: bool = True,
+    ):
+        super().__init__()
+        self._load_runtime = load_runtime
+        self._jobs = jobs
+        self._watch = watch_other_processes
+        self.runtime: Runtime | None = None
+        self.scheduler = None
+        self.watcher = None
+        self.health: list[ConnectorHealth] = []
+        self.counts: dict[str, int] = {}
+        self._live: set[Screen] = set()
+
+    # --- start-up ----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.load()
+        if sys.__stdin__ is not None and sys.__stdin__.isatty():
+            # An SSH session whose terminal is gone must not leave a console polling behind.
+            self.set_interval(5, self._exit_if_terminal_gone)
+
+    @work(thread=True, exit_on_error=False, name="load runtime")
+    def load(self) -> None:
+        from posync_tui.db import SchemaOutOfDate
+
+        try:
+            runtime = self._load_runtime()
+            runtime.db.check_schema()
+        except SchemaOutOfDate as exc:
+            self.call_from_thread(self.exit, return_code=2, message=str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the operator, then we stop
+            self.call_from_thread(self.exit, return_code=2, message=f"posync cannot start: {exc}")
+            return
+        self.call_from_thread(self._runtime_ready, runtime)
+
+    def _runtime_ready(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        runtime.db.bus.subscribe(self._on_bus_change)
+        if self._watch:
+            from posync_tui.watch import ChangeWatcher
+
+            self.watcher = ChangeWatcher(runtime.db, self._on_bus_change)
+            self.watcher.start()
+        if self._jobs is not None:
+            from posync_tui.scheduler import PollScheduler
+
+            self.scheduler = PollScheduler(runtime.db, self._jobs(runtime))
+            self.scheduler.start()
+        self._broadcast(RuntimeReady)
+        self.refresh_health()
+        self.refresh_counts()
+
+    def _on_bus_change(self, change) -> None:
+        # Runs on whichever thread committed; post_message is thread-safe.
+        self.post_message(Changed(change.kind, change.ids))
+
+    def _exit_if_terminal_gone(self) -> None:
+        if sys.__stdin__ is None or not sys.__stdin__.isatty():
+            self.exit(return_code=1)
+
+    async def on_unmount(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.runtime is not None:
+            self.runtime.close()
+
+    # --- events ------------------------------------------------------------------------------
+
+    def register_live_screen(self, screen: Screen) -> None:
+        self._live.add(screen)
+        if self.runtime is not None:
+            screen.post_message(RuntimeReady())
+            screen.post_message(HealthChanged(self.health))
+            screen.post_message(CountsChanged(self.counts))
+
+    def unregister_live_screen(self, screen: Screen) -> None:
+        self._live.discard(screen)
+
+    def _broadcast(self, make: Callable[[], object]) -> None:
+        for screen in list(self._live):
+            screen.post_message(make())
+
+    def on_changed(self, message: Changed) -> None:
+        self._broadcast(lambda: Changed(message.kind, message.ids))
+        if message.kind == "connector":
+            self.refresh_health()
+        else:
+            self.refresh_counts()
+
+    @work(thread=True, exclusive=True, group="health", exit_on_error=False)
+    def refresh_health(self) -> None:
+        from posync_tui.services.status import connector_health
+
+        rows = connector_health(self.runtime.db, self.runtime.settings)
+        health = [ConnectorHealth(**row) for row in rows]
+        self.call_from_thread(self._set_health, health)
+
+    def _set_health(self, health: list[ConnectorHealth]) -> None:
+        self.health = health
+        self._broadcast(lambda: HealthChanged(health))
+
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
+    def refresh_counts(self) -> None:
+        from posync_tui.services.status import shell_counts
+
+        counts = shell_counts(self.runtime.db)
+        self.call_from_thread(self._set_counts, counts)
+
+    def _set_counts(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._broadcast(lambda: CountsChanged(counts))
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_area(self, name: str) -> None:
+        self.switch_mode(name)
+
+    def action_help(self) -> None:
+        screen = self.screen
+        sections = [("Everywhere", binding_rows(list(self.BINDINGS), self))]
+        sections.append(("Command palette", [("ctrl+p", "jump to a PO, vendor or batch")]))
+        local: list = []
+        for active in screen.active_bindings.values():
+            if active.node is not self and active.binding.description:
+                local.append(active.binding)
+        if local:
+            sections.insert(
+                0, (f"Here ({screen.AREA or 'this screen'})", binding_rows(local, self))
+            )
+        self.push_screen(HelpScreen(sections))
+
+    def action_connectors(self) -> None:
+        from screens.connectors import ConnectorsScreen
+
+        self.push_screen(ConnectorsScreen(self.health))
+
+    def action_run_now(self, name: str | None = None) -> None:
+        if self.scheduler is None:
+            self.notify("The scheduler is not running in this console.", severity="warning")
+            return
+        names = [name] if name else [c.name for c in self.health]
+        for each in names:
+            self.scheduler.run_now(each)
+        self.notify(f"Running now: {', '.join(names)}")

@@ -1,0 +1,193 @@
+"""The `posync` command. Heavy modules are imported inside the commands that need them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="posync: purchase-order synchronisation console.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML config file (default: user config dir).")
+]
+_config_path: Path | None = None
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Start the console on the configured database (no command), or run a command."""
+    global _config_path
+    _config_path = config
+    if ctx.invoked_subcommand is None:
+        _run_console(demo=False, reset=False)
+
+
+def _settings(**overrides):
+    from posync_tui.config import ConfigError, load_settings
+
+    try:
+        return load_settings(_config_path, **overrides)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(f"config error: {problem}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _run_console(*, demo: bool, reset: bool) -> None:
+    from posync_tui.app import PosyncApp
+
+    settings = _settings()
+
+    def load():
+        from posync_tui.runtime import open_runtime
+
+        return open_runtime(settings, demo=demo, reset=reset)
+
+    def jobs(rt):
+        from posync_tui.jobs import jobs_for
+
+        return jobs_for(rt)
+
+    result = PosyncApp(load, jobs=jobs).run()
+    raise typer.Exit(0 if result is None else int(result))
+
+
+@app.command()
+def demo(reset: Annotated[bool, typer.Option(help="Start again from fresh demo data.")] = False):
+    """The console on a demo database with the simulated partners running in-process."""
+    _run_console(demo=True, reset=reset)
+
+
+@app.command()
+def worker():
+    """The scheduler without a screen (for a server or systemd), logging to stdout."""
+    from posync_tui.jobs import jobs_for
+    from posync_tui.runtime import open_runtime
+    from posync_tui.worker import run_worker
+
+    rt = _checked_runtime(open_runtime(_settings()))
+    run_worker(rt, jobs_for(rt))
+
+
+@app.command()
+def sync(
+    once: Annotated[bool, typer.Option("--once", help="One cycle, then exit.")] = False,
+    connector: Annotated[str | None, typer.Option(help="Only this connector.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+):
+    """Run one poll/delivery cycle of each enabled connector and print a summary."""
+    if not once:
+        typer.echo("Only --once is supported here; for continuous polling run `posync worker`.")
+        raise typer.Exit(2)
+    from posync_tui.jobs import jobs_for
+    from posync_tui.runtime import open_runtime
+    from posync_tui.worker import run_once
+
+    rt = _checked_runtime(open_runtime(_settings()))
+    jobs = jobs_for(rt)
+    if connector:
+        jobs = [j for j in jobs if j.name == connector]
+        if not jobs:
+            typer.echo(f"No enabled connector named {connector!r}.", err=True)
+            raise typer.Exit(2)
+    summary = run_once(rt, jobs)
+    rt.close()
+    failed = [name for name, result in summary.items() if not result["ok"]]
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+    else:
+        for name, result in summary.items():
+            mark = "ok    " if result["ok"] else "FAILED"
+            typer.echo(f"{mark} {name}: {result['summary']}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8780,
+):
+    """Serve the simulated partners over HTTP until interrupted."""
+    import time
+
+    from connectors.sandbox.partners import default_sandbox
+
+    server = default_sandbox().serve(host, port)
+    typer.echo(f"sandbox partners at {server.url}/<partner> (ctrl+c to stop)")
+    for name in default_sandbox().partners:
+        typer.echo(f"  {server.url}/{name}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+@app.command()
+def seed(pos: Annotated[int, typer.Option("--pos", min=1, help="How many POs to add.")] = 1000):
+    """Add bulk synthetic data (for scale tests): POs with about ten lines each."""
+    import time
+
+    from posync_tui.runtime import open_runtime
+
+    rt = _checked_runtime(open_runtime(_settings()))
+    from posync_tui.seed import seed_bulk
+
+    started = time.perf_counter()
+    seed_bulk(rt.db, pos=pos)
+    typer.echo(f"seeded {pos} POs in {time.perf_counter() - started:.1f} s into {rt.db.url}")
+    rt.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade():
+    """Bring the database schema up to date."""
+    from posync_tui.db import Database
+
+    settings = _settings()
+    database = Database(settings.resolved_database_url())
+    before, head = database.schema_versions()
+    database.upgrade()
+    typer.echo(f"database {settings.resolved_database_url()}: {before or 'empty'} → {head}")
+
+
+@config_app.command("show")
+def config_show():
+    """Print the effective configuration with every secret masked."""
+    from posync_tui.config import masked
+
+    settings = _settings()
+    typer.echo(f"# config file: {settings._config_file or '(none; defaults and POSYNC_*)'}")
+    typer.echo(json.dumps(masked(settings), indent=2, default=str))
+
+
+def _checked_runtime(rt):
+    from posync_tui.db import SchemaOutOfDate
+
+    try:
+        rt.db.check_schema()
+    except SchemaOutOfDate as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    return rt
+
+
+def main() -> None:
+    app(prog_name="posync")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""The poll scheduler: APScheduler on the running asyncio loop, one leased job per connector.
+
+In the console the loop is Textual's; in ``posync worker`` it is the worker's own. Each tick:
+take or renew the connector's lease (database work in a thread, never on the loop), skip if
+another process polls it, else run the job and record its outcome in ``connector_state`` with a
+"connector" change, so every console's status line updates. A job's exception is recorded as the
+connector's last error; it never stops the scheduler or the other jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import update
+from sqlmodel import select
+
+from posync_tui import events, leases
+from posync_tui.db import Database
+from posync_tui.events import note_change
+from posync_tui.models import ConnectorState
+
+log = logging.getLogger(__name__)
+
+# A follower retries this long after the leader's lease would expire.
+TAKEOVER_DELAY = timedelta(milliseconds=50)
+
+
+@dataclass
+class Job:
+    """One connector's scheduled work; ``run`` returns a summary in plain words."""
+
+    name: str
+    interval: float
+    run: Callable[[], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one tick did: "ok", "failed", "skipped" (another process polls) or "busy"."""
+
+    name: str
+    status: str
+    summary: str
+    leader: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}
+
+
+class PollScheduler:
+    def __init__(self, db: Database, jobs: list[Job], *, holder: str = events.ORIGIN):
+        self.db = db
+        self.jobs = {job.name: job for job in jobs}
+        # The lease holder; one per process normally, distinct ones let tests run two "workers".
+        self.holder = holder
+        self._scheduler: AsyncIOScheduler | None = None
+        self._running: dict[str, asyncio.Task] = {}
+        self._stopping = False
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start on the running asyncio loop; each job's first tick is now."""
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        for job in self.jobs.values():
+            self._scheduler.add_job(
+                self._scheduled_tick,
+                "interval",
+                seconds=job.interval,
+                args=[job.name],
+                id=job.name,
+                name=f"poll {job.name}",
+                next_run_time=now,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+            )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop ticking, cancel runs in progress and release this process's leases."""
+        self._stopping = True
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        for task in list(self._running.values()):
+            task.cancel()
+        self.release_leases()
+
+    def release_leases(self) -> None:
+        for name in self.jobs:
+            try:
+                leases.release(self.db, name, self.holder)
+            except Exception:
+                log.exception("could not release the %s lease", name)
+
+    # --- ticks ------------------------------------------------------------------------------
+
+    def run_now(self, name: str) -> asyncio.Task[Outcome]:
+        """The console's "run now" key: one tick of ``name`` at once (call on the loop)."""
+        return asyncio.get_running_loop().create_task(self.tick(name))
+
+    async def run_all_once(self) -> dict[str, Outcome]:
+        """One tick of every job, one after another (``posync sync --once``)."""
+        return {name: await self.tick(name) for name in self.jobs}
+
+    async def _scheduled_tick(self, name: str) -> None:
+        try:
+            outcome = await self.tick(name)
+        except asyncio.CancelledError:
+            if self._stopping:
+                return  # shutdown cancelled a run in progress; nothing went wrong
+            raise
+        level = logging.INFO if outcome.status == "ok" else logging.DEBUG  # failures: warned
+        log.log(level, "%s: %s %s", name, outcome.status, outcome.summary)
+
+    async def tick(self, name: str) -> Outcome:
+        job = self.jobs[name]
+        if self._stopping:
+            return Outcome(name, "skipped", "the scheduler is stopping")
+        if name in self._running:
+            return Outcome(name, "busy", f"{name} is already running")
+        self._running[name] = asyncio.current_task()
+        try:
+            return await self._lead_and_run(job)
+        finally:
+            self._running.pop(name, None)
+
+    async def _lead_and_run(self, job: Job) -> Outcome:
+        ttl = leases.lease_ttl(job.interval)
+        try:
+            lease = await asyncio.to_thread(leases.acquire, self.db, job.name, self.holder, ttl)
+        except Exception as exc:
+            log.exception("could not take the %s lease", job.name)
+            return Outcome(job.name, "failed", f"database unavailable: {exc}")
+        if not lease.held:
+            self._follow(job, lease)
+            return Outcome(
+                job.name, "skipped", f"{lease.leader} polls {job.name}", leader=lease.leader
+            )
+        started = datetime.now(UTC)
+        keeper = asyncio.create_task(self._keep_lease(job, ttl))
+        try:
+            summary = str(await job.run())
+        except Exception as exc:
+            error = plain_error(exc)
+            log.warning("%s failed: %s", job.name, error, exc_info=not _expected(exc))
+            await self._record(job, started, ttl, error=error)
+            return Outcome(job.name, "failed", error, leader=self.holder)
+        finally:
+            keeper.cancel()
+        await self._record(job, started, ttl, summary=summary)
+        return Outcome(job.name, "ok", summary, leader=self.holder)
+
+    def _follow(self, job: Job, lease: leases.Lease) -> None:
+        """Another process polls: look again just after its lease would expire."""
+        if self._scheduler is None or lease.expires_at is None or self._stopping:
+            return
+        now = datetime.now(UTC)
+        # Bounded by one lease length, in case the clocks of two hosts disagree.
+        latest = now + timedelta(seconds=leases.lease_ttl(job.interval))
+        retry_at = min(max(lease.expires_at, now), latest) + TAKEOVER_DELAY
+        if self._scheduler.get_job(job.name) is not None:
+            self._scheduler.modify_job(job.name, next_run_time=retry_at)
+
+    async def _keep_lease(self, job: Job, ttl: float) -> None:
+        """Renew the lease while a long poll runs, so no other process starts the same poll."""
+        while True:
+            await asyncio.sleep(ttl / 3)
+            try:
+                lease = await asyncio.to_thread(leases.acquire, self.db, job.name, self.holder, ttl)
+            except Exception:
+                log.exception("%s: could not renew the lease", job.name)
+                continue
+            if not lease.held:
+                log.warning("%s: lost the lease to %s during a poll", job.name, lease.leader)
+
+    async def _record(
+        self, job: Job, started: datetime, ttl: float, *, summary=None, error=None
+    ) -> None:
+        if self._stopping:
+            return
+        next_run = None
+        if self._scheduler is not None and (scheduled := self._scheduler.get_job(job.name)):
+            next_run = scheduled.next_run_time
+        try:
+            await asyncio.to_thread(
+                record_outcome, self.db, job.name, self.holder, started, next_run, ttl,
+                summary, error,
+            )  # fmt: skip
+        except Exception:
+            log.exception("could not record the outcome of %s", job.name)
+
+    # --- status -----------------------------------------------------------------------------
+
+    def states(self) -> list[ConnectorState]:
+        """Every connector's health and leader, for the status line (call in a thread)."""
+        with self.db.reader() as session:
+            return list(session.exec(select(ConnectorState).order_by(ConnectorState.name)).all())
+
+
+def record_outcome(
+    db: Database,
+    name: str,
+    holder: str,
+    started: datetime,
+    next_run: datetime | None,
+    ttl: float,
+    summary: str | None,
+    error: str | None,
+) -> None:
+    """Write a run's result to connector_state and tell every console (one transaction)."""
+    state = ConnectorState.__table__
+    with db.session() as session:
+        now = leases.db_now(session)
+        values: dict = {"last_attempt_at": started, "next_run_at": next_run}
+        if error is None:
+            values |= {
+                "last_success_at": now,
+                "consecutive_failures": 0,
+                "last_error": None,
+                "summary": summary,
+            }
+        else:
+            values |= {
+                "last_error": error,
+                "consecutive_failures": state.c.consecutive_failures + 1,
+            }
+        session.execute(update(state).where(state.c.name == name).values(**values))
+        # The lease runs from the end of the run, too: a long poll must not let it lapse.
+        session.execute(
+            update(state)
+            .where(state.c.name == name, state.c.leader == holder)
+            .values(lease_expires_at=now + timedelta(seconds=ttl))
+        )
+        note_change(session, "connector")
+
+
+def plain_error(exc: BaseException) -> str:
+    """An operator-readable sentence for a failure (connector errors already are one)."""
+    message = getattr(exc, "message", None) or str(exc).strip()
+    if _expected(exc):
+        return message or type(exc).__name__
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _expected(exc: BaseException) -> bool:
+    try:
+        from connectors.base import ConnectorError
+    except ImportError:  # pragma: no cover - connectors ships with posync
+        return False
+    return isinstance(exc, ConnectorError)

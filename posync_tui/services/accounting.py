@@ -1,0 +1,406 @@
+"""Accounting (Cin7 seed): the QuickBooks Online upload queues, their rules and their counts.
+
+Tabs: Purchases › Supplier Invoices (billed POs to sync as bills), Purchases › Purchase Orders
+(unbilled POs to upload as QuickBooks purchase orders), Errors › Supplier Invoices, Errors ›
+Purchase Orders, and Contacts (vendors not yet linked to a QuickBooks vendor).
+
+Upload Selected / Upload All call ``enqueue_upload``: it checks the rules and writes one outbox
+row per PO in the same transaction that marks the PO "waiting"; ``deliver`` (the scheduled
+"quickbooks" job, in ``accounting_deliver``) sends them. Every commit notes its change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import and_, exists, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, select
+
+from posync_tui.config import Settings
+from posync_tui.db import Database
+from posync_tui.events import note_change
+from posync_tui.models import (
+    AccountingStatus,
+    AuditEntry,
+    OutboxMessage,
+    POStatus,
+    PurchaseOrder,
+    Vendor,
+    utcnow,
+)
+from posync_tui.services.accounting_rules import (
+    UploadKind,
+    UploadState,
+    blockers,
+    qbo_doc_number,
+    reference_for,
+)
+
+CONNECTOR = "quickbooks"
+_CHUNK = 500  # ids per IN (...) list
+
+
+class QueueTab(StrEnum):
+    SUPPLIER_INVOICES = "supplier_invoices"  # Purchases › Supplier Invoices
+    PURCHASE_ORDERS = "purchase_orders"  # Purchases › Purchase Orders
+    ERRORS_SUPPLIER_INVOICES = "errors_supplier_invoices"  # Errors › Supplier Invoices
+    ERRORS_PURCHASE_ORDERS = "errors_purchase_orders"  # Errors › Purchase Orders
+
+
+TAB_KIND = {
+    QueueTab.SUPPLIER_INVOICES: UploadKind.BILL,
+    QueueTab.PURCHASE_ORDERS: UploadKind.PURCHASE_ORDER,
+    QueueTab.ERRORS_SUPPLIER_INVOICES: UploadKind.BILL,
+    QueueTab.ERRORS_PURCHASE_ORDERS: UploadKind.PURCHASE_ORDER,
+}
+
+PO = PurchaseOrder.__table__.c
+VENDOR = Vendor.__table__.c
+
+BILLED: ColumnElement = or_(
+    PO.invoice_date.is_not(None), func.coalesce(PO.supplier_invoice_no, "") != ""
+)
+UNBILLED: ColumnElement = and_(
+    PO.invoice_date.is_(None),
+    func.coalesce(PO.supplier_invoice_no, "") == "",
+    PO.dispatch_date.is_(None),
+)
+NOT_FAILED: ColumnElement = or_(
+    PO.qbo_upload_state.is_(None), PO.qbo_upload_state != UploadState.ERROR
+)
+VENDOR_LINKED: ColumnElement = exists().where(
+    VENDOR.id == PO.vendor_id, VENDOR.qbo_vendor_id.is_not(None)
+)
+
+
+def queue_condition(tab: QueueTab) -> ColumnElement:
+    """The SQL WHERE of a tab (on ``purchase_order``), for paged tables and counts."""
+    if tab == QueueTab.SUPPLIER_INVOICES:
+        # A PO already uploaded as a QBO purchase order stays listed: the console says why it
+        # cannot be synced (the bill must be made by hand in QuickBooks).
+        return and_(
+            BILLED,
+            PO.accounting_status == AccountingStatus.NOT_IMPORTED,
+            PO.status != POStatus.CANCELLED,
+            NOT_FAILED,
+        )
+    if tab == QueueTab.PURCHASE_ORDERS:
+        return and_(
+            UNBILLED,
+            PO.qbo_kind.is_(None),
+            PO.accounting_status == AccountingStatus.NOT_IMPORTED,
+            PO.status != POStatus.CANCELLED,
+            NOT_FAILED,
+        )
+    return and_(PO.qbo_upload_state == UploadState.ERROR, PO.qbo_upload_kind == TAB_KIND[tab])
+
+
+def ready_condition(tab: QueueTab) -> ColumnElement:
+    """Rows of a Purchases tab that pass every rule (the setting aside) and are not yet sent."""
+    base = and_(
+        queue_condition(tab),
+        VENDOR_LINKED,
+        or_(PO.qbo_upload_state.is_(None), PO.qbo_upload_state != UploadState.WAITING),
+    )
+    if tab == QueueTab.SUPPLIER_INVOICES:
+        return and_(
+            base,
+            PO.invoice_date.is_not(None),
+            func.coalesce(PO.supplier_invoice_no, "") != "",
+            or_(PO.qbo_kind.is_(None), PO.qbo_kind != UploadKind.PURCHASE_ORDER),
+        )
+    return base
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of an upload queue, with everything the console shows about it."""
+
+    po_id: int
+    number: str
+    vendor_id: int
+    vendor_name: str
+    supplier_invoice_no: str | None
+    invoice_date: date | None
+    dispatch_date: date | None
+    total: Decimal
+    reference: str  # shown whole
+    doc_number: str  # what QuickBooks receives (21 characters at most)
+    truncated: bool
+    accounting_status: str
+    upload_state: str | None  # None, "waiting" or "error"
+    error_code: str | None
+    error: str | None
+    blockers: tuple[str, ...] = field(default=())
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers and self.upload_state != UploadState.WAITING
+
+
+def _setting_on(settings: Settings | None) -> bool:
+    return bool(settings is not None and settings.quickbooks.upload_pos_as_purchase_orders)
+
+
+def queue_row(
+    po: PurchaseOrder, vendor: Vendor | None, tab: QueueTab, *, setting_on: bool
+) -> QueueRow:
+    kind = TAB_KIND[tab]
+    reference = reference_for(po, kind)
+    doc = qbo_doc_number(reference)
+    return QueueRow(
+        po_id=po.id,
+        number=po.number,
+        vendor_id=po.vendor_id,
+        vendor_name=vendor.name if vendor else "",
+        supplier_invoice_no=po.supplier_invoice_no,
+        invoice_date=po.invoice_date,
+        dispatch_date=po.dispatch_date,
+        total=po.total,
+        reference=reference,
+        doc_number=doc,
+        truncated=doc != reference,
+        accounting_status=str(po.accounting_status),
+        upload_state=po.qbo_upload_state,
+        error_code=po.accounting_error_code,
+        error=po.accounting_error,
+        blockers=tuple(blockers(po, vendor, kind, setting_on=setting_on)),
+    )
+
+
+def list_queue(
+    db: Database,
+    tab: QueueTab,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    text: str = "",
+    settings: Settings | None = None,
+) -> list[QueueRow]:
+    """A page of a tab, ordered by PO number; ``text`` filters by PO number or invoice number."""
+    query = (
+        select(PurchaseOrder, Vendor)
+        .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+        .where(queue_condition(tab))
+        .order_by(PurchaseOrder.number)
+        .offset(offset)
+        .limit(limit)
+    )
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(
+            or_(PurchaseOrder.number.like(pattern), PurchaseOrder.supplier_invoice_no.like(pattern))
+        )
+    with db.reader() as s:
+        rows = s.exec(query).all()
+    return [queue_row(po, v, tab, setting_on=_setting_on(settings)) for po, v in rows]
+
+
+def queue_ids(db: Database, tab: QueueTab) -> list[int]:
+    """Every PO id of a tab, for Upload All (the rules are checked again when queued)."""
+    with db.reader() as s:
+        return list(s.exec(select(PurchaseOrder.id).where(queue_condition(tab))).all())
+
+
+def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, int]:
+    """Counts for the shell's title bar and the tabs.
+
+    ``upload_waiting``: POs ready to upload or already on their way; ``upload_errors``: POs on
+    the Errors tabs. Ready unbilled POs count only when the setting allows uploading them.
+    """
+    with db.reader() as s:
+
+        def count(condition: ColumnElement) -> int:
+            return s.exec(select(func.count()).select_from(PurchaseOrder).where(condition)).one()
+
+        counts = {str(tab): count(queue_condition(tab)) for tab in QueueTab}
+        ready_bills = count(ready_condition(QueueTab.SUPPLIER_INVOICES))
+        ready_pos = count(ready_condition(QueueTab.PURCHASE_ORDERS)) if _setting_on(settings) else 0
+        sending = count(PO.qbo_upload_state == UploadState.WAITING)
+        counts["contacts"] = s.exec(
+            select(func.count()).select_from(Vendor).where(Vendor.qbo_vendor_id.is_(None))
+        ).one()
+    counts["upload_ready"] = ready_bills + ready_pos
+    counts["upload_sending"] = sending
+    counts["upload_waiting"] = ready_bills + ready_pos + sending
+    counts["upload_errors"] = (
+        counts[QueueTab.ERRORS_SUPPLIER_INVOICES] + counts[QueueTab.ERRORS_PURCHASE_ORDERS]
+    )
+    return counts
+
+
+# --- Upload Selected / Upload All -------------------------------------------------------------
+
+
+@dataclass
+class EnqueueResult:
+    queued: list[int] = field(default_factory=list)
+    skipped: dict[int, list[str]] = field(default_factory=dict)  # PO id → reasons
+
+    def summary(self) -> str:
+        text = f"{len(self.queued)} queued for QuickBooks"
+        return f"{text}, {len(self.skipped)} not ready" if self.skipped else text
+
+
+def enqueue_upload(
+    db: Database, kind: UploadKind | str, po_ids: Iterable[int], *, settings: Settings | None = None
+) -> EnqueueResult:
+    """Queue POs for upload as bills or as QuickBooks purchase orders.
+
+    Each ready PO gets an outbox row (its idempotency key is the record's requestid) in the same
+    transaction that marks it waiting; POs that are not ready are reported with their reasons.
+    Safe to call twice (a waiting PO is not queued again) and from two consoles at once.
+    """
+    kind = UploadKind(kind)
+    ids = list(dict.fromkeys(po_ids))
+    try:
+        return _enqueue(db, kind, ids, _setting_on(settings))
+    except IntegrityError:
+        # Another console queued some of the same POs at the same moment: read again.
+        return _enqueue(db, kind, ids, _setting_on(settings))
+
+
+def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -> EnqueueResult:
+    result = EnqueueResult()
+    with db.session() as s:
+        found: dict[int, PurchaseOrder] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            found.update(
+                (po.id, po)
+                for po in s.exec(select(PurchaseOrder).where(PurchaseOrder.id.in_(chunk)))
+            )
+        vendors = _vendors(s, {po.vendor_id for po in found.values()})
+        for po_id in ids:
+            po = found.get(po_id)
+            if po is None:
+                result.skipped[po_id] = ["The PO no longer exists."]
+                continue
+            if po.qbo_upload_state == UploadState.WAITING:
+                result.skipped[po_id] = ["Already waiting to upload to QuickBooks."]
+                continue
+            reasons = blockers(po, vendors.get(po.vendor_id), kind, setting_on=setting_on)
+            if reasons:
+                result.skipped[po_id] = reasons
+                continue
+            _add_outbox(s, po, kind)
+            result.queued.append(po_id)
+        if result.queued:
+            note_change(s, "purchase_order", result.queued)
+            note_change(s, "outbox")
+    return result
+
+
+def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind) -> None:
+    earlier = s.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.connector == CONNECTOR,
+            OutboxMessage.record_kind == "purchase_order",
+            OutboxMessage.record_id == po.id,
+            OutboxMessage.kind == kind,
+        )
+    ).one()
+    # A new key per upload: QuickBooks replays the answer to a known requestid, so a re-sync
+    # after a fix must not reuse the key of the attempt it refused.
+    s.add(
+        OutboxMessage(
+            connector=CONNECTOR,
+            kind=str(kind),
+            record_kind="purchase_order",
+            record_id=po.id,
+            idempotency_key=f"qbo:{kind}:{po.id}:{earlier + 1}",
+        )
+    )
+    po.qbo_upload_kind = str(kind)
+    po.qbo_upload_state = UploadState.WAITING
+    po.accounting_error = po.accounting_error_code = None
+    po.updated_at = utcnow()
+
+
+def _vendors(s: Session, ids: Iterable[int]) -> dict[int, Vendor]:
+    ids = list(ids)
+    return {v.id: v for v in s.exec(select(Vendor).where(Vendor.id.in_(ids)))} if ids else {}
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> None:
+    """Admin: set Accounting Status back to "Not Imported Yet Or Reset For Re-import".
+
+    The QuickBooks id is kept: the next sync replaces that bill instead of making a second one.
+    A PO uploaded as a QuickBooks purchase order stays blocked from bill sync (see the rules).
+    """
+    with db.session() as s:
+        po = s.get(PurchaseOrder, po_id)
+        if po is None:
+            raise LookupError(f"PO {po_id} does not exist")
+        old = po.accounting_status
+        po.accounting_status = AccountingStatus.NOT_IMPORTED
+        if po.qbo_upload_state == UploadState.ERROR:
+            po.qbo_upload_state = None
+            po.accounting_error = po.accounting_error_code = None
+        po.updated_at = utcnow()
+        if old != po.accounting_status:
+            s.add(
+                AuditEntry(
+                    record_kind="purchase_order",
+                    record_id=po.id,
+                    po_id=po.id,
+                    field="accounting_status",
+                    old_value=str(old),
+                    new_value=str(po.accounting_status),
+                    source=by,
+                )
+            )
+        note_change(s, "purchase_order", [po.id])
+
+
+# The other halves live in their own modules; re-exported so callers need one import.
+from posync_tui.services.accounting_connection import (  # noqa: E402
+    authorization_link,
+    connect_company,
+    connection_state,
+    qbo_client,
+)
+from posync_tui.services.accounting_contacts import (  # noqa: E402
+    create_qbo_vendor,
+    find_qbo_vendors_by_name,
+    link_vendor,
+    unlink_vendor,
+    unlinked_vendors,
+)
+from posync_tui.services.accounting_deliver import deliver  # noqa: E402
+
+__all__ = [
+    "EnqueueResult",
+    "authorization_link",
+    "connect_company",
+    "QueueRow",
+    "QueueTab",
+    "UploadKind",
+    "UploadState",
+    "connection_state",
+    "create_qbo_vendor",
+    "deliver",
+    "enqueue_upload",
+    "find_qbo_vendors_by_name",
+    "link_vendor",
+    "list_queue",
+    "qbo_client",
+    "queue_condition",
+    "queue_counts",
+    "queue_ids",
+    "ready_condition",
+    "reset_for_reimport",
+    "unlink_vendor",
+    "unlinked_vendors",
+]

@@ -1,0 +1,136 @@
+"""The Cin7 seed's rules for syncing POs to QuickBooks Online, as plain functions of a PO.
+
+- A PO is synced as a Bill only with an Invoice Date, a Supplier Inv No, a vendor contact linked
+  to QuickBooks, and Accounting Status "Not Imported Yet Or Reset For Re-import".
+- The bill's reference is the supplier's invoice number combined with the PO's reference; the
+  console shows it whole, QuickBooks receives it cut to 21 characters (its DocNumber limit).
+- With the setting "Upload POs as QuickBooks Purchase Orders" on, an unbilled PO (Invoice Date,
+  Invoice Number and Dispatch Date all empty) can be uploaded as a QuickBooks purchase order
+  with its own reference; a PO uploaded that way can no longer be synced as a bill.
+
+Each rule that fails is named in plain words, so the console can say why a PO is not ready.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
+
+DOC_NUMBER_MAX = 21  # QuickBooks Online's DocNumber limit
+SETTING_NAME = "Upload POs as QuickBooks Purchase Orders"
+
+
+class UploadKind(StrEnum):
+    BILL = "bill"  # a billed PO → a QuickBooks Bill ("Supplier Invoices")
+    PURCHASE_ORDER = "purchase_order"  # an unbilled PO → a QuickBooks PurchaseOrder
+
+
+class UploadState(StrEnum):
+    WAITING = "waiting"  # in the outbox, not yet answered by QuickBooks
+    ERROR = "error"  # QuickBooks refused it: shown on the Errors tabs
+
+
+def bill_reference(po: PurchaseOrder) -> str:
+    """The bill's reference, whole: supplier invoice number, then the PO's reference."""
+    parts = [p.strip() for p in (po.supplier_invoice_no or "", po.number or "") if p and p.strip()]
+    return "/".join(parts)
+
+
+def purchase_order_reference(po: PurchaseOrder) -> str:
+    return (po.number or "").strip()
+
+
+def qbo_doc_number(reference: str) -> str:
+    """What QuickBooks receives: the reference cut to 21 characters."""
+    return reference[:DOC_NUMBER_MAX]
+
+
+def reference_for(po: PurchaseOrder, kind: UploadKind) -> str:
+    return bill_reference(po) if kind == UploadKind.BILL else purchase_order_reference(po)
+
+
+def is_billed(po: PurchaseOrder) -> bool:
+    return po.invoice_date is not None or bool(po.supplier_invoice_no)
+
+
+def is_unbilled(po: PurchaseOrder) -> bool:
+    return po.invoice_date is None and not po.supplier_invoice_no and po.dispatch_date is None
+
+
+def uploaded_as_purchase_order_text(po: PurchaseOrder) -> str:
+    return (
+        f"PO {po.number} was uploaded to QuickBooks as purchase order "
+        f"{po.qbo_doc_number or po.qbo_id}, so it can no longer be synced as a bill. Create the "
+        "bill by hand in QuickBooks and add the purchase order to it."
+    )
+
+
+def vendor_blocker(vendor: Vendor | None) -> str | None:
+    if vendor is None:
+        return "The PO has no vendor."
+    if not vendor.qbo_vendor_id:
+        return (
+            f"Vendor {vendor.name} is not linked to QuickBooks: link it on the Contacts tab "
+            "(to an existing QuickBooks vendor, or create one)."
+        )
+    return None
+
+
+def bill_blockers(po: PurchaseOrder, vendor: Vendor | None) -> list[str]:
+    """Why ``po`` cannot be synced as a bill now (empty: it can)."""
+    if po.qbo_kind == UploadKind.PURCHASE_ORDER:
+        return [uploaded_as_purchase_order_text(po)]
+    reasons = []
+    if po.invoice_date is None:
+        reasons.append("No Invoice Date: enter the date of the supplier's invoice.")
+    if not po.supplier_invoice_no:
+        reasons.append("No Supplier Inv No: enter the supplier's invoice number.")
+    if (blocker := vendor_blocker(vendor)) is not None:
+        reasons.append(blocker)
+    if po.accounting_status != AccountingStatus.NOT_IMPORTED:
+        reasons.append(
+            f'Accounting Status is "{po.accounting_status}": it was already synced. An admin '
+            f'can reset it to "{AccountingStatus.NOT_IMPORTED}" on the Admin page.'
+        )
+    return reasons
+
+
+def purchase_order_blockers(
+    po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool
+) -> list[str]:
+    """Why ``po`` cannot be uploaded as a QuickBooks purchase order now (empty: it can)."""
+    reasons = []
+    if not setting_on:
+        reasons.append(f'The setting "{SETTING_NAME}" is off in the QuickBooks settings.')
+    if po.qbo_kind == UploadKind.PURCHASE_ORDER:
+        reasons.append(
+            f"Already uploaded to QuickBooks as purchase order {po.qbo_doc_number or po.qbo_id}."
+        )
+    elif po.qbo_kind == UploadKind.BILL or po.accounting_status == AccountingStatus.IMPORTED:
+        reasons.append("Already synced to QuickBooks as a bill.")
+    filled = [
+        name
+        for name, value in (
+            ("Invoice Date", po.invoice_date),
+            ("Invoice Number", po.supplier_invoice_no),
+            ("Dispatch Date", po.dispatch_date),
+        )
+        if value
+    ]
+    if filled:
+        reasons.append(
+            f"It is billed ({', '.join(filled)} filled in); only an unbilled PO can be uploaded "
+            "as a purchase order. Sync it as a bill instead."
+        )
+    if (blocker := vendor_blocker(vendor)) is not None:
+        reasons.append(blocker)
+    return reasons
+
+
+def blockers(
+    po: PurchaseOrder, vendor: Vendor | None, kind: UploadKind, *, setting_on: bool = False
+) -> list[str]:
+    if kind == UploadKind.BILL:
+        return bill_blockers(po, vendor)
+    return purchase_order_blockers(po, vendor, setting_on=setting_on)

@@ -1,0 +1,143 @@
+"""Filter-as-you-type over purchase orders: PO number, vendor, supplier order no., item on a line.
+
+On SQLite a full-text index of trigrams (FTS5 ``trigram``) holds one document per PO — its
+number, vendor code and name, supplier order number, and the SKU and supplier part number of
+every line — so that a substring of three or more characters finds its POs among 100k POs and
+1M lines in milliseconds. Triggers keep the documents current whoever writes the tables. One or
+two characters match the start of a PO number or of a vendor's code or name instead.
+
+The index is not a model (an FTS5 table has no SQLAlchemy form), so ``install()`` creates it,
+idempotently, and fills it from the existing rows the first time. On PostgreSQL the same filter
+is an ILIKE over the same fields (pg_trgm GIN indexes make it fast there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, and_, or_, select, text
+from sqlalchemy.sql import ColumnElement
+
+from posync_tui.models import Item, PurchaseOrder, PurchaseOrderLine, Vendor
+from posync_tui.paging import contains_pattern, prefix_pattern
+
+PO, LINE, ITEM, VENDOR = (m.__table__.c for m in (PurchaseOrder, PurchaseOrderLine, Item, Vendor))
+
+TABLE = "po_search"
+TRIGRAM = 3  # the shortest text the trigram index can look up
+_CREATE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(doc, tokenize=trigram)"
+
+_DOC = """
+SELECT po.id, po.number || ' ' || v.code || ' ' || v.name || ' '
+    || coalesce(po.supplier_order_no, '') || ' '
+    || coalesce((SELECT group_concat(coalesce(i.sku, '') || ' ' || coalesce(l.supplier_part_no, ''),
+                                     ' ')
+                 FROM purchase_order_line l LEFT JOIN item i ON i.id = l.item_id
+                 WHERE l.po_id = po.id), '')
+FROM purchase_order po JOIN vendor v ON v.id = po.vendor_id
+"""
+
+
+def _refresh(where: str) -> str:
+    return f"INSERT OR REPLACE INTO {TABLE}(rowid, doc) {_DOC} WHERE {where};"
+
+
+_TRIGGERS = {
+    "po_search_po_insert": f"AFTER INSERT ON purchase_order BEGIN {_refresh('po.id = NEW.id')}",
+    "po_search_po_update": "AFTER UPDATE OF number, vendor_id, supplier_order_no "
+    f"ON purchase_order BEGIN {_refresh('po.id = NEW.id')}",
+    "po_search_po_delete": f"AFTER DELETE ON purchase_order BEGIN "
+    f"DELETE FROM {TABLE} WHERE rowid = OLD.id;",
+    "po_search_line_insert": "AFTER INSERT ON purchase_order_line "
+    f"BEGIN {_refresh('po.id = NEW.po_id')}",
+    "po_search_line_update": "AFTER UPDATE OF po_id, item_id, supplier_part_no "
+    "ON purchase_order_line "
+    f"BEGIN {_refresh('po.id = NEW.po_id')} {_refresh('po.id = OLD.po_id')}",
+    "po_search_line_delete": "AFTER DELETE ON purchase_order_line "
+    f"BEGIN {_refresh('po.id = OLD.po_id')}",
+    "po_search_vendor_update": "AFTER UPDATE OF code, name ON vendor "
+    f"BEGIN {_refresh('po.vendor_id = NEW.id')}",
+    "po_search_item_update": "AFTER UPDATE OF sku ON item BEGIN "
+    + _refresh("po.id IN (SELECT po_id FROM purchase_order_line WHERE item_id = NEW.id)"),
+}
+
+
+def install(engine: Engine) -> None:
+    """Create the search index and its triggers if missing (filling it from existing POs)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": TABLE}
+        ).first()
+        if not exists:
+            conn.exec_driver_sql(_CREATE)
+            rebuild(conn)
+        _create_triggers(conn)
+
+
+def rebuild(conn: Connection) -> None:
+    """Rewrite every document in one statement (after a bulk load)."""
+    conn.exec_driver_sql(f"DELETE FROM {TABLE}")
+    conn.exec_driver_sql(f"INSERT INTO {TABLE}(rowid, doc) {_DOC}")
+
+
+@contextmanager
+def suspended(conn: Connection) -> Iterator[None]:
+    """Bulk loads: no per-row trigger work; the index is rebuilt once at the end.
+
+    Runs inside the caller's transaction, so other processes never see the index without
+    its triggers.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(doc, tokenize=trigram)"
+    )
+    for name in _TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    yield
+    rebuild(conn)
+    _create_triggers(conn)
+
+
+def _create_triggers(conn: Connection) -> None:
+    for name, body in _TRIGGERS.items():
+        conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body} END")
+
+
+def condition(text_: str, dialect: str) -> ColumnElement | None:
+    """The WHERE condition on purchase_order for the filter text (None: no filter)."""
+    text_ = text_.strip()
+    if not text_:
+        return None
+    if dialect == "sqlite" and len(text_) >= TRIGRAM:
+        # A quoted FTS5 string is a phrase: with trigrams, "a substring anywhere".
+        phrase = '"' + text_.replace('"', '""') + '"'
+        matches = select(text("rowid")).select_from(text(TABLE)).where(text(f"{TABLE} MATCH :q"))
+        return PO.id.in_(matches.params(q=phrase))
+    if dialect == "sqlite":
+        # Numbers are stored in capitals: a range on their index; vendors are few.
+        start = text_.upper()
+        end = start[:-1] + chr(ord(start[-1]) + 1)
+        pattern = prefix_pattern(text_)
+        vendors = select(VENDOR.id).where(
+            or_(VENDOR.code.like(pattern, escape="\\"), VENDOR.name.like(pattern, escape="\\"))
+        )
+        return or_(and_(PO.number >= start, PO.number < end), PO.vendor_id.in_(vendors))
+    pattern = contains_pattern(text_)
+    on_lines = (
+        select(LINE.po_id)
+        .outerjoin(Item.__table__, ITEM.id == LINE.item_id)
+        .where(or_(ITEM.sku.ilike(pattern), LINE.supplier_part_no.ilike(pattern)))
+    )
+    return or_(
+        PO.number.ilike(pattern),
+        PO.supplier_order_no.ilike(pattern),
+        PO.vendor_id.in_(
+            select(VENDOR.id).where(or_(VENDOR.code.ilike(pattern), VENDOR.name.ilike(pattern)))
+        ),
+        PO.id.in_(on_lines),
+    )

@@ -1,0 +1,88 @@
+"""Special orders: assign a PO line to a customer's special order for the same item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from posync_tui.db import Database
+from posync_tui.events import note_change
+from posync_tui.models import Customer, PurchaseOrderLine, SalesOrder, SalesOrderLine
+from posync_tui.services.supplier_sync_operator import audited_write, get_record
+
+CLOSED_SALES_STATUSES = ("closed", "cancelled", "shipped", "invoiced", "completed")
+
+
+@dataclass(frozen=True)
+class SpecialOrderChoice:
+    sales_order_line_id: int
+    sales_order_number: str
+    line_no: int
+    customer: str
+    quantity: Decimal
+    assigned_to_po_line_id: int | None
+
+
+def _open_special_orders(item_id: int):
+    """Open special-order sales lines for an item, oldest first."""
+    return (
+        select(
+            SalesOrderLine.id,
+            SalesOrder.number,
+            SalesOrderLine.line_no,
+            Customer.name,
+            SalesOrderLine.quantity,
+        )
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.sales_order_id)
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .where(
+            SalesOrderLine.item_id == item_id,
+            SalesOrderLine.special_order.is_(True),
+            SalesOrder.status.not_in(CLOSED_SALES_STATUSES),
+        )
+        .order_by(SalesOrder.id, SalesOrderLine.line_no)
+    )
+
+
+def matching_special_orders(db: Database, po_line_id: int) -> list[SpecialOrderChoice]:
+    """Open special-order sales lines for the same item as the PO line (oldest first)."""
+    with db.reader() as s:
+        line = get_record(s, PurchaseOrderLine, po_line_id, "PO line")
+        if line.item_id is None:
+            return []
+        taken = dict(
+            s.execute(
+                select(PurchaseOrderLine.special_order_line_id, PurchaseOrderLine.id).where(
+                    PurchaseOrderLine.special_order_line_id.is_not(None)
+                )
+            ).all()
+        )
+        rows = s.execute(_open_special_orders(line.item_id)).all()
+        return [SpecialOrderChoice(*row, assigned_to_po_line_id=taken.get(row[0])) for row in rows]
+
+
+def assign_special_order(db: Database, po_line_id: int, sales_order_line_id: int | None) -> None:
+    """Assign the PO line to a customer's special order (None clears the assignment)."""
+    with db.session() as s:
+        line = get_record(s, PurchaseOrderLine, po_line_id, "PO line")
+        if sales_order_line_id is not None:
+            open_ids = (
+                set(s.execute(_open_special_orders(line.item_id)).scalars())
+                if line.item_id is not None
+                else set()
+            )
+            if sales_order_line_id not in open_ids:
+                raise ValueError(
+                    "that sales line is not an open special order for this PO line's item"
+                )
+        audited_write(
+            s,
+            line,
+            "purchase_order_line",
+            line.id,
+            line.po_id,
+            {"special_order_line_id": sales_order_line_id},
+        )
+        note_change(s, "purchase_order", [line.po_id])

@@ -1,0 +1,245 @@
+"""What an operator does around supplier auto-sync, one transaction per action.
+
+Turn auto-sync on for a vendor (and its open POs), get a new PO's defaults, edit a PO or line:
+fields the supplier sync fills are read-only once the PO has synced; the others stay editable,
+and every edit is kept in the audit log (source "operator").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from connectors.currencies import is_currency
+from posync_tui.db import Database
+from posync_tui.events import note_change
+from posync_tui.models import (
+    OPEN_PO_STATUSES,
+    AuditEntry,
+    Integration,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+    utcnow,
+)
+from posync_tui.services.supplier_sync_apply import LINE_FIELDS, PO_FIELDS, q4, shown
+
+OPERATOR = "operator"
+PO_EDITABLE = {
+    "status",
+    "order_date",
+    "expected_date",
+    "currency",
+    "reference",
+    "notes",
+    "auto_sync",
+    "supplier_order_no",
+    "invoice_date",
+    "supplier_invoice_no",
+    "dispatch_date",
+}
+LINE_EDITABLE = {
+    "description",
+    "quantity_ordered",
+    "quantity_confirmed",
+    "quantity_received",
+    "unit_cost",
+    "expected_date",
+}
+
+
+class FieldLocked(ValueError):
+    """The operator tried to edit a field the supplier sync owns."""
+
+
+# --- auto-sync and read-only fields -------------------------------------------------------
+
+
+def synced(po: PurchaseOrder) -> bool:
+    """Auto-synced at least once: the supplier now owns its supplier fields."""
+    return bool(po.auto_sync and po.last_synced_at is not None)
+
+
+def supplier_fields_locked(po: PurchaseOrder) -> set[str]:
+    """The PO's fields that are read-only because the supplier sync fills them."""
+    return set(PO_FIELDS) if synced(po) else set()
+
+
+def supplier_line_fields_locked(po: PurchaseOrder) -> set[str]:
+    """The fields of this PO's lines that are read-only because the supplier sync fills them."""
+    return set(LINE_FIELDS) if synced(po) else set()
+
+
+def out_of_sync(po: PurchaseOrder) -> bool:
+    """The last-synced date shows red: the supplier notified after the last successful sync."""
+    if not po.auto_sync or po.supplier_notified_at is None:
+        return False
+    return po.last_synced_at is None or po.last_synced_at < po.supplier_notified_at
+
+
+def edit_po(db: Database, po_id: int, **changes: Any) -> PurchaseOrder:
+    """Change a PO's fields; a field the supplier sync owns is refused with FieldLocked."""
+    with db.session() as s:
+        po = get_record(s, PurchaseOrder, po_id, "PO")
+        _refuse(changes, PO_EDITABLE, supplier_fields_locked(po), f"PO {po.number}")
+        if "status" in changes:
+            changes["status"] = POStatus(changes["status"])
+        if "currency" in changes and not is_currency(changes["currency"]):
+            raise ValueError(f"{changes['currency']!r} is not an ISO 4217 currency code")
+        audited_write(s, po, "purchase_order", po.id, po.id, changes)
+        po.updated_at = utcnow()
+        note_change(s, "purchase_order", [po.id])
+        return po
+
+
+def edit_po_line(db: Database, line_id: int, **changes: Any) -> PurchaseOrderLine:
+    """Change a PO line; a field the supplier sync owns is refused with FieldLocked."""
+    with db.session() as s:
+        line = get_record(s, PurchaseOrderLine, line_id, "PO line")
+        po = s.get(PurchaseOrder, line.po_id)
+        where = f"PO {po.number} line {line.line_no}"
+        _refuse(changes, LINE_EDITABLE, supplier_line_fields_locked(po), where)
+        for name in ("quantity_ordered", "quantity_confirmed", "quantity_received", "unit_cost"):
+            if changes.get(name) is not None:
+                value = Decimal(str(changes[name]))
+                if not value.is_finite() or value < 0:
+                    raise ValueError(f"{name.replace('_', ' ')} must be a number ≥ 0")
+                changes[name] = q4(value)
+        audited_write(s, line, "purchase_order_line", line.id, po.id, changes)
+        _recount(s, po)
+        note_change(s, "purchase_order", [po.id])
+        return line
+
+
+def _refuse(changes: dict, editable: set[str], locked: set[str], where: str) -> None:
+    unknown = set(changes) - editable - locked
+    if unknown:
+        raise ValueError(f"{', '.join(sorted(unknown))} cannot be edited on {where}")
+    blocked = sorted(set(changes) & locked)
+    if blocked:
+        names = ", ".join(b.replace("_", " ") for b in blocked)
+        raise FieldLocked(
+            f"{names} on {where} {'is' if len(blocked) == 1 else 'are'} set by the supplier "
+            f"sync and cannot be edited (turn auto-sync off on the PO to edit)"
+        )
+
+
+def audited_write(s: Session, record, kind: str, record_id: int, po_id: int, changes: dict) -> None:
+    now = utcnow()
+    for name, new in changes.items():
+        old = getattr(record, name)
+        if old != new:
+            s.add(
+                AuditEntry(
+                    at=now,
+                    record_kind=kind,
+                    record_id=record_id,
+                    po_id=po_id,
+                    field=name,
+                    old_value=shown(old),
+                    new_value=shown(new),
+                    source=OPERATOR,
+                )
+            )
+            setattr(record, name, new)
+
+
+def _recount(s: Session, po: PurchaseOrder) -> None:
+    s.flush()
+    lines = s.scalars(
+        select(PurchaseOrderLine).where(
+            PurchaseOrderLine.po_id == po.id, PurchaseOrderLine.hidden.is_(False)
+        )
+    ).all()
+    po.total = q4(sum((ln.quantity_ordered * ln.unit_cost for ln in lines), Decimal(0)))
+    po.line_count = len(lines)
+    po.updated_at = utcnow()
+
+
+def get_record(s: Session, model, record_id: int, name: str):
+    record = s.get(model, record_id)
+    if record is None:
+        raise LookupError(f"No {name} with id {record_id}")
+    return record
+
+
+# --- vendors and new POs -------------------------------------------------------------------
+
+
+def count_open_pos(db: Database, vendor_id: int) -> int:
+    """The vendor's open POs (draft, open, partly received): what "auto-sync all" would cover."""
+    with db.reader() as s:
+        return s.execute(
+            select(func.count())
+            .select_from(PurchaseOrder)
+            .where(PurchaseOrder.vendor_id == vendor_id, PurchaseOrder.status.in_(OPEN_PO_STATUSES))
+        ).scalar_one()
+
+
+def set_vendor_auto_sync(
+    db: Database, vendor_id: int, on: bool, include_open_pos: bool = False
+) -> int:
+    """Turn the vendor's auto-sync on or off; with ``include_open_pos`` its open POs too.
+
+    Returns how many open POs changed. Only integrated (B2B) suppliers can auto-sync.
+    """
+    with db.session() as s:
+        vendor = get_record(s, Vendor, vendor_id, "vendor")
+        if on and vendor.integration != Integration.B2B:
+            raise ValueError(f"{vendor.code} is not an integrated supplier: it cannot auto-sync")
+        if on and not vendor.supplier_account:
+            raise ValueError(f"{vendor.code} has no supplier account: set it before auto-sync")
+        vendor.auto_sync = on
+        note_change(s, "vendor", [vendor.id])
+        if not include_open_pos:
+            return 0
+        ids = list(
+            s.execute(
+                select(PurchaseOrder.id).where(
+                    PurchaseOrder.vendor_id == vendor_id,
+                    PurchaseOrder.status.in_(OPEN_PO_STATUSES),
+                    PurchaseOrder.auto_sync.is_not(on),
+                )
+            ).scalars()
+        )
+        if ids:
+            s.execute(
+                update(PurchaseOrder)
+                .where(PurchaseOrder.id.in_(ids))
+                .values(auto_sync=on, updated_at=utcnow())
+            )
+            note_change(s, "purchase_order", ids)
+        return len(ids)
+
+
+@dataclass(frozen=True)
+class PODefaults:
+    vendor_id: int
+    number: str
+    auto_sync: bool  # preselected from the vendor; the operator may uncheck it
+    currency: str
+    order_date: date
+    status: POStatus = POStatus.DRAFT
+
+
+def new_po_defaults(db: Database, vendor_id: int) -> PODefaults:
+    with db.reader() as s:
+        vendor = get_record(s, Vendor, vendor_id, "vendor")
+        top = s.execute(select(func.max(PurchaseOrder.id))).scalar() or 0
+        number = f"PO-{top + 1:07d}"
+        while s.execute(select(PurchaseOrder.id).where(PurchaseOrder.number == number)).first():
+            top += 1
+            number = f"PO-{top + 1:07d}"
+        return PODefaults(
+            vendor_id=vendor.id,
+            number=number,
+            auto_sync=bool(vendor.auto_sync),
+            currency=vendor.currency,
+            order_date=utcnow().date(),
+        )

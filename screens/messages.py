@@ -1,0 +1,50 @@
+"""Messages the app sends to its screens. They carry ids and plain values, never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class Changed(Message):
+    """Records changed (committed here or in another process): re-read what you show."""
+
+    kind: str
+    ids: tuple[int, ...]
+
+    def can_replace(self, message: Message) -> bool:
+        # A burst of identical notes collapses into one refresh.
+        return isinstance(message, Changed) and (message.kind, message.ids) == (
+            self.kind,
+            self.ids,
+        )
+
+
+@dataclass
+class RuntimeReady(Message):
+    """The database is open and checked; screens may start reading."""
+
+
+@dataclass
+class ConnectorHealth:
+    name: str
+    ok: bool
+    last_success: str  # already formatted for display, local time
+    next_run: str
+    failures: int
+    last_error: str | None
+    leader: str | None
+
+
+@dataclass
+class HealthChanged(Message):
+    connectors: list[ConnectorHealth]
+
+
+@dataclass
+class CountsChanged(Message):
+    """The shell's always-visible counts (unreviewed notifications, upload queue)."""
+
+    counts: dict[str, int]

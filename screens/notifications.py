@@ -1,0 +1,7 @@
+"""Placeholder body, replaced by the engineer building this area."""
+
+from textual.containers import Vertical
+
+
+class Notifications(Vertical):
+    pass

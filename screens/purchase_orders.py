@@ -1,0 +1,116 @@
+"""The purchase-order list: number, vendor, status, auto-sync, last synced, lines, total.
+
+A body widget the shell mounts: ``attach(db)`` once the database is ready, ``on_change(change)``
+for every committed change (from any thread), and ``OpenPurchaseOrder(po_id)`` on enter. The
+last-synced date is red when the supplier notified a change after the last successful sync.
+Filters: ``/`` text (PO number, vendor, supplier order no., item), and keys for out of sync (o)
+and clearing the vendor/status filters (x); ``show_vendor``/``show_status`` set them from code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+
+from posync_tui.paging import Column, Row, View
+from posync_tui.services.po_list import PoListSource, default_view
+from screens.paged_table import PagedList, PagedTable
+
+if TYPE_CHECKING:  # not imported at start-up: the database module brings in alembic
+    from posync_tui.db import Database
+    from posync_tui.events import Change
+    from posync_tui.runtime import Runtime
+
+KINDS = ("purchase_order", "vendor")
+OUT_OF_SYNC_STYLE = "bold red"
+
+
+def last_synced_style(row: Row, column: Column) -> str | None:
+    """The Ascend seed's red last-synced date: the last sync is older than the supplier."""
+    if column.key == "last_synced" and row.data.get("out_of_sync"):
+        return OUT_OF_SYNC_STYLE
+    return None
+
+
+@dataclass
+class OpenPurchaseOrder(Message):
+    """Open the PO detail for this PO."""
+
+    po_id: int
+
+
+class PurchaseOrders(Vertical):
+    """The PO list body: a paged table over ``po_list``."""
+
+    DEFAULT_CSS = "PurchaseOrders { height: 1fr; }"
+    BINDINGS = [
+        Binding("o", "out_of_sync", "Out of sync"),
+        Binding("x", "clear_filters", "All POs", show=False),
+    ]
+
+    @dataclass
+    class _Changed(Message):
+        change: Change
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, PurchaseOrders._Changed)  # one re-read per burst
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.table = PagedTable(title="Purchase orders", cell_style=last_synced_style)
+        self.db: Database | None = None
+
+    def compose(self) -> ComposeResult:
+        yield PagedList(self.table)
+
+    def attach(self, rt: Runtime, view: View | None = None) -> None:
+        """The database is ready: start reading (in a thread; the first page shows when read)."""
+        self.db = rt.db
+        self.table.set_source(PoListSource(rt.db.engine), view or default_view())
+
+    def on_change(self, change: Change) -> None:
+        """A committed change; safe to call from any thread."""
+        if change.kind in KINDS:
+            self.post_message(self._Changed(change))
+
+    @on(_Changed)
+    def _refresh(self, message: _Changed) -> None:
+        self.table.refresh_rows(message.change.ids or None)
+
+    @on(PagedTable.RowSelected)
+    def _open(self, event: PagedTable.RowSelected) -> None:
+        event.stop()
+        self.post_message(OpenPurchaseOrder(event.key))
+
+    def focus_table(self) -> None:
+        self.table.focus()
+
+    def selected_po_ids(self) -> list[int]:
+        """Marked POs, or the cursor's PO: what refresh and other actions apply to."""
+        return self.table.selected_keys()
+
+    def _with(self, name: str, value) -> None:
+        if self.table.view is not None:
+            self.table.set_view(self.table.view.with_filter(name, value))
+
+    def show_vendor(self, vendor_id: int | None) -> None:
+        self._with("vendor_id", vendor_id)
+
+    def show_status(self, status: str | tuple[str, ...] | None) -> None:
+        self._with("status", status)
+
+    def action_out_of_sync(self) -> None:
+        view = self.table.view
+        if view is not None:
+            self._with("out_of_sync", None if view.filter("out_of_sync") else True)
+
+    def action_clear_filters(self) -> None:
+        view = self.table.view
+        if view is not None:
+            self.table.set_view(View(sort=view.sort, descending=view.descending, text=view.text))

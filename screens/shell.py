@@ -1,0 +1,81 @@
+"""The frame every area shares: a title bar with live counts, the area's body, the status line."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from screens.messages import Changed, CountsChanged, HealthChanged, RuntimeReady
+from screens.status_line import StatusLine
+
+
+class TitleBar(Static):
+    DEFAULT_CSS = """
+    TitleBar { height: 1; background: $primary; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self, area: str):
+        super().__init__()
+        self.area = area
+        self.counts: dict[str, int] = {}
+        self._render_title()
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._render_title()
+
+    def _render_title(self) -> None:
+        left = Content.assemble(("posync", "bold"), " · ", self.area)
+        badges = []
+        unreviewed = self.counts.get("unreviewed", 0)
+        if unreviewed:
+            badges.append(Content.styled(f"⚑ {unreviewed} unreviewed", "bold $warning"))
+        waiting = self.counts.get("upload_waiting")
+        errors = self.counts.get("upload_errors", 0)
+        if waiting is not None:
+            badges.append(Content(f"QBO {waiting} waiting"))
+        if errors:
+            badges.append(Content.styled(f"{errors} upload errors", "bold $error"))
+        self.update(Content("   ").join([left, *badges]))
+
+
+class AreaScreen(Screen):
+    """An area of the console (purchase orders, vendors, …). Subclasses give the body."""
+
+    AREA = ""
+    BODY: type[Widget] = Widget
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self.AREA)
+        yield self.BODY(classes="area-body")
+        yield StatusLine()
+        yield Footer()
+
+    @property
+    def body(self) -> Widget:
+        return self.query_one(".area-body")
+
+    def on_mount(self) -> None:
+        self.app.register_live_screen(self)
+
+    def on_unmount(self) -> None:
+        self.app.unregister_live_screen(self)
+
+    def on_runtime_ready(self, message: RuntimeReady) -> None:
+        attach = getattr(self.body, "attach", None)
+        if attach is not None:
+            attach(self.app.runtime)
+
+    def on_changed(self, message: Changed) -> None:
+        on_change = getattr(self.body, "on_change", None)
+        if on_change is not None:
+            on_change(message)
+
+    def on_health_changed(self, message: HealthChanged) -> None:
+        self.query_one(StatusLine).show(message.connectors)
+
+    def on_counts_changed(self, message: CountsChanged) -> None:
+        self.query_one(TitleBar).set_counts(message.counts)

@@ -1,0 +1,25 @@
+"""Building the console for Pilot and snapshot tests: a real app on a real test database."""
+
+from __future__ import annotations
+
+from posync_tui.app import PosyncApp
+from posync_tui.config import Settings, load_settings
+from posync_tui.db import Database
+from posync_tui.runtime import Runtime
+
+
+def console_app(
+    db: Database,
+    *,
+    settings: Settings | None = None,
+    sandbox=None,
+    sandbox_server=None,
+    jobs=None,
+) -> PosyncApp:
+    """The console on ``db``; no cross-process watcher and no scheduler unless ``jobs``."""
+    settings = settings or load_settings()
+
+    def load() -> Runtime:
+        return Runtime(settings=settings, db=db, sandbox=sandbox, sandbox_server=sandbox_server)
+
+    return PosyncApp(load, jobs=jobs, watch_other_processes=False)

@@ -1,0 +1,57 @@
+"""The console shell as an operator meets it: areas by single keys, help, connectors, counts."""
+
+from __future__ import annotations
+
+from posync_tui.demo_data import seed_demo
+from posync_tui.models import ConnectorState, utcnow
+from screens.help import HelpScreen
+from tests.console import console_app
+
+
+async def ready(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_areas_are_one_key_away(db):
+    seed_demo(db)
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert app.current_mode == "purchase_orders"
+        for key, mode in [("v", "vendors"), ("n", "notifications"), ("b", "batches"),
+                          ("a", "accounting"), ("p", "purchase_orders")]:
+            await pilot.press(key)
+            await ready(pilot)
+            assert app.current_mode == mode
+
+
+async def test_question_mark_lists_every_binding(db):
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(row) for _, rows in app.screen.sections for row in rows)
+        for description in ("POs", "Vendors", "Notices", "Accounting", "Connectors", "Quit"):
+            assert description in text
+
+
+async def test_a_failing_connector_is_red_and_its_error_one_key_away(db):
+    with db.session() as s:
+        s.add(ConnectorState(name="supplier", consecutive_failures=3,
+                             last_error="supplier did not answer in time",
+                             last_attempt_at=utcnow()))
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        status = app.screen.query_one("StatusLine")
+        assert "supplier failed ×3" in str(status.render())
+        await pilot.press("e")
+        await ready(pilot)
+        error = app.screen.query_one("#error")
+        assert "supplier did not answer in time" in str(error.render())

@@ -1,0 +1,186 @@
+"""The paged table on the PO list: cursor, marks, sort, filter, live changes, red last-synced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.app import App, ComposeResult
+
+from posync_tui.config import load_settings
+from posync_tui.events import Change
+from posync_tui.models import PurchaseOrder, Vendor, utcnow
+from posync_tui.runtime import Runtime
+from posync_tui.seed import seed_bulk
+from screens.paged_table import PagedTable
+from screens.purchase_orders import OpenPurchaseOrder, PurchaseOrders
+
+
+class ListApp(App):
+    def __init__(self, db):
+        super().__init__()
+        self.db = db
+        self.opened: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield PurchaseOrders()
+
+    def on_mount(self) -> None:
+        self.query_one(PurchaseOrders).attach(Runtime(settings=load_settings(), db=self.db))
+        self.query_one(PurchaseOrders).focus_table()
+
+    def on_open_purchase_order(self, message: OpenPurchaseOrder) -> None:
+        self.opened.append(message.po_id)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.fixture
+def seeded(db):
+    seed_bulk(db, pos=300, lines_per_po=2, vendors=6, items=30)
+    return db
+
+
+def table(app) -> PagedTable:
+    return app.query_one(PagedTable)
+
+
+def shown(app, y: int) -> str:
+    return table(app).render_line(y).text
+
+
+async def test_the_cursor_moves_by_row_page_and_to_either_end(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        assert t.row_count == 300
+        assert "300" in str(t.border_title)
+        await pilot.press("down", "down")
+        assert t.cursor == 2
+        await pilot.press("pagedown")
+        assert t.cursor == 2 + t._body_height()
+        await pilot.press("end")
+        assert t.cursor == 299
+        assert "PO-0000300" in shown(app, t.cursor - t.scroll_offset.y + 1)
+        await pilot.press("home")
+        assert t.cursor == 0 and t.scroll_offset.y == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.opened == [t.cursor_key]
+
+
+async def test_space_marks_the_row_and_mark_all_marks_every_matching_po(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        first = t.cursor_key
+        await pilot.press("space")
+        assert t.marks == {first} and t.cursor == 1
+        assert shown(app, 1).startswith("●")
+        await pilot.press("slash", *"PO-00001")
+        await settle(pilot)
+        await pilot.press("enter", "ctrl+a")
+        await settle(pilot)
+        assert len(t.marks) == t.row_count == 100  # PO-0000100 .. PO-0000199
+        assert t.selected_keys() == sorted(t.marks)
+        assert "100 marked" in str(t.border_title)
+        await pilot.press("ctrl+a")
+        assert t.marks == set()
+
+
+async def test_sorting_keeps_the_cursor_on_its_po(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await pilot.press("pagedown", "down", "down")
+        key = t.cursor_key
+        for _ in range(6):  # vendor, status, auto-sync, last synced, lines, total
+            await pilot.press("s")
+            await settle(pilot)
+            assert t.cursor_key == key
+            assert t.cursor == t.source.position(t.view, key)
+        await pilot.press("S")
+        await settle(pilot)
+        assert t.view.descending and t.cursor_key == key
+        assert "Total ▼" in shown(app, 0)
+
+
+async def test_the_filter_shows_its_match_count_in_the_title(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await pilot.press("slash", *"PO-000012")
+        await settle(pilot)
+        assert t.row_count == 10
+        assert "/PO-000012  10 matching" in str(t.border_title)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert t.row_count == 300 and t.has_focus
+
+
+async def test_a_change_keeps_the_cursor_on_the_same_po_when_a_row_is_inserted_above(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await pilot.press("down", "down", "down")
+        key, index = t.cursor_key, t.cursor
+        with seeded.session() as s:
+            vendor_id = s.get(PurchaseOrder, key).vendor_id
+            new = PurchaseOrder(number="PO-0000000", vendor_id=vendor_id)  # sorts first
+            s.add(new)
+            s.flush()
+            new_id = new.id
+        app.query_one(PurchaseOrders).on_change(Change("purchase_order", (new_id,)))
+        await settle(pilot)
+        assert t.row_count == 301
+        assert t.cursor_key == key and t.cursor == index + 1
+        assert "PO-0000000" not in shown(app, 1)  # the cursor stayed on its screen row
+        await pilot.press("home")
+        assert "PO-0000000" in shown(app, 1)
+
+
+async def test_the_last_synced_date_is_red_when_the_supplier_changed_the_po_since(seeded):
+    now = utcnow()
+    with seeded.session() as s:
+        vendor = s.get(Vendor, 1)
+        po = PurchaseOrder(
+            number="PO-0000000", vendor_id=vendor.id, auto_sync=True,
+            last_synced_at=now - timedelta(days=1), supplier_notified_at=now,
+        )  # fmt: skip
+        fresh = PurchaseOrder(
+            number="PO-0000000A", vendor_id=vendor.id, auto_sync=True,
+            last_synced_at=now, supplier_notified_at=now - timedelta(days=1),
+        )  # fmt: skip
+        s.add_all([po, fresh])
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        stale_line, fresh_line = table(app).render_line(1), table(app).render_line(2)
+        date = now.astimezone().strftime("%Y-%m-%d")
+        stale = [seg for seg in stale_line if date[:4] in seg.text]
+        assert stale and stale[0].style.color.name == "red"
+        assert not [seg for seg in fresh_line if seg.style and seg.style.color
+                    and seg.style.color.name == "red"]  # fmt: skip
+
+
+async def test_partner_text_is_shown_as_text_not_markup(seeded):
+    with seeded.session() as s:
+        s.get(Vendor, 1).name = "[bold red]Evil[/] \x1b[2J"
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")  # by vendor: "[" sorts first
+        await settle(pilot)
+        assert "[bold red]Evil[/]" in shown(app, 1)
+        assert "\x1b" not in shown(app, 1)

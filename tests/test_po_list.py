@@ -1,0 +1,146 @@
+"""The PO list: filter as you type (PO, vendor, supplier order, item), out of sync, seeding."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from posync_tui.models import (
+    Item,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+    utcnow,
+)
+from posync_tui.paging import View
+from posync_tui.seed import seed_bulk
+from posync_tui.services.po_list import PoListSource
+
+
+@pytest.fixture
+def orders(db):
+    """Two vendors, three POs; one PO holds a line for item HX-7781 (supplier part ZP-55)."""
+    now = utcnow()
+    with db.session() as s:
+        acme = Vendor(code="ACME", name="Acme Fasteners", auto_sync=True)
+        bolt = Vendor(code="BOLT", name="Boltworks [bold]Ltd[/]")
+        s.add_all([acme, bolt])
+        s.flush()
+        item = Item(sku="HX-7781", description="Hex bolt", supplier_part_no="ZP-55")
+        s.add(item)
+        s.flush()
+        synced = PurchaseOrder(
+            number="PO-10001", vendor_id=acme.id, auto_sync=True, supplier_order_no="SUP-4410",
+            last_synced_at=now, supplier_notified_at=now - timedelta(hours=1),
+        )  # fmt: skip
+        stale = PurchaseOrder(
+            number="PO-10002", vendor_id=acme.id, auto_sync=True,
+            last_synced_at=now - timedelta(days=2), supplier_notified_at=now - timedelta(days=1),
+        )  # fmt: skip
+        plain = PurchaseOrder(number="PO-20003", vendor_id=bolt.id, status=POStatus.CLOSED)
+        s.add_all([synced, stale, plain])
+        s.flush()
+        s.add(
+            PurchaseOrderLine(po_id=plain.id, line_no=1, item_id=item.id, supplier_part_no="ZP-55")
+        )
+        ids = {"synced": synced.id, "stale": stale.id, "plain": plain.id, "acme": acme.id}
+        ids["item"], ids["bolt"] = item.id, bolt.id
+    source = PoListSource(db.engine)
+    source.prepare()
+    return source, ids
+
+
+def numbers(source, view):
+    return [r.data["number"] for r in source.page(view, 0, 1000)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10002", ["PO-10002"]),  # part of a PO number
+        ("po-1", ["PO-10001", "PO-10002"]),
+        ("fasteners", ["PO-10001", "PO-10002"]),  # vendor name, any case
+        ("bolt", ["PO-20003"]),  # vendor code (and name)
+        ("SUP-44", ["PO-10001"]),  # supplier order no.
+        ("x-778", ["PO-20003"]),  # item SKU on a line
+        ("zp-5", ["PO-20003"]),  # supplier part no. on a line
+        ("nothing like it", []),
+        ("P", ["PO-10001", "PO-10002", "PO-20003"]),  # one or two letters: starts with
+        ("ac", ["PO-10001", "PO-10002"]),
+        ('"]', []),  # quotes and brackets are text, not query syntax
+    ],
+)
+def test_filter_as_you_type_finds_pos_by_number_vendor_supplier_order_and_item(
+    orders, text, expected
+):
+    source, _ = orders
+    view = View(sort="number", text=text)
+    assert numbers(source, view) == expected
+    assert source.count(view) == len(expected)
+
+
+def test_search_follows_changes_to_vendors_items_and_lines(orders, db):
+    source, ids = orders
+    with db.session() as s:
+        s.get(Vendor, ids["bolt"]).name = "Zenith Tools"
+        s.get(Item, ids["item"]).sku = "QQ-9000"
+    assert numbers(source, View(sort="number", text="zenith")) == ["PO-20003"]
+    assert numbers(source, View(sort="number", text="QQ-900")) == ["PO-20003"]
+    assert numbers(source, View(sort="number", text="HX-778")) == []
+    with db.session() as s:
+        line = s.scalars(select(PurchaseOrderLine)).one()
+        line.po_id = ids["synced"]
+    assert numbers(source, View(sort="number", text="QQ-900")) == ["PO-10001"]
+    with db.session() as s:
+        s.delete(s.scalars(select(PurchaseOrderLine)).one())
+    assert numbers(source, View(sort="number", text="QQ-900")) == []
+
+
+def test_out_of_sync_means_auto_sync_and_last_sync_older_than_the_supplier(orders):
+    source, ids = orders
+    view = View(sort="number").with_filter("out_of_sync", True)
+    assert numbers(source, view) == ["PO-10002"]
+    rows = {r.key: r for r in source.page(View(sort="number"), 0, 10)}
+    assert rows[ids["stale"]].data["out_of_sync"]
+    assert not rows[ids["synced"]].data["out_of_sync"]
+
+
+def test_last_synced_is_shown_only_with_auto_sync(orders, db):
+    source, ids = orders
+    with db.session() as s:
+        s.get(PurchaseOrder, ids["synced"]).auto_sync = False
+    rows = {r.key: r for r in source.page(View(sort="number"), 0, 10)}
+    assert rows[ids["synced"]].data["last_synced"] is None
+    assert rows[ids["stale"]].data["last_synced"] is not None
+
+
+def test_filter_by_vendor_and_status(orders):
+    source, ids = orders
+    assert numbers(source, View(sort="number").with_filter("vendor_id", ids["acme"])) == [
+        "PO-10001",
+        "PO-10002",
+    ]
+    assert numbers(source, View(sort="number").with_filter("status", "closed")) == ["PO-20003"]
+    both = View(sort="vendor", text="po").with_filter("status", ("open", "closed"))
+    assert numbers(source, both) == ["PO-10001", "PO-10002", "PO-20003"]
+
+
+def test_seeded_pos_have_totals_and_line_counts_that_agree_with_their_lines(db):
+    seed_bulk(db, pos=400, lines_per_po=3, vendors=10, items=60)
+    with db.session() as s:
+        lines: dict[int, list[PurchaseOrderLine]] = {}
+        for line in s.scalars(select(PurchaseOrderLine)):
+            lines.setdefault(line.po_id, []).append(line)
+        pos = s.scalars(select(PurchaseOrder)).all()
+        assert len(pos) == 400
+        for po in pos:
+            assert po.line_count == len(lines[po.id])
+            assert po.total == sum(ln.quantity_ordered * ln.unit_cost for ln in lines[po.id])
+        assert any(po.auto_sync for po in pos)
+    source = PoListSource(db.engine)
+    source.prepare()
+    assert source.count(View(sort="number").with_filter("out_of_sync", True)) > 0
+    assert source.count(View(sort="number", text="PO-00001")) > 0
