@@ -6,6 +6,7 @@ The console builds it in a worker after its first frame; ``posync worker`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,8 @@ class Runtime:
     # The demo runs the simulated partners in this process, on a loopback port.
     sandbox: Sandbox | None = None
     sandbox_server: SandboxServer | None = None
-    extras: dict = field(default_factory=dict)
+    # Things to stop when the runtime closes (e.g. the demo's simulated supplier activity).
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def base_url(self, connector: str) -> str:
         """Where a connector's partner answers: the configured URL, else the sandbox."""
@@ -38,6 +40,8 @@ class Runtime:
         return f"{self.sandbox_server.url}/{connector}"
 
     def close(self) -> None:
+        for close in self.closers:
+            close()
         if self.sandbox_server is not None:
             self.sandbox_server.stop()
         self.db.dispose()

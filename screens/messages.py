@@ -8,7 +8,7 @@ from textual.message import Message
 
 
 @dataclass
-class Changed(Message):
+class Changed(Message, bubble=False):
     """Records changed (committed here or in another process): re-read what you show."""
 
     kind: str
@@ -23,7 +23,7 @@ class Changed(Message):
 
 
 @dataclass
-class RuntimeReady(Message):
+class RuntimeReady(Message, bubble=False):
     """The database is open and checked; screens may start reading."""
 
 
@@ -39,12 +39,12 @@ class ConnectorHealth:
 
 
 @dataclass
-class HealthChanged(Message):
+class HealthChanged(Message, bubble=False):
     connectors: list[ConnectorHealth]
 
 
 @dataclass
-class CountsChanged(Message):
+class CountsChanged(Message, bubble=False):
     """The shell's always-visible counts (unreviewed notifications, upload queue)."""
 
     counts: dict[str, int]

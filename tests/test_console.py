@@ -55,3 +55,23 @@ async def test_a_failing_connector_is_red_and_its_error_one_key_away(db):
         await ready(pilot)
         error = app.screen.query_one("#error")
         assert "supplier did not answer in time" in str(error.render())
+
+
+async def test_a_change_reaches_each_screen_once_and_is_not_echoed_back(db):
+    from screens.messages import Changed
+
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        broadcast = app._broadcast
+        changes: list = []
+
+        def counting(make):
+            if isinstance(make(), Changed):
+                changes.append(make)
+            broadcast(make)
+
+        app._broadcast = counting
+        app.post_message(Changed("vendor", (1,)))
+        await ready(pilot)
+        assert len(changes) == 1
