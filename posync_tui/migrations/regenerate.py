@@ -21,4 +21,6 @@ if __name__ == "__main__":
             db.alembic_config(), message="initial schema", autogenerate=True, rev_id="0001"
         )
         db.dispose()
-    subprocess.run(["ruff", "format", "-q", str(MIGRATIONS / "versions")], check=False)
+    versions = str(MIGRATIONS / "versions")
+    subprocess.run(["ruff", "check", "--fix", "-q", versions], check=False)
+    subprocess.run(["ruff", "format", "-q", versions], check=False)
