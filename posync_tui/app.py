@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from screens.areas import AREAS
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from screens.areas import AREAS
 from screens.help import HelpScreen, binding_rows
 from screens.messages import (
     Changed,
@@ -25,6 +25,7 @@ from screens.messages import (
     HealthChanged,
     RuntimeReady,
 )
+from screens.palette import JumpProvider
 
 if TYPE_CHECKING:
     from posync_tui.runtime import Runtime
@@ -38,6 +39,7 @@ class PosyncApp(App):
     TITLE = "posync"
     MODES = {name: screen for name, screen in AREAS.items()}
     DEFAULT_MODE = "purchase_orders"
+    COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
         Binding("p", "area('purchase_orders')", "POs"),
         Binding("v", "area('vendors')", "Vendors"),
@@ -163,7 +165,7 @@ class PosyncApp(App):
     def refresh_counts(self) -> None:
         from posync_tui.services.status import shell_counts
 
-        counts = shell_counts(self.runtime.db)
+        counts = shell_counts(self.runtime.db, self.runtime.settings)
         self.call_from_thread(self._set_counts, counts)
 
     def _set_counts(self, counts: dict[str, int]) -> None:
@@ -178,7 +180,18 @@ class PosyncApp(App):
     def action_help(self) -> None:
         screen = self.screen
         sections = [("Everywhere", binding_rows(list(self.BINDINGS), self))]
-        sections.append(("Command palette", [("ctrl+p", "jump to a PO, vendor or batch")]))
+        sections.append(("Command palette", [("ctrl+p", "jump to a PO or vendor")]))
+        sections.append(
+            (
+                "Status line",
+                [
+                    ("● name", "connector healthy"),
+                    ("✓ time", "last success"),
+                    ("↻ time", "next run"),
+                    ("✖ name ×n", "n failures in a row: e shows why"),
+                ],
+            )
+        )
         local: list = []
         for active in screen.active_bindings.values():
             if active.node is not self and active.binding.description:
@@ -189,6 +202,16 @@ class PosyncApp(App):
             )
         self.push_screen(HelpScreen(sections))
 
+    def open_purchase_order(self, po_id: int) -> None:
+        """Show a PO's detail from anywhere (the command palette): its area, then the PO."""
+        from screens.po_detail import PurchaseOrderDetail
+
+        self.switch_mode("purchase_orders")
+        top = self.screen
+        if isinstance(top, PurchaseOrderDetail) and top.po_id == po_id:
+            return
+        self.push_screen(PurchaseOrderDetail(po_id))
+
     def action_connectors(self) -> None:
         from screens.connectors import ConnectorsScreen
 
@@ -198,7 +221,21 @@ class PosyncApp(App):
         if self.scheduler is None:
             self.notify("The scheduler is not running in this console.", severity="warning")
             return
-        names = [name] if name else [c.name for c in self.health]
-        for each in names:
-            self.scheduler.run_now(each)
+        names = [name] if name else list(self.scheduler.jobs)
         self.notify(f"Running now: {', '.join(names)}")
+        for each in names:
+            self._report_run(each, self.scheduler.run_now(each))
+
+    @work(group="run now", exit_on_error=False)
+    async def _report_run(self, name: str, task) -> None:
+        outcome = await task
+        severity = "error" if outcome.status == "failed" else "information"
+        self.notify(f"{name}: {outcome.summary}", severity=severity)
+
+    # --- jumping (the command palette) -------------------------------------------------------
+
+    def open_record(self, kind: str, record_id: int) -> None:
+        if kind == "purchase_order":
+            self.open_purchase_order(record_id)
+        elif kind == "vendor":
+            self.open_vendor(record_id)

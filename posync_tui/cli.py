@@ -17,8 +17,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+quickbooks_app = typer.Typer(help="QuickBooks Online.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+app.add_typer(quickbooks_app, name="quickbooks")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML config file (default: user config dir).")
@@ -172,6 +174,51 @@ def config_show():
     settings = _settings()
     typer.echo(f"# config file: {settings._config_file or '(none; defaults and POSYNC_*)'}")
     typer.echo(json.dumps(masked(settings), indent=2, default=str))
+
+
+@quickbooks_app.command("connect")
+def quickbooks_connect(
+    url: Annotated[
+        str | None,
+        typer.Option(help="The address Intuit sent your browser back to after you signed in."),
+    ] = None,
+):
+    """Connect posync to your QuickBooks Online company (OAuth 2.0 sign-in)."""
+    import asyncio
+    import secrets
+    from urllib.parse import parse_qs, urlparse
+
+    from connectors.quickbooks import ReconnectQuickBooks
+    from posync_tui.runtime import Runtime
+    from posync_tui.services.accounting_connection import authorization_link, connect_company
+
+    settings = _settings()
+    rt = Runtime(settings=settings, db=None)  # connecting touches no database
+    try:
+        if url is None:
+            link = authorization_link(rt, secrets.token_urlsafe(16))
+            typer.echo("1. Open this address in a browser and choose your company:\n")
+            typer.echo(f"   {link}\n")
+            typer.echo(
+                "2. Intuit then sends the browser to your redirect URI "
+                f"({settings.quickbooks.redirect_uri}).\n"
+                "   Copy that whole address from the browser and run:\n\n"
+                '   posync quickbooks connect --url "<the address>"'
+            )
+            return
+        query = parse_qs(urlparse(url).query)
+        if "error" in query:
+            typer.echo(f"QuickBooks refused the connection: {query['error'][0]}", err=True)
+            raise typer.Exit(1)
+        code, realm = query.get("code", [None])[0], query.get("realmId", [None])[0]
+        if not code or not realm:
+            typer.echo("That address has no code and realmId: copy it whole.", err=True)
+            raise typer.Exit(2)
+        realm_id = asyncio.run(connect_company(rt, code, realm))
+    except ReconnectQuickBooks as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Connected. Put this in the config file: [quickbooks] realm_id = \"{realm_id}\"")
 
 
 def _checked_runtime(rt):

@@ -12,16 +12,21 @@ table. The table never holds the whole list; it asks a ``PagedSource`` for
 The order is always total: the sort column's expressions, then the source's key (id) as a
 stable tiebreak; descending is the exact reverse (NULLs first ascending, last descending).
 With an index on (sort expressions..., id) every page is an index walk, not a sort.
+
+This module imports SQLAlchemy only when a source first reads: screens import it to draw their
+first frame, and the database comes after that frame.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, and_, false, func, literal, or_, select, tuple_
-from sqlalchemy.sql import ColumnElement, FromClause, Select
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.sql import ColumnElement, FromClause, Select
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class Row:
     sort_values: tuple[Any, ...]
 
 
-class PagedSource:
+class PagedSource(ABC):
     """Base class: a source names its columns, key, FROM clause and filter conditions."""
 
     columns: Sequence[Column] = ()
@@ -81,9 +86,9 @@ class PagedSource:
 
     # --- what a source defines ----------------------------------------------------------------
 
+    @abstractmethod
     def from_clause(self, view: View) -> FromClause:
         """The tables to read for this view (join only what its sort or filter needs)."""
-        raise NotImplementedError
 
     def extra_fields(self) -> Sequence[ColumnElement]:
         """Labelled fields a row carries besides its columns (e.g. for cell styles)."""
@@ -95,6 +100,7 @@ class PagedSource:
 
     def prepare(self) -> None:
         """Called once, off the UI thread, before the first read (e.g. to build an index)."""
+        return None  # most sources need nothing
 
     # --- reads --------------------------------------------------------------------------------
 
@@ -105,6 +111,8 @@ class PagedSource:
         raise KeyError(f"no column {key!r}")
 
     def count(self, view: View) -> int:
+        from sqlalchemy import func, select
+
         query = select(func.count()).select_from(self.from_clause(view))
         with self.engine.connect() as conn:
             return conn.execute(self._where(query, view)).scalar_one()
@@ -140,6 +148,8 @@ class PagedSource:
 
     def position(self, view: View, key: int) -> int | None:
         """The row index of ``key`` in the view, or None when it does not match the view."""
+        from sqlalchemy import func, select
+
         column, keys = self._sort_keys(view)
         query = select(*keys).select_from(self.from_clause(view)).where(self.key == key)
         with self.engine.connect() as conn:
@@ -152,6 +162,8 @@ class PagedSource:
 
     def keys(self, view: View, batch: int = 10_000) -> Iterator[int]:
         """Every matching key, streamed: marks a whole filter without loading its rows."""
+        from sqlalchemy import select
+
         query = self._where(select(self.key).select_from(self.from_clause(view)), view)
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
@@ -174,6 +186,8 @@ class PagedSource:
         return column, (*(column.sort or (column.value,)), self.key)
 
     def _select(self, view: View, sort: tuple[ColumnElement, ...]) -> Select:
+        from sqlalchemy import select
+
         fields = [self.key.label("_key")]
         fields += [c.value.label(c.key) for c in self.columns]
         fields += list(self.extra_fields())
@@ -181,10 +195,14 @@ class PagedSource:
         return select(*fields).select_from(self.from_clause(view))
 
     def _where(self, query: Select, view: View) -> Select:
+        from sqlalchemy import and_
+
         conditions = self.conditions(view)
         return query.where(and_(*conditions)) if conditions else query
 
     def _read(self, view, descending, limit, offset, anchor: Row | None) -> list[Row]:
+        from sqlalchemy import select
+
         column, sort = self._sort_keys(view)
         order = self._order(column, sort, descending)
         with self.engine.connect() as conn:
@@ -214,6 +232,8 @@ class PagedSource:
 
     def _beyond(self, column: Column, sort, values: tuple, descending: bool) -> ColumnElement:
         """Rows strictly after ``values`` in the order (or before it, reading backwards)."""
+        from sqlalchemy import and_, or_
+
         first, rest = sort[0], sort[1:]
         if not column.nullable:
             return _tuple_cmp(sort, values, descending)
@@ -236,6 +256,8 @@ class PagedSource:
 
 
 def _tuple_cmp(exprs, values, descending: bool) -> ColumnElement:
+    from sqlalchemy import false, literal, tuple_
+
     if not exprs:
         return false()
     if len(exprs) == 1:

@@ -1,7 +1,399 @@
-"""Placeholder body, replaced by the engineer building this area."""
+"""Accounting › QuickBooks Online: the upload queues (Cin7 seed), one tab each, and Contacts.
 
-from textual.containers import Vertical
+Tabs: Purchases › Supplier Invoices (billed POs to sync as bills), Purchases › Purchase Orders
+(unbilled POs to upload as QuickBooks purchase orders), Errors › Supplier Invoices, Errors ›
+Purchase Orders (QuickBooks' code and message; fix the PO, then re-sync it there) and Contacts.
+Mark rows with space (ctrl+a: every matching row, the seed's header checkbox), then ``u``
+Upload Selected or ``U`` Upload All: a confirmation with the count, then the POs are queued
+(``enqueue_upload``) and delivered (``deliver``) in a worker thread while a progress bar moves.
+Each failure raises a notification and its PO moves to an Errors tab; synced rows leave the
+queue. ``r`` resets a PO for re-import (an admin action). The line at the top says whether
+QuickBooks is connected, or that it must be reconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Label, ProgressBar, Static, TabbedContent, TabPane
+
+from screens.accounting_contacts import ContactsPane
+from screens.accounting_queue import KIND_WORDS, TABS, ErrorsPane, QueuePane
+from screens.confirm import Confirm
+
+if TYPE_CHECKING:
+    from posync_tui.events import Change
+    from posync_tui.runtime import Runtime
+    from posync_tui.services.accounting_queues import UploadFailure
+
+KINDS = ("purchase_order", "vendor", "outbox", "connector")
+SHOWN_FAILURES = 5  # one notification each; the rest are counted in one more
+
+
+def _plain(exc: Exception) -> str:
+    return getattr(exc, "message", None) or str(exc)
 
 
 class AccountingQueues(Vertical):
-    pass
+    """The Accounting area's body: the QuickBooks Online upload queues."""
+
+    DEFAULT_CSS = """
+    AccountingQueues { height: 1fr; }
+    AccountingQueues > #qbo-connection { height: 1; padding: 0 1; }
+    AccountingQueues > #qbo-progress { height: 1; display: none; padding: 0 1; }
+    AccountingQueues > #qbo-progress.-running { display: block; }
+    AccountingQueues #qbo-progress Label { width: auto; margin-right: 1; }
+    AccountingQueues #queues, AccountingQueues #queues > ContentSwitcher { height: 1fr; }
+    AccountingQueues TabPane { height: 1fr; padding: 0; }
+    AccountingQueues #setting-off { display: none; }
+    AccountingQueues #setting-off.-shown { display: block; }
+    """
+    BINDINGS = [
+        Binding(str(i), f"show_tab('{tab}')", label, show=False)
+        for i, (tab, (label, _)) in enumerate(TABS.items(), start=1)
+    ]
+
+    @dataclass
+    class _Changed(Message):
+        kinds: frozenset[str]
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, AccountingQueues._Changed)
+
+    @dataclass
+    class _Counts(Message):
+        counts: dict[str, int]
+
+    @dataclass
+    class _Connection(Message):
+        state: str
+
+    @dataclass
+    class _Progress(Message):
+        done: int
+        total: int
+
+    @dataclass
+    class _Finished(Message):
+        summary: str
+        queued: int
+        skipped: dict[str, list[str]] = field(default_factory=dict)  # PO number → reasons
+        failures: list[UploadFailure] = field(default_factory=list)
+        error: str | None = None
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.rt: Runtime | None = None
+        self.setting_on = False
+        self.uploading = False
+        self.connection = ""
+        self.last_upload = ""
+        self._stale: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static("QuickBooks: …", id="qbo-connection")
+        with Horizontal(id="qbo-progress"):
+            yield Label("", id="qbo-progress-label")
+            yield ProgressBar(show_eta=False, id="qbo-progress-bar")
+        with TabbedContent(id="queues"):
+            for tab, (label, _) in TABS.items():
+                with TabPane(label, id=tab):
+                    if tab == "contacts":
+                        yield ContactsPane()
+                        continue
+                    if tab == "purchase_orders":
+                        yield Static(
+                            'Uploading POs as QuickBooks purchase orders is off: set "Upload '
+                            'POs as QuickBooks Purchase Orders" (quickbooks.'
+                            "upload_pos_as_purchase_orders = true) in the config file.",
+                            id="setting-off",
+                            classes="warning-banner",
+                        )
+                    yield ErrorsPane(tab) if tab.startswith("errors_") else QueuePane(tab)
+
+    # --- the body contract ------------------------------------------------------------------
+
+    def attach(self, rt: Runtime) -> None:
+        from posync_tui.services.accounting_queues import setting_on
+
+        self.rt = rt
+        self.setting_on = setting_on(rt.settings)
+        self.query_one("#setting-off").set_class(not self.setting_on, "-shown")
+        for pane in self.query(QueuePane):
+            pane.attach(rt, self.setting_on)
+        self.query_one(ContactsPane).attach(rt)
+        self.read_counts()
+        self.read_connection()
+        self._focus_active()
+
+    def on_change(self, change: Change) -> None:
+        """A committed change; safe to call from any thread."""
+        if change.kind in KINDS:
+            self.post_message(self._Changed(frozenset({change.kind})))
+
+    @on(_Changed)
+    def _refresh(self, message: _Changed) -> None:
+        if self.rt is None:
+            return
+        if "connector" in message.kinds:
+            self.read_connection()
+        # Re-read the tab on screen now; the others when they are shown.
+        self._stale.update(TABS)
+        self._refresh_tab(self.active_tab)
+        self.read_counts()
+
+    def _refresh_tab(self, tab: str) -> None:
+        if tab not in self._stale:
+            return
+        self._stale.discard(tab)
+        pane = self._pane(tab)
+        if pane is not None:
+            pane.refresh_rows() if isinstance(pane, ContactsPane) else pane.table.refresh_rows()
+
+    # --- tabs ---------------------------------------------------------------------------------
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#queues", TabbedContent)
+
+    @property
+    def active_tab(self) -> str:
+        return self.tabs.active or "supplier_invoices"
+
+    def _pane(self, tab: str) -> QueuePane | ContactsPane | None:
+        found = self.query(f"#{tab}-pane")
+        return found.first() if found else None
+
+    def action_show_tab(self, tab: str) -> None:
+        self.tabs.active = tab
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        self._refresh_tab(self.active_tab)
+        self._focus_active()
+
+    def _focus_active(self) -> None:
+        pane = self._pane(self.active_tab)
+        if pane is not None:
+            pane.table.focus()
+
+    @work(thread=True, exclusive=True, group="accounting-counts", exit_on_error=False)
+    def read_counts(self) -> None:
+        from posync_tui.services.accounting import queue_counts
+
+        self.post_message(self._Counts(queue_counts(self.rt.db, self.rt.settings)))
+
+    @on(_Counts)
+    def _show_counts(self, message: _Counts) -> None:
+        for tab, (label, _) in TABS.items():
+            count = message.counts.get(tab, 0)
+            self.tabs.get_tab(tab).label = Content(f"{label} {count:,}" if count else label)
+
+    @work(thread=True, exclusive=True, group="accounting-connection", exit_on_error=False)
+    def read_connection(self) -> None:
+        from posync_tui.services.accounting import connection_state
+
+        try:
+            state = connection_state(self.rt)
+        except Exception as exc:  # noqa: BLE001 - shown to the operator
+            state = f"reconnect QuickBooks: {_plain(exc)}"
+        self.post_message(self._Connection(state))
+
+    @on(_Connection)
+    def _show_connection(self, message: _Connection) -> None:
+        self.connection = message.state
+        self._show_status()
+
+    def _show_status(self) -> None:
+        state = self.connection or "…"
+        style = "bold $success" if state == "connected" else "bold $error"
+        parts = [Content("QuickBooks: "), Content.styled(state, style)]
+        if state == "not connected":
+            parts.append(Content(" (see the README)"))
+        parts.append(Content(" · POs as QBO POs: " + ("on" if self.setting_on else "off")))
+        if self.last_upload:
+            parts.append(Content(f" · last upload: {self.last_upload}"))
+        self.query_one("#qbo-connection", Static).update(Content.assemble(*parts))
+
+    # --- Upload Selected / Upload All ---------------------------------------------------------
+
+    @on(QueuePane.UploadRequested)
+    def _upload_requested(self, message: QueuePane.UploadRequested) -> None:
+        message.stop()
+        self.upload(message.pane, message.po_ids)
+
+    @on(QueuePane.ResetRequested)
+    def _reset_requested(self, message: QueuePane.ResetRequested) -> None:
+        message.stop()
+        self.reset(message.po_ids)
+
+    def upload(self, pane: QueuePane, po_ids: list[int] | None) -> None:
+        """Upload (or re-sync) ``po_ids``, or with None every row of the pane's queue."""
+        from posync_tui.services.accounting import TAB_KIND, UploadKind
+
+        if self.rt is None:
+            return
+        if self.uploading:
+            self.app.notify("An upload to QuickBooks is already running.", severity="warning")
+            return
+        kind = TAB_KIND[pane.tab]
+        if kind == UploadKind.PURCHASE_ORDER and not self.setting_on:
+            self.app.notify(
+                'The setting "Upload POs as QuickBooks Purchase Orders" is off: unbilled POs '
+                "are not uploaded. Turn it on in the config file.",
+                severity="warning",
+            )
+            return
+        if po_ids is None:
+            self._ask_all(pane)
+        else:
+            self._confirm(pane, po_ids)
+
+    @work(thread=True, exclusive=True, group="accounting-upload-all", exit_on_error=False)
+    def _ask_all(self, pane: QueuePane) -> None:
+        from posync_tui.services.accounting_queues import upload_all_ids
+
+        ids = upload_all_ids(self.rt.db, pane.tab)
+        self.app.call_from_thread(self._confirm, pane, ids)
+
+    def _confirm(self, pane: QueuePane, po_ids: list[int]) -> None:
+        from posync_tui.services.accounting import TAB_KIND
+
+        kind = str(TAB_KIND[pane.tab])
+        if not po_ids:
+            self.app.notify("Nothing ready to upload on this tab.", severity="warning")
+            return
+        verb = "Re-sync" if pane.errors else "Upload"
+        count = f"{len(po_ids):,} PO" + ("s" if len(po_ids) != 1 else "")
+        question = f"{verb} {count} to QuickBooks as {KIND_WORDS[kind]}?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                pane.table.clear_marks()
+                self._start(kind, po_ids)
+
+        self.app.push_screen(Confirm(question, yes=verb, title="QuickBooks Online"), answered)
+
+    def _start(self, kind: str, po_ids: list[int]) -> None:
+        self.uploading = True
+        self._set_progress(0, len(po_ids), f"Uploading {len(po_ids):,} to QuickBooks…")
+        self.query_one("#qbo-progress").add_class("-running")
+        self.run_upload(kind, po_ids)
+
+    @work(thread=True, group="accounting-upload", exit_on_error=False)
+    def run_upload(self, kind: str, po_ids: list[int]) -> None:
+        """Queue, then deliver, off the UI thread; report through messages."""
+        from connectors.base import ConnectorError
+        from posync_tui.services.accounting import deliver, enqueue_upload
+        from posync_tui.services.accounting_queues import po_numbers, upload_failures
+
+        try:
+            result = enqueue_upload(self.rt.db, kind, po_ids, settings=self.rt.settings)
+            numbers = po_numbers(self.rt.db, list(result.skipped))
+        except Exception as exc:  # noqa: BLE001 - nothing was queued; say why
+            self.post_message(self._Finished("nothing queued", 0, error=_plain(exc)))
+            return
+        skipped = {numbers.get(i, f"#{i}"): why for i, why in result.skipped.items()}
+        if not result.queued:
+            self.post_message(self._Finished("nothing queued", 0, skipped))
+            return
+        self.post_message(self._Progress(0, len(result.queued)))
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(self._Progress(done, total))  # thread-safe
+
+        error = None
+        try:
+            summary = asyncio.run(deliver(self.rt, progress))
+        except ConnectorError as exc:
+            # Reconnect QuickBooks, or QuickBooks unreachable: the rows stay waiting.
+            summary, error = "the POs stay waiting and go out on the next run", _plain(exc)
+        failures = upload_failures(self.rt.db, result.queued)
+        self.post_message(self._Finished(summary, len(result.queued), skipped, failures, error))
+
+    @on(_Progress)
+    def _show_progress(self, message: _Progress) -> None:
+        done, total = message.done, max(message.total, 1)
+        self._set_progress(done, total, f"Uploading to QuickBooks… {done:,}/{total:,}")
+
+    def _set_progress(self, done: int, total: int, text: str) -> None:
+        self.query_one("#qbo-progress-bar", ProgressBar).update(total=total, progress=done)
+        self.query_one("#qbo-progress-label", Label).update(text)
+
+    @on(_Finished)
+    def _finished(self, message: _Finished) -> None:
+        self.uploading = False
+        self.query_one("#qbo-progress").remove_class("-running")
+        notify = self.app.notify
+        if message.skipped:
+            number, reasons = next(iter(message.skipped.items()))
+            others = len(message.skipped) - 1
+            notify(
+                f"{number} is not ready: {' '.join(reasons)}"
+                + (f" ({others:,} more not ready)" if others else ""),
+                title="Not uploaded",
+                severity="warning",
+                markup=False,
+            )
+        if message.error:
+            notify(message.error, title="QuickBooks", severity="error", markup=False)
+            self.read_connection()
+        if message.queued:
+            # Short enough for the status line at 80 columns.
+            self.last_upload = message.summary.replace(" to QuickBooks", "").replace(
+                " (see the Errors tabs)", ""
+            )
+            self._show_status()
+            if not message.error:
+                notify(message.summary, title="QuickBooks", markup=False)
+        for failure in message.failures[:SHOWN_FAILURES]:
+            notify(
+                f"{failure.number} failed ({failure.code}): {failure.error}",
+                title="QuickBooks refused a PO",
+                severity="error",
+                markup=False,
+            )
+        more = len(message.failures) - SHOWN_FAILURES
+        if more > 0:
+            notify(f"{more:,} more failed: see the Errors tabs.", severity="error")
+
+    # --- admin: reset for re-import -----------------------------------------------------------
+
+    def reset(self, po_ids: list[int]) -> None:
+        from posync_tui.models import AccountingStatus
+
+        if self.rt is None or not po_ids:
+            return
+        count = f"{len(po_ids):,} PO" + ("s" if len(po_ids) != 1 else "")
+        question = (
+            f'Reset {count} for re-import? Accounting Status becomes "'
+            f'{AccountingStatus.NOT_IMPORTED}" and any upload error is cleared.'
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_reset(po_ids)
+
+        self.app.push_screen(Confirm(question, yes="Reset", title="Admin"), answered)
+
+    @work(thread=True, group="accounting-reset", exit_on_error=False)
+    def run_reset(self, po_ids: list[int]) -> None:
+        from posync_tui.services.accounting import reset_for_reimport
+
+        done = 0
+        for po_id in po_ids:
+            try:
+                reset_for_reimport(self.rt.db, po_id)
+                done += 1
+            except LookupError:
+                continue  # deleted meanwhile
+        text = f"{done:,} PO{'s' if done != 1 else ''} reset for re-import."
+        self.app.call_from_thread(self.app.notify, text, title="Admin")

@@ -41,7 +41,15 @@ class ConnectorsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.app.register_live_screen(self)
         table = self.query_one(DataTable)
-        table.add_columns("connector", "state", "last success", "next run", "failures", "polled by")
+        for label, width in [
+            ("connector", 11),
+            ("state", 8),
+            ("last success", 12),
+            ("next run", 9),
+            ("failures", 8),
+            ("polled by", 20),
+        ]:
+            table.add_column(label, width=width)
         self._fill()
 
     def on_unmount(self) -> None:
@@ -63,7 +71,7 @@ class ConnectorsScreen(ModalScreen[None]):
                 c.last_success or "—",
                 c.next_run or "—",
                 str(c.failures),
-                Content(c.leader or "—"),
+                Content(":".join(c.leader.split(":")[:2]) if c.leader else "—"),
                 key=c.name,
             )
         if self.health:

@@ -48,3 +48,10 @@ class CountsChanged(Message, bubble=False):
     """The shell's always-visible counts (unreviewed notifications, upload queue)."""
 
     counts: dict[str, int]
+
+
+@dataclass
+class OpenPurchaseOrder(Message):
+    """Open the PO detail for this PO (from any list; the app shows it in the PO area)."""
+
+    po_id: int

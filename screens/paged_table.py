@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -37,7 +37,9 @@ from textual.widgets import Input
 from posync_tui.paging import Column, PagedSource, Row, View
 
 PAGE = 50  # rows per cached page
-CACHED_PAGES = 12
+CACHED_PAGES = 24  # besides the first and last pages, which stay for home and end
+CACHED_STRIPS = 8 * PAGE
+HOLD_FRAMES = 0.05  # seconds a keystroke's frame may wait for its matches
 SLOW_READ = 0.012  # seconds: a page read slower than this goes to a thread from then on
 GUTTER = 2  # the mark column
 _CONTROL = {i: " " for i in (*range(32), 127)}
@@ -48,6 +50,22 @@ CellStyle = Callable[[Row, Column], str | None]
 @lru_cache(maxsize=64)
 def _parse_style(style: str) -> Style:
     return Style.parse(style)
+
+
+def _merged(pieces: list[tuple[str, Style]]) -> list[Segment]:
+    """Neighbouring pieces of one style as one segment: each segment costs Textual per frame."""
+    segments: list[Segment] = []
+    texts: list[str] = []
+    current: Style | None = None
+    for text, style in pieces:
+        if style is not current and style != current:
+            if texts:
+                segments.append(Segment("".join(texts), current))
+            texts, current = [], style
+        texts.append(text)
+    if texts:
+        segments.append(Segment("".join(texts), current))
+    return segments
 
 
 def _fit(text: str, width: int, align: str) -> str:
@@ -66,13 +84,15 @@ class _Request:
     screen_row: int  # the cursor's row on screen, kept when possible
     height: int
     count: int | None  # the row count when known (a new sort of the same rows)
+    widths: list[int]  # the column widths now: the reader draws the rows it reads with them
 
 
 class PagedTable(ScrollView, can_focus=True):
     """A table over a ``PagedSource``: never more than a few pages of rows in memory."""
 
     DEFAULT_CSS = """
-    PagedTable { height: 1fr; border: round $primary 40%; border-title-align: left; }
+    PagedTable { height: 1fr; border: round $primary 40%; border-title-align: left;
+                 border-subtitle-align: right; scrollbar-size-vertical: 0; }
     PagedTable:focus { border: round $primary; }
     PagedTable > .paged-table--header { text-style: bold; background: $panel; }
     PagedTable > .paged-table--cursor { background: $accent 50%; text-style: bold; }
@@ -118,6 +138,8 @@ class PagedTable(ScrollView, can_focus=True):
         cursor: int
         top: int
         pages: dict[int, list[Row]]
+        strips: dict[tuple[int, bool, bool], Strip]  # the rows shown, drawn in the thread
+        widths: list[int]  # the column widths they were drawn with
 
     @dataclass
     class _PageLoaded(Message):
@@ -159,8 +181,12 @@ class PagedTable(ScrollView, can_focus=True):
         self._slow = False
         self._widths: list[int] = []
         # Drawn rows by (key, is cursor, is marked); styles resolved once, not per line.
-        self._strips: dict[tuple[int, bool, bool], Strip] = {}
+        self._strips: OrderedDict[tuple[int, bool, bool], Strip] = OrderedDict()
+        self._warming = False
+        self._held = None  # a batch of frames held while a filter's matches are read
+        self._held_timer = None
         self._styles: dict[str, Style] | None = None
+        self._header_strip: Strip | None = None
         if source is not None:
             self.set_source(source, view)
 
@@ -191,7 +217,10 @@ class PagedTable(ScrollView, can_focus=True):
 
     def set_filter(self, text: str) -> None:
         if self.view is not None and text != self.view.text:
+            self._hold_frames()
             self._load(replace(self.view, text=text), keep_key=None, fallback=0)
+        else:
+            self._release_frames()
 
     def set_view(self, view: View) -> None:
         self._load(view, keep_key=self.cursor_key, fallback=0)
@@ -213,6 +242,28 @@ class PagedTable(ScrollView, can_focus=True):
         if self.view is not None and self.source is not None:
             self._load(self.view, keep_key=self.cursor_key, fallback=self.cursor)
 
+    # --- one frame for a keystroke and its matches ---------------------------------------------
+
+    def _hold_frames(self) -> None:
+        """Draw the typed character together with its matches, not in a frame of its own.
+
+        The screen draws at most one frame a tick (1/60 s): a frame for the character alone
+        would make its matches wait for the next tick. Held no longer than ``HOLD_FRAMES``.
+        """
+        if self._held is None:
+            self._held = self.app.batch_update()
+            self._held.__enter__()
+            self._held_timer = self.set_timer(HOLD_FRAMES, self._release_frames)
+
+    def _release_frames(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._held_timer.stop()
+            held.__exit__(None, None, None)
+
+    def on_unmount(self) -> None:
+        self._release_frames()
+
     # --- loading ------------------------------------------------------------------------------
 
     def _load(
@@ -221,7 +272,12 @@ class PagedTable(ScrollView, can_focus=True):
         self._generation += 1
         height = max(1, self._body_height())
         screen_row = max(0, min(self.cursor - self.scroll_offset.y, height - 1))
-        request = _Request(self._generation, view, keep_key, fallback, screen_row, height, count)
+        widths = list(self._widths)
+        if widths:
+            self._style("")  # styles resolve on the UI thread; the reader draws with them
+        request = _Request(
+            self._generation, view, keep_key, fallback, screen_row, height, count, widths
+        )
         if self._loading:
             self._pending = request  # the newest wins; the one in flight is dropped
             return
@@ -255,10 +311,18 @@ class PagedTable(ScrollView, can_focus=True):
             for page in range(top // PAGE, (top + request.height) // PAGE + 1):
                 if page * PAGE < count:
                     pages[page] = source.page(request.view, page * PAGE, PAGE, total=count)
+            # Drawing the rows here, while the UI thread waits anyway, shortens the frame.
+            strips = {}
+            for i in range(top, min(count, top + request.height)) if request.widths else ():
+                rows = pages[i // PAGE]
+                if i % PAGE < len(rows):
+                    row = rows[i % PAGE]
+                    key = (row.key, i == index, row.key in self.marks)
+                    strips[key] = self._row_strip(row, key[1], key[2], request.widths)
         except Exception:
-            self.post_message(self._Loaded(request, -1, 0, 0, {}))
+            self.post_message(self._Loaded(request, -1, 0, 0, {}, {}, []))
             raise
-        self.post_message(self._Loaded(request, count, index, top, pages))
+        self.post_message(self._Loaded(request, count, index, top, pages, strips, request.widths))
 
     @on(_Loaded)
     def _apply_loaded(self, message: _Loaded) -> None:
@@ -267,19 +331,28 @@ class PagedTable(ScrollView, can_focus=True):
             pending, self._pending = self._pending, None
             self._load(pending.view, pending.keep_key, pending.fallback, pending.count)
         if message.request.generation != self._generation or message.count < 0:
+            if message.count < 0:
+                self._release_frames()
             return  # stale: a newer view was asked for
         self.view = message.request.view
         self.row_count = message.count
         self.cursor = message.cursor
         self._pages = OrderedDict(message.pages)
-        self._strips.clear()
+        self._header_strip = None
         self._wanted.clear()
         self._slow = False
         self._update_size()
+        self._strips.clear()  # the rows were read again
+        if message.widths == self._widths:
+            self._strips.update(message.strips)
         self.scroll_to(y=message.top, animate=False, immediate=True)
         self._update_title()
+        self._update_position()
         self.applied += 1
         self.refresh()
+        self.call_after_refresh(self._prefetch)
+        if self._pending is None:
+            self._release_frames()
 
     def _row_at(self, index: int, read: bool = True) -> Row | None:
         page = index // PAGE
@@ -294,47 +367,80 @@ class PagedTable(ScrollView, can_focus=True):
         offset = index - page * PAGE
         return rows[offset] if offset < len(rows) else None
 
+    def _anchors(self, page: int) -> dict[str, Row | None]:
+        """The neighbouring rows a page can be read after (or before) by keyset, when cached."""
+        before, after = self._pages.get(page + 1), self._pages.get(page - 1)
+        return {
+            "after": after[-1] if after else None,
+            "before": before[0] if before and not after else None,
+        }
+
     def _read_page(self, page: int) -> list[Row] | None:
         if self._slow:
-            self._read_page_in_thread(page)
+            self._read_pages_in_thread([page])
             return None
         started = time.perf_counter()
-        before, after = self._pages.get(page + 1), self._pages.get(page - 1)
         rows = self.source.page(
-            self.view,
-            page * PAGE,
-            PAGE,
-            after=after[-1] if after else None,
-            before=before[0] if before and not after else None,
-            total=self.row_count,
+            self.view, page * PAGE, PAGE, total=self.row_count, **self._anchors(page)
         )
         self._slow = time.perf_counter() - started > SLOW_READ
         self._keep_page(page, rows)
         return rows
 
-    def _read_page_in_thread(self, page: int) -> None:
-        if page in self._wanted:
+    def _prefetch(self) -> None:
+        """Read, in a thread, the pages a screen above and below the shown rows and those that
+        home and end show, so that moving the cursor draws from the cache."""
+        if self.view is None or self.source is None or not self.row_count:
             return
-        self._wanted.add(page)
+        height = max(1, self._body_height())
+        top, last = self.scroll_offset.y, self.row_count - 1
+        spans = [
+            (max(0, top - height), min(last, top + 2 * height)),
+            (0, min(last, height)),
+            (max(0, last - height), last),
+        ]
+        pages = {page for start, end in spans for page in range(start // PAGE, end // PAGE + 1)}
+        self._read_pages_in_thread(sorted(pages - self._pages.keys() - self._wanted))
+        self._warm()
+
+    def _read_pages_in_thread(self, pages: list[int]) -> None:
+        pages = [page for page in pages if page not in self._wanted]
+        if not pages:
+            return
+        self._wanted.update(pages)
         generation, view, total = self._generation, self.view, self.row_count
+        anchors = {page: self._anchors(page) for page in pages}
 
         def read() -> None:
-            rows = self.source.page(view, page * PAGE, PAGE, total=total)
-            self.post_message(self._PageLoaded(generation, page, rows))
+            for page in pages:
+                rows = self.source.page(view, page * PAGE, PAGE, total=total, **anchors[page])
+                self.post_message(self._PageLoaded(generation, page, rows))
 
         self.run_worker(read, thread=True, group="paged-table-page", exit_on_error=False)
 
     @on(_PageLoaded)
     def _apply_page(self, message: _PageLoaded) -> None:
-        if message.generation == self._generation and message.rows is not None:
-            self._wanted.discard(message.page)
-            self._keep_page(message.page, message.rows)
-            self.refresh()
+        if message.generation != self._generation:
+            return
+        self._wanted.discard(message.page)
+        if message.page in self._pages:
+            return  # read meanwhile on the UI thread
+        self._keep_page(message.page, message.rows)
+        top = self.scroll_offset.y
+        first, end = message.page * PAGE, (message.page + 1) * PAGE
+        if first < top + self._body_height() and end > top:
+            self.refresh()  # rows shown as "…" can now be drawn
+        self.call_later(self._warm)
 
     def _keep_page(self, page: int, rows: list[Row]) -> None:
         self._pages[page] = rows
-        while len(self._pages) > CACHED_PAGES:
-            self._pages.popitem(last=False)
+        self._pages.move_to_end(page)
+        ends = {0, (self.row_count - 1) // PAGE}  # home and end stay instant
+        for old in list(self._pages):
+            if len(self._pages) <= CACHED_PAGES:
+                break
+            if old not in ends:
+                del self._pages[old]
 
     # --- geometry and title -------------------------------------------------------------------
 
@@ -350,8 +456,10 @@ class PagedTable(ScrollView, can_focus=True):
             if column.flex and spare > 0:
                 widths[i] += spare
                 break
-        self._widths = widths
-        self._strips.clear()
+        if widths != self._widths:
+            self._widths = widths
+            self._strips.clear()
+            self._header_strip = None
         width = GUTTER + sum(widths) + len(widths)
         self.virtual_size = Size(width, self.row_count + 1)
 
@@ -366,7 +474,28 @@ class PagedTable(ScrollView, can_focus=True):
             parts.append(f"{self.row_count:,}")
         if self.marks:
             parts.append(f"{len(self.marks):,} marked")
-        self.border_title = Content("  ".join(parts))  # Content: typed text is not markup
+        self._set_border_text("_border_title", Content("  ".join(parts)))  # typed text: no markup
+
+    def _update_position(self) -> None:
+        position = f"{self.cursor + 1:,}/{self.row_count:,}" if self.row_count else ""
+        self._set_border_text("_border_subtitle", Content(position))
+
+    def _set_border_text(self, name: str, text: Content) -> None:
+        """Set the border title (or subtitle) and repaint its border line only.
+
+        Textual's ``border_title`` setter repaints the whole table; a mark or a cursor move
+        changes one border line, so set the field the setter sets and refresh that line.
+        """
+        if getattr(self, name, None) == text:
+            return
+        outer = self.outer_size
+        if not self.is_mounted or not outer.height or not hasattr(self, name):
+            setattr(self, name.removeprefix("_"), text)
+            return
+        setattr(self, name, self.render_str(text).expand_tabs(4).split()[0])
+        left, top = self.content_offset
+        y = -top if name == "_border_title" else outer.height - top - 1
+        self.refresh(Region(-left, y, outer.width, 1))
 
     # --- rendering ----------------------------------------------------------------------------
 
@@ -374,6 +503,7 @@ class PagedTable(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles = None
         self._strips.clear()
+        self._header_strip = None
 
     def _style(self, name: str) -> Style:
         if self._styles is None:
@@ -398,39 +528,76 @@ class PagedTable(ScrollView, can_focus=True):
             row = self._row_at(index)
             if row is None:
                 return Strip([Segment(_fit("  …", width, "left"), self._style("loading"))])
-            is_cursor, marked = index == self.cursor, row.key in self.marks
-            strip = self._strips.get((row.key, is_cursor, marked))
-            if strip is None:
-                if len(self._strips) > 4 * PAGE:
-                    self._strips.clear()
-                strip = self._row_strip(row, is_cursor, marked)
-                self._strips[row.key, is_cursor, marked] = strip
+            strip = self._drawn(row, index == self.cursor)
+        if scroll_x == 0 and strip.cell_length == width:
+            return strip  # the usual case: drawn at the table's width, nothing to crop
         return strip.crop_extend(scroll_x, scroll_x + width, self._style(""))
 
-    def _header(self) -> Strip:
-        style = self._style("header")
-        segments = [Segment(" " * GUTTER, style)]
-        for column, width in zip(self.source.columns, self._widths, strict=False):
-            label = column.label
-            if self.view is not None and column.key == self.view.sort:
-                label += " ▼" if self.view.descending else " ▲"
-            segments.append(Segment(_fit(label, width, column.align) + " ", style))
-        return Strip(segments)
+    def _drawn(self, row: Row, is_cursor: bool) -> Strip:
+        """The row's strip, drawn once and kept while its data, width and styles hold."""
+        key = (row.key, is_cursor, row.key in self.marks)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._row_strip(row, *key[1:])
+            if len(self._strips) > CACHED_STRIPS:
+                self._strips.popitem(last=False)
+        return strip
 
-    def _row_strip(self, row: Row, is_cursor: bool, marked: bool) -> Strip:
+    def _warm(self) -> None:
+        """Between keys, draw the read rows a screen above and below, a few at a time, so that
+        page up/down find them drawn (drawing a row costs more than showing a drawn one)."""
+        if self._warming or self.source is None or not self._widths:
+            return
+        height = max(1, self._body_height())
+        top = self.scroll_offset.y
+        todo = []
+        for index in range(max(0, top - height), min(self.row_count, top + 2 * height)):
+            row = self._row_at(index, read=False)
+            if row is not None and (row.key, False, row.key in self.marks) not in self._strips:
+                todo.append(row)
+        if not todo:
+            return
+        for row in todo[:10]:
+            self._drawn(row, False)
+        if len(todo) > 10:
+            self._warming = True
+            self.call_later(self._warm_more)
+
+    def _warm_more(self) -> None:
+        self._warming = False
+        self._warm()
+
+    def _header(self) -> Strip:
+        if self._header_strip is None:
+            style = self._style("header")
+            texts = [" " * GUTTER]
+            for column, width in zip(self.source.columns, self._widths, strict=False):
+                label = column.label
+                if self.view is not None and column.key == self.view.sort:
+                    label += " ▼" if self.view.descending else " ▲"
+                texts.append(_fit(label, width, column.align) + " ")
+            text = "".join(texts)
+            self._header_strip = Strip([Segment(text, style)], cell_len(text))
+        return self._header_strip
+
+    def _row_strip(
+        self, row: Row, is_cursor: bool, marked: bool, widths: list[int] | None = None
+    ) -> Strip:
         base = self._style("cursor" if is_cursor else "")
         mark_style = self._style("cursor-mark" if is_cursor else "mark")
-        segments = [Segment("● " if marked else "  ", mark_style if marked else base)]
-        for column, width in zip(self.source.columns, self._widths, strict=False):
+        pieces = [("● ", mark_style) if marked else ("  ", base)]
+        length = GUTTER
+        for column, width in zip(self.source.columns, widths or self._widths, strict=False):
             text = _fit(column.format(row.data.get(column.key)), width, column.align)
             style = base
             if self.cell_style is not None:
                 extra = self.cell_style(row, column)
                 if extra:
                     style = base + _parse_style(extra)
-            segments.append(Segment(text, style))
-            segments.append(Segment(" ", base))
-        return Strip(segments)
+            pieces.append((text, style))
+            pieces.append((" ", base))
+            length += width + 1
+        return Strip(_merged(pieces), length)
 
     # --- cursor -------------------------------------------------------------------------------
 
@@ -440,6 +607,7 @@ class PagedTable(ScrollView, can_focus=True):
         old, self.cursor = self.cursor, max(0, min(index, self.row_count - 1))
         height = max(1, self._body_height())
         top = self.scroll_offset.y
+        moved_page = not top <= self.cursor < top + height
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + height:
@@ -447,6 +615,9 @@ class PagedTable(ScrollView, can_focus=True):
         else:
             self.refresh_line(old + 1)
             self.refresh_line(self.cursor + 1)
+        if moved_page:
+            self.call_after_refresh(self._prefetch)
+        self._update_position()
 
     def action_cursor(self, delta: int) -> None:
         self._move_to(self.cursor + delta)
@@ -527,6 +698,17 @@ class PagedTable(ScrollView, can_focus=True):
             self.sort_by(self.view.sort)
 
 
+class FilterInput(Input):
+    """The ``/`` filter's input: a typed change and its matches show in one frame."""
+
+    def validate_value(self, value: str) -> str:
+        # Before the input repaints itself: hold the frame until the table has the matches.
+        parent = self.parent
+        if value != self.value and isinstance(parent, PagedList):
+            parent.table._hold_frames()
+        return value
+
+
 class PagedList(Vertical):
     """A paged table with its ``/`` filter input below it."""
 
@@ -543,7 +725,7 @@ class PagedList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield self.table
-        yield Input(placeholder="filter (esc clears)", classes="paged-filter")
+        yield FilterInput(placeholder="filter (esc clears)", classes="paged-filter")
 
     @property
     def filter_input(self) -> Input:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -20,6 +20,7 @@ from textual.message import Message
 
 from posync_tui.paging import Column, Row, View
 from posync_tui.services.po_list import PoListSource, default_view
+from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
 
 if TYPE_CHECKING:  # not imported at start-up: the database module brings in alembic
@@ -38,13 +39,6 @@ def last_synced_style(row: Row, column: Column) -> str | None:
     return None
 
 
-@dataclass
-class OpenPurchaseOrder(Message):
-    """Open the PO detail for this PO."""
-
-    po_id: int
-
-
 class PurchaseOrders(Vertical):
     """The PO list body: a paged table over ``po_list``."""
 
@@ -52,6 +46,7 @@ class PurchaseOrders(Vertical):
     BINDINGS = [
         Binding("o", "out_of_sync", "Out of sync"),
         Binding("x", "clear_filters", "All POs", show=False),
+        Binding("r", "refresh_selected", "Refresh"),
     ]
 
     @dataclass
@@ -114,3 +109,24 @@ class PurchaseOrders(Vertical):
         view = self.table.view
         if view is not None:
             self.table.set_view(View(sort=view.sort, descending=view.descending, text=view.text))
+
+    def action_refresh_selected(self) -> None:
+        """Fetch the supplier order of the marked POs (or the cursor's PO) now."""
+        ids = self.selected_po_ids()
+        if not ids or self.app.runtime is None:
+            return
+        self.notify(f"Refreshing {len(ids)} PO{'s' if len(ids) != 1 else ''} from the supplier…")
+        self._refresh_pos(ids)
+
+    @work(group="po-list-refresh", exit_on_error=False)
+    async def _refresh_pos(self, ids: list[int]) -> None:
+        from posync_tui.services import supplier_sync
+        from screens.po_actions import refresh_summary
+
+        try:
+            results = await supplier_sync.refresh(self.app.runtime, ids)
+        except Exception as exc:  # noqa: BLE001 - e.g. no supplier configured: shown as is
+            self.notify(f"Refresh failed: {exc}", severity="error")
+            return
+        text, severity = refresh_summary(results)
+        self.notify(text, severity=severity, timeout=8 if severity != "information" else 4)

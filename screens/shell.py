@@ -8,7 +8,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from screens.messages import Changed, CountsChanged, HealthChanged, RuntimeReady
+from screens.messages import (
+    Changed,
+    CountsChanged,
+    HealthChanged,
+    OpenPurchaseOrder,
+    RuntimeReady,
+)
 from screens.status_line import StatusLine
 
 
@@ -52,7 +58,7 @@ class AreaScreen(Screen):
         yield TitleBar(self.AREA)
         yield self.BODY(classes="area-body")
         yield StatusLine()
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def body(self) -> Widget:
@@ -73,6 +79,10 @@ class AreaScreen(Screen):
         on_change = getattr(self.body, "on_change", None)
         if on_change is not None:
             on_change(message)
+
+    def on_open_purchase_order(self, message: OpenPurchaseOrder) -> None:
+        message.stop()
+        self.app.open_purchase_order(message.po_id)
 
     def on_health_changed(self, message: HealthChanged) -> None:
         self.query_one(StatusLine).show(message.connectors)

@@ -50,7 +50,7 @@ async def test_a_failing_connector_is_red_and_its_error_one_key_away(db):
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         status = app.screen.query_one("StatusLine")
-        assert "supplier failed ×3" in str(status.render())
+        assert "supplier failed ×3 (e)" in str(status.render())
         await pilot.press("e")
         await ready(pilot)
         error = app.screen.query_one("#error")

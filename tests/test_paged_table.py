@@ -12,8 +12,9 @@ from posync_tui.events import Change
 from posync_tui.models import PurchaseOrder, Vendor, utcnow
 from posync_tui.runtime import Runtime
 from posync_tui.seed import seed_bulk
+from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedTable
-from screens.purchase_orders import OpenPurchaseOrder, PurchaseOrders
+from screens.purchase_orders import PurchaseOrders
 
 
 class ListApp(App):

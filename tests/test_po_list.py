@@ -17,12 +17,17 @@ from posync_tui.models import (
 )
 from posync_tui.paging import View
 from posync_tui.seed import seed_bulk
+from posync_tui.services import po_search
 from posync_tui.services.po_list import PoListSource
 
 
 @pytest.fixture
-def orders(db):
-    """Two vendors, three POs; one PO holds a line for item HX-7781 (supplier part ZP-55)."""
+def orders(any_db):
+    """Two vendors, three POs; one PO holds a line for item HX-7781 (supplier part ZP-55).
+
+    On SQLite and on PostgreSQL: the list reads the same rows from both.
+    """
+    db = any_db
     now = utcnow()
     with db.session() as s:
         acme = Vendor(code="ACME", name="Acme Fasteners", auto_sync=True)
@@ -82,8 +87,8 @@ def test_filter_as_you_type_finds_pos_by_number_vendor_supplier_order_and_item(
     assert source.count(view) == len(expected)
 
 
-def test_search_follows_changes_to_vendors_items_and_lines(orders, db):
-    source, ids = orders
+def test_search_follows_changes_to_vendors_items_and_lines(orders, any_db):
+    source, ids, db = *orders, any_db
     with db.session() as s:
         s.get(Vendor, ids["bolt"]).name = "Zenith Tools"
         s.get(Item, ids["item"]).sku = "QQ-9000"
@@ -108,8 +113,8 @@ def test_out_of_sync_means_auto_sync_and_last_sync_older_than_the_supplier(order
     assert not rows[ids["synced"]].data["out_of_sync"]
 
 
-def test_last_synced_is_shown_only_with_auto_sync(orders, db):
-    source, ids = orders
+def test_last_synced_is_shown_only_with_auto_sync(orders, any_db):
+    source, ids, db = *orders, any_db
     with db.session() as s:
         s.get(PurchaseOrder, ids["synced"]).auto_sync = False
     rows = {r.key: r for r in source.page(View(sort="number"), 0, 10)}
@@ -144,3 +149,30 @@ def test_seeded_pos_have_totals_and_line_counts_that_agree_with_their_lines(db):
     source.prepare()
     assert source.count(View(sort="number").with_filter("out_of_sync", True)) > 0
     assert source.count(View(sort="number", text="PO-00001")) > 0
+
+
+def test_postgresql_filters_through_trigram_indexes_when_the_server_has_pg_trgm(pg_db):
+    source = PoListSource(pg_db.engine)
+    source.prepare()
+    source.prepare()  # idempotent: every console prepares its list
+    with pg_db.engine.connect() as conn:
+        names = set(conn.exec_driver_sql("SELECT indexname FROM pg_indexes").scalars())
+        available = po_search.trigram_available(conn)
+    trigram = {name for name, _, _ in po_search.PG_TRIGRAM_INDEXES}
+    # The pgserver wheel has no contrib extensions; Debian's server has them.
+    assert trigram <= names if available else not trigram & names
+
+
+def test_a_filter_most_pos_match_pages_the_same_rows_either_way(db):
+    """A broad filter's page asks the index about each PO; a narrow one reads the matches."""
+    seed_bulk(db, pos=300, lines_per_po=2, vendors=6, items=30)
+    source = PoListSource(db.engine)
+    source.prepare()
+    for text in ("PO-", "PO-00001", "po-0000"):
+        view = View(sort="number", text=text)
+        total = source.count(view)
+        assert total == len(list(source.keys(view)))
+        for offset in (0, 50, total - 50):
+            probed = source.page(view, offset, 50, total=total)
+            read = source.page(view, offset, 50)  # no total: never probes
+            assert [r.key for r in probed] == [r.key for r in read]

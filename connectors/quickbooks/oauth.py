@@ -17,13 +17,19 @@ import contextlib
 import json
 import os
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import httpx
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+with warnings.catch_warnings():
+    # Authlib 1.9 nudges towards the httpx2 fork; posync uses httpx for every partner, and
+    # the warning would reach operators' terminals. uv.lock pins the Authlib we tested.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from connectors.base import PartnerUnavailable
 from connectors.quickbooks.errors import ReconnectQuickBooks

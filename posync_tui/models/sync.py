@@ -38,7 +38,11 @@ class NotificationKind(StrEnum):
 
 class SyncNotification(SQLModel, table=True):
     __tablename__ = "sync_notification"
-    __table_args__ = (Index("ix_notification_reviewed", "reviewed", "id"),)
+    __table_args__ = (
+        Index("ix_notification_reviewed", "reviewed", "id"),
+        # The notifications screen pages newest first.
+        Index("ix_notification_created", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = timestamp(default_now=True)

@@ -4,31 +4,31 @@ Columns: number, vendor, status, auto-sync, last synced, lines, total. Filters: 
 type (PO number, vendor name or code, supplier order no., SKU or supplier part no. on a line),
 vendor, status and "out of sync" — auto-sync on and the last successful sync older than the
 supplier's last notification (or never synced), the PO whose last-synced date shows red.
+
+The PO list screen imports this module to draw its first frame, before the database and the
+ORM are loaded: the columns (SQL expressions on the models' tables) are built by the first
+``PoListSource``, which exists only once the database does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import Engine, and_, case, or_, select
-from sqlalchemy.sql import ColumnElement, FromClause
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from posync_tui import timefmt
-from posync_tui.models import PurchaseOrder, Vendor
-from posync_tui.paging import Column, PagedSource, View
-from posync_tui.services import po_search
+from posync_tui.paging import Column, PagedSource, Row, View
 
-# Core columns, not ORM attributes: the list's queries skip the ORM's compile step.
-PO = PurchaseOrder.__table__.c
-VENDOR = Vendor.__table__
-_NAMED = VENDOR.alias("named_vendor")  # the vendor shown, apart from a join for sorting
+if TYPE_CHECKING:
+    from sqlalchemy import Engine, Table
+    from sqlalchemy.sql import ColumnElement, FromClause
 
-OUT_OF_SYNC: ColumnElement = and_(
-    PO.auto_sync.is_(True),
-    or_(PO.last_synced_at.is_(None), PO.last_synced_at < PO.supplier_notified_at),
-)
+# Asking the search index about one PO costs about as much as reading this many matches
+# from it (measured at 100k POs): above that, a page reads the matches instead.
+PROBE_COST = 64
+_PROBE = "_probe_search"  # a View filter ``page`` sets for itself
 
 
 def _money(value: Decimal | None) -> str:
@@ -39,34 +39,70 @@ def _yes(value: Any) -> str:
     return "✓" if value else ""
 
 
-COLUMNS = (
-    Column("number", "PO", 11, PO.number, sort=(PO.number,)),
-    # Vendor name, then vendor, then PO number: the join walks ix_vendor_name and
-    # ix_po_vendor_number in order, so sorting by vendor needs no sort of 100k rows.
-    Column(
-        "vendor",
-        "Vendor",
-        18,
-        # A lookup per shown row, so that other sorts page without joining the vendor.
-        select(_NAMED.c.name).where(_NAMED.c.id == PO.vendor_id).scalar_subquery(),
-        sort=(VENDOR.c.name, VENDOR.c.id, PO.number),
-        flex=True,
-    ),
-    Column("status", "Status", 9, PO.status, sort=(PO.status, PO.number)),
-    Column("auto_sync", "Auto", 4, PO.auto_sync, sort=(PO.auto_sync, PO.number), format=_yes),
-    # Shown only when auto-sync is on; sorted by the stored date either way.
-    Column(
-        "last_synced",
-        "Last synced",
-        16,
-        case((PO.auto_sync.is_(True), PO.last_synced_at), else_=None),
-        sort=(PO.last_synced_at,),
-        nullable=True,
-        format=timefmt.local,
-    ),
-    Column("lines", "Lines", 5, PO.line_count, sort=(PO.line_count,), align="right"),
-    Column("total", "Total", 13, PO.total, sort=(PO.total,), align="right", format=_money),
-)
+@dataclass(frozen=True)
+class _Schema:
+    po: Table
+    joined: FromClause  # purchase_order joined to its vendor, for sorting by vendor
+    out_of_sync: ColumnElement
+    columns: tuple[Column, ...]
+
+
+@cache
+def _schema() -> _Schema:
+    from sqlalchemy import and_, case, or_, select
+
+    from posync_tui.models import PurchaseOrder, Vendor
+
+    # Core columns, not ORM attributes: the list's queries skip the ORM's compile step.
+    po_table, vendor = PurchaseOrder.__table__, Vendor.__table__
+    po = po_table.c
+    named = vendor.alias("named_vendor")  # the vendor shown, apart from a join for sorting
+    out_of_sync = and_(
+        po.auto_sync.is_(True),
+        or_(po.last_synced_at.is_(None), po.last_synced_at < po.supplier_notified_at),
+    )
+    columns = (
+        Column("number", "PO", 11, po.number, sort=(po.number,)),
+        # Vendor name, then vendor, then PO number: the join walks ix_vendor_name and
+        # ix_po_vendor_number in order, so sorting by vendor needs no sort of 100k rows.
+        Column(
+            "vendor",
+            "Vendor",
+            18,
+            # A lookup per shown row, so that other sorts page without joining the vendor.
+            select(named.c.name).where(named.c.id == po.vendor_id).scalar_subquery(),
+            sort=(vendor.c.name, vendor.c.id, po.number),
+            flex=True,
+        ),
+        Column("status", "Status", 9, po.status, sort=(po.status, po.number)),
+        Column("auto_sync", "Auto", 4, po.auto_sync, sort=(po.auto_sync, po.number), format=_yes),
+        # Shown only when auto-sync is on; sorted by the stored date either way.
+        Column(
+            "last_synced",
+            "Last synced",
+            16,
+            case((po.auto_sync.is_(True), po.last_synced_at), else_=None),
+            sort=(po.last_synced_at,),
+            nullable=True,
+            format=timefmt.local,
+        ),
+        Column("lines", "Lines", 5, po.line_count, sort=(po.line_count,), align="right"),
+        Column("total", "Total", 13, po.total, sort=(po.total,), align="right", format=_money),
+    )
+    joined = po_table.join(vendor, vendor.c.id == po.vendor_id)
+    return _Schema(po_table, joined, out_of_sync, columns)
+
+
+def __getattr__(name: str) -> Any:
+    # The module's SQL names, built on first use (see the module's docstring).
+    found = {
+        "COLUMNS": lambda s: s.columns,
+        "PO": lambda s: s.po.c,
+        "OUT_OF_SYNC": lambda s: s.out_of_sync,
+    }.get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return found(_schema())
 
 
 class PoListSource(PagedSource):
@@ -76,44 +112,82 @@ class PoListSource(PagedSource):
     ``out_of_sync`` (True).
     """
 
-    columns = COLUMNS
-    key = PO.id
-
     def __init__(self, engine: Engine):
         super().__init__(engine)
-        self._joined = PurchaseOrder.__table__.join(VENDOR, VENDOR.c.id == PO.vendor_id)
+        from posync_tui.services import po_search
+
+        self._search = po_search
+        self._schema = _schema()
+        self.columns = self._schema.columns
+        self.key = self._schema.po.c.id
 
     def prepare(self) -> None:
-        po_search.install(self.engine)
+        self._search.install(self.engine)
+
+    def page(
+        self,
+        view: View,
+        offset: int,
+        limit: int,
+        *,
+        after: Row | None = None,
+        before: Row | None = None,
+        total: int | None = None,
+    ) -> list[Row]:
+        if total and self._search.uses_index(view.text, self.engine.dialect.name):
+            # Rows walked to fill the page, if each PO is asked about: the page's distance
+            # from where the read starts, spread by how few POs match.
+            start = 0 if after or before else min(offset, max(0, total - offset - limit))
+            walked = (start + limit) * self._po_count() / total
+            if walked * PROBE_COST < total:
+                view = view.with_filter(_PROBE, True)
+        return super().page(view, offset, limit, after=after, before=before, total=total)
+
+    def _po_count(self) -> int:
+        from sqlalchemy import func, select
+
+        # The highest id is as good as a count here (ids are dense) and costs one index step.
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(self.key))).scalar() or 0
+
+    def count(self, view: View) -> int:
+        if not view.filters and self._search.uses_index(view.text, self.engine.dialect.name):
+            # Every PO has one document in the search index: count there, not on the POs.
+            with self.engine.connect() as conn:
+                return self._search.count_matches(conn, view.text)
+        return super().count(view)
 
     def from_clause(self, view: View) -> FromClause:
         # Without the join, paging by a PO column walks a covering index only.
         if view.sort == "vendor":
-            return self._joined
-        return PurchaseOrder.__table__
+            return self._schema.joined
+        return self._schema.po
 
     def extra_fields(self) -> Sequence[ColumnElement]:
+        po = self._schema.po.c
         return (
-            PO.supplier_notified_at.label("supplier_notified_at"),
-            PO.currency.label("currency"),
-            OUT_OF_SYNC.label("out_of_sync"),
+            po.supplier_notified_at.label("supplier_notified_at"),
+            po.currency.label("currency"),
+            self._schema.out_of_sync.label("out_of_sync"),
         )
 
     def conditions(self, view: View) -> list[ColumnElement]:
+        po = self._schema.po.c
         found = []
-        matching = po_search.condition(view.text, self.engine.dialect.name)
+        probe = bool(view.filter(_PROBE))
+        matching = self._search.condition(view.text, self.engine.dialect.name, probe=probe)
         if matching is not None:
             found.append(matching)
         vendor_id = view.filter("vendor_id")
         if vendor_id is not None:
-            found.append(PO.vendor_id == vendor_id)
+            found.append(po.vendor_id == vendor_id)
         status = view.filter("status")
         if isinstance(status, str):
-            found.append(PO.status == status)
+            found.append(po.status == status)
         elif status:
-            found.append(PO.status.in_(list(status)))
+            found.append(po.status.in_(list(status)))
         if view.filter("out_of_sync"):
-            found.append(OUT_OF_SYNC)
+            found.append(self._schema.out_of_sync)
         return found
 
 

@@ -8,7 +8,8 @@ two characters match the start of a PO number or of a vendor's code or name inst
 
 The index is not a model (an FTS5 table has no SQLAlchemy form), so ``install()`` creates it,
 idempotently, and fills it from the existing rows the first time. On PostgreSQL the same filter
-is an ILIKE over the same fields (pg_trgm GIN indexes make it fast there).
+is an ILIKE over the same fields, which ``install()`` backs with pg_trgm GIN indexes (trigram
+indexes answer ILIKE '%text%' without reading every row).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, and_, or_, select, text
+from sqlalchemy import Connection, Engine, and_, column, exists, or_, select, table, text
 from sqlalchemy.sql import ColumnElement
 
 from posync_tui.models import Item, PurchaseOrder, PurchaseOrderLine, Vendor
@@ -26,6 +27,7 @@ PO, LINE, ITEM, VENDOR = (m.__table__.c for m in (PurchaseOrder, PurchaseOrderLi
 
 TABLE = "po_search"
 TRIGRAM = 3  # the shortest text the trigram index can look up
+_INDEX = table(TABLE, column("rowid"))
 _CREATE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(doc, tokenize=trigram)"
 
 _DOC = """
@@ -63,8 +65,22 @@ _TRIGGERS = {
 }
 
 
+# The fields the filter matches with ILIKE on PostgreSQL: (index, table, column).
+PG_TRIGRAM_INDEXES = (
+    ("ix_po_number_trgm", "purchase_order", "number"),
+    ("ix_po_supplier_order_no_trgm", "purchase_order", "supplier_order_no"),
+    ("ix_vendor_code_trgm", "vendor", "code"),
+    ("ix_vendor_name_trgm", "vendor", "name"),
+    ("ix_item_sku_trgm", "item", "sku"),
+    ("ix_po_line_supplier_part_no_trgm", "purchase_order_line", "supplier_part_no"),
+)
+
+
 def install(engine: Engine) -> None:
     """Create the search index and its triggers if missing (filling it from existing POs)."""
+    if engine.dialect.name == "postgresql":
+        _install_trigram_indexes(engine)
+        return
     if engine.dialect.name != "sqlite":
         return
     with engine.begin() as conn:
@@ -75,6 +91,23 @@ def install(engine: Engine) -> None:
             conn.exec_driver_sql(_CREATE)
             rebuild(conn)
         _create_triggers(conn)
+
+
+def trigram_available(conn: Connection) -> bool:
+    """Whether this PostgreSQL server ships pg_trgm (a contrib extension; some builds lack it)."""
+    found = "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'"
+    return conn.exec_driver_sql(found).first() is not None
+
+
+def _install_trigram_indexes(engine: Engine) -> None:
+    with engine.begin() as conn:
+        if not trigram_available(conn):
+            return  # the filter still works, reading every row
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for name, table_, column_ in PG_TRIGRAM_INDEXES:
+            conn.exec_driver_sql(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {table_} USING gin ({column_} gin_trgm_ops)"
+            )
 
 
 def rebuild(conn: Connection) -> None:
@@ -108,16 +141,37 @@ def _create_triggers(conn: Connection) -> None:
         conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body} END")
 
 
-def condition(text_: str, dialect: str) -> ColumnElement | None:
-    """The WHERE condition on purchase_order for the filter text (None: no filter)."""
+def uses_index(text_: str, dialect: str) -> bool:
+    """Whether the filter text is looked up in the trigram index (one document per PO)."""
+    return dialect == "sqlite" and len(text_.strip()) >= TRIGRAM
+
+
+def _phrase(text_: str) -> str:
+    # A quoted FTS5 string is a phrase: with trigrams, "a substring anywhere".
+    return '"' + text_.strip().replace('"', '""') + '"'
+
+
+def count_matches(conn: Connection, text_: str) -> int:
+    """How many POs match (when ``uses_index``): counted in the index, without the POs."""
+    query = f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH ?"
+    return conn.exec_driver_sql(query, (_phrase(text_),)).scalar_one()
+
+
+def condition(text_: str, dialect: str, *, probe: bool = False) -> ColumnElement | None:
+    """The WHERE condition on purchase_order for the filter text (None: no filter).
+
+    With the trigram index, the condition is "id IN (the matching POs)", which reads every
+    match once: right for counting and for a few matches. When most POs match, a page is
+    found sooner by walking the sort's index and asking the index about each PO (``probe``).
+    """
     text_ = text_.strip()
     if not text_:
         return None
-    if dialect == "sqlite" and len(text_) >= TRIGRAM:
-        # A quoted FTS5 string is a phrase: with trigrams, "a substring anywhere".
-        phrase = '"' + text_.replace('"', '""') + '"'
-        matches = select(text("rowid")).select_from(text(TABLE)).where(text(f"{TABLE} MATCH :q"))
-        return PO.id.in_(matches.params(q=phrase))
+    if uses_index(text_, dialect):
+        match = text(f"{TABLE} MATCH :q").bindparams(q=_phrase(text_))
+        if probe:
+            return exists().where(_INDEX.c.rowid == PO.id, match)
+        return PO.id.in_(select(_INDEX.c.rowid).where(match))
     if dialect == "sqlite":
         # Numbers are stored in capitals: a range on their index; vendors are few.
         start = text_.upper()

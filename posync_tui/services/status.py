@@ -8,6 +8,7 @@ from sqlmodel import select
 from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.models import ConnectorState, SyncNotification
+from posync_tui.services.accounting import queue_counts
 from posync_tui.timefmt import local_time
 
 # Connectors that poll or deliver on a schedule; the catalog is only looked up on demand.
@@ -35,15 +36,11 @@ def connector_health(db: Database, settings: Settings) -> list[dict]:
     return rows
 
 
-def shell_counts(db: Database) -> dict[str, int]:
+def shell_counts(db: Database, settings: Settings) -> dict[str, int]:
     with db.reader() as s:
         unreviewed = s.exec(
             select(func.count()).select_from(SyncNotification).where(~SyncNotification.reviewed)
         ).one()
     counts = {"unreviewed": unreviewed}
-    try:
-        from posync_tui.services.accounting import queue_counts
-    except ImportError:
-        return counts
-    counts.update(queue_counts(db))
+    counts.update(queue_counts(db, settings))
     return counts

@@ -22,7 +22,6 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from decimal import Decimal
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
@@ -32,12 +31,20 @@ from starlette.routing import Route
 from connectors.quickbooks.limits import Limits
 from connectors.sandbox.faults import Faults
 from connectors.sandbox.quickbooks.company import Company, SandboxFault, now_text, required
+from connectors.sandbox.quickbooks.wire import (
+    auth_fault,
+    dumps,
+    entity_name,
+    json_response,
+    load,
+    tid_header,
+    xml_fault,
+)
 
 DEMO_REALM = "9130354000000001"
 DEMO_CLIENT_ID = "posync-sandbox-client"
 DEMO_CLIENT_SECRET = "posync-sandbox-secret"  # a public demo value, not a credential
 BATCH_MAX = 30
-XML_NS = "http://schema.intuit.com/finance/v3"
 
 
 @dataclass
@@ -126,7 +133,7 @@ class QuickBooksSandbox:
 
     def records(self, entity: str) -> list[dict]:
         with self._lock:
-            return [json.loads(_dumps(r)) for r in self.company.records[entity].values()]
+            return [json.loads(dumps(r)) for r in self.company.records[entity].values()]
 
     def bills(self) -> list[dict]:
         return self.records("Bill")
@@ -219,7 +226,7 @@ class QuickBooksSandbox:
 
     async def _token(self, request: Request) -> Response:
         if not self._client_ok(request.headers.get("authorization", "")):
-            return _json({"error": "invalid_client"}, 401)
+            return json_response({"error": "invalid_client"}, 401)
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         with self._lock:
             grant = form.get("grant_type")
@@ -228,15 +235,15 @@ class QuickBooksSandbox:
             elif grant == "authorization_code":
                 realm = self._codes.pop(form.get("code", ""), None)
             else:
-                return _json({"error": "unsupported_grant_type"}, 400)
+                return json_response({"error": "unsupported_grant_type"}, 400)
             if realm is None:
-                return _json({"error": "invalid_grant"}, 400)
+                return json_response({"error": "invalid_grant"}, 400)
             self.stats.refreshes += 1
             access = "AT-" + secrets.token_urlsafe(24)
             refresh = "RT1-" + secrets.token_urlsafe(24)
             self._access[access] = (realm, time.monotonic() + self.access_ttl)
             self._refresh[refresh] = realm
-        return _json(
+        return json_response(
             {
                 "token_type": "bearer",
                 "access_token": access,
@@ -264,7 +271,7 @@ class QuickBooksSandbox:
 
     async def _read(self, request: Request) -> Response:
         def work(company: Company, raw: bytes) -> dict:
-            entity = _entity_name(request.path_params["entity"])
+            entity = entity_name(request.path_params["entity"])
             record = company.records[entity].get(request.path_params["qbo_id"])
             if record is None:
                 raise SandboxFault("610", "Object Not Found", f"{entity} not found")
@@ -274,14 +281,14 @@ class QuickBooksSandbox:
 
     async def _save(self, request: Request) -> Response:
         def work(company: Company, raw: bytes) -> dict:
-            entity = _entity_name(request.path_params["entity"])
-            return {entity: company.save(entity, _load(raw)), "time": now_text()}
+            entity = entity_name(request.path_params["entity"])
+            return {entity: company.save(entity, load(raw)), "time": now_text()}
 
         return await self._api(request, work, writes=True)
 
     async def _batch(self, request: Request) -> Response:
         def work(company: Company, raw: bytes) -> dict:
-            body = _load(raw)
+            body = load(raw)
             items = body.get("BatchItemRequest") if isinstance(body, dict) else None
             if not isinstance(items, list) or not items:
                 raise required("BatchItemRequest")
@@ -309,7 +316,7 @@ class QuickBooksSandbox:
             if "minorversion" not in request.query_params:
                 self.stats.without_minorversion += 1
             if not self._bearer_ok(request.headers.get("authorization", ""), realm):
-                return _auth_fault(tid)
+                return auth_fault(tid)
             if not self._admit(realm, batch):
                 self.stats.throttled += 1
                 return self._throttled(tid)
@@ -317,20 +324,24 @@ class QuickBooksSandbox:
                 fault, xml, _ = self._script.faults.popleft()
                 if fault.code == "3001":
                     self.stats.throttled += 1
-                return _xml_fault(fault, tid) if xml else _json(fault.body(), fault.status, tid)
+                return (
+                    xml_fault(fault, tid) if xml else json_response(fault.body(), fault.status, tid)
+                )
             rid = request.query_params.get("requestid")
             key = (realm, rid) if rid and writes and self.honour_requestid else None
             if key in self._replies:
                 self.stats.replayed += 1
                 status, content = self._replies[key]
-                return Response(content, status, media_type="application/json", headers=_tid(tid))
+                return Response(
+                    content, status, media_type="application/json", headers=tid_header(tid)
+                )
             try:
                 company = self.companies.get(realm)
                 if company is None:
                     raise SandboxFault("3100", "AuthorizationFailed", realm, status=403)
-                status, content = 200, _dumps(work(company, raw)).encode()
+                status, content = 200, dumps(work(company, raw)).encode()
             except SandboxFault as fault:
-                status, content = fault.status, _dumps(fault.body()).encode()
+                status, content = fault.status, dumps(fault.body()).encode()
             if key is not None:
                 self._replies[key] = (status, content)
             if writes and self._script.after_commit:
@@ -338,8 +349,8 @@ class QuickBooksSandbox:
         if after and after[0] == "hang":
             await asyncio.sleep(after[1])
         elif after and after[0] == "fail":
-            return _json({"error": "injected failure after commit"}, after[1], tid)
-        return Response(content, status, media_type="application/json", headers=_tid(tid))
+            return json_response({"error": "injected failure after commit"}, after[1], tid)
+        return Response(content, status, media_type="application/json", headers=tid_header(tid))
 
     def _bearer_ok(self, header: str, realm: str) -> bool:
         token = header[7:] if header.lower().startswith("bearer ") else ""
@@ -375,7 +386,7 @@ class QuickBooksSandbox:
         xml = self.throttle_body == "xml" or (
             self.throttle_body == "alternate" and self._throttle_count % 2 == 0
         )
-        return _xml_fault(fault, tid) if xml else _json(fault.body(), 429, tid)
+        return xml_fault(fault, tid) if xml else json_response(fault.body(), 429, tid)
 
 
 def _batch_item(company: Company, item: object) -> dict:
@@ -391,71 +402,3 @@ def _batch_item(company: Company, item: object) -> dict:
         return {"bId": bid, entity: company.save(entity, item[entity])}
     except SandboxFault as fault:
         return {"bId": bid, "Fault": fault.body()["Fault"]}
-
-
-def _entity_name(path_part: str) -> str:
-    names = {"bill": "Bill", "purchaseorder": "PurchaseOrder", "vendor": "Vendor"}
-    names.update({"account": "Account", "item": "Item"})
-    if path_part.lower() not in names:
-        raise SandboxFault("500", "Unsupported Operation", f"/{path_part} is not supported")
-    return names[path_part.lower()]
-
-
-def _load(raw: bytes):
-    try:
-        return json.loads(raw or b"null", parse_float=Decimal)
-    except ValueError:
-        raise SandboxFault(
-            "2010", "Request has invalid or unsupported property", "not JSON"
-        ) from None
-
-
-def _dumps(data) -> str:
-    # QuickBooks answers amounts as JSON numbers; posync reads them back as Decimal.
-    return json.dumps(data, default=lambda v: float(v) if isinstance(v, Decimal) else str(v))
-
-
-def _tid(tid: str) -> dict:
-    return {"intuit_tid": tid}
-
-
-def _json(data: dict, status: int = 200, tid: str | None = None) -> Response:
-    headers = _tid(tid) if tid else {}
-    return Response(_dumps(data), status, media_type="application/json", headers=headers)
-
-
-def _auth_fault(tid: str) -> Response:
-    # A 401 from QuickBooks has a lower-case body, unlike every other Fault.
-    body = {
-        "warnings": None,
-        "intuitObject": None,
-        "fault": {
-            "error": [
-                {
-                    "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                    "detail": "Token expired or invalid",
-                    "code": "3200",
-                    "element": None,
-                }
-            ],
-            "type": "AUTHENTICATION",
-        },
-        "report": None,
-        "queryResponse": None,
-        "batchItemResponse": [],
-        "time": int(time.time() * 1000),
-    }
-    return _json(body, 401, tid)
-
-
-def _xml_fault(fault: SandboxFault, tid: str) -> Response:
-    from xml.sax.saxutils import escape, quoteattr
-
-    text = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<IntuitResponse xmlns="{XML_NS}" time="{now_text()}">'
-        f"<Fault type={quoteattr(fault.fault_type)}><Error code={quoteattr(fault.code)}>"
-        f"<Message>{escape(fault.message)}</Message><Detail>{escape(fault.detail)}</Detail>"
-        "</Error></Fault></IntuitResponse>"
-    )
-    return Response(text, fault.status, media_type="application/xml", headers=_tid(tid))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:33:47.472430
+Create Date: 2026-11-23 18:46:03.330775
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,6 @@ import sqlmodel
 from alembic import op
 
 import posync_tui.models.types
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -363,6 +362,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("sync_notification", schema=None) as batch_op:
+        batch_op.create_index("ix_notification_created", ["created_at"], unique=False)
         batch_op.create_index("ix_notification_reviewed", ["reviewed", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_sync_notification_po_id"), ["po_id"], unique=False)
         batch_op.create_index(
@@ -378,6 +378,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sync_notification_vendor_id"))
         batch_op.drop_index(batch_op.f("ix_sync_notification_po_id"))
         batch_op.drop_index("ix_notification_reviewed")
+        batch_op.drop_index("ix_notification_created")
 
     op.drop_table("sync_notification")
     with op.batch_alter_table("purchase_order_line", schema=None) as batch_op:

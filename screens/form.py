@@ -1,0 +1,139 @@
+"""What every edit form shares: a message at the field, save with ctrl+s, ask before discarding.
+
+A form is a ``FormScreen[T]`` (a modal): its fields are widgets with ids, each followed by a
+``FieldError(field)``. Nothing is written until the operator saves (ctrl+s or the Save button);
+``values()`` are compared with the values the form opened with, and leaving with unsaved
+changes (esc or Cancel) asks whether to discard them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Label, Static
+
+from screens.confirm import Confirm
+
+T = TypeVar("T")
+
+
+class FieldError(Static):
+    """The message under a field when its value is refused (hidden when there is none)."""
+
+    DEFAULT_CSS = """
+    FieldError { display: none; color: $error; text-style: bold; height: auto; }
+    FieldError.-shown { display: block; }
+    """
+
+    def __init__(self, field: str):
+        super().__init__(id=f"{field}-error", classes="field-error")
+        self.field = field
+        self.message = ""
+
+    def show(self, message: str | None) -> None:
+        self.message = message or ""
+        self.update(Content(self.message))  # may quote partner data: never markup
+        self.set_class(bool(message), "-shown")
+
+
+class FormScreen(ModalScreen[T]):
+    """A modal form; subclasses compose the fields, ``values()`` and ``action_save``."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    DEFAULT_CSS = """
+    FormScreen { align: center middle; }
+    FormScreen > #dialog {
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    FormScreen .field-row { height: auto; margin-top: 1; }
+    FormScreen .field-label { width: 22; color: $text-muted; }
+    FormScreen .field-row > Input, FormScreen .field-row > Select { width: 1fr; }
+    FormScreen FieldError { margin-left: 22; }
+    FormScreen .form-note { color: $text-muted; height: auto; }
+    FormScreen #form-error { color: $error; text-style: bold; height: auto; }
+    FormScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    FormScreen #buttons Button { margin-left: 2; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.original: dict[str, Any] = {}
+        self.saving = False
+
+    # --- for subclasses -----------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def field(label: str, widget: Widget) -> ComposeResult:
+        """A field on one line (its label, then the widget) and its message below it."""
+        with Horizontal(id=f"{widget.id}-row", classes="field-row"):
+            yield Label(label, classes="field-label")
+            yield widget
+        yield FieldError(widget.id)
+
+    def buttons(self) -> ComposeResult:
+        with Horizontal(id="buttons"):
+            yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+            yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    # --- state ---------------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        return self.values() != self.original
+
+    def show_errors(self, problems: dict[str, str], message: str | None = None) -> bool:
+        """Show each refused value at its field (focusing the first); True when all is fine."""
+        for error in self.query(FieldError):
+            error.show(problems.get(error.field))
+        self.query_one("#form-error", Static).update(Content(message or ""))
+        for field in problems:
+            widget = self.query(f"#{field}").first(Widget)
+            if widget.focusable:
+                widget.focus()
+            break
+        return not problems and not message
+
+    # --- leaving -------------------------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        if self.saving:
+            return
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            Confirm("Discard your unsaved changes?", yes="Discard", no="Keep editing"),
+            answered,
+        )
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()

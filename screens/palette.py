@@ -1,0 +1,40 @@
+"""ctrl+p: jump to a PO or vendor by typing part of its number or name."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from textual.command import Hit, Hits, Provider
+from textual.content import Content
+
+
+class JumpProvider(Provider):
+    async def search(self, query: str) -> Hits:
+        runtime = getattr(self.app, "runtime", None)
+        if runtime is None or not query.strip():
+            return
+        from posync_tui.services.lookup import find
+
+        found = await asyncio.to_thread(find, runtime.db, query)
+        matcher = self.matcher(query)
+        for record in found:
+            score = matcher.match(record.label)
+            yield Hit(
+                max(score, 0.01),  # found by SQL containment even where fuzzy scores 0
+                highlight(matcher, record.label),
+                partial(self.app.open_record, record.kind, record.id),
+                text=record.label,
+                help=record.detail,
+            )
+
+
+def highlight(matcher, candidate: str) -> Content:
+    """The matched letters highlighted; the candidate is data, never parsed as markup."""
+    content = Content(candidate)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    if score:
+        for offset in offsets:
+            if not candidate[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

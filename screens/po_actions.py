@@ -1,0 +1,234 @@
+"""What an operator does to a PO from the console: refresh it, edit a field, pick a special order.
+
+Screen-side helpers shared by the PO list and the PO detail: the refresh result in plain words,
+the editable fields' labels and how typed text becomes a value (refused with a clear message),
+and the picker of matching open special orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from posync_tui.services.po_detail import PO_STATUSES, max_length
+
+SHOWN_FAILURES = 5
+
+# The words the console uses for fields (PO header and lines), also in the audit log.
+LABELS = {
+    "number": "PO",
+    "vendor": "Vendor",
+    "status": "Status",
+    "supplier_order_no": "Supplier order",
+    "order_date": "Order date",
+    "expected_date": "Expected",
+    "currency": "Currency",
+    "reference": "Reference",
+    "auto_sync": "Auto-sync",
+    "last_synced": "Last synced",
+    "total": "Total",
+    "notes": "Notes",
+    "invoice_date": "Invoice date",
+    "supplier_invoice_no": "Supplier invoice",
+    "dispatch_date": "Dispatch date",
+    "description": "Description",
+    "quantity_ordered": "Ordered",
+    "quantity_confirmed": "Confirmed",
+    "quantity_received": "Received",
+    "unit_cost": "Cost",
+    "special_order_line_id": "Special order",
+    "item_id": "Item",
+    "missing_item": "Missing item",
+    "hidden": "Hidden",
+    "line_count": "Lines",
+}
+NUMBERS = {"quantity_ordered", "quantity_confirmed", "quantity_received", "unit_cost"}
+DATES = {"order_date", "expected_date", "invoice_date", "dispatch_date"}
+# Fields that may be emptied (the others need a value).
+OPTIONAL = {
+    "quantity_confirmed",
+    *DATES,
+    "reference",
+    "notes",
+    "supplier_order_no",
+    "supplier_invoice_no",
+}
+LOCKED_REASON = "filled by supplier sync: read-only while the PO auto-syncs"
+
+
+def label(field: str) -> str:
+    return LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+# --- refresh -----------------------------------------------------------------------------------
+
+
+def refresh_summary(results) -> tuple[str, str]:
+    """The outcome of a refresh of one or more POs: (text, notify severity)."""
+    ok = [r for r in results if r.ok]
+    failed = [r for r in results if not r.ok]
+    if len(results) == 1:
+        (r,) = results
+        if r.ok:
+            return r.message, "information"
+        return f"Refresh of {r.po_number} failed: {r.message}", "error"
+    lines = [f"{len(ok)} refreshed, {len(failed)} failed"]
+    lines += [f"{r.po_number}: {r.message}" for r in failed[:SHOWN_FAILURES]]
+    if len(failed) > SHOWN_FAILURES:
+        lines.append(f"… and {len(failed) - SHOWN_FAILURES} more")
+    severity = "information" if not failed else ("warning" if ok else "error")
+    return "\n".join(lines), severity
+
+
+# --- editing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditTarget:
+    """What is being edited: a field of the PO (line_id None) or of one of its lines."""
+
+    field: str
+    line_id: int | None = None
+    line_no: int | None = None
+
+    @property
+    def record(self) -> str:
+        return "purchase_order" if self.line_id is None else "purchase_order_line"
+
+    @property
+    def name(self) -> str:
+        where = f"line {self.line_no} " if self.line_no is not None else ""
+        return f"{where}{label(self.field).lower()}"
+
+
+def as_text(value: Any) -> str:
+    """A stored value as the editor shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def edit_help(field: str) -> str:
+    if field in NUMBERS:
+        return "a number ≥ 0" + (", empty for none" if field in OPTIONAL else "")
+    if field in DATES:
+        return "a date YYYY-MM-DD, empty for none"
+    if field == "status":
+        return ", ".join(PO_STATUSES)
+    if field == "currency":
+        return "an ISO 4217 code, e.g. USD"
+    return "text" + (", empty for none" if field in OPTIONAL else "")
+
+
+def parse_value(record: str, field: str, text: str) -> Any:
+    """Typed text as the field's value; ValueError says what is wrong, in the seed's words."""
+    text = text.strip()
+    name = label(field)
+    if not text:
+        if field in OPTIONAL:
+            return None
+        if field == "description":
+            return ""
+        raise ValueError(f"{name} needs a value")
+    if field in NUMBERS:
+        try:
+            value = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"{name} must be a number, e.g. 12 or 4.25") from None
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"{name} must be a number ≥ 0")
+        return value
+    if field in DATES:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a date like 2025-03-31") from None
+    if field == "status":
+        if text.lower() not in PO_STATUSES:
+            raise ValueError(f"Status must be one of {', '.join(PO_STATUSES)}")
+        return text.lower()
+    if field == "currency":
+        return text.upper()
+    limit = max_length(record, field)
+    if limit and len(text) > limit:
+        raise ValueError(f"{name} is at most {limit} characters")
+    return text
+
+
+# --- special orders --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpecialOrderPick:
+    """The operator's choice: a sales order line, or None to clear the assignment."""
+
+    sales_order_line_id: int | None
+
+
+class SpecialOrderPicker(ModalScreen[SpecialOrderPick | None]):
+    """Matching open special orders for the line's item; enter assigns, escape cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    DEFAULT_CSS = """
+    SpecialOrderPicker { align: center middle; }
+    SpecialOrderPicker > Vertical {
+        width: 70; max-width: 100%; height: auto; max-height: 90%;
+        border: round $warning; background: $surface;
+    }
+    SpecialOrderPicker OptionList { height: auto; max-height: 14; border: none; }
+    SpecialOrderPicker #picker-help { color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, choices, current: int | None, po_line_id: int):
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.current = current
+        self.po_line_id = po_line_id
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for c in self.choices:
+            text = f"{c.sales_order_number}/{c.line_no}  {c.customer}  qty {as_text(c.quantity)}"
+            if c.sales_order_line_id == self.current:
+                text += "  (this line)"
+            elif c.assigned_to_po_line_id is not None:
+                text += "  (on another PO line)"
+            options.append(Option(Content(text), id=str(c.sales_order_line_id)))
+        if self.current is not None:
+            options.append(Option(Content("None: clear the assignment"), id="none"))
+        with Vertical() as box:
+            box.border_title = Content(self.title_text)
+            box.border_subtitle = "enter assign · esc cancel"
+            yield OptionList(*options, id="special-orders")
+            yield Static("Open special orders for this item, oldest first.", id="picker-help")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.current is not None:
+            options.highlighted = next(
+                (i for i, c in enumerate(self.choices) if c.sales_order_line_id == self.current),
+                0,
+            )
+        else:
+            options.highlighted = 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        chosen = event.option.id
+        self.dismiss(SpecialOrderPick(None if chosen == "none" else int(chosen)))

@@ -1,0 +1,218 @@
+"""How the PO detail looks: its header fields, line cells, audit rows and hints, from a PODetail.
+
+Pure functions (no widgets), so the screen only decides when to show them. Partner text
+(descriptions, notification messages, audit values) goes into ``Content``: data, never markup.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from textual.content import Content
+
+from posync_tui import timefmt
+from posync_tui.services.po_detail import DetailAudit, DetailLine, DetailNotification, PODetail
+from screens.po_actions import LOCKED_REASON, as_text, label
+from screens.po_widgets import HeaderField
+from screens.purchase_orders import OUT_OF_SYNC_STYLE
+
+MISSING_STYLE = "bold $warning"
+SPECIAL_ORDER_STYLE = "yellow"  # the seed's special-order cell "displayed in yellow"
+CANCELLED_STYLE = "dim strike"
+SECONDS = "%Y-%m-%d %H:%M:%S"
+# Header fields, two a row.
+HEADER = (
+    "number",
+    "vendor",
+    "status",
+    "supplier_order_no",
+    "order_date",
+    "expected_date",
+    "currency",
+    "reference",
+    "auto_sync",
+    "last_synced",
+    "total",
+    "notes",
+)
+NOT_EDITABLE = {
+    "number": "The PO number cannot be changed",
+    "vendor": "The vendor of a PO cannot be changed",
+    "last_synced": "Last synced is set by each successful supplier sync",
+    "total": "The total is the sum of the lines",
+    "line_no": "The line number cannot be changed",
+    "item": "The item of a line cannot be changed here",
+}
+# Line table columns: key, heading, width, the line field it edits.
+COLUMNS = (
+    ("line_no", "#", 3, None),
+    ("item", "item", 9, None),
+    ("description", "description", 12, "description"),
+    ("ordered", "ord", 5, "quantity_ordered"),
+    ("confirmed", "conf", 5, "quantity_confirmed"),
+    ("cost", "cost", 8, "unit_cost"),
+    ("expected", "expected", 10, "expected_date"),
+    ("special", "special", 10, "special_order_line_id"),
+)
+COLUMN_FIELD = {key: field for key, _, _, field in COLUMNS}
+NUMERIC = {"ordered", "confirmed", "cost"}
+_WIDTHS = {key: width for key, _, width, _ in COLUMNS}
+AUDIT_COLUMNS = (("at", "when", 16), ("what", "what", 18), ("old", "from", 10),
+                 ("new", "to", 10), ("source", "by", 13))  # fmt: skip
+NOTICE_COLUMNS = (("at", "when", 16), ("kind", "kind", 14), ("message", "message", 36),
+                  ("reviewed", "rev", 3))  # fmt: skip
+
+
+def quantity(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value.normalize():,f}"
+
+
+def money(value: Decimal) -> str:
+    cents = value.quantize(Decimal("0.01"))
+    return f"{cents:,.2f}" if cents == value else f"{value.normalize():,f}"
+
+
+def _right(text: str, column: str) -> Content:
+    return Content(text.rjust(_WIDTHS[column]))
+
+
+def heading(key: str, text: str, width: int) -> str:
+    return text.rjust(width) if key in NUMERIC else text
+
+
+# --- header ------------------------------------------------------------------------------------
+
+
+def banner(d: PODetail) -> Content | None:
+    """The warnings on top: "some items may be missing", the last sync's failure."""
+    parts: list[Content] = []
+    if d.missing_items:
+        count = f"{d.missing_items} line{'s' if d.missing_items != 1 else ''}"
+        parts.append(
+            Content.assemble(
+                ("⚠ Some items may be missing", "bold"),
+                f": {count} not in posync (add them from Syncing notifications, n)",
+            )
+        )
+    if d.last_sync_error and d.auto_sync:
+        parts.append(Content.assemble(("✖ Last sync failed: ", "bold $error"), d.last_sync_error))
+    return Content("\n").join(parts) if parts else None
+
+
+def header_fields(d: PODetail) -> list[HeaderField]:
+    values = {
+        "number": Content.styled(d.number, "bold"),
+        "vendor": Content(f"{d.vendor_code} {d.vendor_name}"),
+        "status": Content(d.status),
+        "supplier_order_no": Content(d.supplier_order_no or "—"),
+        "order_date": Content(as_text(d.order_date) or "—"),
+        "expected_date": Content(as_text(d.expected_date) or "—"),
+        "currency": Content(d.currency),
+        "reference": Content(d.reference or "—"),
+        "auto_sync": Content("☑ on" if d.auto_sync else "☐ off"),
+        "last_synced": last_synced(d),
+        "total": Content(f"{money(d.total)} {d.currency}"),
+        "notes": Content(d.notes or "—"),
+    }
+    return [HeaderField(key, label(key), values[key]) for key in HEADER]
+
+
+def last_synced(d: PODetail) -> Content:
+    """Shown when auto-sync is on; red when the supplier notified after the last sync."""
+    if not d.auto_sync:
+        return Content.styled("— (auto-sync off)", "$text-muted")
+    if d.last_synced_at is None:
+        text = Content("never")
+    else:
+        text = Content(timefmt.local(d.last_synced_at, SECONDS))
+    if d.out_of_sync:
+        # Red, and marked for a terminal without colour.
+        return Content.assemble(text, " ⚠").stylize(OUT_OF_SYNC_STYLE)
+    return text
+
+
+def notified(d: PODetail | None) -> str:
+    """The seed's hover over the last-synced date."""
+    if d is None or d.supplier_notified_at is None:
+        return "Supplier last notified: never"
+    return f"Supplier last notified: {timefmt.local(d.supplier_notified_at, SECONDS)}"
+
+
+def describe_field(d: PODetail, key: str) -> str:
+    if key == "last_synced":
+        return notified(d)
+    if key in d.locked_fields:
+        return f"{label(key)}: {LOCKED_REASON}"
+    if key in NOT_EDITABLE:
+        return NOT_EDITABLE[key]
+    return f"enter: edit {label(key).lower()}"
+
+
+# --- lines, changes, notifications ---------------------------------------------------------
+
+
+def line_cells(ln: DetailLine) -> list[Content]:
+    if ln.missing_item:
+        item = Content.styled(f"⚠{ln.supplier_part_no or ln.upc or '?'}", MISSING_STYLE)
+    else:
+        item = Content(ln.sku or "")
+    cells = [
+        Content(f"{ln.line_no}✗" if ln.hidden else str(ln.line_no)),
+        item,
+        Content(ln.description),
+        _right(quantity(ln.quantity_ordered), "ordered"),
+        _right(quantity(ln.quantity_confirmed), "confirmed"),
+        _right(money(ln.unit_cost), "cost"),
+        Content(as_text(ln.expected_date)),
+        Content.styled((ln.special_order or "—").split(" ")[0], SPECIAL_ORDER_STYLE),
+    ]
+    if ln.hidden:
+        cells = [c.stylize(CANCELLED_STYLE) for c in cells]
+    return cells
+
+
+def describe_cell(d: PODetail, line: DetailLine, field: str | None) -> str:
+    if line.hidden:
+        return f"Line {line.line_no} was cancelled by the supplier (h hides it)"
+    if line.missing_item:
+        return (
+            f"Line {line.line_no}: item {line.supplier_part_no or line.upc} is not in posync "
+            f"({line.description}); add it from Syncing notifications"
+        )
+    if field == "special_order_line_id":
+        return line.special_order or "enter: assign a special order"
+    if field in d.locked_line_fields:
+        return f"{label(field)}: {LOCKED_REASON}"
+    return f"Line {line.line_no} · {line.sku} · {line.description}"
+
+
+def _what(a: DetailAudit) -> str:
+    what = label(a.field).lower()
+    return what if a.line_no is None else f"line {a.line_no} {what}"
+
+
+def audit_cells(a: DetailAudit) -> list[Content]:
+    return [
+        Content(timefmt.local(a.at)),
+        Content(_what(a)),
+        Content(a.old_value if a.old_value is not None else "—"),
+        Content(a.new_value if a.new_value is not None else "—"),
+        Content(a.source),
+    ]
+
+
+def describe_audit(a: DetailAudit) -> str:
+    """What changed, from what, when, by which sync."""
+    return (
+        f"{_what(a)}: {a.old_value or '—'} → {a.new_value or '—'} "
+        f"({timefmt.local(a.at, SECONDS)}, by {a.source})"
+    )
+
+
+def notice_cells(n: DetailNotification) -> list[Content]:
+    return [
+        Content(timefmt.local(n.created_at)),
+        Content(n.kind),
+        Content(n.message),
+        Content("✓" if n.reviewed else ""),
+    ]

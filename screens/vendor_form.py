@@ -1,0 +1,212 @@
+"""The Edit Vendor form: integration type, supplier account reference, auto-sync.
+
+As in the Ascend seed: "Auto-Sync Purchase Orders" appears only for integrated (B2B) suppliers;
+the form must be saved to commit the changes (ctrl+s); turning auto-sync on offers to auto-sync
+the vendor's existing open purchase orders too, with their count. Refused values are shown at
+their field. Dismisses with a ``VendorSaved`` (or None when nothing was saved).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Checkbox, Footer, Input, Select, Static
+
+from posync_tui.models import Integration
+from posync_tui.services.vendor_list import (
+    INTEGRATION_NAMES,
+    VendorEdit,
+    VendorInvalid,
+    check_vendor,
+    read_vendor,
+    save_vendor,
+)
+from screens.confirm import Confirm
+from screens.form import FieldError, FormScreen
+from screens.messages import Changed
+
+if TYPE_CHECKING:
+    from posync_tui.db import Database
+
+AUTO_SYNC_LABEL = "Auto-Sync Purchase Orders"
+
+
+@dataclass(frozen=True)
+class VendorSaved:
+    vendor_id: int
+    code: str
+    pos_auto_synced: int  # open POs whose auto-sync was turned on with the vendor's
+
+
+class VendorForm(FormScreen[VendorSaved | None]):
+    DEFAULT_CSS = """
+    VendorForm #changed-elsewhere { color: $warning; height: auto; }
+    """
+
+    def __init__(self, db: Database, vendor: VendorEdit):
+        super().__init__()
+        self.db = db
+        self.vendor = vendor
+
+    def compose(self) -> ComposeResult:
+        v = self.vendor
+        with Vertical(id="dialog") as box:
+            box.border_title = Content(f"Edit vendor {v.code}")
+            yield Static(Content(v.name), classes="form-note")
+            yield from self.field(
+                "Integration type",
+                Select(
+                    [(name, value.value) for value, name in INTEGRATION_NAMES.items()],
+                    value=v.integration.value,
+                    allow_blank=False,
+                    compact=True,
+                    id="integration",
+                ),
+            )
+            yield from self.field(
+                "Supplier account",
+                Input(
+                    v.supplier_account or "",
+                    placeholder="the account the supplier knows you by",
+                    compact=True,
+                    id="supplier_account",
+                ),
+            )
+            yield from self.field(
+                "", Checkbox(AUTO_SYNC_LABEL, v.auto_sync, compact=True, id="auto_sync")
+            )
+            yield Static(self._open_pos_note(), id="open-pos", classes="form-note")
+            yield Static(id="changed-elsewhere")
+            yield Static(id="form-error")
+            yield from self.buttons()
+        yield Footer()
+
+    def _open_pos_note(self) -> Content:
+        v = self.vendor
+        if not v.open_pos:
+            return Content("No open purchase orders")
+        if not v.open_pos_without_auto_sync:
+            return Content(f"{v.open_pos} open purchase orders, all auto-synced")
+        return Content(
+            f"{v.open_pos} open purchase orders, {v.open_pos_without_auto_sync} without auto-sync"
+        )
+
+    def on_mount(self) -> None:
+        self.original = self.values()
+        self._show_auto_sync()
+        self.query_one("#integration", Select).focus()
+        self.app.register_live_screen(self)
+
+    def on_unmount(self) -> None:
+        self.app.unregister_live_screen(self)
+
+    # --- the fields ------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        integration = self.query_one("#integration", Select).value
+        b2b = integration == Integration.B2B.value
+        return {
+            "integration": integration,
+            "supplier_account": self.query_one("#supplier_account", Input).value.strip(),
+            # Hidden (and off) for a supplier that is not integrated.
+            "auto_sync": b2b and self.query_one("#auto_sync", Checkbox).value,
+        }
+
+    def _show_auto_sync(self) -> None:
+        b2b = self.query_one("#integration", Select).value == Integration.B2B.value
+        # Only integrated suppliers have the option at all (Ascend seed).
+        self.query_one("#auto_sync-row").display = b2b
+        if not b2b:
+            self.query_one("#auto_sync-error", FieldError).show(None)
+
+    @on(Select.Changed, "#integration")
+    def _integration_changed(self, event: Select.Changed) -> None:
+        self._show_auto_sync()
+        self.query_one("#integration-error", FieldError).show(None)
+
+    @on(Input.Changed, "#supplier_account")
+    def _account_changed(self, event: Input.Changed) -> None:
+        self.query_one("#supplier_account-error", FieldError).show(None)
+
+    @on(Input.Submitted, "#supplier_account")
+    def _account_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    # --- saving ------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        values = self.values()
+        if not self.show_errors(check_vendor(**values)):
+            return
+        if not self.dirty:
+            self.dismiss(None)
+            return
+        self.saving = True
+        self._save(values)
+
+    @work(exclusive=True, group="vendor-form", exit_on_error=False)
+    async def _save(self, values: dict[str, Any]) -> None:
+        try:
+            include = False
+            if values["auto_sync"] and not self.vendor.auto_sync:
+                # The count now, not when the form opened: POs may have come in meanwhile.
+                fresh = await asyncio.to_thread(read_vendor, self.db, self.vendor.id)
+                n = fresh.open_pos_without_auto_sync
+                if n:
+                    pos = "the open purchase order" if n == 1 else f"the {n} open purchase orders"
+                    question = f"Also auto-sync {pos} of {fresh.name}?"
+                    include = bool(
+                        await self.app.push_screen_wait(
+                            Confirm(question, yes="Auto-sync them", no="Only new POs")
+                        )
+                    )
+            changed = await asyncio.to_thread(
+                save_vendor, self.db, self.vendor.id, include_open_pos=include, **values
+            )
+        except VendorInvalid as exc:
+            self.show_errors({exc.field: exc.message})
+        except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
+            self.show_errors({}, f"Not saved: {exc}")
+        else:
+            self.dismiss(VendorSaved(self.vendor.id, self.vendor.code, changed))
+        finally:
+            self.saving = False
+
+    # --- live --------------------------------------------------------------------------------
+
+    def on_changed(self, message: Changed) -> None:
+        if message.kind != "vendor" or (message.ids and self.vendor.id not in message.ids):
+            return
+        if not self.saving:
+            self._reread()
+
+    @work(thread=True, exclusive=True, group="vendor-form-read", exit_on_error=False)
+    def _reread(self) -> None:
+        fresh = read_vendor(self.db, self.vendor.id)
+        self.app.call_from_thread(self._changed_elsewhere, fresh)
+
+    def _changed_elsewhere(self, fresh: VendorEdit) -> None:
+        if fresh == self.vendor or self.saving or not self.is_mounted:
+            return
+        edited = self.dirty
+        self.vendor = fresh
+        if edited:
+            note = "Changed elsewhere since you opened it: saving replaces those changes."
+            self.query_one("#changed-elsewhere", Static).update(note)
+            return
+        # Nothing typed yet: show the vendor as it is now.
+        self.query_one("#integration", Select).value = fresh.integration.value
+        self.query_one("#supplier_account", Input).value = fresh.supplier_account or ""
+        self.query_one("#auto_sync", Checkbox).value = fresh.auto_sync
+        self.query_one("#open-pos", Static).update(self._open_pos_note())
+        self._show_auto_sync()
+        self.original = self.values()

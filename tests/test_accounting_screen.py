@@ -1,0 +1,282 @@
+"""The Accounting screen as an operator uses it (Cin7 seed), against the sandbox QuickBooks.
+
+Link new contacts, open Purchases › Supplier Invoices, mark POs (or all of them), Upload
+Selected or Upload All; a PO that fails raises a notification and waits on the Errors tab with
+QuickBooks' message until it is fixed and re-synced. The sandbox answers on a loopback port.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from connectors.quickbooks import Limits
+from connectors.sandbox.quickbooks import QuickBooksSandbox
+from connectors.sandbox.server import Sandbox
+from posync_tui.config import QuickBooksSettings, Settings
+from posync_tui.models import AccountingStatus, PurchaseOrder, PurchaseOrderLine, Vendor
+from screens.accounting import AccountingQueues
+from screens.confirm import Confirm
+from tests.console import console_app
+from tests.test_console import ready
+
+
+@pytest.fixture
+def qbo():
+    sandbox = QuickBooksSandbox(limits=Limits().scaled(0.05))
+    partners = Sandbox([sandbox])
+    server = partners.serve()
+    yield sandbox, partners, server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(qbo) -> QuickBooksSandbox:
+    return qbo[0]
+
+
+def app_for(db, qbo, *, upload_pos=True):
+    _, partners, server = qbo
+    settings = Settings(
+        quickbooks=QuickBooksSettings(timeout=2, upload_pos_as_purchase_orders=upload_pos)
+    )
+    return console_app(db, settings=settings, sandbox=partners, sandbox_server=server)
+
+
+def add_vendor(db, sandbox, name="Acme Supplies", code="ACME", linked=True) -> int:
+    qbo_id = next((v["Id"] for v in sandbox.vendors() if v["DisplayName"] == name), None)
+    with db.session() as s:
+        vendor = Vendor(code=code, name=name, qbo_vendor_id=qbo_id if linked else None)
+        s.add(vendor)
+        s.flush()
+        return vendor.id
+
+
+def add_po(db, vendor_id, number, invoice_no="INV-77", invoice_date=date(2024, 5, 2)) -> int:
+    with db.session() as s:
+        po = PurchaseOrder(
+            number=number,
+            vendor_id=vendor_id,
+            order_date=date(2024, 4, 1),
+            supplier_invoice_no=invoice_no,
+            invoice_date=invoice_date,
+            total=Decimal("120.00"),
+            line_count=1,
+        )
+        s.add(po)
+        s.flush()
+        s.add(
+            PurchaseOrderLine(
+                po_id=po.id,
+                line_no=1,
+                description="Hex bolts M8",
+                quantity_ordered=Decimal(10),
+                unit_cost=Decimal("12.00"),
+            )
+        )
+        return po.id
+
+
+def po(db, po_id) -> PurchaseOrder:
+    with db.reader() as s:
+        return s.get(PurchaseOrder, po_id)
+
+
+async def open_accounting(pilot, tab: str | None = None) -> AccountingQueues:
+    await ready(pilot)
+    await pilot.press("a")
+    await ready(pilot)
+    body = pilot.app.screen.query_one(AccountingQueues)
+    if tab is not None:
+        body.action_show_tab(tab)
+        await ready(pilot)
+    return body
+
+
+async def answer_yes(pilot) -> str:
+    """Say yes to the confirmation and wait for what it started; returns its question."""
+    await ready(pilot)
+    assert isinstance(pilot.app.screen, Confirm)
+    question = pilot.app.screen.question
+    await pilot.press("y")
+    await ready(pilot)
+    body = pilot.app.screen.query_one(AccountingQueues)
+    for _ in range(200):  # the upload runs in a thread; the screen stays responsive meanwhile
+        if not body.uploading:
+            break
+        await pilot.pause(0.05)
+    await ready(pilot)
+    return question
+
+
+def notifications(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def rows(body, tab) -> list[str]:
+    table = body.query_one(f"#{tab}-pane").table
+    return [table._row_at(i, read=False).data["number"] for i in range(table.row_count)]
+
+
+async def test_upload_selected_then_upload_all(db, qbo, sandbox):
+    vendor = add_vendor(db, sandbox)
+    unlinked = add_vendor(db, sandbox, "Initech", "INI", linked=False)
+    first, _, third, _ = (add_po(db, vendor, f"PO-{n}", f"INV-{n}") for n in (1, 2, 3, 4))
+    add_po(db, unlinked, "PO-9", "INV-9")
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot)
+        assert rows(body, "supplier_invoices") == ["PO-1", "PO-2", "PO-3", "PO-4", "PO-9"]
+        await pilot.press("space", "down", "space", "u")  # marks PO-1 and PO-3
+        assert await answer_yes(pilot) == "Upload 2 POs to QuickBooks as bills?"
+        assert sorted(b["DocNumber"] for b in sandbox.bills()) == ["INV-1/PO-1", "INV-3/PO-3"]
+        assert po(db, first).accounting_status == AccountingStatus.IMPORTED
+        assert po(db, third).accounting_status == AccountingStatus.IMPORTED
+        assert rows(body, "supplier_invoices") == ["PO-2", "PO-4", "PO-9"]  # synced rows leave
+        assert "2 uploaded to QuickBooks" in notifications(app)
+        assert "last upload: 2 uploaded" in str(body.query_one("#qbo-connection").render())
+
+        await pilot.press("U")  # every ready PO; PO-9's contact is not linked yet
+        assert await answer_yes(pilot) == "Upload 2 POs to QuickBooks as bills?"
+        assert len(sandbox.bills()) == 4
+        assert rows(body, "supplier_invoices") == ["PO-9"]
+        detail = str(body.query_one("#supplier_invoices-pane .queue-detail").render())
+        assert "Vendor Initech is not linked to QuickBooks" in detail
+
+
+async def test_a_failing_po_lands_on_errors_with_quickbooks_message_then_is_fixed_and_resynced(
+    db, qbo, sandbox
+):
+    vendor = add_vendor(db, sandbox)
+    add_po(db, vendor, "PO-1", "A-VERY-LONG-INVOICE-NO-1")
+    clash = add_po(db, vendor, "PO-2", "A-VERY-LONG-INVOICE-NO-2")  # same first 21 characters
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot)
+        await pilot.press("ctrl+a")  # the header checkbox: every listed PO
+        await ready(pilot)
+        await pilot.press("u")
+        assert await answer_yes(pilot) == "Upload 2 POs to QuickBooks as bills?"
+        assert any(
+            n.startswith("PO-2 failed (6140)") and "already has a transaction" in n
+            for n in notifications(app)
+        )
+        assert rows(body, "supplier_invoices") == []
+        body.action_show_tab("errors_supplier_invoices")
+        await ready(pilot)
+        assert rows(body, "errors_supplier_invoices") == ["PO-2"]
+        detail = str(body.query_one("#errors_supplier_invoices-pane .queue-detail").render())
+        assert "QuickBooks error 6140" in detail and "change the supplier invoice number" in detail
+        assert "Invoice errors 1" in str(body.tabs.get_tab("errors_supplier_invoices").label)
+
+        with db.session() as s:  # the operator fixes the PO's supplier invoice number
+            s.get(PurchaseOrder, clash).supplier_invoice_no = "INV-2"
+        await pilot.press("u")
+        assert await answer_yes(pilot) == "Re-sync 1 PO to QuickBooks as bills?"
+        assert rows(body, "errors_supplier_invoices") == []
+        assert po(db, clash).accounting_status == AccountingStatus.IMPORTED
+        assert "INV-2/PO-2" in [b["DocNumber"] for b in sandbox.bills()]
+
+
+async def test_unbilled_pos_are_not_uploaded_while_the_setting_is_off(db, qbo, sandbox):
+    add_po(db, add_vendor(db, sandbox), "PO-7", invoice_no=None, invoice_date=None)
+    app = app_for(db, qbo, upload_pos=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot, "purchase_orders")
+        assert body.query_one("#setting-off").display  # the tab says so
+        await pilot.press("u")
+        await ready(pilot)
+        assert not isinstance(app.screen, Confirm)
+        assert any("is off" in n for n in notifications(app))
+        assert sandbox.purchase_orders() == []
+
+
+async def test_unbilled_pos_upload_as_quickbooks_purchase_orders_with_the_setting(db, qbo, sandbox):
+    add_po(db, add_vendor(db, sandbox), "PO-7", invoice_no=None, invoice_date=None)
+    app = app_for(db, qbo, upload_pos=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot, "purchase_orders")
+        assert not body.query_one("#setting-off").display
+        await pilot.press("u")
+        assert await answer_yes(pilot) == "Upload 1 PO to QuickBooks as purchase orders?"
+        assert [p["DocNumber"] for p in sandbox.purchase_orders()] == ["PO-7"], notifications(app)
+        assert rows(body, "purchase_orders") == []
+
+
+async def test_reset_for_reimport_clears_the_error_and_puts_the_po_back(db, qbo, sandbox):
+    vendor = add_vendor(db, sandbox)
+    po_id = add_po(db, vendor, "PO-1")
+    with db.session() as s:
+        failed = s.get(PurchaseOrder, po_id)
+        failed.qbo_upload_kind, failed.qbo_upload_state = "bill", "error"
+        failed.accounting_error_code, failed.accounting_error = "2500", "unknown vendor"
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot, "errors_supplier_invoices")
+        await pilot.press("r")
+        assert (await answer_yes(pilot)).startswith("Reset 1 PO for re-import?")
+        assert rows(body, "errors_supplier_invoices") == []
+        body.action_show_tab("supplier_invoices")
+        await ready(pilot)
+        assert rows(body, "supplier_invoices") == ["PO-1"]
+
+
+async def test_a_refused_sign_in_says_reconnect_quickbooks(db, qbo, sandbox):
+    vendor = add_vendor(db, sandbox)
+    add_po(db, vendor, "PO-1")
+    _, _, server = qbo
+    settings = Settings(
+        quickbooks=QuickBooksSettings(
+            timeout=2,
+            base_url=f"{server.url}/quickbooks",
+            token_url=f"{server.url}/quickbooks/oauth2/v1/tokens/bearer",
+            client_id=sandbox.client_id,
+            client_secret=sandbox.client_secret,
+            realm_id=sandbox.realm_id,
+            refresh_token=sandbox.issue_refresh_token(),
+        )
+    )
+    sandbox.revoke()  # the company disconnected posync
+    app = console_app(db, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot)
+        await pilot.press("u")
+        await answer_yes(pilot)
+        assert any("Reconnect QuickBooks" in n for n in notifications(app))
+        assert "reconnect QuickBooks" in str(body.query_one("#qbo-connection").render())
+        assert rows(body, "supplier_invoices") == ["PO-1"]  # still waiting, nothing lost
+
+
+async def test_contacts_are_linked_to_an_existing_vendor_or_created(db, qbo, sandbox):
+    acme = add_vendor(db, sandbox, linked=False)
+    add_vendor(db, sandbox, "Globex Corporation", "GLOBEX", linked=False)
+    initech = add_vendor(db, sandbox, "Initech", "INI", linked=False)
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot, "contacts")
+        assert rows_of_contacts(body) == ["Acme Supplies", "Globex Corporation", "Initech"]
+        await pilot.press("l")  # finds "Acme Supplies" in QuickBooks by name
+        await ready(pilot)
+        await pilot.press("enter")  # link to the one found
+        await ready(pilot)
+        assert rows_of_contacts(body) == ["Globex Corporation", "Initech"]
+
+        await pilot.press("c")  # QuickBooks has a Globex already: link it instead
+        await answer_yes(pilot)
+        assert any("already has a vendor named" in n for n in notifications(app))
+        assert rows_of_contacts(body) == ["Globex Corporation", "Initech"]
+
+        await pilot.press("down", "c")
+        assert await answer_yes(pilot) == "Create the vendor Initech in QuickBooks and link it?"
+        assert rows_of_contacts(body) == ["Globex Corporation"]
+        assert "Initech" in [v["DisplayName"] for v in sandbox.vendors()]
+    with db.reader() as s:
+        assert s.get(Vendor, acme).qbo_display_name == "Acme Supplies"
+        assert s.get(Vendor, initech).qbo_vendor_id is not None
+
+
+def rows_of_contacts(body) -> list[str]:
+    table = body.query_one("#contacts-pane").table
+    return [table._row_at(i, read=False).data["name"] for i in range(table.row_count)]

@@ -1,0 +1,95 @@
+"""Snapshots of the Accounting screen's tabs at 80×24, on the fixed demo data set.
+
+Two POs are put on the Errors tabs and one gets a supplier invoice number long enough that its
+reference is cut to 21 characters for QuickBooks. Local time is UTC so times do not move.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from posync_tui.config import QuickBooksSettings, Settings
+from posync_tui.demo_data import seed_demo
+from posync_tui.models import PurchaseOrder
+from tests.console import console_app
+from tests.test_console import ready
+
+FIXED = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _edit(db, number: str, **fields) -> None:
+    with db.session() as s:
+        po = s.exec(select(PurchaseOrder).where(PurchaseOrder.number == number)).one()
+        for name, value in fields.items():
+            setattr(po, name, value)
+
+
+@pytest.fixture
+def app(db):
+    seed_demo(db, now=FIXED)
+    _edit(db, "PO-10007", supplier_invoice_no="SUPPLIER-INVOICE-2025-000123")
+    _edit(
+        db,
+        "PO-10001",
+        qbo_upload_kind="bill",
+        qbo_upload_state="error",
+        accounting_error_code="6140",
+        accounting_error="QuickBooks error 6140: QuickBooks already has a transaction with this "
+        "reference number (DocNumber); change the supplier invoice number or the PO reference",
+    )
+    _edit(
+        db,
+        "PO-10002",
+        qbo_upload_kind="purchase_order",
+        qbo_upload_state="error",
+        accounting_error_code="2500",
+        accounting_error="QuickBooks error 2500: it refers to a record QuickBooks does not know "
+        "(VendorRef), such as a vendor, item or account that was deleted or made inactive",
+    )
+    settings = Settings(quickbooks=QuickBooksSettings(upload_pos_as_purchase_orders=False))
+    return console_app(db, settings=settings)
+
+
+def on_tab(key: str, *moves: str):
+    async def run_before(pilot) -> None:
+        await ready(pilot)
+        await pilot.press("a")
+        await ready(pilot)
+        await pilot.press(key, *moves)
+        await ready(pilot)
+
+    return run_before
+
+
+def test_purchases_supplier_invoices(app, snap_compare):
+    # The cursor on the last reference, longer than QuickBooks' 21 characters.
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("1", "end"))
+
+
+def test_purchases_purchase_orders_with_the_setting_off(app, snap_compare):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("2"))
+
+
+def test_errors_supplier_invoices(app, snap_compare):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("3"))
+
+
+def test_errors_purchase_orders(app, snap_compare):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("4"))
+
+
+def test_contacts(app, snap_compare):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("5"))
