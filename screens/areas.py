@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-from screens.accounting import AccountingQueues
-from screens.batches import Batches
-from screens.notifications import Notifications
-from screens.purchase_orders import PurchaseOrders
 from screens.shell import AreaScreen
-from screens.vendors import Vendors
 
 
 class PurchaseOrdersScreen(AreaScreen):
     AREA = "Purchase orders"
-    BODY = PurchaseOrders
+    BODY = "screens.purchase_orders:PurchaseOrders"
 
 
 class VendorsScreen(AreaScreen):
     AREA = "Vendors"
-    BODY = Vendors
+    BODY = "screens.vendors:Vendors"
 
 
 class NotificationsScreen(AreaScreen):
     AREA = "Syncing notifications"
-    BODY = Notifications
+    BODY = "screens.notifications:Notifications"
 
 
 class BatchesScreen(AreaScreen):
     AREA = "Warehouse batches"
-    BODY = Batches
+    BODY = "screens.batches:Batches"
 
 
 class AccountingScreen(AreaScreen):
     AREA = "Accounting › QuickBooks Online"
-    BODY = AccountingQueues
+    BODY = "screens.accounting:AccountingQueues"
 
 
 AREAS = {

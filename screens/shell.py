@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
@@ -52,11 +54,15 @@ class AreaScreen(Screen):
     """An area of the console (purchase orders, vendors, …). Subclasses give the body."""
 
     AREA = ""
-    BODY: type[Widget] = Widget
+    # "module:Class" of the body widget: imported when the area is first shown, so that the
+    # console's first frame does not wait for every area's modules.
+    BODY = ""
 
     def compose(self) -> ComposeResult:
+        module, name = self.BODY.split(":")
+        body: type[Widget] = getattr(import_module(module), name)
         yield TitleBar(self.AREA)
-        yield self.BODY(classes="area-body")
+        yield body(classes="area-body")
         yield StatusLine()
         yield Footer(compact=True)
 
