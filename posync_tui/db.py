@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session
 
 from posync_tui import events
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration's revision. Kept here so the console can check the schema with one
+# query instead of importing Alembic before its first frame; a test keeps it equal to Alembic's.
+SCHEMA_HEAD = "0001"
 
 
 class SchemaOutOfDate(Exception):
@@ -34,8 +37,21 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.engine = _make_engine(url, echo)
         self.bus = events.EventBus()
-        self._sessions = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
-        events.install(self._sessions, self.bus, postgres=not self.is_sqlite)
+        self._session_factory = None
+        self._factory_lock = threading.Lock()
+
+    @property
+    def _sessions(self):
+        # The ORM is set up on first use: a console's first frame needs only the engine.
+        with self._factory_lock:
+            if self._session_factory is None:
+                from sqlalchemy.orm import sessionmaker
+                from sqlmodel import Session
+
+                factory = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+                events.install(factory, self.bus, postgres=not self.is_sqlite)
+                self._session_factory = factory
+        return self._session_factory
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -69,9 +85,14 @@ class Database:
         return current, head
 
     def check_schema(self) -> None:
-        current, head = self.schema_versions()
-        if current != head:
-            raise SchemaOutOfDate(current, head)
+        from sqlalchemy import inspect, text
+
+        with self.engine.connect() as conn:
+            current = None
+            if inspect(conn).has_table("alembic_version"):
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if current != SCHEMA_HEAD:
+            raise SchemaOutOfDate(current, SCHEMA_HEAD)
 
     def upgrade(self) -> None:
         from alembic import command

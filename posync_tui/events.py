@@ -14,11 +14,10 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session
-
-from posync_tui.models import ChangeLogEntry
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Who made a change: host, pid and a random part, so a restarted pid is not mistaken.
 ORIGIN = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -69,6 +68,8 @@ class EventBus:
 
 
 def note_change(session: Session, kind: str, ids: Iterable[int] = ()) -> None:
+    from posync_tui.models import ChangeLogEntry
+
     ids = tuple(ids)
     session.add(ChangeLogEntry(origin=ORIGIN, kind=kind, ids=",".join(map(str, ids))))
     session.info.setdefault(_PENDING, []).append(Change(kind, ids))
@@ -80,6 +81,7 @@ def parse_ids(ids: str) -> tuple[int, ...]:
 
 def install(session_factory, bus: EventBus, postgres: bool) -> None:
     """Wire note_change into commits of sessions made by ``session_factory``."""
+    from sqlalchemy import event, text
 
     @event.listens_for(session_factory, "before_commit")
     def _notify_other_processes(session: Session) -> None:

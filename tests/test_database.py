@@ -16,6 +16,13 @@ def test_an_empty_database_is_refused_with_the_command_to_run(tmp_path):
         database.check_schema()
 
 
+def test_the_quick_schema_check_knows_the_newest_migration(tmp_path):
+    from posync_tui.db import SCHEMA_HEAD
+
+    _, head = Database(f"sqlite:///{tmp_path / 'new.db'}").schema_versions()
+    assert head == SCHEMA_HEAD
+
+
 def test_upgrade_from_empty_reaches_the_head(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'new.db'}")
     database.upgrade()
