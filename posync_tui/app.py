@@ -216,6 +216,11 @@ class PosyncApp(App):
             return
         self.push_screen(PurchaseOrderDetail(po_id))
 
+    async def open_vendor(self, vendor_id: int) -> None:
+        """Show a vendor's Edit Vendor form from anywhere (the command palette)."""
+        await self.switch_mode("vendors")
+        self.screen.body.edit(vendor_id)
+
     def action_connectors(self) -> None:
         from screens.connectors import ConnectorsScreen
 
@@ -238,8 +243,8 @@ class PosyncApp(App):
 
     # --- jumping (the command palette) -------------------------------------------------------
 
-    def open_record(self, kind: str, record_id: int) -> None:
+    async def open_record(self, kind: str, record_id: int) -> None:
         if kind == "purchase_order":
             self.open_purchase_order(record_id)
         elif kind == "vendor":
-            self.open_vendor(record_id)
+            await self.open_vendor(record_id)

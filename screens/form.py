@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Checkbox, Label, Static
 
 from screens.confirm import Confirm
 
@@ -43,6 +43,14 @@ class FieldError(Static):
         self.set_class(bool(message), "-shown")
 
 
+class Tick(Checkbox):
+    """A checkbox whose state reads without colour (NO_COLOR, a monochrome terminal)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's name
+        return "X" if self.value else " "
+
+
 class FormScreen(ModalScreen[T]):
     """A modal form; subclasses compose the fields, ``values()`` and ``action_save``."""
 
@@ -61,7 +69,7 @@ class FormScreen(ModalScreen[T]):
     FormScreen .field-row > Input, FormScreen .field-row > Select { width: 1fr; }
     FormScreen FieldError { margin-left: 22; }
     FormScreen .form-note { color: $text-muted; height: auto; }
-    FormScreen #form-error { color: $error; text-style: bold; height: auto; }
+    FormScreen #form-error { margin-left: 0; }
     FormScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     FormScreen #buttons Button { margin-left: 2; }
     """
@@ -88,6 +96,8 @@ class FormScreen(ModalScreen[T]):
         yield FieldError(widget.id)
 
     def buttons(self) -> ComposeResult:
+        """The form-wide message (e.g. the database refused), then Save and Cancel."""
+        yield FieldError("form")
         with Horizontal(id="buttons"):
             yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
             yield Button("Cancel (esc)", id="cancel", compact=True)
@@ -102,7 +112,7 @@ class FormScreen(ModalScreen[T]):
         """Show each refused value at its field (focusing the first); True when all is fine."""
         for error in self.query(FieldError):
             error.show(problems.get(error.field))
-        self.query_one("#form-error", Static).update(Content(message or ""))
+        self.query_one("#form-error", FieldError).show(message)
         for field in problems:
             widget = self.query(f"#{field}").first(Widget)
             if widget.focusable:

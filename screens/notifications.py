@@ -32,6 +32,7 @@ from posync_tui.services.notification_list import (
     default_view,
     read_notification,
 )
+from screens.cursor_table import CursorTable
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
 
@@ -53,7 +54,10 @@ def unreviewed_style(row: Row, column: Column) -> str | None:
 class Notifications(Vertical):
     """The syncing notifications body: a paged table over ``notification_list``."""
 
-    DEFAULT_CSS = "Notifications { height: 1fr; }"
+    DEFAULT_CSS = """
+    Notifications { height: 1fr; }
+    Notifications > #message { height: 3; padding: 0 1; color: $text; background: $panel; }
+    """
     BINDINGS = [
         Binding("r", "review", "Reviewed"),
         Binding("o", "open_po", "Open PO"),
@@ -72,11 +76,12 @@ class Notifications(Vertical):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
-        self.table = PagedTable(title="Syncing notifications", cell_style=unreviewed_style)
+        self.table = CursorTable(title="Syncing notifications", cell_style=unreviewed_style)
         self.db: Database | None = None
 
     def compose(self) -> ComposeResult:
         yield PagedList(self.table)
+        yield Static(id="message")  # the cursor's notification in full
 
     def attach(self, rt: Runtime) -> None:
         self.db = rt.db
@@ -94,6 +99,15 @@ class Notifications(Vertical):
 
     def focus_table(self) -> None:
         self.table.focus()
+
+    @on(CursorTable.CursorMoved)
+    def _show_message(self, event: CursorTable.CursorMoved) -> None:
+        row = self.table.cursor_row()
+        text = Content(row.data["message"] if row is not None else "")  # partner text: no markup
+        if row is not None and row.data["kind"] == NotificationKind.MISSING_ITEM:
+            hint = "product added" if row.data["resolved"] else "+ adds the product"
+            text = Content.assemble(text, "  ", (f"({hint})", "italic"))
+        self.query_one("#message", Static).update(text)
 
     # --- filters -------------------------------------------------------------------------------
 
@@ -133,21 +147,21 @@ class Notifications(Vertical):
     def action_review(self) -> None:
         ids = self.table.selected_keys()
         if ids and self.db is not None:
-            self._review(ids)
+            self._review(ids, marked=bool(self.table.marks))
 
     @work(thread=True, exclusive=True, group="notifications-review", exit_on_error=False)
-    def _review(self, ids: list[int]) -> None:
+    def _review(self, ids: list[int], marked: bool = False) -> None:
         from posync_tui.services.supplier_sync import mark_reviewed
 
         done = mark_reviewed(self.db, ids)
-        self.app.call_from_thread(self._reviewed, ids, done)
+        self.app.call_from_thread(self._reviewed, ids, done, marked)
 
-    def _reviewed(self, ids: list[int], done: int) -> None:
-        if len(ids) > 1 or self.table.marks:
-            self.table.marks.clear()  # the marked rows were acted on
+    def _reviewed(self, ids: list[int], done: int, marked: bool) -> None:
+        if marked:
+            self.table.marks.difference_update(ids)  # the marked rows were acted on
             self.table.refresh_rows()
-        n = "" if len(ids) == 1 else f"{done} of {len(ids)} "
-        self.app.notify(f"Marked {n}reviewed", timeout=3, markup=False)
+        if len(ids) > 1:  # one row shows its tick; many may be out of sight
+            self.app.notify(f"Marked {done} of {len(ids)} reviewed", timeout=3, markup=False)
 
     def action_open_po(self) -> None:
         key = self.table.cursor_key

@@ -80,7 +80,6 @@ class ProductForm(FormScreen[str | None]):
                 value = self.prefill.get(field)
                 text = "" if value is None else str(value)
                 yield from self.field(label, Input(text, compact=True, id=field))
-            yield Static(id="form-error")
             yield from self.buttons()
         yield Footer()
 

@@ -28,7 +28,7 @@ from posync_tui.services.vendor_list import (
     save_vendor,
 )
 from screens.confirm import Confirm
-from screens.form import FieldError, FormScreen
+from screens.form import FieldError, FormScreen, Tick
 from screens.messages import Changed
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class VendorSaved:
 
 class VendorForm(FormScreen[VendorSaved | None]):
     DEFAULT_CSS = """
-    VendorForm #changed-elsewhere { color: $warning; height: auto; }
+    VendorForm #changed-elsewhere { color: $warning; height: auto; display: none; }
     """
 
     def __init__(self, db: Database, vendor: VendorEdit):
@@ -79,11 +79,10 @@ class VendorForm(FormScreen[VendorSaved | None]):
                 ),
             )
             yield from self.field(
-                "", Checkbox(AUTO_SYNC_LABEL, v.auto_sync, compact=True, id="auto_sync")
+                "", Tick(AUTO_SYNC_LABEL, v.auto_sync, compact=True, id="auto_sync")
             )
             yield Static(self._open_pos_note(), id="open-pos", classes="form-note")
             yield Static(id="changed-elsewhere")
-            yield Static(id="form-error")
             yield from self.buttons()
         yield Footer()
 
@@ -201,7 +200,9 @@ class VendorForm(FormScreen[VendorSaved | None]):
         self.vendor = fresh
         if edited:
             note = "Changed elsewhere since you opened it: saving replaces those changes."
-            self.query_one("#changed-elsewhere", Static).update(note)
+            elsewhere = self.query_one("#changed-elsewhere", Static)
+            elsewhere.update(note)
+            elsewhere.display = True
             return
         # Nothing typed yet: show the vendor as it is now.
         self.query_one("#integration", Select).value = fresh.integration.value

@@ -53,6 +53,7 @@ class Vendors(Vertical):
         super().__init__(id=id, classes=classes)
         self.table = PagedTable(title="Vendors", cell_style=failures_style)
         self.db: Database | None = None
+        self._edit_when_attached: int | None = None
 
     def compose(self) -> ComposeResult:
         yield PagedList(self.table)
@@ -62,6 +63,9 @@ class Vendors(Vertical):
 
         self.db = rt.db
         self.table.set_source(VendorListSource(rt.db.engine), default_view())
+        if self._edit_when_attached is not None:
+            self.edit(self._edit_when_attached)
+            self._edit_when_attached = None
 
     def on_change(self, change: Change) -> None:
         """A committed change; safe to call from any thread."""
@@ -91,8 +95,10 @@ class Vendors(Vertical):
 
     def edit(self, vendor_id: int) -> None:
         """Open the Edit Vendor form (the vendor is read in a thread first)."""
-        if self.db is not None:
-            self._read_for_form(vendor_id)
+        if self.db is None:
+            self._edit_when_attached = vendor_id  # e.g. a jump from the command palette
+            return
+        self._read_for_form(vendor_id)
 
     @work(thread=True, exclusive=True, group="vendor-edit", exit_on_error=False)
     def _read_for_form(self, vendor_id: int) -> None:

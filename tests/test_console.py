@@ -75,3 +75,49 @@ async def test_a_change_reaches_each_screen_once_and_is_not_echoed_back(db):
         app.post_message(Changed("vendor", (1,)))
         await ready(pilot)
         assert len(changes) == 1
+
+
+async def test_the_command_palette_jumps_to_a_po_by_part_of_its_number(db):
+    from screens.po_detail import PurchaseOrderDetail
+
+    seed_demo(db)
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("v")  # from another area
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"10042")
+        await ready(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await ready(pilot)
+        assert app.current_mode == "purchase_orders"
+        assert isinstance(app.screen, PurchaseOrderDetail)
+
+
+async def test_the_command_palette_jumps_to_a_vendor_by_part_of_its_name(db):
+    from screens.vendor_form import VendorForm
+
+    seed_demo(db)
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Golden Egg")
+        await ready(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await ready(pilot)
+        assert app.current_mode == "vendors"
+        assert isinstance(app.screen, VendorForm)
+        assert app.screen.vendor.code == "GLDN"
+
+
+def test_partner_text_in_a_jump_hit_is_not_markup():
+    from textual.fuzzy import Matcher
+
+    from screens.palette import highlight
+
+    content = highlight(Matcher("red"), "[red]x[/] Supplies")
+    assert content.plain == "[red]x[/] Supplies"

@@ -13,7 +13,7 @@ from posync_tui.models import PurchaseOrder, Vendor, utcnow
 from posync_tui.runtime import Runtime
 from posync_tui.seed import seed_bulk
 from screens.messages import OpenPurchaseOrder
-from screens.paged_table import PagedTable
+from screens.paged_table import FilterInput, PagedTable
 from screens.purchase_orders import PurchaseOrders
 
 
@@ -185,3 +185,39 @@ async def test_partner_text_is_shown_as_text_not_markup(seeded):
         await settle(pilot)
         assert "[bold red]Evil[/]" in shown(app, 1)
         assert "\x1b" not in shown(app, 1)
+
+
+async def test_the_position_shows_under_the_table_and_marks_in_its_title(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        assert str(t.border_subtitle) == "1/300"
+        await pilot.press("down", "down", "space")
+        assert str(t.border_subtitle) == "4/300"
+        assert "1 marked" in str(t.border_title)
+        await pilot.press("up", "space")
+        assert "marked" not in str(t.border_title)
+
+
+async def test_home_end_and_the_next_screen_are_read_before_they_are_asked_for(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        last_page = (t.row_count - 1) // 50
+        assert {0, last_page} <= set(t._pages)  # 300 rows: pages 0..5
+        await pilot.press("end")
+        assert "PO-0000300" in shown(app, t.cursor - t.scroll_offset.y + 1)
+
+
+async def test_a_typed_filter_character_and_its_matches_share_one_frame(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        app.query_one(FilterInput).value = "P"  # as a keystroke does
+        assert app._batch_count == 1  # the frame waits for the matches...
+        await settle(pilot)
+        assert app._batch_count == 0  # ...and is drawn once they are read
+        assert "/P  300 matching" in str(table(app).border_title)

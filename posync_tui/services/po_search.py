@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, and_, column, exists, or_, select, table, text
+from sqlalchemy import Connection, Engine, and_, column, exists, or_, select, table, text, union
 from sqlalchemy.sql import ColumnElement
 
 from posync_tui.models import Item, PurchaseOrder, PurchaseOrderLine, Vendor
@@ -182,16 +182,16 @@ def condition(text_: str, dialect: str, *, probe: bool = False) -> ColumnElement
         )
         return or_(and_(PO.number >= start, PO.number < end), PO.vendor_id.in_(vendors))
     pattern = contains_pattern(text_)
-    on_lines = (
-        select(LINE.po_id)
-        .outerjoin(Item.__table__, ITEM.id == LINE.item_id)
-        .where(or_(ITEM.sku.ilike(pattern), LINE.supplier_part_no.ilike(pattern)))
-    )
-    return or_(
-        PO.number.ilike(pattern),
-        PO.supplier_order_no.ilike(pattern),
-        PO.vendor_id.in_(
-            select(VENDOR.id).where(or_(VENDOR.code.ilike(pattern), VENDOR.name.ilike(pattern)))
-        ),
-        PO.id.in_(on_lines),
+    # One indexed lookup per field, united: an OR across tables would read every PO.
+    po = PurchaseOrder.__table__.alias("searched_po")
+    vendors = select(VENDOR.id).where(or_(VENDOR.code.ilike(pattern), VENDOR.name.ilike(pattern)))
+    items = select(ITEM.id).where(ITEM.sku.ilike(pattern))
+    return PO.id.in_(
+        union(
+            select(po.c.id).where(po.c.number.ilike(pattern)),
+            select(po.c.id).where(po.c.supplier_order_no.ilike(pattern)),
+            select(po.c.id).where(po.c.vendor_id.in_(vendors)),
+            select(LINE.po_id).where(LINE.supplier_part_no.ilike(pattern)),
+            select(LINE.po_id).where(LINE.item_id.in_(items)),
+        )
     )

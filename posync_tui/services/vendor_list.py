@@ -79,8 +79,8 @@ COLUMNS = (
     Column("name", "Name", 14, VENDOR.name, sort=(VENDOR.name,), flex=True),
     Column(
         "integration",
-        "Integration",
-        11,
+        "Integr.",
+        7,
         VENDOR.integration,
         sort=(VENDOR.integration, VENDOR.code),
         format=_integration,
@@ -93,7 +93,7 @@ COLUMNS = (
         sort=(VENDOR.auto_sync, VENDOR.code),
         format=lambda v: "✓" if v else "",
     ),
-    Column("open_pos", "Open", 4, OPEN_POS, sort=(OPEN_POS,), align="right", format=_count),
+    Column("open_pos", "Open POs", 8, OPEN_POS, sort=(OPEN_POS,), align="right", format=_count),
     Column(
         "last_sync",
         "Last sync",
