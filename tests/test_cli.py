@@ -65,3 +65,26 @@ def test_commands_refuse_an_out_of_date_schema_and_name_the_fix(tmp_path, monkey
     result = runner.invoke(app, ["seed", "--pos", "1"])
     assert result.exit_code == 2
     assert "posync db upgrade" in result.output
+
+
+def test_sync_once_summarises_each_connector_and_fails_when_one_fails(tmp_path, monkeypatch):
+    from connectors.sandbox.catalog import CatalogSandbox
+    from connectors.sandbox.server import Sandbox
+    from connectors.sandbox.supplier import SupplierSandbox
+
+    supplier = SupplierSandbox()
+    with Sandbox([supplier, CatalogSandbox()]).serve() as server:
+        monkeypatch.setenv("POSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'ops.db'}")
+        monkeypatch.setenv("POSYNC_SUPPLIER__BASE_URL", f"{server.url}/supplier")
+        monkeypatch.setenv("POSYNC_CATALOG__BASE_URL", f"{server.url}/catalog")
+        monkeypatch.setenv("POSYNC_QUICKBOOKS__ENABLED", "false")
+        assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+
+        result = runner.invoke(app, ["sync", "--once", "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["supplier"]["ok"] is True
+
+        supplier.faults.fail_next(10, status=503)
+        result = runner.invoke(app, ["sync", "--once"])
+        assert result.exit_code == 1
+        assert "FAILED supplier" in result.output and "503" in result.output
