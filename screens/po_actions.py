@@ -7,6 +7,7 @@ and the picker of matching open special orders.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -38,9 +39,11 @@ LABELS = {
     "last_synced": "Last synced",
     "total": "Total",
     "notes": "Notes",
+    # The Cin7 seed's words for the accounting fields.
     "invoice_date": "Invoice date",
-    "supplier_invoice_no": "Supplier invoice",
+    "supplier_invoice_no": "Supplier inv no",
     "dispatch_date": "Dispatch date",
+    "accounting_status": "Accounting status",
     "description": "Description",
     "quantity_ordered": "Ordered",
     "quantity_confirmed": "Confirmed",
@@ -64,6 +67,8 @@ OPTIONAL = {
     "supplier_invoice_no",
 }
 LOCKED_REASON = "filled by supplier sync: read-only while the PO auto-syncs"
+# Only YYYY-MM-DD: date.fromisoformat alone would also take "20250331" or "2025-W13-1".
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def label(field: str) -> str:
@@ -122,7 +127,7 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-def edit_help(field: str) -> str:
+def edit_help(field: str, record: str = "purchase_order") -> str:
     if field in NUMBERS:
         return "a number ≥ 0" + (", empty for none" if field in OPTIONAL else "")
     if field in DATES:
@@ -131,7 +136,9 @@ def edit_help(field: str) -> str:
         return ", ".join(PO_STATUSES)
     if field == "currency":
         return "an ISO 4217 code, e.g. USD"
-    return "text" + (", empty for none" if field in OPTIONAL else "")
+    limit = max_length(record, field)
+    text = f"text, at most {limit} characters" if limit else "text"
+    return text + (", empty for none" if field in OPTIONAL else "")
 
 
 def parse_value(record: str, field: str, text: str) -> Any:
@@ -154,9 +161,11 @@ def parse_value(record: str, field: str, text: str) -> Any:
         return value
     if field in DATES:
         try:
+            if not _DATE.fullmatch(text):
+                raise ValueError
             return date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{name} must be a date like 2025-03-31") from None
+            raise ValueError(f"{name} must be a date YYYY-MM-DD, e.g. 2025-03-31") from None
     if field == "status":
         if text.lower() not in PO_STATUSES:
             raise ValueError(f"Status must be one of {', '.join(PO_STATUSES)}")

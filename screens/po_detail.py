@@ -6,7 +6,8 @@ is red when the supplier notified after the last successful sync; ``i`` (or the 
 date) tells when the supplier last notified, as the seed's hover does. ``r`` fetches the
 supplier order now. Fields the supplier sync fills are read-only once the PO has synced; enter
 on any other field or line cell edits it in place, and on a line's special-order cell (yellow)
-picks one of the matching open special orders for that item.
+picks one of the matching open special orders for that item. The Accounting tab
+(``po_accounting``) shows and edits the PO's side in QuickBooks.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from posync_tui import timefmt
 from posync_tui.services.po_detail import DetailLine, PODetail, load_po_detail
 from screens import po_render as render
 from screens.messages import Changed, CountsChanged, HealthChanged, RuntimeReady
+from screens.po_accounting import AccountingPane
 from screens.po_actions import (
     LOCKED_REASON,
     EditTarget,
@@ -38,11 +40,11 @@ from screens.po_actions import (
     parse_value,
     refresh_summary,
 )
-from screens.po_widgets import EditBar, FieldGrid, LineTable
+from screens.po_widgets import EditBar, FieldGrid, LineTable, refill
 from screens.shell import TitleBar
 from screens.status_line import StatusLine
 
-TABS = ("lines-tab", "audit-tab", "notices-tab")
+TABS = ("lines-tab", "audit-tab", "notices-tab", "accounting-tab")
 
 
 class PurchaseOrderDetail(Screen):
@@ -94,6 +96,8 @@ class PurchaseOrderDetail(Screen):
                 yield DataTable(id="audit", cursor_type="row")
             with TabPane("Notices", id="notices-tab"):
                 yield DataTable(id="notices", cursor_type="row")
+            with TabPane("Accounting", id="accounting-tab"):
+                yield AccountingPane(id="accounting")
         yield EditBar(id="editor")
         yield StatusLine()
         yield Footer()
@@ -149,7 +153,8 @@ class PurchaseOrderDetail(Screen):
     @work(thread=True, exclusive=True, group="po-detail-read", exit_on_error=False)
     def _read(self, generation: int) -> None:
         try:
-            detail = load_po_detail(self.app.runtime.db, self.po_id)
+            rt = self.app.runtime
+            detail = load_po_detail(rt.db, self.po_id, settings=rt.settings)
         except LookupError as exc:
             self.post_message(self._Loaded(generation, None, str(exc)))
             return
@@ -174,10 +179,17 @@ class PurchaseOrderDetail(Screen):
         bar.area = f"Purchase orders › {d.number}"
         bar.set_counts(bar.counts)
         self._show_banner(d)
-        self.query_one(FieldGrid).set_fields(render.header_fields(d))
+        self.query_one("#header", FieldGrid).set_fields(render.header_fields(d))
         self._fill_lines(d)
-        self._fill_audit(d)
-        self._fill_notices(d)
+        refill(
+            self.query_one("#audit", DataTable),
+            ((str(a.id), render.audit_cells(a)) for a in d.audit),
+        )
+        refill(
+            self.query_one("#notices", DataTable),
+            ((str(n.id), render.notice_cells(n)) for n in d.notifications),
+        )
+        self.query_one(AccountingPane).show(d)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("audit-tab").label = f"Changes ({d.audit_total})"
         tabs.get_tab("notices-tab").label = f"Notices ({len(d.notifications)})"
@@ -191,30 +203,15 @@ class PurchaseOrderDetail(Screen):
         banner.set_class(content is not None, "shown")
 
     def _fill_lines(self, d: PODetail) -> None:
-        table = self.query_one("#lines", DataTable)
-        cursor = table.cursor_coordinate
-        table.clear()
-        for ln in d.lines:
-            if ln.hidden and not self.show_cancelled:
-                continue
-            table.add_row(*render.line_cells(ln), key=str(ln.id))
-        if table.row_count:
-            table.cursor_coordinate = cursor  # clamped to the table by DataTable
+        shown = (ln for ln in d.lines if self.show_cancelled or not ln.hidden)
+        refill(
+            self.query_one("#lines", DataTable),
+            ((str(ln.id), render.line_cells(ln)) for ln in shown),
+        )
 
-    def _fill_audit(self, d: PODetail) -> None:
-        table = self.query_one("#audit", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for a in d.audit:
-            table.add_row(*render.audit_cells(a), key=str(a.id))
-        if table.row_count:
-            table.move_cursor(row=min(row, table.row_count - 1))
-
-    def _fill_notices(self, d: PODetail) -> None:
-        table = self.query_one("#notices", DataTable)
-        table.clear()
-        for n in d.notifications:
-            table.add_row(*render.notice_cells(n), key=str(n.id))
+    @on(AccountingPane.Said)
+    def _hint_said(self, message: AccountingPane.Said) -> None:
+        self._hint(message.text, error=message.error)
 
     def _hint(self, text: str | Content, *, error: bool = False) -> None:
         hint = self.query_one("#hint", Static)
@@ -317,7 +314,7 @@ class PurchaseOrderDetail(Screen):
     def _open_editor(self, target: EditTarget, value: Any) -> None:
         self._editing = target
         self.query_one(EditBar).open(
-            f"{target.name.capitalize()}:", as_text(value), edit_help(target.field)
+            f"{target.name.capitalize()}:", as_text(value), edit_help(target.field, target.record)
         )
 
     @on(Input.Submitted, "#edit-input")
@@ -468,7 +465,7 @@ class PurchaseOrderDetail(Screen):
     def action_notified(self) -> None:
         """The seed's hover over the last-synced date: put the cursor on it, say when the
         supplier last notified."""
-        grid = self.query_one(FieldGrid)
+        grid = self.query_one("#header", FieldGrid)
         grid.move_to("last_synced")
         grid.focus()
         self._hint(render.notified(self.detail))
@@ -480,4 +477,4 @@ class PurchaseOrderDetail(Screen):
 
     def _focus_active_tab(self) -> None:
         active = self.query_one(TabbedContent).active
-        self.query_one(f"#{active} DataTable", DataTable).focus()
+        self.query_one(f"#{active}").query("DataTable, FieldGrid").first().focus()

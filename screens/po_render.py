@@ -12,6 +12,7 @@ from textual.content import Content
 
 from posync_tui import timefmt
 from posync_tui.services.po_detail import DetailAudit, DetailLine, DetailNotification, PODetail
+from screens import po_accounting
 from screens.po_actions import LOCKED_REASON, as_text, label
 from screens.po_widgets import HeaderField
 from screens.purchase_orders import OUT_OF_SYNC_STYLE
@@ -42,6 +43,7 @@ NOT_EDITABLE = {
     "total": "The total is the sum of the lines",
     "line_no": "The line number cannot be changed",
     "item": "The item of a line cannot be changed here",
+    "accounting_status": f"Accounting status is {po_accounting.STATUS_HELP}",
 }
 # Line table columns: key, heading, width, the line field it edits.
 COLUMNS = (
@@ -141,6 +143,8 @@ def notified(d: PODetail | None) -> str:
 def describe_field(d: PODetail, key: str) -> str:
     if key == "last_synced":
         return notified(d)
+    if key in po_accounting.FIELDS:
+        return po_accounting.describe(d, key)
     if key in d.locked_fields:
         return f"{label(key)}: {LOCKED_REASON}"
     if key in NOT_EDITABLE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual import events
@@ -25,7 +26,7 @@ class HeaderField:
 
 
 class FieldGrid(Widget, can_focus=True):
-    """Label/value pairs in two columns with a cursor; enter asks to edit the field."""
+    """Label/value pairs in columns (two by default) with a cursor; enter asks to edit."""
 
     DEFAULT_CSS = """
     FieldGrid { height: auto; padding: 0 1; }
@@ -34,8 +35,8 @@ class FieldGrid(Widget, can_focus=True):
     """
     COMPONENT_CLASSES = {"field-grid--label", "field-grid--cursor"}
     BINDINGS = [
-        Binding("up", "move(-2)", show=False),
-        Binding("down", "move(2)", show=False),
+        Binding("up", "move_row(-1)", show=False),
+        Binding("down", "move_row(1)", show=False),
         Binding("left", "move(-1)", show=False),
         Binding("right", "move(1)", show=False),
         Binding("enter", "select", "Edit"),
@@ -52,9 +53,13 @@ class FieldGrid(Widget, can_focus=True):
         grid: FieldGrid
         key: str
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, *, columns: int = 2, label_width: int = LABEL_WIDTH, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.fields: list[HeaderField] = []
+        self.columns = columns
+        self.label_width = label_width
 
     def set_fields(self, fields: list[HeaderField]) -> None:
         self.fields = fields
@@ -77,6 +82,9 @@ class FieldGrid(Widget, can_focus=True):
         if self.fields:
             self.cursor = max(0, min(len(self.fields) - 1, self.cursor + step))
 
+    def action_move_row(self, rows: int) -> None:
+        self.action_move(rows * self.columns)
+
     def action_select(self) -> None:
         if self.current_key:
             self.post_message(self.Selected(self, self.current_key))
@@ -94,36 +102,44 @@ class FieldGrid(Widget, can_focus=True):
         self.refresh()
 
     def on_click(self, event: events.Click) -> None:
-        column = 1 if event.x >= self.content_size.width // 2 else 0
-        index = event.y * 2 + column
+        column = min(event.x * self.columns // max(self.content_size.width, 1), self.columns - 1)
+        index = event.y * self.columns + column
         if 0 <= index < len(self.fields):
             self.cursor = index
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        return (len(self.fields) + 1) // 2
+        return -(-len(self.fields) // self.columns)
 
     def render(self) -> Content:
-        width = self.content_size.width
-        half = max(width // 2, LABEL_WIDTH + 4)
+        lw, columns = self.label_width, self.columns
+        half = max(self.content_size.width // columns, lw + 4)  # one column's width
         label_style = self.get_visual_style("field-grid--label")
         # partial: the cursor keeps the value's own colour (a red last-synced date stays red)
         cursor_style = self.get_visual_style("field-grid--cursor", partial=True)
         rows: list[Content] = []
-        for top in range(0, len(self.fields), 2):
+        for top in range(0, len(self.fields), columns):
             cells = []
-            for i in (top, top + 1):
-                if i >= len(self.fields):
-                    break
+            for i in range(top, min(top + columns, len(self.fields))):
                 f = self.fields[i]
-                label = Content(f"{f.label:<{LABEL_WIDTH}}"[:LABEL_WIDTH]).stylize(label_style)
-                value = f.value.truncate(half - LABEL_WIDTH - 1, ellipsis=True)
+                label = Content(f"{f.label:<{lw}}"[:lw]).stylize(label_style)
+                value = f.value.truncate(half - lw - 1, ellipsis=True)
                 if self.has_focus and i == self.cursor:
-                    value = value.pad_right(half - LABEL_WIDTH - 1 - value.cell_length)
+                    value = value.pad_right(half - lw - 1 - value.cell_length)
                     value = value.stylize(cursor_style)
                 cell = Content.assemble(label, value).truncate(half, pad=True)
                 cells.append(cell)
             rows.append(Content("").join(cells))
         return Content("\n").join(rows)
+
+
+def refill(table: DataTable, rows: Iterable[tuple[str, list[Content]]]) -> None:
+    """Replace a small table's rows (key, cells), the cursor staying where it was."""
+    cursor = table.cursor_coordinate
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if table.row_count:
+        table.cursor_coordinate = cursor  # clamped to the table by DataTable
 
 
 class LineTable(DataTable):

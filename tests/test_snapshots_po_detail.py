@@ -1,4 +1,5 @@
-"""Snapshots of the PO detail (80×24, demo data at a fixed time, UTC): synced and out of sync."""
+"""Snapshots of the PO detail (80×24, demo data at a fixed time, UTC): synced, out of sync, and
+its Accounting tab."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from posync_tui.demo_data import seed_demo
-from posync_tui.models import ConnectorState, PurchaseOrder
+from posync_tui.models import ConnectorState, PurchaseOrder, Vendor
 from tests.console import console_app
 
 FIXED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -80,6 +81,29 @@ def test_po_detail_out_of_sync(db, snap_compare):
     async def run_before(pilot) -> None:
         await opening(po_id)(pilot)
         await pilot.press("i")  # when the supplier last notified
+        await settled(pilot)
+
+    assert snap_compare(console_app(db), terminal_size=SIZE, run_before=run_before)
+
+
+def test_po_detail_accounting_tab(db, snap_compare):
+    """A billed-in-part PO of an unlinked vendor: two failing conditions, the reference whole
+    and the 21 characters QuickBooks gets."""
+    demo(db)
+    with db.session() as s:
+        po = s.exec(
+            select(PurchaseOrder)
+            .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+            .where(Vendor.qbo_vendor_id.is_(None), PurchaseOrder.invoice_date.is_(None))
+            .order_by(PurchaseOrder.id)
+        ).first()
+        po.supplier_invoice_no = "INV-2026-000123-LONG"
+        po_id = po.id
+
+    async def run_before(pilot) -> None:
+        pilot.app.animation_level = "none"
+        await opening(po_id)(pilot)
+        await pilot.press("t", "t", "t")  # Lines › Changes › Notices › Accounting
         await settled(pilot)
 
     assert snap_compare(console_app(db), terminal_size=SIZE, run_before=run_before)

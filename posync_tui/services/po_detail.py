@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.models import (
     AuditEntry,
@@ -27,6 +28,8 @@ from posync_tui.models import (
     SyncNotification,
     Vendor,
 )
+from posync_tui.services.accounting_queues import setting_on
+from posync_tui.services.po_accounting import POAccounting, po_accounting
 from posync_tui.services.supplier_sync_operator import (
     LINE_EDITABLE,
     PO_EDITABLE,
@@ -112,6 +115,11 @@ class PODetail:
     supplier_notified_at: datetime | None
     last_sync_error: str | None
     created_by_supplier: bool
+    # Accounting (Cin7 seed): the operator's fields here, the rest in ``accounting``.
+    invoice_date: date | None
+    supplier_invoice_no: str | None
+    dispatch_date: date | None
+    accounting: POAccounting
     out_of_sync: bool  # the last-synced date shows red
     locked_fields: frozenset[str]  # PO fields the supplier sync fills, read-only now
     locked_line_fields: frozenset[str]
@@ -132,8 +140,11 @@ class PODetail:
         return sum(1 for ln in self.lines if ln.hidden)
 
 
-def load_po_detail(db: Database, po_id: int) -> PODetail:
-    """Everything the PO detail shows; LookupError when the PO does not exist (any more)."""
+def load_po_detail(db: Database, po_id: int, *, settings: Settings | None = None) -> PODetail:
+    """Everything the PO detail shows; LookupError when the PO does not exist (any more).
+
+    ``settings``: whether "Upload POs as QuickBooks Purchase Orders" is on (off without them).
+    """
     with db.reader() as s:
         po = s.get(PurchaseOrder, po_id)
         if po is None:
@@ -191,6 +202,10 @@ def load_po_detail(db: Database, po_id: int) -> PODetail:
             supplier_notified_at=po.supplier_notified_at,
             last_sync_error=po.last_sync_error,
             created_by_supplier=po.created_by_supplier,
+            invoice_date=po.invoice_date,
+            supplier_invoice_no=po.supplier_invoice_no,
+            dispatch_date=po.dispatch_date,
+            accounting=po_accounting(po, vendor, setting_on=setting_on(settings)),
             out_of_sync=out_of_sync(po),
             locked_fields=frozenset(supplier_fields_locked(po)),
             locked_line_fields=frozenset(supplier_line_fields_locked(po)),

@@ -1,0 +1,101 @@
+"""The accounting side of one PO, as its detail shows it (Cin7 seed): read-only.
+
+Built from the PO and its vendor by the rules in ``accounting_rules`` (not restated here): the
+Accounting Status, the bill's reference whole and the DocNumber QuickBooks receives, what the
+PO became in QuickBooks, the last upload error, and each condition that keeps it from being
+synced as a bill now. ``upload_kind`` says what "upload now" would make of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
+from posync_tui.services.accounting_queues import code_words, plain_error
+from posync_tui.services.accounting_rules import (
+    UploadKind,
+    UploadState,
+    bill_blockers,
+    bill_reference,
+    is_unbilled,
+    purchase_order_blockers,
+    qbo_doc_number,
+    reference_for,
+)
+
+KIND_WORDS = {UploadKind.BILL: "a bill", UploadKind.PURCHASE_ORDER: "a purchase order"}
+
+
+@dataclass(frozen=True)
+class POAccounting:
+    accounting_status: str  # "Not Imported Yet Or Reset For Re-import" or "Imported"
+    bill_reference: str  # shown whole
+    doc_number: str  # what QuickBooks receives: the bill reference cut to 21 characters
+    qbo_kind: str | None  # what the PO became in QuickBooks: "bill" or "purchase_order"
+    qbo_id: str | None
+    qbo_doc_number: str | None
+    qbo_synced_at: datetime | None
+    upload_kind: str | None  # the kind of the last upload queued or refused
+    upload_state: str | None  # None, "waiting" or "error"
+    error_code: str | None  # "6140 duplicate number"
+    error: str | None
+    bill_blockers: tuple[str, ...]  # each condition failed; empty: it can be synced as a bill
+    # Unbilled POs only, when the setting is on: why it cannot go as a QuickBooks purchase order.
+    purchase_order_blockers: tuple[str, ...] | None
+    purchase_order_reference: str
+
+    @property
+    def imported(self) -> bool:
+        return self.accounting_status == AccountingStatus.IMPORTED
+
+    @property
+    def truncated(self) -> bool:
+        return self.doc_number != self.bill_reference
+
+    @property
+    def waiting(self) -> bool:
+        return self.upload_state == UploadState.WAITING
+
+    @property
+    def uploaded_as_purchase_order(self) -> bool:
+        """Made as a QuickBooks purchase order: the bill must be made by hand in QuickBooks."""
+        return self.qbo_kind == UploadKind.PURCHASE_ORDER
+
+    @property
+    def can_reset(self) -> bool:
+        """The admin reset does something: the PO was imported, or its upload failed."""
+        return self.imported or self.upload_state == UploadState.ERROR
+
+    @property
+    def upload_kind_now(self) -> UploadKind | None:
+        """What "upload now" makes: a bill when it can be synced as one, else (an unbilled PO,
+        the setting on) a QuickBooks purchase order; None when neither is allowed."""
+        if not self.bill_blockers:
+            return UploadKind.BILL
+        if self.purchase_order_blockers == ():
+            return UploadKind.PURCHASE_ORDER
+        return None
+
+
+def po_accounting(po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool) -> POAccounting:
+    reference = bill_reference(po)
+    po_blockers = None
+    if setting_on and is_unbilled(po) and po.qbo_kind is None:
+        po_blockers = tuple(purchase_order_blockers(po, vendor, setting_on=setting_on))
+    return POAccounting(
+        accounting_status=str(po.accounting_status),
+        bill_reference=reference,
+        doc_number=qbo_doc_number(reference),
+        qbo_kind=po.qbo_kind,
+        qbo_id=po.qbo_id,
+        qbo_doc_number=po.qbo_doc_number,
+        qbo_synced_at=po.qbo_synced_at,
+        upload_kind=po.qbo_upload_kind,
+        upload_state=po.qbo_upload_state,
+        error_code=code_words(po.accounting_error_code) or None,
+        error=plain_error(po.accounting_error_code, po.accounting_error) or None,
+        bill_blockers=tuple(bill_blockers(po, vendor)),
+        purchase_order_blockers=po_blockers,
+        purchase_order_reference=reference_for(po, UploadKind.PURCHASE_ORDER),
+    )

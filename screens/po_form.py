@@ -1,0 +1,377 @@
+"""The New purchase order form: vendor, Auto-Sync Purchase Order, expected date, reference, lines.
+
+As in the Ascend seed, "the Auto-Sync Purchase Order checkbox will be defaulted when the
+Auto-Sync Purchase Orders checkbox in the Edit Vendor screen is checked for the applicable
+Supplier", and "you can uncheck this box for specific purchase orders". The box is shown only
+for integrated (B2B) suppliers. Vendor and items are picked by typing part of their code, name,
+SKU or description (read in a thread). Nothing is written until ctrl+s; refused values are shown
+at their field (``create_po`` names each); esc with unsaved changes asks first. Dismisses with
+the new PO's id (or None).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Checkbox, Footer, Input, Label, Static
+
+from posync_tui.services.po_create import (
+    REFERENCE_MAX,
+    POInvalid,
+    VendorChoice,
+    create_po,
+    find_items,
+    find_vendors,
+)
+from posync_tui.services.supplier_sync import PODefaults, new_po_defaults
+from posync_tui.services.supplier_sync_store import shown
+from screens.form import FieldError, FormScreen, Tick
+from screens.search_picker import Choice, SearchPicker
+
+if TYPE_CHECKING:
+    from posync_tui.db import Database
+
+AUTO_SYNC_LABEL = "Auto-Sync Purchase Order"
+LINE_FIELDS = ("item", "quantity", "unit_cost")
+
+
+def _amount(quantity: str, unit_cost: str) -> Decimal | None:
+    try:
+        amount = Decimal(quantity.replace(",", "")) * Decimal(unit_cost.replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+class LineRow(Vertical):
+    """One line of the new PO: item (picked), quantity, unit cost (prefilled from the item)."""
+
+    def __init__(self, key: int, number: int, search):
+        super().__init__(id=f"line-{key}", classes="line")
+        self.key = key
+        self.number = number
+        self.picker = SearchPicker(
+            search, input_id=f"line-{key}-item", placeholder="SKU or description"
+        )
+        self.quantity = Input(compact=True, placeholder="qty", id=f"line-{key}-quantity")
+        self.unit_cost = Input(compact=True, placeholder="cost", id=f"line-{key}-unit_cost")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="line-fields"):
+            yield Label(f"{self.number}", classes="line-no")
+            yield self.picker
+            yield self.quantity
+            yield self.unit_cost
+            yield Static(classes="line-amount")
+        for field in LINE_FIELDS:
+            yield FieldError(f"line-{self.key}-{field}")
+
+    @property
+    def item_id(self) -> int | None:
+        return self.picker.choice.key if self.picker.choice else None
+
+    def renumber(self, number: int) -> None:
+        self.number = number
+        self.query_one(".line-no", Label).update(f"{number}")
+
+    def amount(self) -> Decimal | None:
+        return _amount(self.quantity.value.strip(), self.unit_cost.value.strip())
+
+    def show_amount(self) -> None:
+        amount = self.amount()
+        self.query_one(".line-amount", Static).update("" if amount is None else f"{amount:,.2f}")
+
+
+class PurchaseOrderForm(FormScreen[int | None]):
+    BINDINGS = [
+        Binding("ctrl+n", "add_line", "Add line", priority=True),
+        Binding("ctrl+r", "remove_line", "Remove line", priority=True),
+    ]
+    DEFAULT_CSS = """
+    PurchaseOrderForm > #dialog { width: 78; overflow-y: auto; }
+    PurchaseOrderForm .field-row { margin-top: 0; }
+    PurchaseOrderForm #vendor-note { margin-left: 22; display: none; }
+    PurchaseOrderForm #vendor-note.-shown { display: block; }
+    PurchaseOrderForm #auto_sync-row { display: none; }
+    PurchaseOrderForm #lines { margin-top: 1; height: 1; text-style: bold; }
+    PurchaseOrderForm #line-head { height: 1; color: $text-muted; }
+    PurchaseOrderForm #line-head > .line-item { width: 1fr; }
+    PurchaseOrderForm #line-rows { height: auto; max-height: 9; scrollbar-size-vertical: 1; }
+    PurchaseOrderForm .line { height: auto; }
+    PurchaseOrderForm .line-fields { height: auto; }
+    PurchaseOrderForm .line-no { width: 3; color: $text-muted; }
+    PurchaseOrderForm .line-fields > Input, PurchaseOrderForm .line-input {
+        width: 10; margin-left: 1;
+    }
+    PurchaseOrderForm .line-amount { width: 12; text-align: right; }
+    PurchaseOrderForm .line FieldError { margin-left: 3; }
+    PurchaseOrderForm #lines-error { margin-left: 0; }
+    PurchaseOrderForm #po-total { height: 1; text-align: right; }
+    """
+
+    def __init__(self, db: Database):
+        super().__init__()
+        self.db = db
+        self.vendor: VendorChoice | None = None
+        self.defaults: PODefaults | None = None
+        self._keys = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog") as box:
+            box.border_title = Content("New purchase order")
+            with Horizontal(id="vendor-row", classes="field-row"):
+                yield Label("Vendor", classes="field-label")
+                yield SearchPicker(
+                    self._find_vendors, input_id="vendor", placeholder="part of its code or name"
+                )
+            yield FieldError("vendor")
+            yield Static(id="vendor-note", classes="form-note")
+            yield from self.field("", Tick(AUTO_SYNC_LABEL, False, compact=True, id="auto_sync"))
+            yield from self.field(
+                "Expected date",
+                Input(compact=True, placeholder="YYYY-MM-DD (optional)", id="expected_date"),
+            )
+            yield from self.field(
+                "Reference", Input(compact=True, max_length=REFERENCE_MAX, id="reference")
+            )
+            yield Static(Content("Lines   ctrl+n add · ctrl+r remove"), id="lines")
+            with Horizontal(id="line-head", classes="line-fields"):
+                # The same widths as a line's fields, so the headings sit over them.
+                yield Label("#", classes="line-no")
+                yield Label("Item", classes="line-item")
+                yield Label("Quantity", classes="line-input")
+                yield Label("Unit cost", classes="line-input")
+                yield Label("Amount", classes="line-amount")
+            with VerticalScroll(id="line-rows", can_focus=False):
+                yield self._new_line(1)
+            yield FieldError("lines")
+            yield Static(id="po-total")
+            yield from self.buttons()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.original = self.values()
+        self._show_total()
+        self.query_one("#vendor", Input).focus()
+
+    # --- look-ups (run in the pickers' thread workers) ----------------------------------------
+
+    def _find_vendors(self, text: str) -> list[Choice]:
+        return [
+            Choice(v.id, f"{v.code}  {v.name}", f"{v.code}  {v.name}{_integration(v)}", v)
+            for v in find_vendors(self.db, text)
+        ]
+
+    def _find_items(self, text: str) -> list[Choice]:
+        vendor_id = self.vendor.id if self.vendor else None
+        return [
+            Choice(i.id, f"{i.sku}  {i.description}", f"{i.sku}  {i.description}", i)
+            for i in find_items(self.db, text, vendor_id)
+        ]
+
+    # --- the vendor and its defaults ----------------------------------------------------------
+
+    @on(SearchPicker.Picked)
+    def _picked(self, event: SearchPicker.Picked) -> None:
+        event.stop()
+        if event.picker.id != "vendor-picker":
+            self._item_picked(event)
+            return
+        self.vendor = event.choice.value
+        self.defaults = None
+        self._read_defaults(self.vendor.id)
+
+    @on(SearchPicker.Cleared)
+    def _cleared(self, event: SearchPicker.Cleared) -> None:
+        event.stop()
+        if event.picker.id != "vendor-picker":
+            return  # the line's item id is read from its picker
+        self.vendor = self.defaults = None
+        self.query_one("#auto_sync-row").display = False
+        self.query_one("#vendor-note", Static).remove_class("-shown")
+        self._show_total()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="po-form-defaults")
+    def _read_defaults(self, vendor_id: int) -> None:
+        try:
+            defaults = new_po_defaults(self.db, vendor_id)
+        except Exception as exc:  # noqa: BLE001 - shown at the field
+            self.app.call_from_thread(self.show_errors, {"vendor": f"{exc}"})
+            return
+        self.app.call_from_thread(self._show_defaults, defaults)
+
+    def _show_defaults(self, defaults: PODefaults) -> None:
+        vendor = self.vendor
+        if vendor is None or vendor.id != defaults.vendor_id or not self.is_mounted:
+            return  # another vendor was picked meanwhile
+        self.defaults = defaults
+        # Preselected from the vendor's Auto-Sync Purchase Orders; only integrated suppliers.
+        self.query_one("#auto_sync-row").display = vendor.integrated
+        self.query_one("#auto_sync", Checkbox).value = defaults.auto_sync and vendor.integrated
+        note = f"New PO {defaults.number} · {defaults.currency}{_integration(vendor)}"
+        self.query_one("#vendor-note", Static).update(Content(note))
+        self.query_one("#vendor-note").add_class("-shown")
+        self._show_total()
+        if self.focused is self.query_one("#vendor", Input):
+            # Picked: on to the next field (the box, when there is one).
+            self.call_after_refresh(self.focus_next)
+
+    # --- lines ---------------------------------------------------------------------------------
+
+    def _new_line(self, number: int) -> LineRow:
+        self._keys += 1
+        return LineRow(self._keys, number, self._find_items)
+
+    @property
+    def lines(self) -> list[LineRow]:
+        return list(self.query(LineRow))
+
+    def action_add_line(self) -> None:
+        row = self._new_line(len(self.lines) + 1)
+        self.query_one("#line-rows").mount(row)
+        self.query_one("#lines-error", FieldError).show(None)
+        self.call_after_refresh(self._focus_line, row)
+        self.call_after_refresh(self._show_total)
+
+    def _focus_line(self, row: LineRow) -> None:
+        row.picker.input.focus()
+        row.scroll_visible()
+
+    def action_remove_line(self) -> None:
+        lines = self.lines
+        if not lines:
+            return
+        focused = self.focused
+        row = next((r for r in lines if focused is not None and r in focused.ancestors), lines[-1])
+        index = lines.index(row)
+        row.remove()
+        rest = [r for r in lines if r is not row]
+        for number, each in enumerate(rest, 1):
+            each.renumber(number)
+        if rest:
+            self._focus_line(rest[min(index, len(rest) - 1)])
+        self._show_total()
+
+    def _item_picked(self, event: SearchPicker.Picked) -> None:
+        row = next(r for r in event.picker.ancestors if isinstance(r, LineRow))
+        row.unit_cost.value = shown(event.choice.value.unit_cost) or "0"
+        row.quantity.focus()
+
+    def _show_total(self) -> None:
+        total, count = Decimal(0), 0
+        for row in self.lines:
+            row.show_amount()
+            amount = row.amount()
+            if amount is not None:
+                total += amount
+            count += 1
+        currency = f" {self.defaults.currency}" if self.defaults else ""
+        text = f"{count} line{'s' if count != 1 else ''} · total {total:,.2f}{currency}"
+        self.query_one("#po-total", Static).update(Content(text))
+
+    # --- editing --------------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "vendor": self.query_one("#vendor", Input).value.strip(),
+            "vendor_id": self.vendor.id if self.vendor else None,
+            "auto_sync": bool(
+                self.vendor
+                and self.vendor.integrated
+                and self.query_one("#auto_sync", Checkbox).value
+            ),
+            "expected_date": self.query_one("#expected_date", Input).value.strip(),
+            "reference": self.query_one("#reference", Input).value.strip(),
+            "lines": tuple(
+                (
+                    r.picker.text.strip(),
+                    r.item_id,
+                    r.quantity.value.strip(),
+                    r.unit_cost.value.strip(),
+                )
+                for r in self.lines
+            ),
+        }
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if event.input.id:
+            self._clear_error(event.input.id)
+        if event.input.id and event.input.id.endswith(("-quantity", "-unit_cost")):
+            self._show_total()
+
+    @on(Checkbox.Changed, "#auto_sync")
+    def _auto_sync_changed(self, event: Checkbox.Changed) -> None:
+        self._clear_error("auto_sync")
+
+    def _clear_error(self, field: str) -> None:
+        for error in self.query(f"#{field}-error").results(FieldError):
+            error.show(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    # --- saving ---------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        self.saving = True
+        values = self.values()
+        keys = [r.key for r in self.lines]
+        self._save(values, keys)
+
+    @work(exclusive=True, group="po-form-save", exit_on_error=False)
+    async def _save(self, values: dict[str, Any], keys: list[int]) -> None:
+        try:
+            po_id = await asyncio.to_thread(
+                create_po,
+                self.db,
+                values["vendor_id"],
+                values["auto_sync"],
+                values["expected_date"],
+                values["reference"],
+                [(item_id, qty, cost) for _, item_id, qty, cost in values["lines"]],
+            )
+        except POInvalid as exc:
+            self.show_errors(_at_fields(exc, keys, values))
+        except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
+            self.show_errors({}, f"Not saved: {exc}")
+        else:
+            self.dismiss(po_id)
+        finally:
+            self.saving = False
+
+
+def _at_fields(error: POInvalid, keys: list[int], values: dict[str, Any]) -> dict[str, str]:
+    """Each refused value at the form field it is about (a line's by its row)."""
+    shown_at: dict[str, str] = {}
+    for problem in error.problems:
+        message = problem.message
+        if problem.line is not None and 0 < problem.line <= len(keys):
+            field = f"line-{keys[problem.line - 1]}-{problem.field}"
+            typed, picked, _, _ = values["lines"][problem.line - 1]
+        elif problem.line is not None:
+            field, typed, picked = "lines", "", None
+        else:
+            field, typed, picked = problem.field, values["vendor"], values["vendor_id"]
+        if problem.field in ("vendor", "item") and typed and picked is None:
+            # Text typed, but no record picked from its matches.
+            message = f"Pick the {problem.field} from the matches (up/down, enter)"
+        shown_at.setdefault(field, message)
+    return shown_at
+
+
+def _integration(vendor: VendorChoice) -> str:
+    if not vendor.integrated:
+        return ""
+    return " · B2B, auto-sync on" if vendor.auto_sync else " · B2B"
