@@ -167,7 +167,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
             ordered = today - timedelta(days=rnd.randrange(0, 120))
             status = statuses[rnd.randrange(len(statuses))]
             po = PurchaseOrder(
-                number=f"PO-{10001 + n}",
+                number=f"PO-{n + 1:07d}",
                 vendor_id=vendor.id,
                 status=status,
                 order_date=ordered,

@@ -186,6 +186,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
             return
         self.vendor = event.choice.value
         self.defaults = None
+        self.query_one("#auto_sync-row").display = False  # until its defaults are read
         self._read_defaults(self.vendor.id)
 
     @on(SearchPicker.Cleared)
@@ -203,9 +204,14 @@ class PurchaseOrderForm(FormScreen[int | None]):
         try:
             defaults = new_po_defaults(self.db, vendor_id)
         except Exception as exc:  # noqa: BLE001 - shown at the field
-            self.app.call_from_thread(self.show_errors, {"vendor": f"{exc}"})
+            self.app.call_from_thread(self._defaults_failed, vendor_id, f"{exc}")
             return
         self.app.call_from_thread(self._show_defaults, defaults)
+
+    def _defaults_failed(self, vendor_id: int, message: str) -> None:
+        if self.vendor is not None and self.vendor.id == vendor_id:
+            self.vendor = None
+            self.query_one("#vendor-error", FieldError).show(f"Cannot use this vendor: {message}")
 
     def _show_defaults(self, defaults: PODefaults) -> None:
         vendor = self.vendor
@@ -233,26 +239,27 @@ class PurchaseOrderForm(FormScreen[int | None]):
     def lines(self) -> list[LineRow]:
         return list(self.query(LineRow))
 
-    def action_add_line(self) -> None:
+    async def action_add_line(self) -> None:
         row = self._new_line(len(self.lines) + 1)
-        self.query_one("#line-rows").mount(row)
+        await self.query_one("#line-rows").mount(row)
         self.query_one("#lines-error", FieldError).show(None)
-        self.call_after_refresh(self._focus_line, row)
-        self.call_after_refresh(self._show_total)
+        self._focus_line(row)
+        self._show_total()
 
     def _focus_line(self, row: LineRow) -> None:
         row.picker.input.focus()
         row.scroll_visible()
 
-    def action_remove_line(self) -> None:
+    async def action_remove_line(self) -> None:
+        """Remove the line with the focus (else the last line)."""
         lines = self.lines
         if not lines:
             return
         focused = self.focused
         row = next((r for r in lines if focused is not None and r in focused.ancestors), lines[-1])
         index = lines.index(row)
-        row.remove()
-        rest = [r for r in lines if r is not row]
+        await row.remove()
+        rest = self.lines
         for number, each in enumerate(rest, 1):
             each.renumber(number)
         if rest:
@@ -325,6 +332,8 @@ class PurchaseOrderForm(FormScreen[int | None]):
     def action_save(self) -> None:
         if self.saving:
             return
+        if self.vendor is not None and self.defaults is None:
+            return  # the vendor's defaults (and its Auto-Sync box) are still being read
         self.saving = True
         values = self.values()
         keys = [r.key for r in self.lines]

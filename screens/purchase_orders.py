@@ -47,6 +47,7 @@ class PurchaseOrders(Vertical):
         Binding("o", "out_of_sync", "Out of sync"),
         Binding("x", "clear_filters", "All POs", show=False),
         Binding("r", "refresh_selected", "Refresh"),
+        Binding("N", "new_po", "New PO"),
     ]
 
     @dataclass
@@ -117,6 +118,18 @@ class PurchaseOrders(Vertical):
             return
         self.notify(f"Refreshing {len(ids)} PO{'s' if len(ids) != 1 else ''} from the supplier…")
         self._refresh_pos(ids)
+
+    def action_new_po(self) -> None:
+        """The New purchase order form; once saved, the new PO's detail opens."""
+        if self.app.runtime is None:
+            return
+        from screens.po_form import PurchaseOrderForm
+
+        def saved(po_id: int | None) -> None:
+            if po_id is not None:
+                self.post_message(OpenPurchaseOrder(po_id))
+
+        self.app.push_screen(PurchaseOrderForm(self.app.runtime.db), saved)
 
     @work(group="po-list-refresh", exit_on_error=False)
     async def _refresh_pos(self, ids: list[int]) -> None:

@@ -87,7 +87,7 @@ async def test_the_command_palette_jumps_to_a_po_by_part_of_its_number(db):
         await pilot.press("v")  # from another area
         await ready(pilot)
         await pilot.press("ctrl+p")
-        await pilot.press(*"10042")
+        await pilot.press(*"0000042")
         await ready(pilot)
         await pilot.pause(0.3)
         await pilot.press("enter")

@@ -34,7 +34,7 @@ def notes(db):
         atlas, peak = Vendor(code="ATLAS", name="Atlas"), Vendor(code="PEAK", name="Peak")
         s.add_all([atlas, peak])
         s.flush()
-        po = PurchaseOrder(number="PO-10001", vendor_id=atlas.id)
+        po = PurchaseOrder(number="PO-0000001", vendor_id=atlas.id)
         s.add(po)
         s.flush()
         for at, kind, vendor, message in [
@@ -98,7 +98,7 @@ async def test_notifications_filter_by_vendor_po_and_kind(db, notes):
         assert shown(app) == ["order SO-9 is bad"]
 
         filter_input = app.screen.query_one("Input.paged-filter", Input)
-        filter_input.value = "PO-10001"  # a PO
+        filter_input.value = "PO-0000001"  # a PO
         await ready(pilot)
         assert shown(app) == ["ATLAS cancelled line 2 (chain)", "item AC-9 missing"]
 

@@ -40,10 +40,10 @@ def _edit(db, number: str, **fields) -> None:
 @pytest.fixture
 def app(db):
     seed_demo(db, now=FIXED)
-    _edit(db, "PO-10007", supplier_invoice_no="SUPPLIER-INVOICE-2025-000123")
+    _edit(db, "PO-0000007", supplier_invoice_no="SUPPLIER-INVOICE-2025-000123")
     _edit(
         db,
-        "PO-10001",
+        "PO-0000001",
         qbo_upload_kind="bill",
         qbo_upload_state="error",
         accounting_error_code="6140",
@@ -52,7 +52,7 @@ def app(db):
     )
     _edit(
         db,
-        "PO-10002",
+        "PO-0000002",
         qbo_upload_kind="purchase_order",
         qbo_upload_state="error",
         accounting_error_code="2500",

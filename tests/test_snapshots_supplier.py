@@ -40,19 +40,19 @@ def _utc(monkeypatch):
 
 NOTES = [
     # minutes before FIXED, kind, vendor, PO, message, reviewed
-    (4, NotificationKind.MISSING_ITEM, "ATLAS", "PO-10003",
-     "PO PO-10003 line 4: ATLAS item ATLAS-999 (Carbon seatpost 31.6) is not in posync or "
+    (4, NotificationKind.MISSING_ITEM, "ATLAS", "PO-0000003",
+     "PO PO-0000003 line 4: ATLAS item ATLAS-999 (Carbon seatpost 31.6) is not in posync or "
      "the cloud catalog; add it to complete the line", False),
-    (9, NotificationKind.LINE_CANCELLED, "CASC", "PO-10012",
-     "CASC cancelled line 2 (CASC-0031 Brake pads (pair) v2, 12 ordered) on PO PO-10012: "
+    (9, NotificationKind.LINE_CANCELLED, "CASC", "PO-0000012",
+     "CASC cancelled line 2 (CASC-0031 Brake pads (pair) v2, 12 ordered) on PO PO-0000012: "
      "hidden on the PO", False),
     (35, NotificationKind.SYNC_ERROR, "NWIND", None,
      "Supplier order SO-NWIND-77 names PO PO-99999, which is not in posync for vendor NWIND; "
      "nothing was changed", False),
-    (80, NotificationKind.ITEM_ADDED, "ATLAS", "PO-10003",
-     "Added CAT-1234 (Valve stem 48mm) from the cloud catalog for PO PO-10003 line 3", True),
-    (1500, NotificationKind.LINE_CANCELLED, "ATLAS", "PO-10001",
-     "ATLAS cancelled line 1 (ATLAS-0010 Chain 11-speed v1, 5 ordered) on PO PO-10001: "
+    (80, NotificationKind.ITEM_ADDED, "ATLAS", "PO-0000003",
+     "Added CAT-1234 (Valve stem 48mm) from the cloud catalog for PO PO-0000003 line 3", True),
+    (1500, NotificationKind.LINE_CANCELLED, "ATLAS", "PO-0000001",
+     "ATLAS cancelled line 1 (ATLAS-0010 Chain 11-speed v1, 5 ordered) on PO PO-0000001: "
      "hidden on the PO", True),
 ]  # fmt: skip
 

@@ -1,0 +1,406 @@
+"""Create a purchase order in the console, and the look-ups its form needs.
+
+As in the Ascend seed, "any new purchase orders you create ... will have the auto-sync purchase
+order option preselected": the New purchase order form starts from ``new_po_defaults`` (the PO
+number, the vendor's currency, and Auto-Sync Purchase Order checked when the vendor's Auto-Sync
+Purchase Orders is), and the operator "can uncheck this box for specific purchase orders".
+
+``create_po`` writes the PO, its lines (part no., UPC and description copied from each item) and
+an audit entry in ONE transaction, or refuses with ``POInvalid`` naming every field at fault.
+Nothing is sent to the supplier here: the supplier makes its order from our PO number, and the
+supplier feed then matches that order to this PO by its number (``supplier_sync_apply``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from posync_tui.db import Database
+from posync_tui.events import note_change
+from posync_tui.models import (
+    AuditEntry,
+    Integration,
+    Item,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+    utcnow,
+)
+from posync_tui.paging import contains_pattern
+from posync_tui.services.supplier_sync_operator import OPERATOR, PODefaults, new_po_defaults
+from posync_tui.services.supplier_sync_store import q4, shown
+
+REFERENCE_MAX = 60  # PurchaseOrder.reference
+MAX_LINES = 999
+# Decimal4 stores ten-thousandths in a 64-bit integer: keep every line and the total well inside.
+MAX_QUANTITY = Decimal(10_000_000)
+MAX_UNIT_COST = Decimal(10_000_000)
+MAX_TOTAL = Decimal(10**13)
+NUMBER_ATTEMPTS = 3  # another console may take the same next PO number first
+
+LineInput = tuple[int | None, Decimal | str | int, Decimal | str | int]
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # vendor, auto_sync, expected_date, reference, lines, item, quantity, unit_cost
+    message: str
+    line: int | None = None  # 1-based position of the line, for item/quantity/unit_cost
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.message}" if self.line else self.message
+
+
+class POInvalid(ValueError):
+    """The new PO is refused; ``field`` (and ``line``) name the first value at fault.
+
+    ``problems`` lists every refused value, so a form can show each at its field at once.
+    """
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        first = self.problems[0]
+        self.field, self.line, self.message = first.field, first.line, first.message
+        super().__init__("; ".join(map(str, self.problems)))
+
+
+# --- look-ups for the form ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VendorChoice:
+    id: int
+    code: str
+    name: str
+    integration: Integration
+    supplier_account: str | None
+    auto_sync: bool
+    currency: str
+
+    @property
+    def integrated(self) -> bool:
+        """An integrated (B2B) supplier: only these have the Auto-Sync Purchase Order option."""
+        return self.integration == Integration.B2B
+
+
+@dataclass(frozen=True)
+class ItemChoice:
+    id: int
+    sku: str
+    description: str
+    supplier_part_no: str | None
+    unit_cost: Decimal
+
+
+def find_vendors(db: Database, text: str, limit: int = 6) -> list[VendorChoice]:
+    """Vendors whose code or name holds ``text``: codes starting with it first."""
+    text = text.strip()
+    if not text:
+        return []
+    pattern = contains_pattern(text)
+    with db.reader() as s:
+        rows = s.scalars(
+            select(Vendor)
+            .where(
+                or_(
+                    Vendor.code.ilike(pattern, escape="\\"), Vendor.name.ilike(pattern, escape="\\")
+                )
+            )
+            .order_by(Vendor.code)
+            .limit(limit * 4)
+        ).all()
+    choices = [_vendor_choice(v) for v in rows]
+    folded = text.casefold()
+    choices.sort(key=lambda v: (not v.code.casefold().startswith(folded), v.code))
+    return choices[:limit]
+
+
+def vendor_choice(db: Database, vendor_id: int) -> VendorChoice:
+    with db.reader() as s:
+        vendor = s.get(Vendor, vendor_id)
+        if vendor is None:
+            raise LookupError(f"No vendor with id {vendor_id}")
+        return _vendor_choice(vendor)
+
+
+def _vendor_choice(v: Vendor) -> VendorChoice:
+    return VendorChoice(
+        v.id,
+        v.code,
+        v.name,
+        Integration(v.integration),
+        v.supplier_account,
+        v.auto_sync,
+        v.currency,
+    )
+
+
+def find_items(db: Database, text: str, vendor_id: int | None, limit: int = 6) -> list[ItemChoice]:
+    """Items whose SKU, description, supplier part no. or UPC holds ``text``.
+
+    With a vendor: that vendor's items and items no vendor owns (what it can be ordered from).
+    """
+    text = text.strip()
+    if not text:
+        return []
+    pattern = contains_pattern(text)
+    query = select(Item).where(
+        or_(
+            Item.sku.ilike(pattern, escape="\\"),
+            Item.description.ilike(pattern, escape="\\"),
+            Item.supplier_part_no.ilike(pattern, escape="\\"),
+            Item.upc.ilike(pattern, escape="\\"),
+        )
+    )
+    if vendor_id is not None:
+        query = query.where(or_(Item.vendor_id == vendor_id, Item.vendor_id.is_(None)))
+    with db.reader() as s:
+        rows = s.scalars(query.order_by(Item.sku).limit(limit)).all()
+        return [
+            ItemChoice(i.id, i.sku, i.description, i.supplier_part_no, i.unit_cost) for i in rows
+        ]
+
+
+# --- creating ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    item_id: int | None
+    quantity: Decimal | None
+    unit_cost: Decimal | None
+
+
+def create_po(
+    db: Database,
+    vendor_id: int | None,
+    auto_sync: bool,
+    expected_date: date | str | None,
+    reference: str | None,
+    lines: Sequence[LineInput],
+) -> int:
+    """Create a PO for the vendor with these lines (item id, quantity, unit cost); its id.
+
+    The number, currency, order date and status come from ``new_po_defaults``. Quantities and
+    costs may be given as text (as typed). Refused values raise ``POInvalid``; nothing is written.
+    """
+    problems: list[Problem] = []
+    expected = _expected_date(expected_date, problems)
+    reference = (reference or "").strip() or None
+    if reference and len(reference) > REFERENCE_MAX:
+        problems.append(
+            Problem(
+                "reference", f"At most {REFERENCE_MAX} characters (this one has {len(reference)})"
+            )
+        )
+    parsed = _lines(lines, problems)
+    if vendor_id is None:
+        problems.append(Problem("vendor", "Vendor is required: type part of its code or name"))
+        raise POInvalid(sorted(problems, key=_form_order))
+    for _ in range(NUMBER_ATTEMPTS):
+        try:
+            defaults = new_po_defaults(db, vendor_id)
+        except LookupError as exc:
+            raise POInvalid(
+                sorted([Problem("vendor", str(exc)), *problems], key=_form_order)
+            ) from None
+        if expected is not None and expected < defaults.order_date:
+            problems.append(
+                Problem(
+                    "expected_date",
+                    f"The expected date cannot be before the order date ({defaults.order_date})",
+                )
+            )
+            expected = None
+        try:
+            return _write(db, defaults, auto_sync, expected, reference, parsed, problems)
+        except IntegrityError:
+            if _number_taken(db, defaults.number):
+                continue  # another console took this number meanwhile: take the next one
+            raise
+    raise RuntimeError("could not find a free PO number; try again")
+
+
+def _expected_date(value: date | str | None, problems: list[Problem]) -> date | None:
+    if isinstance(value, date) or value is None:
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(Problem("expected_date", "A date like 2025-03-14 (year-month-day)"))
+        return None
+
+
+def _lines(lines: Sequence[LineInput], problems: list[Problem]) -> list[_Line]:
+    if not lines:
+        problems.append(Problem("lines", "A purchase order needs at least one line"))
+    elif len(lines) > MAX_LINES:
+        problems.append(Problem("lines", f"At most {MAX_LINES} lines on one purchase order"))
+    parsed = []
+    for n, (item_id, quantity, unit_cost) in enumerate(lines, 1):
+        if item_id is None:
+            problems.append(Problem("item", "Item is required: type part of its SKU", n))
+        q = _number(quantity, "Quantity", MAX_QUANTITY, "quantity", n, problems)
+        if q is not None and q <= 0:
+            problems.append(Problem("quantity", "Quantity must be more than 0", n))
+            q = None
+        c = _number(unit_cost, "Unit cost", MAX_UNIT_COST, "unit_cost", n, problems)
+        if c is not None and c < 0:
+            problems.append(Problem("unit_cost", "Unit cost must be 0 or more", n))
+            c = None
+        parsed.append(_Line(item_id, q, c))
+    return parsed
+
+
+def _number(value, label, most, field, n, problems) -> Decimal | None:
+    text = str(value).strip().replace(",", "") if value is not None else ""
+    if not text:
+        problems.append(Problem(field, f"{label} is required", n))
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        problems.append(Problem(field, f"{label} must be a number, e.g. 12.5", n))
+        return None
+    if not number.is_finite():
+        problems.append(Problem(field, f"{label} must be a number, e.g. 12.5", n))
+    elif number.as_tuple().exponent < -4:
+        problems.append(Problem(field, "At most 4 decimal places", n))
+    elif abs(number) >= most:
+        problems.append(Problem(field, f"{label} must be less than {most:,}", n))
+    else:
+        return number
+    return None
+
+
+def _write(
+    db: Database,
+    defaults: PODefaults,
+    auto_sync: bool,
+    expected: date | None,
+    reference: str | None,
+    lines: list[_Line],
+    problems: list[Problem],
+) -> int:
+    with db.session() as s:
+        vendor = s.get(Vendor, defaults.vendor_id)
+        if vendor is None:  # deleted since the defaults were read
+            raise POInvalid([Problem("vendor", f"No vendor with id {defaults.vendor_id}")])
+        problems = [*problems, *_auto_sync_problems(vendor, auto_sync)]
+        items = _items(s, vendor, lines, problems)
+        total = sum(
+            (ln.quantity * ln.unit_cost for ln in lines if ln.quantity and ln.unit_cost),
+            Decimal(0),
+        )
+        if total >= MAX_TOTAL:
+            problems.append(Problem("lines", f"The total must be less than {MAX_TOTAL:,}"))
+        if problems:
+            raise POInvalid(sorted(problems, key=_form_order))
+        now = utcnow()
+        po = PurchaseOrder(
+            number=defaults.number,
+            vendor_id=vendor.id,
+            status=defaults.status,
+            order_date=defaults.order_date,
+            expected_date=expected,
+            currency=defaults.currency,
+            reference=reference,
+            total=q4(total),
+            line_count=len(lines),
+            auto_sync=bool(auto_sync),
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(po)
+        s.flush()  # the PO's id, for its lines; a taken number fails here
+        for n, ln in enumerate(lines, 1):
+            item = items[ln.item_id]
+            s.add(
+                PurchaseOrderLine(
+                    po_id=po.id,
+                    line_no=n,
+                    item_id=item.id,
+                    supplier_part_no=item.supplier_part_no,
+                    upc=item.upc,
+                    description=item.description,
+                    quantity_ordered=q4(ln.quantity),
+                    unit_cost=q4(ln.unit_cost),
+                    expected_date=expected,
+                )
+            )
+        s.add(
+            AuditEntry(
+                at=now,
+                record_kind="purchase_order",
+                record_id=po.id,
+                po_id=po.id,
+                field="created",
+                new_value=(
+                    f"created in the console: {len(lines)} line{'s' if len(lines) != 1 else ''}, "
+                    f"total {shown(q4(total))} {po.currency}, "
+                    f"auto-sync {'on' if po.auto_sync else 'off'}"
+                ),
+                source=OPERATOR,
+            )
+        )
+        note_change(s, "purchase_order", [po.id])
+        return po.id
+
+
+def _auto_sync_problems(vendor: Vendor, auto_sync: bool) -> list[Problem]:
+    if not auto_sync:
+        return []
+    if vendor.integration != Integration.B2B:
+        return [
+            Problem(
+                "auto_sync",
+                f"{vendor.code} is not an integrated (B2B) supplier: its POs cannot auto-sync",
+            )
+        ]
+    if not vendor.supplier_account:
+        return [
+            Problem(
+                "auto_sync",
+                f"{vendor.code} has no supplier account: set it on the Edit Vendor form first",
+            )
+        ]
+    return []
+
+
+def _items(s, vendor: Vendor, lines: list[_Line], problems: list[Problem]) -> dict[int, Item]:
+    wanted = {ln.item_id for ln in lines if ln.item_id is not None}
+    items = {i.id: i for i in s.scalars(select(Item).where(Item.id.in_(wanted)))} if wanted else {}
+    for n, ln in enumerate(lines, 1):
+        if ln.item_id is None:
+            continue
+        item = items.get(ln.item_id)
+        if item is None:
+            problems.append(Problem("item", f"No item with id {ln.item_id}", n))
+        elif item.vendor_id not in (None, vendor.id):
+            owner = s.get(Vendor, item.vendor_id)
+            problems.append(
+                Problem("item", f"{item.sku} is supplied by {owner.code}, not {vendor.code}", n)
+            )
+    return items
+
+
+_FIELDS = ("vendor", "auto_sync", "expected_date", "reference", "lines", "item", "quantity")
+
+
+def _form_order(p: Problem) -> tuple:
+    """The order of the form: the PO's fields, then each line's item, quantity, unit cost."""
+    return (p.line or 0, _FIELDS.index(p.field) if p.field in _FIELDS else len(_FIELDS))
+
+
+def _number_taken(db: Database, number: str) -> bool:
+    with db.reader() as s:
+        return s.scalar(select(PurchaseOrder.id).where(PurchaseOrder.number == number)) is not None
