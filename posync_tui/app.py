@@ -221,6 +221,15 @@ class PosyncApp(App):
         await self.switch_mode("vendors")
         self.screen.body.edit(vendor_id)
 
+    async def show_vendor_pos(self, vendor_id: int, code: str | None) -> None:
+        """The PO list filtered to one vendor (from the Vendors area)."""
+        from screens.shell import AreaScreen
+
+        await self.switch_mode("purchase_orders")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, AreaScreen):
+            self.pop_screen()
+        self.screen.body.show_vendor(vendor_id, code)
+
     def action_connectors(self) -> None:
         from screens.connectors import ConnectorsScreen
 

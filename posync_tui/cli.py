@@ -218,7 +218,7 @@ def quickbooks_connect(
     except ReconnectQuickBooks as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"Connected. Put this in the config file: [quickbooks] realm_id = \"{realm_id}\"")
+    typer.echo(f'Connected. Put this in the config file: [quickbooks] realm_id = "{realm_id}"')
 
 
 def _checked_runtime(rt):

@@ -98,6 +98,10 @@ class PagedSource(ABC):
         """WHERE conditions for the view's filter text and filters."""
         return []
 
+    def describe(self, view: View) -> str:
+        """The view's filters in words, for the table's title (the filter text shows apart)."""
+        return " · ".join(f"{name} {value}" for name, value in view.filters)
+
     def prepare(self) -> None:
         """Called once, off the UI thread, before the first read (e.g. to build an index)."""
         return None  # most sources need nothing

@@ -161,7 +161,7 @@ class ContactsPane(Vertical):
             self.table.refresh_rows()
 
     def _vendor(self) -> tuple[int, str] | None:
-        row = self.table.cursor_row()
+        row = self.table.cursor_row
         if row is None:
             self.app.notify("No contact left to link.", severity="warning")
             return None
@@ -203,7 +203,7 @@ class ContactsPane(Vertical):
             self.app.notify("No contact left to create.", severity="warning")
             return
         if len(ids) == 1:
-            row = self.table.cursor_row()
+            row = self.table.cursor_row
             name = row.data["name"] if row is not None and row.key == ids[0] else "this vendor"
             question = f"Create the vendor {name} in QuickBooks and link it?"
         else:

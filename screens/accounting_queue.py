@@ -126,7 +126,7 @@ class QueuePane(Vertical):
     @on(CursorTable.CursorMoved)
     def _explain(self, message: CursorTable.CursorMoved) -> None:
         message.stop()
-        row = self.table.cursor_row()
+        row = self.table.cursor_row
         if row is None:
             self.detail.update(Content("Nothing here." if self.table.row_count == 0 else ""))
             return

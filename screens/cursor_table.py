@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from textual import on
 from textual.message import Message
 
-from posync_tui.paging import Row
 from screens.paged_table import PagedTable
 
 
@@ -24,10 +23,6 @@ class CursorTable(PagedTable):
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, CursorTable.CursorMoved) and message.table is self.table
-
-    def cursor_row(self) -> Row | None:
-        """The cursor's row if its page is in the cache (it is, once shown)."""
-        return self._row_at(self.cursor, read=False)
 
     def clear_marks(self) -> None:
         if self.marks:

@@ -102,7 +102,7 @@ class Notifications(Vertical):
 
     @on(CursorTable.CursorMoved)
     def _show_message(self, event: CursorTable.CursorMoved) -> None:
-        row = self.table.cursor_row()
+        row = self.table.cursor_row
         text = Content(row.data["message"] if row is not None else "")  # partner text: no markup
         if row is not None and row.data["kind"] == NotificationKind.MISSING_ITEM:
             hint = "product added" if row.data["resolved"] else "+ adds the product"

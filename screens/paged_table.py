@@ -205,8 +205,13 @@ class PagedTable(ScrollView, can_focus=True):
 
     @property
     def cursor_key(self) -> int | None:
-        row = self._row_at(self.cursor, read=False)
+        row = self.cursor_row
         return row.key if row is not None else None
+
+    @property
+    def cursor_row(self) -> Row | None:
+        """The row under the cursor, if it has been read."""
+        return self._row_at(self.cursor, read=False)
 
     def selected_keys(self) -> list[int]:
         """The marked rows, or else the cursor's row: what an action applies to."""
@@ -468,6 +473,9 @@ class PagedTable(ScrollView, can_focus=True):
 
     def _update_title(self) -> None:
         parts = [self.table_title] if self.table_title else []
+        described = self.source.describe(self.view) if self.source and self.view else ""
+        if described:
+            parts.append(f"[{described}]")
         if self.view is not None and self.view.text:
             parts.append(f"/{self.view.text}  {self.row_count:,} matching")
         else:

@@ -45,6 +45,7 @@ class PurchaseOrders(Vertical):
     DEFAULT_CSS = "PurchaseOrders { height: 1fr; }"
     BINDINGS = [
         Binding("o", "out_of_sync", "Out of sync"),
+        Binding("t", "next_status", "Status", show=False),
         Binding("x", "clear_filters", "All POs", show=False),
         Binding("r", "refresh_selected", "Refresh"),
         Binding("N", "new_po", "New PO"),
@@ -61,6 +62,7 @@ class PurchaseOrders(Vertical):
         super().__init__(id=id, classes=classes)
         self.table = PagedTable(title="Purchase orders", cell_style=last_synced_style)
         self.db: Database | None = None
+        self._first_view: View | None = None
 
     def compose(self) -> ComposeResult:
         yield PagedList(self.table)
@@ -68,7 +70,9 @@ class PurchaseOrders(Vertical):
     def attach(self, rt: Runtime, view: View | None = None) -> None:
         """The database is ready: start reading (in a thread; the first page shows when read)."""
         self.db = rt.db
-        self.table.set_source(PoListSource(rt.db.engine), view or default_view())
+        self.table.set_source(
+            PoListSource(rt.db.engine), view or self._first_view or default_view()
+        )
 
     def on_change(self, change: Change) -> None:
         """A committed change; safe to call from any thread."""
@@ -95,8 +99,28 @@ class PurchaseOrders(Vertical):
         if self.table.view is not None:
             self.table.set_view(self.table.view.with_filter(name, value))
 
-    def show_vendor(self, vendor_id: int | None) -> None:
-        self._with("vendor_id", vendor_id)
+    def show_vendor(self, vendor_id: int | None, code: str | None = None) -> None:
+        """Only this vendor's POs (``code`` names it in the title)."""
+        view = self.table.view
+        if view is None:  # not attached yet: the first view starts with this filter
+            self._first_view = default_view().with_filter("vendor_id", vendor_id)
+            self._first_view = self._first_view.with_filter("vendor_code", code)
+            return
+        self.table.set_view(
+            view.with_filter("vendor_id", vendor_id).with_filter("vendor_code", code)
+        )
+
+    def action_next_status(self) -> None:
+        """Step the status filter: all → draft → open → … → cancelled → all."""
+        view = self.table.view
+        if view is None:
+            return
+        from posync_tui.models.core import POStatus  # the ORM is not loaded before first paint
+
+        current = view.filter("status")
+        order = [None, *(s.value for s in POStatus)]
+        following = order[(order.index(current) + 1) % len(order)] if current in order else None
+        self._with("status", following)
 
     def show_status(self, status: str | tuple[str, ...] | None) -> None:
         self._with("status", status)

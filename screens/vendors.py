@@ -40,7 +40,10 @@ class Vendors(Vertical):
     """The vendors body: a paged table over ``vendor_list``."""
 
     DEFAULT_CSS = "Vendors { height: 1fr; }"
-    BINDINGS = [Binding("E", "edit", "Edit vendor", show=False)]
+    BINDINGS = [
+        Binding("E", "edit", "Edit vendor", show=False),
+        Binding("o", "open_pos", "Open POs"),
+    ]
 
     @dataclass
     class _Changed(Message):
@@ -87,6 +90,12 @@ class Vendors(Vertical):
     def _open(self, event: PagedTable.RowSelected) -> None:
         event.stop()
         self.edit(event.key)
+
+    async def action_open_pos(self) -> None:
+        """This vendor's purchase orders, in the PO list."""
+        row = self.table.cursor_row
+        if row is not None:
+            await self.app.show_vendor_pos(row.key, row.data.get("code"))
 
     def action_edit(self) -> None:
         key = self.table.cursor_key

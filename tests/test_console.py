@@ -121,3 +121,25 @@ def test_partner_text_in_a_jump_hit_is_not_markup():
 
     content = highlight(Matcher("red"), "[red]x[/] Supplies")
     assert content.plain == "[red]x[/] Supplies"
+
+
+async def test_a_vendors_pos_are_one_key_away_and_the_filter_is_named_in_the_title(db):
+    seed_demo(db)
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("v")
+        await ready(pilot)
+        await pilot.press("o")  # the first vendor by code: ATLAS
+        await ready(pilot)
+        assert app.current_mode == "purchase_orders"
+        table = app.screen.body.table
+        assert "vendor ATLAS" in str(table.border_title)
+        assert table.row_count > 0
+        await pilot.press("t")  # status: draft
+        await ready(pilot)
+        assert "status draft" in str(table.border_title)
+        await pilot.press("x")
+        await ready(pilot)
+        assert "[" not in str(table.border_title)
+        assert table.row_count == 320

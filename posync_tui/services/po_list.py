@@ -122,6 +122,17 @@ class PoListSource(PagedSource):
         self.columns = self._schema.columns
         self.key = self._schema.po.c.id
 
+    def describe(self, view: View) -> str:
+        parts = []
+        if view.filter("out_of_sync"):
+            parts.append("out of sync")
+        status = view.filter("status")
+        if status:
+            parts.append("status " + (status if isinstance(status, str) else "/".join(status)))
+        if view.filter("vendor_id") is not None:
+            parts.append(f"vendor {view.filter('vendor_code') or view.filter('vendor_id')}")
+        return " · ".join(parts)
+
     def prepare(self) -> None:
         self._search.install(self.engine)
 

@@ -124,7 +124,10 @@ async def poll(rt: Runtime, *, page_size: int = PAGE_SIZE, attempts: int = 4) ->
     cursor = await asyncio.to_thread(read_cursor, rt.db)
     total = ApplyResult()
     changes = 0
-    async with supplier_client(rt, attempts=attempts) as supplier:
+    # Made in a thread: an httpx client loads its CA bundle (~20 ms), and the first one imports
+    # httpcore (~250 ms), which on the console's loop would freeze the screen.
+    client = await asyncio.to_thread(supplier_client, rt, attempts=attempts)
+    async with client as supplier:
         for _ in range(MAX_PAGES):
             page = await supplier.feed(cursor, page_size)
             if not page.changes:
