@@ -19,7 +19,9 @@ again: how much later than asked it wakes is the loop's stall at that moment. Th
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -33,7 +35,7 @@ TARGET_MS = 50
 CHANGES = 10_000
 ACCOUNT = "ACC-STALL"
 SLEEP = 0.003  # the monitor's nap; lateness beyond it is the stall
-INTERVAL = 5.0  # the supplier job's poll interval (one cycle applies up to 25,000 changes)
+INTERVAL = 2.0  # the supplier job's poll interval (one cycle applies up to 25,000 changes)
 # (supplier part no., description, quantity, unit cost) of each PO's two lines
 LINES = (("ST-100", "Stall widget", 12, Decimal("4.25")), ("ST-200", "Stall gadget", 5, 10))
 
@@ -55,6 +57,8 @@ def _supplier(pipe, orders: int) -> None:
     from connectors.sandbox.server import Sandbox
     from connectors.sandbox.supplier import SupplierSandbox
 
+    # It stands in for another machine: on a small one it must not take the console's CPU.
+    os.nice(19)
     supplier = SupplierSandbox()
     for n in range(1, orders + 1):
         lines = [
@@ -73,7 +77,7 @@ def _supplier(pipe, orders: int) -> None:
 # --- the database ----------------------------------------------------------------------------
 
 
-def _bench_db() -> Path:
+def current_bench_db() -> Path:
     """``bench.bench_db()``, made again if it lacks a column the models have.
 
     Its schema check compares Alembic revisions, and the single 0001 migration keeps its id when
@@ -116,7 +120,7 @@ def _database(path: Path, orders: int, cursor: int):
     )
     from posync_tui.models.types import utcnow
 
-    source = sqlite3.connect(_bench_db())
+    source = sqlite3.connect(current_bench_db())
     target = sqlite3.connect(path)
     source.backup(target)  # a consistent copy, whatever WAL the source has
     source.close()
@@ -199,17 +203,22 @@ async def _measure(db, base_url: str, changes: int, config: Path) -> dict:
         supplier={"base_url": f"{base_url}/supplier", "timeout": 10.0},
         catalog={"base_url": f"{base_url}/catalog", "timeout": 10.0},
     )
-    runs: list[tuple[float, float, str]] = []
+    runs: list[tuple[float, float, str]] = []  # (started, ended, summary or error) per cycle
     done = asyncio.Event()
 
     async def poll() -> str:
         # The real job; the times around it say when the changes were applied.
-        started = time.perf_counter()
-        summary = await supplier_sync.poll(rt)
-        runs.append((started, time.perf_counter(), summary))
-        if await asyncio.to_thread(supplier_sync.read_cursor, db) == str(target):
-            done.set()
-        return summary
+        started, outcome = time.perf_counter(), "?"
+        try:
+            outcome = await supplier_sync.poll(rt)
+            return outcome
+        except Exception as exc:
+            outcome = f"failed: {exc}"
+            raise
+        finally:
+            runs.append((started, time.perf_counter(), outcome))
+            if await asyncio.to_thread(supplier_sync.read_cursor, db) == str(target):
+                done.set()
 
     def jobs(runtime: Runtime) -> list[Job]:
         nonlocal rt
@@ -253,12 +262,20 @@ def run(quick: bool) -> list[str]:
     supplier.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
+            if not ours.poll(300):  # 10,000 orders are made in a few seconds
+                raise RuntimeError(f"the simulated supplier did not start ({supplier.exitcode})")
             base_url, created, pending = ours.recv()
             db = _database(Path(tmp) / "stall.db", CHANGES, created)
             config = Path(tmp) / "config.toml"
             config.write_text("")
             try:
-                result = asyncio.run(_measure(db, base_url, pending, config))
+                # A poll longer than its interval is reported as "skipped" by APScheduler.
+                quiet = logging.getLogger("apscheduler")
+                level, quiet.level = quiet.level, logging.ERROR
+                try:
+                    result = asyncio.run(_measure(db, base_url, pending, config))
+                finally:
+                    quiet.setLevel(level)
             finally:
                 db.dispose()
     finally:
@@ -267,14 +284,16 @@ def run(quick: bool) -> list[str]:
         if supplier.is_alive():
             supplier.kill()
     stalls, runs = result["stalls"], result["runs"]
+    cycles = "; ".join(f"{end - start:.1f} s: {outcome}" for start, end, outcome in runs)
     applied = runs[-1][1] - runs[0][0]
     worst = max(stalls)
     return [
         f"# {pending:,} supplier changes applied by the console's scheduler in {applied:.1f} s "
-        f"({pending / applied:,.0f}/s; {len(runs)} poll cycle(s): {runs[-1][2]}); "
+        f"({pending / applied:,.0f}/s; poll cycles: {cycles}); "
         f"PO list of {result['rows']:,} POs",
         f"# loop stall over {len(stalls):,} naps: median {statistics.median(stalls):.1f} ms, "
-        f"p99 {_p99(stalls):.1f} ms, max {worst:.1f} ms; the console at rest afterwards: max "
+        f"p99 {_p99(stalls):.1f} ms, max {worst:.1f} ms, {sum(s > TARGET_MS for s in stalls)} over "
+        f"{TARGET_MS} ms; the console at rest afterwards: max "
         f"{max(result['idle']):.1f} ms",
         line("console_loop_stall_max", worst, "ms", "<=", TARGET_MS),
     ]

@@ -68,6 +68,11 @@ def make_client(
     transport: httpx.AsyncBaseTransport | None = None,
     headers: dict[str, str] | None = None,
 ) -> httpx.AsyncClient:
+    # httpx imports these on a client's first request, which would hold an event loop for
+    # ~100 ms; a caller that makes the client in a thread (the console) pays for them there.
+    import anyio._backends._asyncio  # noqa: F401
+    import httpcore  # noqa: F401
+
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout),

@@ -86,15 +86,21 @@ class PosyncApp(App):
         try:
             runtime = self._load_runtime()
             runtime.db.check_schema()
+            # Building the jobs imports the services and the HTTP stack: here, not on the loop.
+            jobs = self._jobs(runtime) if self._jobs is not None else None
         except SchemaOutOfDate as exc:
             self.call_from_thread(self.exit, return_code=2, message=str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - shown to the operator, then we stop
             self.call_from_thread(self.exit, return_code=2, message=f"posync cannot start: {exc}")
             return
-        self.call_from_thread(self._runtime_ready, runtime)
+        if self._watch:
+            import posync_tui.watch  # noqa: F401  (imported here, used on the loop)
+        if jobs is not None:
+            import posync_tui.scheduler  # noqa: F401
+        self.call_from_thread(self._runtime_ready, runtime, jobs)
 
-    def _runtime_ready(self, runtime: Runtime) -> None:
+    def _runtime_ready(self, runtime: Runtime, jobs: list[Job] | None) -> None:
         # What start-up loaded stays: fewer objects for the garbage collector to walk, so no
         # full collection pauses a key press.
         gc.freeze()
@@ -105,12 +111,12 @@ class PosyncApp(App):
 
             self.watcher = ChangeWatcher(runtime.db, self._on_bus_change)
             self.watcher.start()
-        if self._jobs is not None:
+        self._broadcast(RuntimeReady)
+        if jobs is not None:
             from posync_tui.scheduler import PollScheduler
 
-            self.scheduler = PollScheduler(runtime.db, self._jobs(runtime))
+            self.scheduler = PollScheduler(runtime.db, jobs)
             self.scheduler.start()
-        self._broadcast(RuntimeReady)
         self.refresh_health()
         self.refresh_counts()
 
