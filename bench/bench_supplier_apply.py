@@ -84,8 +84,6 @@ def run(quick: bool = False) -> list[str]:
         f"BENCH supplier_apply_vs_orm {ratio:.1f} ratio target >= {TARGET_RATIO} "
         f"{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}",
     ]
-    for line in lines:
-        print(line, flush=True)
     return lines
 
 
@@ -287,4 +285,4 @@ def _apply_per_row_orm(db: Database, work: OrderWork) -> None:
 if __name__ == "__main__":
     import sys
 
-    run(quick="--quick" in sys.argv)
+    print("\n".join(run(quick="--quick" in sys.argv)))
