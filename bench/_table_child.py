@@ -1,9 +1,10 @@
 """The app bench_table runs in a pseudo-terminal: ``python -m bench._table_child MODE DB OUT``.
 
 MODE ``empty``: an empty Textual app; ``datatable``: a stock DataTable holding every PO;
-``polist``: the PO list. Each writes, as JSON to OUT, the wall-clock time of its first frame with
-content, and for ``polist`` key → frame times measured from posting the key event (as the
-terminal driver does) to the frame the app writes to the terminal.
+``polist``: the PO list; ``console``: the real console (``posync``). Each writes, as JSON to
+OUT, the wall-clock time of its first frame with content, and for ``polist`` key → frame times
+measured from posting the key event (as the terminal driver does) to the frame the app writes to
+the terminal.
 """
 
 from __future__ import annotations
@@ -180,10 +181,41 @@ class PoList(Timed):
         return timings
 
 
+def console(out: str, db: str) -> App:
+    """The real console (``posync``) on ``db``: its shell's first frame, then its first PO rows."""
+    from posync_tui.app import PosyncApp
+
+    results: dict = {"imported": _started}
+
+    def load_runtime():  # in the app's worker, after its first frame, as `posync` does
+        from posync_tui.config import load_settings
+        from posync_tui.db import Database
+        from posync_tui.runtime import Runtime
+
+        return Runtime(settings=load_settings(), db=Database(f"sqlite:///{db}"))
+
+    class Console(PosyncApp):
+        def _display(self, screen, renderable) -> None:
+            super()._display(screen, renderable)
+            if renderable is None or "rows_frame" in results:
+                return
+            results.setdefault("first_frame", time.time())
+            table = getattr(getattr(self.screen, "body", None), "table", None)
+            if table is not None and table.row_count and table.cursor_row is not None:
+                results["rows_frame"] = time.time()
+                with open(out, "w") as f:
+                    json.dump(results, f)
+                self.exit()
+
+    return Console(load_runtime)
+
+
 def main() -> None:
     mode, db, out = sys.argv[1:4]
     if mode == "empty":
         app = Empty(out)
+    elif mode == "console":
+        app = console(out, db)
     elif mode == "datatable":
         app = StockTable(out, db)
     else:

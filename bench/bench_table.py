@@ -79,11 +79,15 @@ def _p99(values: list[float]) -> float:
 def run(quick: bool) -> list[str]:
     db = str(bench_db())
     rounds = 3 if quick else 7
-    empty, polist = [], []
-    for _ in range(rounds):  # interleaved, so that machine noise hits both alike
+    empty, polist, shell, rows = [], [], [], []
+    for _ in range(rounds):  # interleaved, so that machine noise hits all alike
         empty.append(_run_child(["empty", db])["start_to_frame"])
         polist.append(_run_child(["polist", db, "0"])["start_to_frame"])
+        console = _run_child(["console", db])
+        shell.append(console["start_to_frame"])
+        rows.append(console["rows_frame"] - console["first_frame"] + console["start_to_frame"])
     empty_s, polist_s = statistics.median(empty), statistics.median(polist)
+    shell_s, rows_s = statistics.median(shell), statistics.median(rows)
     keys = _run_child(["polist-keys", db, "100" if quick else "400"], timeout=600)
     stock = _run_child(["datatable", db], timeout=600)["start_to_frame"]
 
@@ -91,6 +95,9 @@ def run(quick: bool) -> list[str]:
         f"# empty Textual app: process start → first frame {empty_s:.3f} s (median of {rounds})",
         f"# stock DataTable with every PO: start → first frame with rows {stock:.2f} s",
         f"# PO list: start → first frame with PO rows {polist_s:.3f} s",
+        f"# posync console: start → shell {shell_s:.3f} s, → first PO rows {rows_s:.3f} s",
+        line("console_first_frame", shell_s, "s", "<=", 1.6 * empty_s),
+        line("console_first_frame_with_po_rows", rows_s, "s", "<=", 3 * empty_s),
         line("po_list_first_frame", polist_s, "s", "<=", 3 * empty_s),
         line("po_list_first_frame_vs_datatable", polist_s / stock, "ratio", "<=", 1),
     ]

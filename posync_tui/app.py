@@ -81,6 +81,7 @@ class PosyncApp(App):
 
     @work(thread=True, exit_on_error=False, name="load runtime")
     def load(self) -> None:
+        from posync_tui.config import ConfigError
         from posync_tui.db import SchemaOutOfDate
 
         try:
@@ -90,6 +91,10 @@ class PosyncApp(App):
             jobs = self._jobs(runtime) if self._jobs is not None else None
         except SchemaOutOfDate as exc:
             self.call_from_thread(self.exit, return_code=2, message=str(exc))
+            return
+        except ConfigError as exc:
+            problems = "\n".join(f"config error: {problem}" for problem in exc.problems)
+            self.call_from_thread(self.exit, return_code=2, message=problems)
             return
         except Exception as exc:  # noqa: BLE001 - shown to the operator, then we stop
             self.call_from_thread(self.exit, return_code=2, message=f"posync cannot start: {exc}")

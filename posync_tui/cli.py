@@ -51,12 +51,13 @@ def _settings(**overrides):
 def _run_console(*, demo: bool, reset: bool) -> None:
     from posync_tui.app import PosyncApp
 
-    settings = _settings()
-
     def load():
+        # Settings too are read after the first frame (pydantic costs start-up time); an
+        # invalid file stops the console with the same one-line-per-problem message.
+        from posync_tui.config import load_settings
         from posync_tui.runtime import open_runtime
 
-        return open_runtime(settings, demo=demo, reset=reset)
+        return open_runtime(load_settings(_config_path), demo=demo, reset=reset)
 
     def jobs(rt):
         from posync_tui.jobs import jobs_for

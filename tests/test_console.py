@@ -143,3 +143,19 @@ async def test_a_vendors_pos_are_one_key_away_and_the_filter_is_named_in_the_tit
         await ready(pilot)
         assert "[" not in str(table.border_title)
         assert table.row_count == 320
+
+
+async def test_an_invalid_config_stops_the_console_with_one_line_per_problem(tmp_path):
+    from posync_tui.app import PosyncApp
+    from posync_tui.config import load_settings
+
+    config = tmp_path / "bad.toml"
+    config.write_text("[supplier]\npoll_interval = 0\n")
+    app = PosyncApp(lambda: load_settings(config))
+    said = []
+    exit_app = app.exit
+    app.exit = lambda *args, **kw: (said.append(kw.get("message")), exit_app(*args, **kw))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+    assert app.return_code == 2
+    assert said[0].startswith("config error:") and "supplier.poll_interval" in said[0]
