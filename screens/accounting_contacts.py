@@ -23,7 +23,6 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.confirm import Confirm
-from screens.cursor_table import CursorTable
 from screens.paged_table import PagedList, PagedTable
 
 if TYPE_CHECKING:
@@ -139,7 +138,7 @@ class ContactsPane(Vertical):
 
     def __init__(self) -> None:
         super().__init__(id="contacts-pane")
-        self.table = CursorTable(title="Contacts not linked to QuickBooks")
+        self.table = PagedTable(title="Contacts not linked to QuickBooks")
         self.rt: Runtime | None = None
 
     def compose(self) -> ComposeResult:

@@ -19,7 +19,6 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from screens.cursor_table import CursorTable
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
 
@@ -110,7 +109,7 @@ class QueuePane(Vertical):
 
         self.tab = QueueTab(tab)
         self.errors = tab.startswith("errors_")
-        self.table = CursorTable(title=TABS[tab][1], cell_style=_status_style)
+        self.table = PagedTable(title=TABS[tab][1], cell_style=_status_style)
         self.detail = Static("", classes="queue-detail")
 
     def compose(self) -> ComposeResult:
@@ -123,8 +122,8 @@ class QueuePane(Vertical):
         source = QueueSource(rt.db.engine, self.tab, setting_on=setting_on)
         self.table.set_source(source, self.table.view or default_view())
 
-    @on(CursorTable.CursorMoved)
-    def _explain(self, message: CursorTable.CursorMoved) -> None:
+    @on(PagedTable.CursorMoved)
+    def _explain(self, message: PagedTable.CursorMoved) -> None:
         message.stop()
         row = self.table.cursor_row
         if row is None:

@@ -32,7 +32,6 @@ from posync_tui.services.notification_list import (
     default_view,
     read_notification,
 )
-from screens.cursor_table import CursorTable
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
 
@@ -76,7 +75,7 @@ class Notifications(Vertical):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
-        self.table = CursorTable(title="Syncing notifications", cell_style=unreviewed_style)
+        self.table = PagedTable(title="Syncing notifications", cell_style=unreviewed_style)
         self.db: Database | None = None
 
     def compose(self) -> ComposeResult:
@@ -100,8 +99,8 @@ class Notifications(Vertical):
     def focus_table(self) -> None:
         self.table.focus()
 
-    @on(CursorTable.CursorMoved)
-    def _show_message(self, event: CursorTable.CursorMoved) -> None:
+    @on(PagedTable.CursorMoved)
+    def _show_message(self, event: PagedTable.CursorMoved) -> None:
         row = self.table.cursor_row
         text = Content(row.data["message"] if row is not None else "")  # partner text: no markup
         if row is not None and row.data["kind"] == NotificationKind.MISSING_ITEM:

@@ -144,13 +144,15 @@ class PurchaseOrders(Vertical):
         self._refresh_pos(ids)
 
     def action_new_po(self) -> None:
-        """The New purchase order form; once saved, the new PO's detail opens."""
+        """The New purchase order form; once saved, the new PO's detail opens and the list's
+        cursor moves onto the new PO (where the operator finds it on coming back)."""
         if self.app.runtime is None:
             return
         from screens.po_form import PurchaseOrderForm
 
         def saved(po_id: int | None) -> None:
             if po_id is not None:
+                self.table.show_key(po_id)
                 self.post_message(OpenPurchaseOrder(po_id))
 
         self.app.push_screen(PurchaseOrderForm(self.app.runtime.db), saved)

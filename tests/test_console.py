@@ -22,8 +22,13 @@ async def test_areas_are_one_key_away(db):
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert app.current_mode == "purchase_orders"
-        for key, mode in [("v", "vendors"), ("n", "notifications"), ("b", "batches"),
-                          ("a", "accounting"), ("p", "purchase_orders")]:
+        for key, mode in [
+            ("v", "vendors"),
+            ("n", "notifications"),
+            ("b", "batches"),
+            ("a", "accounting"),
+            ("p", "purchase_orders"),
+        ]:
             await pilot.press(key)
             await ready(pilot)
             assert app.current_mode == mode
@@ -43,9 +48,14 @@ async def test_question_mark_lists_every_binding(db):
 
 async def test_a_failing_connector_is_red_and_its_error_one_key_away(db):
     with db.session() as s:
-        s.add(ConnectorState(name="supplier", consecutive_failures=3,
-                             last_error="supplier did not answer in time",
-                             last_attempt_at=utcnow()))
+        s.add(
+            ConnectorState(
+                name="supplier",
+                consecutive_failures=3,
+                last_error="supplier did not answer in time",
+                last_attempt_at=utcnow(),
+            )
+        )
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)

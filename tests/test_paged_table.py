@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 from textual.app import App, ComposeResult
 
 from posync_tui.config import load_settings
@@ -221,3 +222,101 @@ async def test_a_typed_filter_character_and_its_matches_share_one_frame(seeded):
         await settle(pilot)
         assert app._batch_count == 0  # ...and is drawn once they are read
         assert "/P  300 matching" in str(table(app).border_title)
+
+
+class MovesApp(ListApp):
+    """The PO list, recording the keys ``CursorMoved`` reports."""
+
+    def __init__(self, db):
+        super().__init__(db)
+        self.moves: list[int | None] = []
+
+    def on_paged_table_cursor_moved(self, message: PagedTable.CursorMoved) -> None:
+        self.moves.append(message.key)
+
+
+async def test_the_table_says_where_its_cursor_is_after_each_move_and_each_load(seeded):
+    app = MovesApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        assert app.moves and app.moves[-1] == t.cursor_key  # after the first load
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.moves[-1] == t.cursor_key == t._row_at(1).key
+        app.moves.clear()
+        t.refresh_rows()
+        await settle(pilot)
+        assert app.moves == [t.cursor_key]  # the rows were read again: the same row
+
+
+async def test_a_burst_of_cursor_moves_is_reported_once(seeded):
+    app = MovesApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        app.moves.clear()
+        for _ in range(5):  # before the table handles any of its messages
+            t.action_cursor(1)
+        await settle(pilot)
+        assert app.moves == [t._row_at(5).key]
+
+
+async def test_clear_marks_unmarks_every_row(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await pilot.press("space", "space")
+        assert len(t.marks) == 2 and "2 marked" in str(t.border_title)
+        t.clear_marks()
+        assert t.marks == set() and "marked" not in str(t.border_title)
+        assert not shown(app, 1).startswith("●")
+        assert t.selected_keys() == [t.cursor_key]
+
+
+async def test_show_key_moves_the_cursor_onto_a_row_far_down_the_list(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        with seeded.reader() as s:
+            key = s.exec(select(PurchaseOrder.id).where(PurchaseOrder.number == "PO-0000250")).one()
+        t.show_key(key)
+        await settle(pilot)
+        assert t.cursor_key == key and t.cursor == 249
+        assert "PO-0000250" in shown(app, t.cursor - t.scroll_offset.y + 1)
+        assert str(t.border_subtitle) == "250/300"
+
+
+async def test_show_key_holds_through_a_reload_asked_for_before_it_is_shown(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        with seeded.session() as s:  # a new PO, as the New PO form saves one
+            vendor_id = s.get(PurchaseOrder, t.cursor_key).vendor_id
+            new = PurchaseOrder(number="PO-0000200A", vendor_id=vendor_id)
+            s.add(new)
+            s.flush()
+            new_id = new.id
+        t.show_key(new_id)
+        t.refresh_rows([new_id])  # the change arrives while the cursor is still elsewhere
+        await settle(pilot)
+        assert t.row_count == 301 and t.cursor_key == new_id and t.cursor == 200
+
+
+async def test_show_key_of_a_row_the_filter_hides_leaves_the_cursor(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await pilot.press("slash", *"PO-00001")
+        await settle(pilot)
+        await pilot.press("enter", "down", "down")
+        key = t.cursor_key
+        with seeded.reader() as s:
+            hidden = s.exec(select(PurchaseOrder.id).where(PurchaseOrder.number == "PO-0000250"))
+            t.show_key(hidden.one())
+        await settle(pilot)
+        assert t.cursor_key == key and t.cursor == 2

@@ -204,3 +204,20 @@ async def test_the_new_po_appears_in_the_po_list_with_the_auto_sync_kept(vendors
         with vendors.reader() as s:
             line = s.exec(select(PurchaseOrderLine)).one()
         assert (line.line_no, line.description, line.quantity_ordered) == (1, "Widget", 3)
+
+
+async def test_after_saving_the_new_po_is_under_the_po_lists_cursor(vendors):
+    app = console_app(vendors)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        table = app.screen.body.table
+        assert table.cursor_row.data["number"] == "PO-0000001"
+        form = await open_form(pilot)
+        await pick(pilot, form, "vendor", "acm")
+        await one_widget_line(pilot, form, "2")
+        await pilot.press("ctrl+s")
+        await ready(pilot)
+        await pilot.press("escape")  # from the new PO's detail back to the list
+        await ready(pilot)
+        assert table.cursor_key == pos(vendors)["PO-0000002"].id
+        assert table.cursor_row.data["number"] == "PO-0000002"

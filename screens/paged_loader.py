@@ -1,0 +1,261 @@
+"""The paged table's rows: a few cached pages, loads of a view, and pages read ahead in threads.
+
+A load (a new view, sort or filter, or rows changed) counts the view, finds where the cursor's
+row now is and reads the pages it will show, in a thread worker; it draws those rows there too,
+while the UI thread waits anyway. Reading a page is an index walk of about a millisecond, so a
+page the screen needs is read in place; a view whose pages read slowly (a broad filter) reads
+them in a thread from then on. The pages a screen above and below, and those home and end show,
+are read ahead in threads. Every read carries its load's generation: a result for a view that
+has since changed is dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+from textual.strip import Strip
+
+from posync_tui.paging import Row, View
+from screens.paged_render import StripKey
+
+if TYPE_CHECKING:
+    from screens.paged_table import PagedTable
+
+PAGE = 50  # rows per cached page
+CACHED_PAGES = 24  # besides the first and last pages, which stay for home and end
+SLOW_READ = 0.012  # seconds: a page read slower than this goes to a thread from then on
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    generation: int
+    view: View
+    keep_key: int | None  # keep the cursor on this row if it still matches
+    fallback: int  # else on this row index
+    screen_row: int  # the cursor's row on screen, kept when possible
+    height: int
+    count: int | None  # the row count when known (a new sort of the same rows)
+    widths: list[int]  # the column widths now: the reader draws the rows it reads with them
+
+
+@dataclass
+class Loaded(Message, bubble=False):
+    """A load's reads: the count (-1: the read failed), the cursor, the top row, its pages."""
+
+    request: LoadRequest
+    count: int
+    cursor: int
+    top: int
+    pages: dict[int, list[Row]]
+    strips: dict[StripKey, Strip]  # the rows shown, drawn in the thread
+    widths: list[int]  # the column widths they were drawn with
+
+
+@dataclass
+class PageLoaded(Message, bubble=False):
+    generation: int
+    page: int
+    rows: list[Row]
+
+
+@dataclass
+class MarksLoaded(Message, bubble=False):
+    """The keys of every row the view matches (for "mark all matching")."""
+
+    generation: int
+    keys: set[int]
+
+
+class PageLoader:
+    """Reads a table's rows for it, and keeps the pages read (the first and last ones always)."""
+
+    def __init__(self, table: PagedTable):
+        self.table = table
+        self.pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self.wanted: set[int] = set()  # pages being read in a thread
+        self.generation = 0  # of the newest load asked for
+        self.prepared = False  # the source's prepare() has run
+        self.slow = False  # this view's pages read slowly: read them in threads
+        self._loading = False
+        self._pending: LoadRequest | None = None
+
+    # --- loads --------------------------------------------------------------------------------
+
+    def load(
+        self,
+        view: View,
+        keep_key: int | None,
+        fallback: int,
+        screen_row: int,
+        height: int,
+        count: int | None,
+        widths: list[int],
+    ) -> None:
+        self.generation += 1
+        request = LoadRequest(
+            self.generation, view, keep_key, fallback, screen_row, height, count, widths
+        )
+        if self._loading:
+            self._pending = request  # the newest wins; the one in flight is dropped
+            return
+        self._loading = True
+        self.table.run_worker(
+            lambda: self._read(request),
+            thread=True,
+            group="paged-table-load",
+            exit_on_error=False,
+            description="read the table's rows",
+        )
+
+    def _read(self, request: LoadRequest) -> None:
+        """In a thread: count, find the cursor's row, read the pages it will show."""
+        table = self.table
+        source = table.source
+        try:
+            if not self.prepared:
+                source.prepare()
+                self.prepared = True
+            count = request.count
+            if count is None:
+                count = source.count(request.view)
+            index = None
+            if request.keep_key is not None:
+                index = source.position(request.view, request.keep_key)
+            if index is None:
+                index = request.fallback
+            index = max(0, min(index, count - 1))
+            top = max(0, min(index - request.screen_row, count - request.height))
+            pages = {}
+            for page in range(top // PAGE, (top + request.height) // PAGE + 1):
+                if page * PAGE < count:
+                    pages[page] = source.page(request.view, page * PAGE, PAGE, total=count)
+            # Drawing the rows here, while the UI thread waits anyway, shortens the frame.
+            strips = {}
+            for i in range(top, min(count, top + request.height)) if request.widths else ():
+                rows = pages[i // PAGE]
+                if i % PAGE < len(rows):
+                    row = rows[i % PAGE]
+                    key = (row.key, i == index, row.key in table.marks)
+                    strips[key] = table.painter.draw(row, key[1], key[2], request.widths)
+        except Exception:
+            table.post_message(Loaded(request, -1, 0, 0, {}, {}, []))
+            raise
+        table.post_message(Loaded(request, count, index, top, pages, strips, request.widths))
+
+    def finished(self) -> LoadRequest | None:
+        """A load's read is done (applied or not): the request asked for meanwhile, if any."""
+        self._loading = False
+        pending, self._pending = self._pending, None
+        return pending
+
+    def is_current(self, message: Loaded) -> bool:
+        return message.request.generation == self.generation and message.count >= 0
+
+    def keep_loaded(self, message: Loaded) -> None:
+        """The load's pages replace every page read before (the rows were read again)."""
+        self.pages = OrderedDict(message.pages)
+        self.wanted.clear()
+        self.slow = False
+
+    # --- pages --------------------------------------------------------------------------------
+
+    def row_at(self, index: int, read: bool = True) -> Row | None:
+        """The row at ``index``; its page is read in place if missing (unless ``read`` is
+        False, or its view reads slowly: then in a thread, and None until it is read)."""
+        page = index // PAGE
+        rows = self.pages.get(page)
+        if rows is None:
+            table = self.table
+            if not read or table.view is None or index >= table.row_count:
+                return None
+            rows = self._read_page(page)
+            if rows is None:
+                return None
+        self.pages.move_to_end(page)
+        offset = index - page * PAGE
+        return rows[offset] if offset < len(rows) else None
+
+    def _anchors(self, page: int) -> dict[str, Row | None]:
+        """The neighbouring rows a page can be read after (or before) by keyset, when cached."""
+        before, after = self.pages.get(page + 1), self.pages.get(page - 1)
+        return {
+            "after": after[-1] if after else None,
+            "before": before[0] if before and not after else None,
+        }
+
+    def _read_page(self, page: int) -> list[Row] | None:
+        if self.slow:
+            self.read_in_thread([page])
+            return None
+        table = self.table
+        started = time.perf_counter()
+        rows = table.source.page(
+            table.view, page * PAGE, PAGE, total=table.row_count, **self._anchors(page)
+        )
+        self.slow = time.perf_counter() - started > SLOW_READ
+        self._keep_page(page, rows)
+        return rows
+
+    def read_ahead(self, top: int, height: int) -> None:
+        """Read, in a thread, the pages a screen above and below the shown rows and those that
+        home and end show, so that moving the cursor draws from the cache."""
+        last = self.table.row_count - 1
+        spans = [
+            (max(0, top - height), min(last, top + 2 * height)),
+            (0, min(last, height)),
+            (max(0, last - height), last),
+        ]
+        pages = {page for start, end in spans for page in range(start // PAGE, end // PAGE + 1)}
+        self.read_in_thread(sorted(pages - self.pages.keys() - self.wanted))
+
+    def read_in_thread(self, pages: list[int]) -> None:
+        pages = [page for page in pages if page not in self.wanted]
+        if not pages:
+            return
+        self.wanted.update(pages)
+        table = self.table
+        generation, view, total, source = self.generation, table.view, table.row_count, table.source
+        anchors = {page: self._anchors(page) for page in pages}
+
+        def read() -> None:
+            for page in pages:
+                rows = source.page(view, page * PAGE, PAGE, total=total, **anchors[page])
+                table.post_message(PageLoaded(generation, page, rows))
+
+        table.run_worker(read, thread=True, group="paged-table-page", exit_on_error=False)
+
+    def keep_read(self, message: PageLoaded) -> bool:
+        """A page read in a thread: kept unless stale or read meanwhile on the UI thread."""
+        if message.generation != self.generation:
+            return False
+        self.wanted.discard(message.page)
+        if message.page in self.pages:
+            return False
+        self._keep_page(message.page, message.rows)
+        return True
+
+    def _keep_page(self, page: int, rows: list[Row]) -> None:
+        self.pages[page] = rows
+        self.pages.move_to_end(page)
+        ends = {0, (self.table.row_count - 1) // PAGE}  # home and end stay instant
+        for old in list(self.pages):
+            if len(self.pages) <= CACHED_PAGES:
+                break
+            if old not in ends:
+                del self.pages[old]
+
+    # --- marks --------------------------------------------------------------------------------
+
+    def read_keys(self) -> None:
+        """Read, in a thread, the keys of every row the view matches; posts ``MarksLoaded``."""
+        table = self.table
+        generation, view, source = self.generation, table.view, table.source
+
+        def read() -> None:
+            table.post_message(MarksLoaded(generation, set(source.keys(view))))
+
+        table.run_worker(read, thread=True, group="paged-table-marks", exit_on_error=False)
