@@ -161,3 +161,43 @@ def json_body(response: httpx.Response, *, partner: str) -> Any:
         raise MalformedResponse(
             f"{partner} sent a body that is not JSON: {_short(response)!r}"
         ) from exc
+
+
+class JsonClient:
+    """A partner spoken to in JSON over HTTP: bearer key, retries, typed errors.
+
+    Subclasses name their ``partner`` (for messages) and add the contract's calls on top of
+    ``get_json``. Use as ``async with``.
+    """
+
+    partner = "the partner"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 10.0,
+        attempts: int = 4,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+        self._client = make_client(base_url, timeout=timeout, transport=transport, headers=headers)
+        self._attempts = attempts
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get_json(self, url: str, **params: Any) -> Any:
+        """GET ``url`` with the given query parameters (None ones left out); the parsed body."""
+        params = {k: v for k, v in params.items() if v is not None}
+        response = await send(
+            self._client, "GET", url, partner=self.partner, attempts=self._attempts, params=params
+        )
+        return json_body(response, partner=self.partner)

@@ -19,9 +19,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import httpx
-
-from connectors.base import MalformedResponse, json_body, make_client, send
+from connectors.base import JsonClient, MalformedResponse
 
 PARTNER = "The cloud catalog"
 
@@ -40,30 +38,10 @@ class CatalogProduct:
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
 
 
-class CatalogClient:
+class CatalogClient(JsonClient):
     """Async client of the cloud catalog contract above. Use as ``async with``."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        api_key: str | None = None,
-        timeout: float = 10.0,
-        attempts: int = 4,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ):
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-        self._client = make_client(base_url, timeout=timeout, transport=transport, headers=headers)
-        self._attempts = attempts
-
-    async def __aenter__(self) -> CatalogClient:
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
+    partner = PARTNER
 
     async def lookup(
         self, *, supplier_part_no: str | None = None, upc: str | None = None
@@ -82,15 +60,7 @@ class CatalogClient:
         return None
 
     async def _search(self, **params: str) -> list[CatalogProduct]:
-        response = await send(
-            self._client,
-            "GET",
-            "/products",
-            partner=PARTNER,
-            attempts=self._attempts,
-            params=params,
-        )
-        return parse_products(json_body(response, partner=PARTNER))
+        return parse_products(await self.get_json("/products", **params))
 
 
 def parse_products(body: Any) -> list[CatalogProduct]:

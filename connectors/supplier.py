@@ -45,9 +45,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import httpx
-
-from connectors.base import MalformedResponse, json_body, make_client, send
+from connectors.base import JsonClient, MalformedResponse
 from connectors.currencies import is_currency
 
 PARTNER = "The supplier"
@@ -100,44 +98,17 @@ class SupplierOrder:
     lines: tuple[SupplierLine, ...]
 
 
-class SupplierClient:
+class SupplierClient(JsonClient):
     """Async client of the supplier B2B contract above. Use as ``async with``."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        api_key: str | None = None,
-        timeout: float = 10.0,
-        attempts: int = 4,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ):
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-        self._client = make_client(base_url, timeout=timeout, transport=transport, headers=headers)
-        self._attempts = attempts
-
-    async def __aenter__(self) -> SupplierClient:
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-    async def _get(self, url: str, **params: Any) -> Any:
-        params = {k: v for k, v in params.items() if v is not None}
-        response = await send(
-            self._client, "GET", url, partner=PARTNER, attempts=self._attempts, params=params
-        )
-        return json_body(response, partner=PARTNER)
+    partner = PARTNER
 
     async def feed(self, cursor: str | None = None, limit: int = 200) -> FeedPage:
-        body = await self._get("/feed", cursor=cursor or None, limit=limit)
+        body = await self.get_json("/feed", cursor=cursor or None, limit=limit)
         return parse_feed(body)
 
     async def order(self, order_no: str) -> SupplierOrder:
-        body = await self._get(f"/orders/{order_no}")
+        body = await self.get_json(f"/orders/{order_no}")
         order = parse_order(body)
         if order.order_no != order_no:
             raise MalformedResponse(
@@ -149,7 +120,7 @@ class SupplierClient:
     async def orders_for_po(
         self, supplier_account: str, buyer_po_number: str
     ) -> list[SupplierOrder]:
-        body = await self._get(
+        body = await self.get_json(
             "/orders", supplier_account=supplier_account, buyer_po_number=buyer_po_number
         )
         if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
