@@ -25,3 +25,15 @@ def db(tmp_path) -> Database:
     database.upgrade()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def local_time_utc(monkeypatch):
+    """Local time is UTC, so that times shown in snapshots do not move with the machine."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -23,3 +23,11 @@ def console_app(
         return Runtime(settings=settings, db=db, sandbox=sandbox, sandbox_server=sandbox_server)
 
     return PosyncApp(load, jobs=jobs, watch_other_processes=False)
+
+
+async def settled(pilot) -> None:
+    """Wait until the console's workers (reads in threads) and their messages are done."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

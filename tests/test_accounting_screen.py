@@ -19,8 +19,7 @@ from posync_tui.config import QuickBooksSettings, Settings
 from posync_tui.models import AccountingStatus, PurchaseOrder, PurchaseOrderLine, Vendor
 from screens.accounting import AccountingQueues
 from screens.confirm import Confirm
-from tests.console import console_app
-from tests.test_console import ready
+from tests.console import console_app, settled
 
 
 @pytest.fixture
@@ -85,29 +84,29 @@ def po(db, po_id) -> PurchaseOrder:
 
 
 async def open_accounting(pilot, tab: str | None = None) -> AccountingQueues:
-    await ready(pilot)
+    await settled(pilot)
     await pilot.press("a")
-    await ready(pilot)
+    await settled(pilot)
     body = pilot.app.screen.query_one(AccountingQueues)
     if tab is not None:
         body.action_show_tab(tab)
-        await ready(pilot)
+        await settled(pilot)
     return body
 
 
 async def answer_yes(pilot) -> str:
     """Say yes to the confirmation and wait for what it started; returns its question."""
-    await ready(pilot)
+    await settled(pilot)
     assert isinstance(pilot.app.screen, Confirm)
     question = pilot.app.screen.question
     await pilot.press("y")
-    await ready(pilot)
+    await settled(pilot)
     body = pilot.app.screen.query_one(AccountingQueues)
     for _ in range(200):  # the upload runs in a thread; the screen stays responsive meanwhile
         if not body.uploading:
             break
         await pilot.pause(0.05)
-    await ready(pilot)
+    await settled(pilot)
     return question
 
 
@@ -156,7 +155,7 @@ async def test_a_failing_po_lands_on_errors_with_quickbooks_message_then_is_fixe
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_accounting(pilot)
         await pilot.press("ctrl+a")  # the header checkbox: every listed PO
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("u")
         assert await answer_yes(pilot) == "Upload 2 POs to QuickBooks as bills?"
         assert any(
@@ -165,7 +164,7 @@ async def test_a_failing_po_lands_on_errors_with_quickbooks_message_then_is_fixe
         )
         assert rows(body, "supplier_invoices") == []
         body.action_show_tab("errors_supplier_invoices")
-        await ready(pilot)
+        await settled(pilot)
         assert rows(body, "errors_supplier_invoices") == ["PO-2"]
         detail = str(body.query_one("#errors_supplier_invoices-pane .queue-detail").render())
         assert "QuickBooks error 6140" in detail and "change the supplier invoice number" in detail
@@ -187,7 +186,7 @@ async def test_unbilled_pos_are_not_uploaded_while_the_setting_is_off(db, qbo, s
         body = await open_accounting(pilot, "purchase_orders")
         assert body.query_one("#setting-off").display  # the tab says so
         await pilot.press("u")
-        await ready(pilot)
+        await settled(pilot)
         assert not isinstance(app.screen, Confirm)
         assert any("is off" in n for n in notifications(app))
         assert sandbox.purchase_orders() == []
@@ -219,7 +218,7 @@ async def test_reset_for_reimport_clears_the_error_and_puts_the_po_back(db, qbo,
         assert (await answer_yes(pilot)).startswith("Reset 1 PO for re-import?")
         assert rows(body, "errors_supplier_invoices") == []
         body.action_show_tab("supplier_invoices")
-        await ready(pilot)
+        await settled(pilot)
         assert rows(body, "supplier_invoices") == ["PO-1"]
 
 
@@ -258,9 +257,9 @@ async def test_contacts_are_linked_to_an_existing_vendor_or_created(db, qbo, san
         body = await open_accounting(pilot, "contacts")
         assert rows_of_contacts(body) == ["Acme Supplies", "Globex Corporation", "Initech"]
         await pilot.press("l")  # finds "Acme Supplies" in QuickBooks by name
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("enter")  # link to the one found
-        await ready(pilot)
+        await settled(pilot)
         assert rows_of_contacts(body) == ["Globex Corporation", "Initech"]
 
         await pilot.press("c")  # QuickBooks has a Globex already: link it instead

@@ -5,22 +5,14 @@ from __future__ import annotations
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import ConnectorState, utcnow
 from screens.help import HelpScreen
-from tests.console import console_app
-
-
-async def ready(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.console import console_app, settled
 
 
 async def test_areas_are_one_key_away(db):
     seed_demo(db)
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         assert app.current_mode == "purchase_orders"
         for key, mode in [
             ("v", "vendors"),
@@ -30,14 +22,14 @@ async def test_areas_are_one_key_away(db):
             ("p", "purchase_orders"),
         ]:
             await pilot.press(key)
-            await ready(pilot)
+            await settled(pilot)
             assert app.current_mode == mode
 
 
 async def test_question_mark_lists_every_binding(db):
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -58,11 +50,11 @@ async def test_a_failing_connector_is_red_and_its_error_one_key_away(db):
         )
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         status = app.screen.query_one("StatusLine")
         assert "supplier failed ×3 (e)" in str(status.render())
         await pilot.press("e")
-        await ready(pilot)
+        await settled(pilot)
         error = app.screen.query_one("#error")
         assert "supplier did not answer in time" in str(error.render())
 
@@ -72,7 +64,7 @@ async def test_a_change_reaches_each_screen_once_and_is_not_echoed_back(db):
 
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         broadcast = app._broadcast
         changes: list = []
 
@@ -83,7 +75,7 @@ async def test_a_change_reaches_each_screen_once_and_is_not_echoed_back(db):
 
         app._broadcast = counting
         app.post_message(Changed("vendor", (1,)))
-        await ready(pilot)
+        await settled(pilot)
         assert len(changes) == 1
 
 
@@ -93,15 +85,15 @@ async def test_the_command_palette_jumps_to_a_po_by_part_of_its_number(db):
     seed_demo(db)
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("v")  # from another area
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*"0000042")
-        await ready(pilot)
+        await settled(pilot)
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await ready(pilot)
+        await settled(pilot)
         assert app.current_mode == "purchase_orders"
         assert isinstance(app.screen, PurchaseOrderDetail)
 
@@ -112,13 +104,13 @@ async def test_the_command_palette_jumps_to_a_vendor_by_part_of_its_name(db):
     seed_demo(db)
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*"Golden Egg")
-        await ready(pilot)
+        await settled(pilot)
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await ready(pilot)
+        await settled(pilot)
         assert app.current_mode == "vendors"
         assert isinstance(app.screen, VendorForm)
         assert app.screen.vendor.code == "GLDN"
@@ -137,20 +129,20 @@ async def test_a_vendors_pos_are_one_key_away_and_the_filter_is_named_in_the_tit
     seed_demo(db)
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("v")
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("o")  # the first vendor by code: ATLAS
-        await ready(pilot)
+        await settled(pilot)
         assert app.current_mode == "purchase_orders"
         table = app.screen.body.table
         assert "vendor ATLAS" in str(table.border_title)
         assert table.row_count > 0
         await pilot.press("t")  # status: draft
-        await ready(pilot)
+        await settled(pilot)
         assert "status draft" in str(table.border_title)
         await pilot.press("x")
-        await ready(pilot)
+        await settled(pilot)
         assert "[" not in str(table.border_title)
         assert table.row_count == 320
 
@@ -166,6 +158,6 @@ async def test_an_invalid_config_stops_the_console_with_one_line_per_problem(tmp
     exit_app = app.exit
     app.exit = lambda *args, **kw: (said.append(kw.get("message")), exit_app(*args, **kw))
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
     assert app.return_code == 2
     assert said[0].startswith("config error:") and "supplier.poll_interval" in said[0]

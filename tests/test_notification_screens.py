@@ -20,9 +20,8 @@ from screens.notifications import NotificationDetail
 from screens.po_detail import PurchaseOrderDetail
 from screens.product_form import ProductForm
 from screens.shell import TitleBar
-from tests.console import console_app
+from tests.console import console_app, settled
 from tests.supplier_world import make_world
-from tests.test_console import ready
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -64,7 +63,7 @@ def title(app) -> str:
 
 async def open_notifications(pilot) -> None:
     await pilot.press("n")
-    await ready(pilot)
+    await settled(pilot)
     pilot.app.screen.body.focus_table()
     await pilot.pause()
 
@@ -76,14 +75,14 @@ async def test_all_notifications_are_shown_newest_first(db, notes):
         assert shown(app) == ["order SO-9 is bad", "ATLAS cancelled line 2 (chain)",
                               "item AC-9 missing"]  # fmt: skip
         await pilot.press("enter")  # the whole notification
-        await ready(pilot)
+        await settled(pilot)
         assert isinstance(app.screen, NotificationDetail)
         assert app.screen.info.message == "order SO-9 is bad"
         await pilot.press("escape")
         await pilot.pause()
 
         await pilot.press("down", "o")  # the next one is about a PO: open it
-        await ready(pilot)
+        await settled(pilot)
         assert isinstance(app.screen, PurchaseOrderDetail) and app.current_mode == "purchase_orders"
         with db.reader() as s:
             assert app.screen.po_id == s.exec(select(PurchaseOrder.id)).one()
@@ -94,25 +93,25 @@ async def test_notifications_filter_by_vendor_po_and_kind(db, notes):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_notifications(pilot)
         await pilot.press("slash", *"peak", "enter")  # a vendor
-        await ready(pilot)
+        await settled(pilot)
         assert shown(app) == ["order SO-9 is bad"]
 
         filter_input = app.screen.query_one("Input.paged-filter", Input)
         filter_input.value = "PO-0000001"  # a PO
-        await ready(pilot)
+        await settled(pilot)
         assert shown(app) == ["ATLAS cancelled line 2 (chain)", "item AC-9 missing"]
 
         filter_input.value = ""
-        await ready(pilot)
+        await settled(pilot)
         app.screen.body.focus_table()
         await pilot.press("k")  # the first kind: missing items
-        await ready(pilot)
+        await settled(pilot)
         assert shown(app) == ["item AC-9 missing"]
         await pilot.press("k")  # the next kind: cancelled lines
-        await ready(pilot)
+        await settled(pilot)
         assert shown(app) == ["ATLAS cancelled line 2 (chain)"]
         await pilot.press("x")  # all again
-        await ready(pilot)
+        await settled(pilot)
         assert len(shown(app)) == 3
 
 
@@ -123,14 +122,14 @@ async def test_marking_reviewed_the_cursor_row_then_the_marked_rows_drops_the_co
         assert "⚑ 3 unreviewed" in title(app)
 
         await pilot.press("r")  # the cursor row: the newest
-        await ready(pilot)
+        await settled(pilot)
         assert "⚑ 2 unreviewed" in title(app)
         await pilot.press("u")  # unreviewed only
-        await ready(pilot)
+        await settled(pilot)
         assert "order SO-9 is bad" not in shown(app)
 
         await pilot.press("space", "space", "r")  # mark both, review them
-        await ready(pilot)
+        await settled(pilot)
         assert "unreviewed" not in title(app)
         assert shown(app) == [] and not app.screen.body.table.marks
         with db.reader() as s:
@@ -152,7 +151,7 @@ async def test_adding_the_missing_product_from_its_notification_completes_the_po
         await open_notifications(pilot)
         assert "⚑ 1 unreviewed" in title(app)
         await pilot.press("plus")
-        await ready(pilot)
+        await settled(pilot)
         form = app.screen
         assert isinstance(form, ProductForm)
         values = form.values()  # prefilled from the supplier's data
@@ -163,7 +162,7 @@ async def test_adding_the_missing_product_from_its_notification_completes_the_po
         form.query_one("#sku", Input).value = ""
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await settled(pilot)
         assert app.screen is form  # refused at the fields
         assert form.query_one("#sku-error").message == "SKU is required"
         assert "8, 12, 13 or 14 digits" in form.query_one("#upc-error").message
@@ -172,13 +171,13 @@ async def test_adding_the_missing_product_from_its_notification_completes_the_po
         form.query_one("#sku", Input).value = "W-1"  # a SKU posync already has
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await settled(pilot)
         assert "already exists" in form.query_one("#sku-error").message
 
         form.query_one("#sku", Input).value = "GZ-1"
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await settled(pilot)
 
         assert not isinstance(app.screen, ProductForm)
         line = world.lines(po_id)[line_no]

@@ -29,16 +29,9 @@ from screens.confirm import Confirm
 from screens.po_accounting import AccountingPane
 from screens.po_detail import PurchaseOrderDetail
 from screens.po_widgets import EditBar, FieldGrid
-from tests.console import console_app
+from tests.console import console_app, settled
 
 INVOICE_NO = "INV-2026-000123-LONG"  # with the PO number: longer than QuickBooks' 21
-
-
-async def settled(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture

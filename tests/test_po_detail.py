@@ -16,20 +16,13 @@ from screens.po_actions import SpecialOrderPicker
 from screens.po_detail import PurchaseOrderDetail
 from screens.po_widgets import EditBar, FieldGrid
 from screens.purchase_orders import OUT_OF_SYNC_STYLE
-from tests.console import console_app
+from tests.console import console_app, settled
 from tests.supplier_world import make_world
 
 
 @pytest.fixture
 def world(db):
     yield from make_world(db)
-
-
-async def settled(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def console(world):

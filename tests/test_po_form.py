@@ -16,8 +16,7 @@ from screens.confirm import Confirm
 from screens.form import FieldError
 from screens.po_detail import PurchaseOrderDetail
 from screens.po_form import LineRow, PurchaseOrderForm
-from tests.console import console_app
-from tests.test_console import ready
+from tests.console import console_app, settled
 
 
 @pytest.fixture
@@ -49,9 +48,9 @@ def pos(db) -> dict[str, PurchaseOrder]:
 
 
 async def open_form(pilot) -> PurchaseOrderForm:
-    await ready(pilot)
+    await settled(pilot)
     await pilot.press("N")
-    await ready(pilot)
+    await settled(pilot)
     form = pilot.app.screen
     assert isinstance(form, PurchaseOrderForm)
     return form
@@ -65,7 +64,7 @@ async def type_in(pilot, form: PurchaseOrderForm, input_id: str, text: str) -> N
     field.value = text[:-1]
     field.cursor_position = len(field.value)
     await pilot.press(text[-1])
-    await ready(pilot)
+    await settled(pilot)
 
 
 async def pick(pilot, form: PurchaseOrderForm, input_id: str, text: str) -> None:
@@ -73,7 +72,7 @@ async def pick(pilot, form: PurchaseOrderForm, input_id: str, text: str) -> None
     await type_in(pilot, form, input_id, text)
     assert form.query_one(f"#{input_id}-picker").is_open
     await pilot.press("enter")
-    await ready(pilot)
+    await settled(pilot)
 
 
 def auto_sync_box(form: PurchaseOrderForm) -> Checkbox | None:
@@ -88,7 +87,7 @@ async def one_widget_line(pilot, form: PurchaseOrderForm, quantity: str) -> None
     assert form.query_one("#line-1-unit_cost", Input).value == "4.25"  # from the item
     assert form.focused is form.query_one("#line-1-quantity")
     await pilot.press(*quantity)
-    await ready(pilot)
+    await settled(pilot)
 
 
 async def test_n_on_the_po_list_opens_the_new_purchase_order_form(vendors):
@@ -97,7 +96,7 @@ async def test_n_on_the_po_list_opens_the_new_purchase_order_form(vendors):
         assert form.focused is form.query_one("#vendor")
         assert auto_sync_box(form) is None  # no vendor yet
         await pilot.press("escape")  # nothing typed: closes without asking
-        await ready(pilot)
+        await settled(pilot)
         assert not isinstance(pilot.app.screen, PurchaseOrderForm | Confirm)
 
 
@@ -115,7 +114,7 @@ async def test_an_auto_sync_vendor_pre_checks_auto_sync_which_can_be_unchecked_f
         assert box.value is False
         await one_widget_line(pilot, form, "12")
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await settled(pilot)
 
         po = next(po for po in pos(vendors).values() if po.number != "PO-0000001")
         assert po.auto_sync is False
@@ -133,7 +132,7 @@ async def test_a_vendor_that_is_not_integrated_shows_no_auto_sync_box(vendors):
         # An integrated supplier without auto-sync: the box shows, unchecked.
         await type_in(pilot, form, "vendor", "pea")
         await pilot.press("enter")
-        await ready(pilot)
+        await settled(pilot)
         box = auto_sync_box(form)
         assert form.vendor.code == "PEAK" and box is not None and box.value is False
 
@@ -145,20 +144,20 @@ async def test_an_invalid_quantity_is_refused_at_its_field(vendors):
         await pick(pilot, form, "vendor", "acm")
         await one_widget_line(pilot, form, "0")
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await settled(pilot)
         error = form.query_one("#line-1-quantity-error", FieldError)
         assert error.display and error.message == "Quantity must be more than 0"
         assert app.screen is form and form.focused is form.query_one("#line-1-quantity")
         assert list(pos(vendors)) == ["PO-0000001"]  # nothing saved
 
         await pilot.press("backspace", "2")  # typing clears the message
-        await ready(pilot)
+        await settled(pilot)
         assert not error.display
         await pilot.press("escape")  # unsaved changes: asks first
-        await ready(pilot)
+        await settled(pilot)
         assert isinstance(app.screen, Confirm)
         await pilot.press("n")
-        await ready(pilot)
+        await settled(pilot)
         assert app.screen is form
 
 
@@ -166,26 +165,26 @@ async def test_lines_are_added_and_removed_with_keys(vendors):
     async with console_app(vendors).run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot)
         await pilot.press("ctrl+n", "ctrl+n")
-        await ready(pilot)
+        await settled(pilot)
         rows = form.query(LineRow)
         assert [r.number for r in rows] == [1, 2, 3]
         assert form.focused is rows[2].picker.input
         rows[0].picker.input.focus()
         await pilot.press("ctrl+r")
-        await ready(pilot)
+        await settled(pilot)
         assert [r.number for r in form.query(LineRow)] == [1, 2]
         assert "2 lines" in str(form.query_one("#po-total").render())
         await pick(pilot, form, "vendor", "zz")  # no matches: enter picks nothing
         assert form.vendor is None
         await pilot.press("escape")  # closes the matches, not the form
-        await ready(pilot)
+        await settled(pilot)
         assert pilot.app.screen is form and not form.query_one("#vendor-picker").is_open
 
 
 async def test_the_new_po_appears_in_the_po_list_with_the_auto_sync_kept(vendors):
     app = console_app(vendors)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         table = app.screen.body.table
         assert table.row_count == 1
         form = await open_form(pilot)
@@ -193,11 +192,11 @@ async def test_the_new_po_appears_in_the_po_list_with_the_auto_sync_kept(vendors
         assert auto_sync_box(form).value is True  # kept as preselected
         await one_widget_line(pilot, form, "3")
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await settled(pilot)
         assert isinstance(app.screen, PurchaseOrderDetail)
         assert pos(vendors)["PO-0000002"].auto_sync is True
         await pilot.press("escape")
-        await ready(pilot)
+        await settled(pilot)
         assert table.row_count == 2
         numbers = [table._row_at(i).data["number"] for i in range(table.row_count)]
         assert sorted(numbers) == ["PO-0000001", "PO-0000002"]
@@ -209,15 +208,15 @@ async def test_the_new_po_appears_in_the_po_list_with_the_auto_sync_kept(vendors
 async def test_after_saving_the_new_po_is_under_the_po_lists_cursor(vendors):
     app = console_app(vendors)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await settled(pilot)
         table = app.screen.body.table
         assert table.cursor_row.data["number"] == "PO-0000001"
         form = await open_form(pilot)
         await pick(pilot, form, "vendor", "acm")
         await one_widget_line(pilot, form, "2")
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("escape")  # from the new PO's detail back to the list
-        await ready(pilot)
+        await settled(pilot)
         assert table.cursor_key == pos(vendors)["PO-0000002"].id
         assert table.cursor_row.data["number"] == "PO-0000002"

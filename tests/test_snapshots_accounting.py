@@ -6,7 +6,6 @@ reference is cut to 21 characters for QuickBooks. Local time is UTC so times do 
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -15,19 +14,11 @@ from sqlmodel import select
 from posync_tui.config import QuickBooksSettings, Settings
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import PurchaseOrder
-from tests.console import console_app
-from tests.test_console import ready
+from tests.console import console_app, settled
+
+pytestmark = pytest.mark.usefixtures("local_time_utc")
 
 FIXED = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def _edit(db, number: str, **fields) -> None:
@@ -65,11 +56,11 @@ def app(db):
 
 def on_tab(key: str, *moves: str):
     async def run_before(pilot) -> None:
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press("a")
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press(key, *moves)
-        await ready(pilot)
+        await settled(pilot)
 
     return run_before
 

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import ConnectorState
-from tests.console import console_app
+from tests.console import console_app, settled
+
+pytestmark = pytest.mark.usefixtures("local_time_utc")
 
 FIXED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SIZE = (80, 24)
-
-
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-async def settled(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def healthy(db, *failing: str) -> None:

@@ -8,7 +8,6 @@ Local time is UTC so times do not move.
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,20 +21,12 @@ from posync_tui.models import (
     SyncNotification,
     Vendor,
 )
-from tests.console import console_app
-from tests.test_console import ready
+from tests.console import console_app, settled
+
+pytestmark = pytest.mark.usefixtures("local_time_utc")
 
 FIXED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SIZE = (80, 24)
-
-
-@pytest.fixture(autouse=True)
-def _utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 NOTES = [
@@ -96,12 +87,12 @@ def app(db):
 
 def area(key: str, *presses: str):
     async def run_before(pilot) -> None:
-        await ready(pilot)
+        await settled(pilot)
         await pilot.press(key)
-        await ready(pilot)
+        await settled(pilot)
         pilot.app.screen.body.focus_table()
         await pilot.press(*presses)
-        await ready(pilot)
+        await settled(pilot)
 
     return run_before
 

@@ -10,8 +10,7 @@ from posync_tui.models import AuditEntry, Integration, POStatus, PurchaseOrder, 
 from screens.confirm import Confirm
 from screens.form import FieldError
 from screens.vendor_form import VendorForm
-from tests.console import console_app
-from tests.test_console import ready
+from tests.console import console_app, settled
 
 
 @pytest.fixture
@@ -50,12 +49,12 @@ def auto_synced_pos(db) -> dict[str, bool]:
 async def open_form(pilot, code: str) -> VendorForm:
     """v, filter the vendors by code, enter: the Edit Vendor form."""
     await pilot.press("v")
-    await ready(pilot)
+    await settled(pilot)
     pilot.app.screen.body.focus_table()
     await pilot.press("slash", *code, "enter")
-    await ready(pilot)
+    await settled(pilot)
     await pilot.press("enter")
-    await ready(pilot)
+    await settled(pilot)
     form = pilot.app.screen
     assert isinstance(form, VendorForm) and form.vendor.code == code
     return form
@@ -90,7 +89,7 @@ async def test_the_vendors_screen_lists_every_vendor_with_its_open_pos(db, vendo
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("v")
-        await ready(pilot)
+        await settled(pilot)
         table = app.screen.body.table
         assert table.row_count == 3
         rows = {table._row_at(i).data["code"]: table._row_at(i).data for i in range(3)}
@@ -116,7 +115,7 @@ async def test_auto_sync_appears_on_the_edit_vendor_form_only_for_integrated_sup
         await pilot.pause()
         assert isinstance(app.screen, Confirm)
         await pilot.press("y")
-        await ready(pilot)
+        await settled(pilot)
         form = await open_form(pilot, "PEAK")
         assert form.query_one("#auto_sync-row").display
         assert form.query_one("#auto_sync", Checkbox).value is False
@@ -130,7 +129,7 @@ async def test_changes_take_effect_only_when_the_form_is_saved(db, vendors):
         assert vendor(db, vendors["PEAK"]).supplier_account == "ACC-1003"  # not yet
 
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await settled(pilot)
 
         assert not isinstance(app.screen, VendorForm)
         assert vendor(db, vendors["PEAK"]).supplier_account == "ACC-7777"
@@ -165,7 +164,7 @@ async def test_leaving_with_unsaved_changes_asks_and_discarding_saves_nothing(db
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("y")  # discard
-        await ready(pilot)
+        await settled(pilot)
         assert not isinstance(app.screen, (VendorForm, Confirm))
         assert vendor(db, vendors["PEAK"]).supplier_account == "ACC-1003"
 
@@ -185,7 +184,7 @@ async def test_an_invalid_value_is_refused_with_a_message_at_the_field(db, vendo
         for account, message in INVALID_ACCOUNTS:
             await retype(pilot, form, account)
             await pilot.press("ctrl+s")
-            await ready(pilot)
+            await settled(pilot)
             assert app.screen is form  # still open, nothing saved
             assert message in error_at(form, "supplier_account")
             assert form.focused is form.query_one("#supplier_account", Input)
@@ -208,7 +207,7 @@ async def test_turning_auto_sync_on_offers_to_auto_sync_the_open_pos_too(db, ven
             "Also auto-sync the 3 open purchase orders of Peak Outdoor Wholesale?"
         )
         await pilot.press("y")
-        await ready(pilot)
+        await settled(pilot)
 
         assert not isinstance(app.screen, (VendorForm, Confirm))
         assert vendor(db, vendors["PEAK"]).auto_sync
@@ -223,7 +222,7 @@ async def test_declining_the_offer_turns_auto_sync_on_for_the_vendor_only(db, ve
         await pilot.press("ctrl+s")
         await until_asked(pilot)
         await pilot.press("n")
-        await ready(pilot)
+        await settled(pilot)
 
         assert vendor(db, vendors["PEAK"]).auto_sync
         assert not any(auto_synced_pos(db).values())
