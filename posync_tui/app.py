@@ -38,7 +38,7 @@ CSS = Path(__file__).parent.parent / "screens" / "app.tcss"
 class PosyncApp(App):
     CSS_PATH = str(CSS)
     TITLE = "posync"
-    MODES = {name: screen for name, screen in AREAS.items()}
+    MODES = dict(AREAS)
     DEFAULT_MODE = "purchase_orders"
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
