@@ -52,7 +52,7 @@ class Tick(Checkbox):
 
 
 class FormScreen(ModalScreen[T]):
-    """A modal form; subclasses compose the fields, ``values()`` and ``action_save``."""
+    """A modal form; subclasses compose the fields and define ``values()`` and ``action_save``."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
@@ -79,13 +79,8 @@ class FormScreen(ModalScreen[T]):
         self.original: dict[str, Any] = {}
         self.saving = False
 
-    # --- for subclasses -----------------------------------------------------------------------
-
-    def values(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def action_save(self) -> None:
-        raise NotImplementedError
+    # Subclasses define ``values() -> dict`` (what the form holds now, compared with
+    # ``original`` to know whether there are unsaved changes) and ``action_save()``.
 
     @staticmethod
     def field(label: str, widget: Widget) -> ComposeResult:

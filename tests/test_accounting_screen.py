@@ -8,7 +8,6 @@ QuickBooks' message until it is fixed and re-synced. The sandbox answers on a lo
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -16,9 +15,10 @@ from connectors.quickbooks import Limits
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
 from posync_tui.config import QuickBooksSettings, Settings
-from posync_tui.models import AccountingStatus, PurchaseOrder, PurchaseOrderLine, Vendor
+from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
 from screens.accounting import AccountingQueues
 from screens.confirm import Confirm
+from tests import records
 from tests.console import console_app, settled
 
 
@@ -54,28 +54,14 @@ def add_vendor(db, sandbox, name="Acme Supplies", code="ACME", linked=True) -> i
 
 
 def add_po(db, vendor_id, number, invoice_no="INV-77", invoice_date=date(2024, 5, 2)) -> int:
-    with db.session() as s:
-        po = PurchaseOrder(
-            number=number,
-            vendor_id=vendor_id,
-            order_date=date(2024, 4, 1),
-            supplier_invoice_no=invoice_no,
-            invoice_date=invoice_date,
-            total=Decimal("120.00"),
-            line_count=1,
-        )
-        s.add(po)
-        s.flush()
-        s.add(
-            PurchaseOrderLine(
-                po_id=po.id,
-                line_no=1,
-                description="Hex bolts M8",
-                quantity_ordered=Decimal(10),
-                unit_cost=Decimal("12.00"),
-            )
-        )
-        return po.id
+    return records.add_po(
+        db,
+        vendor_id,
+        number,
+        order_date=date(2024, 4, 1),
+        supplier_invoice_no=invoice_no,
+        invoice_date=invoice_date,
+    )
 
 
 def po(db, po_id) -> PurchaseOrder:

@@ -9,7 +9,6 @@ A PO uploaded as a QuickBooks purchase order can no longer be synced: the bill i
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlmodel import select
@@ -21,7 +20,6 @@ from posync_tui.models import (
     AuditEntry,
     OutboxMessage,
     PurchaseOrder,
-    PurchaseOrderLine,
     Vendor,
 )
 from posync_tui.services.accounting import QueueTab, link_vendor, queue_ids
@@ -30,6 +28,7 @@ from screens.po_accounting import AccountingPane
 from screens.po_detail import PurchaseOrderDetail
 from screens.po_widgets import EditBar, FieldGrid
 from tests.console import console_app, settled
+from tests.records import add_po
 
 INVOICE_NO = "INV-2026-000123-LONG"  # with the PO number: longer than QuickBooks' 21
 
@@ -45,30 +44,6 @@ def vendor_id(db) -> int:
 
 def link(db, vendor_id: int) -> None:
     link_vendor(db, vendor_id, "58", "Acme Supplies")
-
-
-def add_po(db, vendor_id: int, number: str = "PO-0000001", **fields) -> int:
-    with db.session() as s:
-        po = PurchaseOrder(
-            number=number,
-            vendor_id=vendor_id,
-            order_date=date(2026, 11, 2),
-            total=Decimal("120.00"),
-            line_count=1,
-            **fields,
-        )
-        s.add(po)
-        s.flush()
-        s.add(
-            PurchaseOrderLine(
-                po_id=po.id,
-                line_no=1,
-                description="Hex bolts M8",
-                quantity_ordered=Decimal(10),
-                unit_cost=Decimal("12.00"),
-            )
-        )
-        return po.id
 
 
 def read_po(db, po_id: int) -> PurchaseOrder:
