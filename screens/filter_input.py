@@ -59,10 +59,13 @@ class FilterInput(Input):
 
 
 class PagedList(Vertical):
-    """A paged table with its ``/`` filter input below it."""
+    """A paged table with its ``/`` filter input below it, in a frame that shows the table's
+    title and the cursor's position."""
 
     DEFAULT_CSS = """
-    PagedList { height: 1fr; }
+    PagedList { height: 1fr; border: round $primary 40%; border-title-align: left;
+                border-subtitle-align: right; }
+    PagedList:focus-within { border: round $primary; }
     PagedList > Input.paged-filter { display: none; height: 1; border: none; padding: 0 1; }
     PagedList > Input.paged-filter.-shown { display: block; }
     """

@@ -94,6 +94,7 @@ class RowPainter:
         self.strips: OrderedDict[StripKey, Strip] = OrderedDict()
         self._styles: dict[str, Style] | None = None
         self._header: Strip | None = None
+        self._fillers: dict[tuple[str, int], Strip] = {}  # loading and blank lines, by width
 
     def style(self, name: str) -> Style:
         styles = self._styles
@@ -105,6 +106,7 @@ class RowPainter:
         """Drop the drawn rows and header (rows read again, new widths, or new styles)."""
         self.strips.clear()
         self._header = None
+        self._fillers.clear()
         if styles:
             self._styles = None
 
@@ -133,7 +135,18 @@ class RowPainter:
 
     def loading(self, width: int) -> Strip:
         """A row not read yet."""
-        return Strip([Segment(fit("  …", width, "left"), self.style("loading"))])
+        key = ("loading", width)
+        if key not in self._fillers:
+            text = fit("  …", width, "left")
+            self._fillers[key] = Strip([Segment(text, self.style("loading"))], width)
+        return self._fillers[key]
+
+    def blank(self, width: int) -> Strip:
+        """A line below the last row."""
+        key = ("blank", width)
+        if key not in self._fillers:
+            self._fillers[key] = Strip.blank(width, self.style(""))
+        return self._fillers[key]
 
     def header(self, view: View | None) -> Strip:
         if self._header is None:

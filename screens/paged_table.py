@@ -19,10 +19,11 @@ from rich.style import Style
 from textual import events, on
 from textual.binding import Binding
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from posync_tui.paging import PagedSource, Row, View
 from screens.filter_input import FilterInput, HeldFrames, PagedList
@@ -36,9 +37,7 @@ class PagedTable(ScrollView, can_focus=True):
     """A table over a ``PagedSource``: never more than a few pages of rows in memory."""
 
     DEFAULT_CSS = """
-    PagedTable { height: 1fr; border: round $primary 40%; border-title-align: left;
-                 border-subtitle-align: right; scrollbar-size-vertical: 0; }
-    PagedTable:focus { border: round $primary; }
+    PagedTable { height: 1fr; scrollbar-size-vertical: 0; }
     PagedTable > .paged-table--header { text-style: bold; background: $panel; }
     PagedTable > .paged-table--cursor { background: $accent 50%; text-style: bold; }
     PagedTable > .paged-table--mark { color: $warning; text-style: bold; }
@@ -278,13 +277,41 @@ class PagedTable(ScrollView, can_focus=True):
             parts.append(f"{self.row_count:,}")
         if self.marks:
             parts.append(f"{len(self.marks):,} marked")
-        set_border_text(self, "_border_title", Content("  ".join(parts)))  # typed text: no markup
+        # Typed text: no markup.
+        set_border_text(self.frame, "_border_title", Content("  ".join(parts)))
 
     def _update_position(self) -> None:
         position = f"{self.cursor + 1:,}/{self.row_count:,}" if self.row_count else ""
-        set_border_text(self, "_border_subtitle", Content(position))
+        set_border_text(self.frame, "_border_subtitle", Content(position))
+
+    @property
+    def frame(self) -> Widget:
+        """The widget whose border frames the table and shows its title and position."""
+        return self.parent if isinstance(self.parent, PagedList) else self
 
     # --- rendering ----------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in ``crop``, without Textual's per-line styling pass.
+
+        That pass (border, padding, tint) builds a new strip for every line of every frame,
+        which defeats Textual's own caches further on (filters, cuts, terminal text). The table
+        has none of those styles itself (its ``PagedList`` draws the frame) and draws every
+        line in its own style, so it returns the strips it keeps per row as they are: a frame
+        after a scroll then costs a lookup per line instead of restyling the whole page.
+        """
+        width = self.size.width
+        background = self.background_colors[1]
+        filters = self.get_line_filters()
+        fill = self.painter.style("") if self.source is not None else self.rich_style
+        x1, x2 = crop.column_span
+        lines = []
+        for y in crop.line_range:
+            strip = self.render_line(y).adjust_cell_length(width, fill)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            lines.append(strip if (x1, x2) == (0, width) else strip.crop(x1, x2))
+        return lines
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -303,13 +330,13 @@ class PagedTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         painter = self.painter
         if self.source is None:
-            return Strip.blank(width, painter.style(""))
+            return Strip.blank(width, self.rich_style)
         if y == 0:
             strip = painter.header(self.view)
         else:
             index = scroll_y + y - 1
             if index >= self.row_count:
-                return Strip.blank(width, painter.style(""))
+                return painter.blank(width)
             row = self.loader.row_at(index)
             if row is None:
                 return painter.loading(width)

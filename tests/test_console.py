@@ -136,14 +136,14 @@ async def test_a_vendors_pos_are_one_key_away_and_the_filter_is_named_in_the_tit
         await settled(pilot)
         assert app.current_mode == "purchase_orders"
         table = app.screen.body.table
-        assert "vendor ATLAS" in str(table.border_title)
+        assert "vendor ATLAS" in str(table.frame.border_title)
         assert table.row_count > 0
         await pilot.press("t")  # status: draft
         await settled(pilot)
-        assert "status draft" in str(table.border_title)
+        assert "status draft" in str(table.frame.border_title)
         await pilot.press("x")
         await settled(pilot)
-        assert "[" not in str(table.border_title)
+        assert "[" not in str(table.frame.border_title)
         assert table.row_count == 320
 
 

@@ -63,7 +63,7 @@ async def test_the_cursor_moves_by_row_page_and_to_either_end(seeded):
         await settle(pilot)
         t = table(app)
         assert t.row_count == 300
-        assert "300" in str(t.border_title)
+        assert "300" in str(t.frame.border_title)
         await pilot.press("down", "down")
         assert t.cursor == 2
         await pilot.press("pagedown")
@@ -93,7 +93,7 @@ async def test_space_marks_the_row_and_mark_all_marks_every_matching_po(seeded):
         await settle(pilot)
         assert len(t.marks) == t.row_count == 100  # PO-0000100 .. PO-0000199
         assert t.selected_keys() == sorted(t.marks)
-        assert "100 marked" in str(t.border_title)
+        assert "100 marked" in str(t.frame.border_title)
         await pilot.press("ctrl+a")
         assert t.marks == set()
 
@@ -124,7 +124,7 @@ async def test_the_filter_shows_its_match_count_in_the_title(seeded):
         await pilot.press("slash", *"PO-000012")
         await settle(pilot)
         assert t.row_count == 10
-        assert "/PO-000012  10 matching" in str(t.border_title)
+        assert "/PO-000012  10 matching" in str(t.frame.border_title)
         await pilot.press("escape")
         await settle(pilot)
         assert t.row_count == 300 and t.has_focus
@@ -193,12 +193,12 @@ async def test_the_position_shows_under_the_table_and_marks_in_its_title(seeded)
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
         t = table(app)
-        assert str(t.border_subtitle) == "1/300"
+        assert str(t.frame.border_subtitle) == "1/300"
         await pilot.press("down", "down", "space")
-        assert str(t.border_subtitle) == "4/300"
-        assert "1 marked" in str(t.border_title)
+        assert str(t.frame.border_subtitle) == "4/300"
+        assert "1 marked" in str(t.frame.border_title)
         await pilot.press("up", "space")
-        assert "marked" not in str(t.border_title)
+        assert "marked" not in str(t.frame.border_title)
 
 
 async def test_home_end_and_the_next_screen_are_read_before_they_are_asked_for(seeded):
@@ -221,7 +221,7 @@ async def test_a_typed_filter_character_and_its_matches_share_one_frame(seeded):
         assert app._batch_count == 1  # the frame waits for the matches...
         await settle(pilot)
         assert app._batch_count == 0  # ...and is drawn once they are read
-        assert "/P  300 matching" in str(table(app).border_title)
+        assert "/P  300 matching" in str(table(app).frame.border_title)
 
 
 class MovesApp(ListApp):
@@ -268,9 +268,9 @@ async def test_clear_marks_unmarks_every_row(seeded):
         await settle(pilot)
         t = table(app)
         await pilot.press("space", "space")
-        assert len(t.marks) == 2 and "2 marked" in str(t.border_title)
+        assert len(t.marks) == 2 and "2 marked" in str(t.frame.border_title)
         t.clear_marks()
-        assert t.marks == set() and "marked" not in str(t.border_title)
+        assert t.marks == set() and "marked" not in str(t.frame.border_title)
         assert not shown(app, 1).startswith("●")
         assert t.selected_keys() == [t.cursor_key]
 
@@ -286,7 +286,7 @@ async def test_show_key_moves_the_cursor_onto_a_row_far_down_the_list(seeded):
         await settle(pilot)
         assert t.cursor_key == key and t.cursor == 249
         assert "PO-0000250" in shown(app, t.cursor - t.scroll_offset.y + 1)
-        assert str(t.border_subtitle) == "250/300"
+        assert str(t.frame.border_subtitle) == "250/300"
 
 
 async def test_show_key_holds_through_a_reload_asked_for_before_it_is_shown(seeded):
