@@ -24,7 +24,7 @@ from textual.widget import Widget
 from posync_tui.paging import Column, Row, View
 
 GUTTER = 2  # the mark column
-CACHED_STRIPS = 400  # drawn rows kept: eight pages
+CACHED_STRIPS = 1000  # drawn rows kept, the least recently shown or warmed dropped first
 STYLE_PARTS = ("header", "cursor", "mark", "loading")  # the table's component classes
 _CONTROL = {i: " " for i in (*range(32), 127)}
 
@@ -164,22 +164,27 @@ class RowPainter:
         """The row's strip, drawn once and kept while its data, the widths and styles hold."""
         key = (row.key, is_cursor, marked)
         strip = self.strips.get(key)
-        if strip is None:
+        if strip is not None:
+            self.strips.move_to_end(key)
+        else:
             strip = self.strips[key] = self.draw(row, is_cursor, marked)
             if len(self.strips) > CACHED_STRIPS:
                 self.strips.popitem(last=False)
         return strip
 
-    def warm(self, rows: list[Row | None], marks: set[int], most: int = 10) -> bool:
-        """Draw up to ``most`` of the rows not drawn yet (not under the cursor); True if more
-        are left to draw."""
-        todo = [
-            row
-            for row in rows
-            if row is not None and (row.key, False, row.key in marks) not in self.strips
-        ]
-        for row in todo[:most]:
-            self.drawn(row, False, row.key in marks)
+    def warm(self, wanted: list[tuple[Row | None, bool]], marks: set[int], most: int = 10) -> bool:
+        """Draw up to ``most`` of the ``(row, is cursor)`` not drawn yet; True if more are left
+        to draw."""
+        todo = {}
+        for row, is_cursor in wanted:
+            if row is not None:
+                key = (row.key, is_cursor, row.key in marks)
+                if key in self.strips:
+                    self.strips.move_to_end(key)  # still wanted: not the next one dropped
+                else:
+                    todo[key] = row
+        for key, row in list(todo.items())[:most]:
+            self.drawn(row, key[1], key[2])
         return len(todo) > most
 
     def draw(

@@ -301,13 +301,16 @@ class PagedTable(ScrollView, can_focus=True):
         after a scroll then costs a lookup per line instead of restyling the whole page.
         """
         width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        content_width = self.scrollable_content_region.width
         background = self.background_colors[1]
         filters = self.get_line_filters()
         fill = self.painter.style("") if self.source is not None else self.rich_style
         x1, x2 = crop.column_span
         lines = []
         for y in crop.line_range:
-            strip = self.render_line(y).adjust_cell_length(width, fill)
+            strip = self._line(y, scroll_x, scroll_y, content_width)
+            strip = strip.adjust_cell_length(width, fill)
             for line_filter in filters:
                 strip = strip.apply_filter(line_filter, background)
             lines.append(strip if (x1, x2) == (0, width) else strip.crop(x1, x2))
@@ -326,8 +329,9 @@ class PagedTable(ScrollView, can_focus=True):
         return styles
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        return self._line(y, *self.scroll_offset, self.scrollable_content_region.width)
+
+    def _line(self, y: int, scroll_x: int, scroll_y: int, width: int) -> Strip:
         painter = self.painter
         if self.source is None:
             return Strip.blank(width, self.rich_style)
@@ -346,15 +350,23 @@ class PagedTable(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, painter.style(""))
 
     def _warm(self) -> None:
-        """Between keys, draw the read rows a screen above and below, a few at a time, so that
-        page up/down find them drawn (drawing a row costs more than showing a drawn one)."""
+        """Between keys, draw the read rows a screen above and below and the first and last
+        screens, and the rows the next key may put the cursor on, a few at a time, so that the
+        next key finds them drawn (drawing a row costs more than showing a drawn one)."""
         if self._warming or self.source is None or not self.painter.widths:
             return
-        height = max(1, self._body_height())
+        height, last = max(1, self._body_height()), self.row_count - 1
         top = self.scroll_offset.y
-        span = range(max(0, top - height), min(self.row_count, top + 2 * height))
-        rows = [self.loader.row_at(index, read=False) for index in span]
-        if self.painter.warm(rows, self.marks):
+        spans = (
+            range(max(0, top - height), min(self.row_count, top + 2 * height)),
+            range(min(self.row_count, height)),
+            range(max(0, last - height + 1), last + 1),
+        )
+        row_at = self.loader.row_at
+        wanted = [(row_at(index, read=False), False) for span in spans for index in span]
+        cursors = {0, last, *(self.cursor + step for step in (-height, -1, 1, height))}
+        wanted += [(row_at(i, read=False), True) for i in sorted(cursors) if 0 <= i <= last]
+        if self.painter.warm(wanted, self.marks):
             self._warming = True
             self.call_later(self._warm_more)
 
@@ -378,10 +390,21 @@ class PagedTable(ScrollView, can_focus=True):
         else:
             self.refresh_line(old + 1)
             self.refresh_line(self.cursor + 1)
-        if moved_page:
-            self.call_after_refresh(self._prefetch)
+        self.call_after_refresh(self._prefetch if moved_page else self._warm)
         self._update_position()
         self.post_message(self.CursorMoved(self, self.cursor_key))
+
+    async def on_key(self, event: events.Key) -> None:
+        """Run the table's own key bindings here, where the key arrives.
+
+        Textual would bubble the key through every ancestor up to the app, which then runs the
+        first binding along the focus chain: this table's, as here, only some queue hops later.
+        """
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
 
     def action_cursor(self, delta: int) -> None:
         self._move_to(self.cursor + delta)
