@@ -44,7 +44,11 @@ class LoadRequest:
 
 @dataclass
 class Loaded(Message, bubble=False):
-    """A load's reads: the count (-1: the read failed), the cursor, the top row, its pages."""
+    """A load's reads: the count (-1: the read failed), the cursor, the top row, its pages.
+
+    A new sort posts its rows twice: first (not ``final``) placed where the cursor was, as soon
+    as they are read, then once the cursor row's position in the new order is counted.
+    """
 
     request: LoadRequest
     count: int
@@ -53,6 +57,7 @@ class Loaded(Message, bubble=False):
     pages: dict[int, list[Row]]
     strips: dict[StripKey, Strip]  # the rows shown, drawn in the thread
     widths: list[int]  # the column widths they were drawn with
+    final: bool = True
 
 
 @dataclass
@@ -82,6 +87,9 @@ class PageLoader:
         self.slow = False  # this view's pages read slowly: read them in threads
         self._loading = False
         self._pending: LoadRequest | None = None
+        # Where a new sort first put the cursor's row, until its exact position is counted:
+        # meanwhile a row's index is not its index in the view, so no page is read by index.
+        self.placed: int | None = None
 
     # --- loads --------------------------------------------------------------------------------
 
@@ -115,36 +123,87 @@ class PageLoader:
         """In a thread: count, find the cursor's row, read the pages it will show."""
         table = self.table
         source = table.source
+        view = request.view
         try:
             if not self.prepared:
                 source.prepare()
                 self.prepared = True
             count = request.count
             if count is None:
-                count = source.count(request.view)
-            index = None
+                count = source.count(view)
+            row = index = None
+            drawn: dict[StripKey, Strip] = {}
             if request.keep_key is not None:
-                index = source.position(request.view, request.keep_key)
+                found = source.rows(view, [request.keep_key])
+                row = found[0] if found else None
+            if row is not None and request.count is not None:
+                # A new order of the same rows: show the cursor's row where the cursor is
+                # now, read by keyset around it, while its exact position is counted.
+                guess = max(0, min(request.fallback, count - 1))
+                placed = self._around(request, row, guess, count)
+                if placed is not None:
+                    drawn = self._post(request, count, guess, *placed, final=False)
+            if row is not None:
+                index = source.position(view, row.key)
             if index is None:
-                index = request.fallback
-            index = max(0, min(index, count - 1))
-            top = max(0, min(index - request.screen_row, count - request.height))
-            pages = {}
-            for page in range(top // PAGE, (top + request.height) // PAGE + 1):
-                if page * PAGE < count:
-                    pages[page] = source.page(request.view, page * PAGE, PAGE, total=count)
-            # Drawing the rows here, while the UI thread waits anyway, shortens the frame.
-            strips = {}
-            for i in range(top, min(count, top + request.height)) if request.widths else ():
-                rows = pages[i // PAGE]
-                if i % PAGE < len(rows):
-                    row = rows[i % PAGE]
-                    key = (row.key, i == index, row.key in table.marks)
-                    strips[key] = table.painter.draw(row, key[1], key[2], request.widths)
+                index = max(0, min(request.fallback, count - 1))
+                row = None
+            placed = self._around(request, row, index, count) if row is not None else None
+            if placed is None:
+                top = max(0, min(index - request.screen_row, count - request.height))
+                pages = {}
+                for page in range(top // PAGE, (top + request.height) // PAGE + 1):
+                    if page * PAGE < count:
+                        pages[page] = source.page(view, page * PAGE, PAGE, total=count)
+                placed = top, pages
         except Exception:
             table.post_message(Loaded(request, -1, 0, 0, {}, {}, []))
             raise
-        table.post_message(Loaded(request, count, index, top, pages, strips, request.widths))
+        self._post(request, count, index, *placed, drawn=drawn)
+
+    def _around(
+        self, request: LoadRequest, row: Row, index: int, count: int
+    ) -> tuple[int, dict[int, list[Row]]] | None:
+        """The top row and the whole pages a screen shows with ``row`` at ``index``, read by
+        keyset from the row (no OFFSET walk); None if the list ends before they fill."""
+        source, view = self.table.source, request.view
+        top = max(0, min(index - request.screen_row, count - request.height))
+        first = top // PAGE
+        end = min(count, ((top + request.height - 1) // PAGE + 1) * PAGE)  # past the last page
+        wanted_before, wanted_after = index - first * PAGE, end - 1 - index
+        before = source.page(view, 0, wanted_before, before=row)
+        after = source.page(view, 0, wanted_after, after=row)
+        if len(before) < wanted_before or len(after) < wanted_after:
+            return None
+        rows = [*before, row, *after]
+        pages = {first + i // PAGE: rows[i : i + PAGE] for i in range(0, len(rows), PAGE)}
+        return top, pages
+
+    def _post(
+        self,
+        request: LoadRequest,
+        count: int,
+        index: int,
+        top: int,
+        pages: dict[int, list[Row]],
+        final: bool = True,
+        drawn: dict[StripKey, Strip] | None = None,
+    ) -> dict[StripKey, Strip]:
+        """Post a load's rows, with the rows it shows drawn here (or taken from ``drawn``),
+        while the UI thread waits anyway (drawing a row costs more than showing a drawn one)."""
+        table = self.table
+        strips = {}
+        for i in range(top, min(count, top + request.height)) if request.widths else ():
+            rows = pages[i // PAGE]
+            if i % PAGE < len(rows):
+                row = rows[i % PAGE]
+                key = (row.key, i == index, row.key in table.marks)
+                strip = (drawn or {}).get(key)
+                if strip is None:
+                    strip = table.painter.draw(row, key[1], key[2], request.widths)
+                strips[key] = strip
+        table.post_message(Loaded(request, count, index, top, pages, strips, request.widths, final))
+        return strips
 
     def finished(self) -> LoadRequest | None:
         """A load's read is done (applied or not): the request asked for meanwhile, if any."""
@@ -159,6 +218,7 @@ class PageLoader:
         """The load's pages replace every page read before (the rows were read again)."""
         self.pages = OrderedDict(message.pages)
         self.wanted.clear()
+        self.placed = None if message.final else message.cursor
         self.slow = False
 
     # --- pages --------------------------------------------------------------------------------
@@ -170,7 +230,7 @@ class PageLoader:
         rows = self.pages.get(page)
         if rows is None:
             table = self.table
-            if not read or table.view is None or index >= table.row_count:
+            if not read or self.placed is not None or index >= table.row_count:
                 return None
             rows = self._read_page(page)
             if rows is None:
@@ -214,7 +274,7 @@ class PageLoader:
 
     def read_in_thread(self, pages: list[int]) -> None:
         pages = [page for page in pages if page not in self.wanted]
-        if not pages:
+        if not pages or self.placed is not None:
             return
         self.wanted.update(pages)
         table = self.table

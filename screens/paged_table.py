@@ -204,28 +204,35 @@ class PagedTable(ScrollView, can_focus=True):
 
     @on(Loaded)
     def _apply_loaded(self, message: Loaded) -> None:
-        pending = self.loader.finished()
+        pending = self.loader.finished() if message.final else None
         if pending is not None:
             self._load(pending.view, pending.keep_key, pending.fallback, pending.count)
         if not self.loader.is_current(message):
             if message.count < 0:
                 self.frames.release()
             return  # stale (a newer view was asked for) or failed
+        cursor, top = message.cursor, message.top
+        if message.final and self.loader.placed is not None:
+            # The sort's rows were shown where the cursor was: move by as much as the exact
+            # position differs, keeping any cursor move made meanwhile.
+            shift = message.cursor - self.loader.placed
+            cursor, top = self.cursor + shift, self.scroll_offset.y + shift
         self._showing = None  # the newest load kept to show_key's row (or was a new filter)
         self.view = message.request.view
         self.row_count = message.count
-        self.cursor = message.cursor
+        self.cursor = max(0, min(cursor, message.count - 1))
         self.loader.keep_loaded(message)
         self.painter.forget()  # the rows were read again
         self._update_size()
         if message.widths == self.painter.widths:
             self.painter.strips.update(message.strips)
-        self.scroll_to(y=message.top, animate=False, immediate=True)
+        self.scroll_to(y=top, animate=False, immediate=True)
         self._update_title()
         self._update_position()
         self.applied += 1
         self.refresh()
-        self.call_after_refresh(self._prefetch)
+        if message.final:
+            self.call_after_refresh(self._prefetch)
         if pending is None:
             self.frames.release()
         self.post_message(self.CursorMoved(self, self.cursor_key))
@@ -281,7 +288,12 @@ class PagedTable(ScrollView, can_focus=True):
         set_border_text(self.frame, "_border_title", Content("  ".join(parts)))
 
     def _update_position(self) -> None:
-        position = f"{self.cursor + 1:,}/{self.row_count:,}" if self.row_count else ""
+        if not self.row_count:
+            position = ""
+        elif self.loader.placed is not None:  # a new sort's exact position is being counted
+            position = f"…/{self.row_count:,}"
+        else:
+            position = f"{self.cursor + 1:,}/{self.row_count:,}"
         set_border_text(self.frame, "_border_subtitle", Content(position))
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from textual.app import App, ComposeResult
 from posync_tui.config import load_settings
 from posync_tui.events import Change
 from posync_tui.models import PurchaseOrder, Vendor, utcnow
+from posync_tui.paging import View
 from posync_tui.runtime import Runtime
 from posync_tui.seed import seed_bulk
 from screens.messages import OpenPurchaseOrder
@@ -110,10 +112,59 @@ async def test_sorting_keeps_the_cursor_on_its_po(seeded):
             await settle(pilot)
             assert t.cursor_key == key
             assert t.cursor == t.source.position(t.view, key)
+            assert str(t.frame.border_subtitle) == f"{t.cursor + 1}/300"
+            top, height = t.scroll_offset.y, t._body_height()
+            expected = [row.data["number"] for row in t.source.page(t.view, top, height)]
+            assert [shown(app, y + 1).split()[0] for y in range(height)] == expected
         await pilot.press("S")
         await settle(pilot)
         assert t.view.descending and t.cursor_key == key
         assert "Total ▼" in shown(app, 0)
+
+
+async def test_a_sort_shows_its_rows_before_the_cursor_row_position_is_counted(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        # A PO in the middle of both orders: the rows around it fill the screen either way.
+        by_vendor = View(sort="vendor")
+        key = next(
+            row.key
+            for row in t.source.page(by_vendor, 120, 50)
+            if 120 <= t.source.position(t.view, row.key) < 180
+            and t.source.position(by_vendor, row.key) != t.source.position(t.view, row.key)
+        )
+        t.show_key(key)
+        await settle(pilot)
+        screen_row = t.cursor - t.scroll_offset.y
+        counted = threading.Event()
+        position = t.source.position
+
+        def slow_position(view, row_key):
+            counted.wait(10)
+            return position(view, row_key)
+
+        t.source.position = slow_position
+        await pilot.press("s")  # by vendor
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if t.view.sort == "vendor":
+                break
+        # Shown in the new order where the cursor was, its position still being counted.
+        assert t.cursor_key == key and t.cursor - t.scroll_offset.y == screen_row
+        assert str(t.frame.border_subtitle) == "…/300"
+        assert t.loader.row_at(t.scroll_offset.y + t._body_height() + 60) is None  # no guess
+        await pilot.press("down")  # a move meanwhile is kept
+        moved_to = t.cursor_key
+        counted.set()
+        await settle(pilot)
+        assert t.cursor_key == moved_to
+        assert t.cursor == position(t.view, key) + 1
+        assert str(t.frame.border_subtitle) == f"{t.cursor + 1}/300"
+        top, height = t.scroll_offset.y, t._body_height()
+        expected = [row.data["number"] for row in t.source.page(t.view, top, height)]
+        assert [shown(app, y + 1).split()[0] for y in range(height)] == expected
 
 
 async def test_the_filter_shows_its_match_count_in_the_title(seeded):
