@@ -18,7 +18,7 @@ from sqlalchemy import update
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import PurchaseOrder
-from posync_tui.models.types import utcnow
+from posync_tui.sqltypes import utcnow
 
 
 def value(i: int) -> Decimal:

@@ -10,11 +10,11 @@ the terminal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import sys
 import time
-from types import SimpleNamespace
 
 _started = time.time()
 
@@ -130,12 +130,12 @@ class PoList(Timed):
         from posync_tui.db import Database
 
         self.results["db_imported"] = time.time()
-        runtime = SimpleNamespace(db=Database(f"sqlite:///{self.db}"))
+        db = Database(f"sqlite:///{self.db}")
         self.results["db_open"] = time.time()
-        self.call_from_thread(self.attach, runtime)
+        self.call_from_thread(self.attach, db)
 
-    def attach(self, runtime) -> None:
-        self.query_one("PurchaseOrders").attach(runtime)
+    def attach(self, db) -> None:
+        self.query_one("PurchaseOrders").open_database(db)
         # What start-up loaded stays: frozen, full collections skip it (a 30-40 ms pause
         # each otherwise). The console should do the same once its runtime is loaded.
         gc.freeze()
@@ -181,33 +181,31 @@ class PoList(Timed):
         return timings
 
 
-def console(out: str, db: str) -> App:
-    """The real console (``posync``) on ``db``: its shell's first frame, then its first PO rows."""
+def console(out: str) -> None:
+    """The real console, started as ``posync`` starts it (``POSYNC_DATABASE_URL`` names the
+    database): its shell's first frame, then its first PO rows."""
+    from posync_tui import console as posync
     from posync_tui.app import PosyncApp
 
     results: dict = {"imported": _started}
+    display = PosyncApp._display
 
-    def load_runtime():  # in the app's worker, after its first frame, as `posync` does
-        from posync_tui.config import load_settings
-        from posync_tui.db import Database
-        from posync_tui.runtime import Runtime
+    def timed_display(self, screen, renderable) -> None:
+        display(self, screen, renderable)
+        if renderable is None or "rows_frame" in results:
+            return
+        results.setdefault("first_frame", time.time())
+        table = getattr(getattr(self.screen, "body", None), "table", None)
+        if table is not None and table.row_count and table.cursor_row is not None:
+            results["rows_frame"] = time.time()
+            with open(out, "w") as f:
+                json.dump(results, f)
+            self.exit()
 
-        return Runtime(settings=load_settings(), db=Database(f"sqlite:///{db}"))
-
-    class Console(PosyncApp):
-        def _display(self, screen, renderable) -> None:
-            super()._display(screen, renderable)
-            if renderable is None or "rows_frame" in results:
-                return
-            results.setdefault("first_frame", time.time())
-            table = getattr(getattr(self.screen, "body", None), "table", None)
-            if table is not None and table.row_count and table.cursor_row is not None:
-                results["rows_frame"] = time.time()
-                with open(out, "w") as f:
-                    json.dump(results, f)
-                self.exit()
-
-    return Console(load_runtime)
+    PosyncApp._display = timed_display
+    sys.argv = ["posync"]
+    with contextlib.suppress(SystemExit):
+        posync.main()  # the `posync` command's entry point
 
 
 def main() -> None:
@@ -215,7 +213,8 @@ def main() -> None:
     if mode == "empty":
         app = Empty(out)
     elif mode == "console":
-        app = console(out, db)
+        console(out)
+        return
     elif mode == "datatable":
         app = StockTable(out, db)
     else:

@@ -118,7 +118,7 @@ def _database(path: Path, orders: int, cursor: int):
         PurchaseOrderLine,
         Vendor,
     )
-    from posync_tui.models.types import utcnow
+    from posync_tui.sqltypes import utcnow
 
     source = sqlite3.connect(current_bench_db())
     target = sqlite3.connect(path)
@@ -227,7 +227,7 @@ async def _measure(db, base_url: str, changes: int, config: Path) -> dict:
 
     rt: Runtime | None = None
     target = int(supplier_sync.read_cursor(db)) + changes
-    app = PosyncApp(lambda: Runtime(settings=settings, db=db), jobs=jobs)
+    app = PosyncApp(lambda _db: Runtime(settings=settings, db=db), jobs=jobs)
     stalls: list[float] = []
     idle: list[float] = []
 

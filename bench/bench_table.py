@@ -34,6 +34,10 @@ def _run_child(args: list[str], timeout: float = 120) -> dict:
         path = out.name
     env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
     env.pop("TEXTUAL", None)
+    # The console as `posync` starts it, on the bench database, reading no user config.
+    env["POSYNC_DATABASE_URL"] = f"sqlite:///{args[1]}"
+    env["POSYNC_CONFIG"] = str(Path(tempfile.gettempdir()) / "posync-bench-no-config.toml")
+    env["POSYNC_DATA_DIR"] = tempfile.mkdtemp(prefix="posync-bench-data-")
     started = time.time()
     child = subprocess.Popen(
         [sys.executable, "-m", "bench._table_child", args[0], args[1], path, *args[2:]],

@@ -23,12 +23,14 @@ from screens.messages import (
     Changed,
     ConnectorHealth,
     CountsChanged,
+    DatabaseReady,
     HealthChanged,
     RuntimeReady,
 )
 from screens.palette import JumpProvider
 
 if TYPE_CHECKING:
+    from posync_tui.db import Database
     from posync_tui.runtime import Runtime
     from posync_tui.scheduler import Job
 
@@ -55,13 +57,19 @@ class PosyncApp(App):
 
     def __init__(
         self,
-        load_runtime: Callable[[], Runtime],
+        load_runtime: Callable[[Database | None], Runtime],
         *,
+        open_database: Callable[[], Database | None] | None = None,
         jobs: Callable[[Runtime], list[Job]] | None = None,
         watch_other_processes: bool = True,
     ):
+        """``load_runtime(database)`` builds the runtime (on the database opened first, if
+        any); ``open_database`` opens the database alone, quickly, so that the PO list shows
+        its first page before the settings, the ORM and the partners are loaded."""
         super().__init__()
         self._load_runtime = load_runtime
+        self._open_database = open_database
+        self.database: Database | None = None
         self._jobs = jobs
         self._watch = watch_other_processes
         self.runtime: Runtime | None = None
@@ -73,31 +81,29 @@ class PosyncApp(App):
 
     # --- start-up ----------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def on_ready(self) -> None:
+        # The first frame is on the screen: load the rest, off the loop.
         self.load()
+
+    def on_mount(self) -> None:
         if sys.__stdin__ is not None and sys.__stdin__.isatty():
             # An SSH session whose terminal is gone must not leave a console polling behind.
             self.set_interval(5, self._exit_if_terminal_gone)
 
     @work(thread=True, exit_on_error=False, name="load runtime")
     def load(self) -> None:
-        from posync_tui.config import ConfigError
-        from posync_tui.db import SchemaOutOfDate
-
         try:
-            runtime = self._load_runtime()
-            runtime.db.check_schema()
+            db = self._open_database() if self._open_database is not None else None
+            if db is not None:
+                db.check_schema()
+                self.call_from_thread(self._database_ready, db)
+            runtime = self._load_runtime(db)
+            if runtime.db is not db:
+                runtime.db.check_schema()
             # Building the jobs imports the services and the HTTP stack: here, not on the loop.
             jobs = self._jobs(runtime) if self._jobs is not None else None
-        except SchemaOutOfDate as exc:
-            self.call_from_thread(self.exit, return_code=2, message=str(exc))
-            return
-        except ConfigError as exc:
-            problems = "\n".join(f"config error: {problem}" for problem in exc.problems)
-            self.call_from_thread(self.exit, return_code=2, message=problems)
-            return
         except Exception as exc:  # noqa: BLE001 - shown to the operator, then we stop
-            self.call_from_thread(self.exit, return_code=2, message=f"posync cannot start: {exc}")
+            self.call_from_thread(self.exit, return_code=2, message=_why_not_started(exc))
             return
         if self._watch:
             import posync_tui.watch  # noqa: F401  (imported here, used on the loop)
@@ -105,11 +111,17 @@ class PosyncApp(App):
             import posync_tui.scheduler  # noqa: F401
         self.call_from_thread(self._runtime_ready, runtime, jobs)
 
+    def _database_ready(self, db: Database) -> None:
+        self.database = db
+        self._broadcast(DatabaseReady)
+
     def _runtime_ready(self, runtime: Runtime, jobs: list[Job] | None) -> None:
         # What start-up loaded stays: fewer objects for the garbage collector to walk, so no
         # full collection pauses a key press.
         gc.freeze()
-        self.runtime = runtime
+        if self.database is not None and self.database is not runtime.db:
+            self.database.dispose()  # the settings name another database: the lists move to it
+        self.runtime, self.database = runtime, runtime.db
         runtime.db.bus.subscribe(self._on_bus_change)
         if self._watch:
             from posync_tui.watch import ChangeWatcher
@@ -145,6 +157,8 @@ class PosyncApp(App):
 
     def register_live_screen(self, screen: Screen) -> None:
         self._live.add(screen)
+        if self.runtime is None and self.database is not None:
+            screen.post_message(DatabaseReady())
         if self.runtime is not None:
             screen.post_message(RuntimeReady())
             screen.post_message(HealthChanged(self.health))
@@ -268,3 +282,15 @@ class PosyncApp(App):
             self.open_purchase_order(record_id)
         elif kind == "vendor":
             await self.open_vendor(record_id)
+
+
+def _why_not_started(exc: Exception) -> str:
+    # Imported here: the settings module brings in pydantic, which the first page can do without.
+    from posync_tui.config import ConfigError
+    from posync_tui.db import SchemaOutOfDate
+
+    if isinstance(exc, ConfigError):
+        return "\n".join(f"config error: {problem}" for problem in exc.problems)
+    if isinstance(exc, SchemaOutOfDate):
+        return str(exc)
+    return f"posync cannot start: {exc}"

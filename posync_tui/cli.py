@@ -49,23 +49,9 @@ def _settings(**overrides):
 
 
 def _run_console(*, demo: bool, reset: bool) -> None:
-    from posync_tui.app import PosyncApp
+    from posync_tui import console
 
-    def load():
-        # Settings too are read after the first frame (pydantic costs start-up time); an
-        # invalid file stops the console with the same one-line-per-problem message.
-        from posync_tui.config import load_settings
-        from posync_tui.runtime import open_runtime
-
-        return open_runtime(load_settings(_config_path), demo=demo, reset=reset)
-
-    def jobs(rt):
-        from posync_tui.jobs import jobs_for
-
-        return jobs_for(rt)
-
-    result = PosyncApp(load, jobs=jobs).run()
-    raise typer.Exit(0 if result is None else int(result))
+    raise typer.Exit(console.run(_config_path, demo=demo, reset=reset))
 
 
 @app.command()
@@ -234,6 +220,7 @@ def _checked_runtime(rt):
 
 
 def main() -> None:
+    """The commands (``posync`` alone, the console, starts from ``posync_tui.console``)."""
     app(prog_name="posync")
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_config_dir, user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -15,17 +13,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-APP_NAME = "posync"
-
-
-def default_config_path() -> Path:
-    return Path(user_config_dir(APP_NAME)) / "config.toml"
-
-
-def data_dir() -> Path:
-    path = Path(os.environ.get("POSYNC_DATA_DIR") or user_data_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+from posync_tui import paths
+from posync_tui.paths import default_database_url
 
 
 class ConnectorSettings(BaseModel):
@@ -82,9 +71,7 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{data_dir() / 'posync.db'}"
+        return self.database_url or default_database_url()
 
     def connectors(self) -> dict[str, ConnectorSettings]:
         return {"supplier": self.supplier, "catalog": self.catalog, "quickbooks": self.quickbooks}
@@ -99,7 +86,7 @@ class ConfigError(Exception):
 
 
 def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings:
-    path = config_path or Path(os.environ.get("POSYNC_CONFIG") or default_config_path())
+    path = paths.config_path(config_path)
     if config_path is not None and not path.exists():
         raise ConfigError([f"{path}: file not found"])
     toml_file = path if path.exists() else None

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from posync_tui.config import Settings, data_dir
+from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import (
@@ -26,6 +26,7 @@ from posync_tui.models import (
     PurchaseOrderLine,
     Vendor,
 )
+from posync_tui.paths import data_dir
 from posync_tui.runtime import Runtime
 
 POLL_SECONDS = {"supplier": 5.0, "catalog": 3600.0, "quickbooks": 15.0}

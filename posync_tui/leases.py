@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import ConnectorState
-from posync_tui.models.types import utcnow
+from posync_tui.sqltypes import utcnow
 
 STATE = ConnectorState.__table__
 

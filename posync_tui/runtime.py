@@ -47,10 +47,16 @@ class Runtime:
         self.db.dispose()
 
 
-def open_runtime(settings: Settings, *, demo: bool = False, reset: bool = False) -> Runtime:
-    """Open the configured database, or for the demo its own database and the sandbox."""
+def open_runtime(
+    settings: Settings, *, demo: bool = False, reset: bool = False, db: Database | None = None
+) -> Runtime:
+    """Open the configured database (``db`` if already open on it), or for the demo its own
+    database and the sandbox."""
     if not demo:
-        return Runtime(settings=settings, db=Database(settings.resolved_database_url()))
+        url = settings.resolved_database_url()
+        if db is None or db.url != url:
+            db = Database(url)
+        return Runtime(settings=settings, db=db)
     from posync_tui import demo as demo_mode
 
     return demo_mode.open_demo(settings, reset=reset)

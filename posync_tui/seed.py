@@ -26,8 +26,8 @@ from posync_tui.models import (
     PurchaseOrderLine,
     Vendor,
 )
-from posync_tui.models.types import SCALE
 from posync_tui.services import po_search
+from posync_tui.sqltypes import SCALE
 
 CHUNK = 5_000  # POs per executemany batch: bounded memory at any size
 

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 from posync_tui import events
 from posync_tui.db import Database
 from posync_tui.models import ChangeLogEntry
-from posync_tui.models.types import utcnow
+from posync_tui.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
 

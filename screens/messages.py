@@ -23,8 +23,14 @@ class Changed(Message, bubble=False):
 
 
 @dataclass
+class DatabaseReady(Message, bubble=False):
+    """The database is open and checked, the rest of the runtime still loading: the PO list
+    may show its first page (the app's ``database``)."""
+
+
+@dataclass
 class RuntimeReady(Message, bubble=False):
-    """The database is open and checked; screens may start reading."""
+    """Settings, database and partners are ready; screens may start reading."""
 
 
 @dataclass

@@ -67,12 +67,18 @@ class PurchaseOrders(Vertical):
     def compose(self) -> ComposeResult:
         yield PagedList(self.table)
 
+    def open_database(self, db: Database, view: View | None = None) -> None:
+        """The database is open: start reading (in a thread; the first page shows when read)."""
+        self.db = db
+        self.table.set_source(PoListSource(db.engine), view or self._first_view or default_view())
+
     def attach(self, rt: Runtime, view: View | None = None) -> None:
-        """The database is ready: start reading (in a thread; the first page shows when read)."""
-        self.db = rt.db
-        self.table.set_source(
-            PoListSource(rt.db.engine), view or self._first_view or default_view()
-        )
+        """The runtime is ready: read from its database, if the list does not already."""
+        if rt.db is not self.db or view is not None:
+            self.open_database(rt.db, view)
+        else:
+            # Changes made while the runtime loaded were not heard: read the rows again.
+            self.table.refresh_rows()
 
     def on_change(self, change: Change) -> None:
         """A committed change; safe to call from any thread."""

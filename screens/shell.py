@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static
 from screens.messages import (
     Changed,
     CountsChanged,
+    DatabaseReady,
     HealthChanged,
     OpenPurchaseOrder,
     RuntimeReady,
@@ -75,6 +76,11 @@ class AreaScreen(Screen):
 
     def on_unmount(self) -> None:
         self.app.unregister_live_screen(self)
+
+    def on_database_ready(self, message: DatabaseReady) -> None:
+        show_first_page = getattr(self.body, "open_database", None)
+        if show_first_page is not None:
+            show_first_page(self.app.database)
 
     def on_runtime_ready(self, message: RuntimeReady) -> None:
         attach = getattr(self.body, "attach", None)

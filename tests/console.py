@@ -19,10 +19,11 @@ def console_app(
     """The console on ``db``; no cross-process watcher and no scheduler unless ``jobs``."""
     settings = settings or load_settings()
 
-    def load() -> Runtime:
+    def load(_opened) -> Runtime:
         return Runtime(settings=settings, db=db, sandbox=sandbox, sandbox_server=sandbox_server)
 
-    return PosyncApp(load, jobs=jobs, watch_other_processes=False)
+    # As `posync` does: the PO list's first page is read before the runtime is built.
+    return PosyncApp(load, open_database=lambda: db, jobs=jobs, watch_other_processes=False)
 
 
 async def settled(pilot) -> None:

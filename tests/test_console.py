@@ -153,7 +153,7 @@ async def test_an_invalid_config_stops_the_console_with_one_line_per_problem(tmp
 
     config = tmp_path / "bad.toml"
     config.write_text("[supplier]\npoll_interval = 0\n")
-    app = PosyncApp(lambda: load_settings(config))
+    app = PosyncApp(lambda _db: load_settings(config))
     said = []
     exit_app = app.exit
     app.exit = lambda *args, **kw: (said.append(kw.get("message")), exit_app(*args, **kw))

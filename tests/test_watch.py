@@ -15,7 +15,7 @@ from sqlmodel import select
 from posync_tui import events
 from posync_tui.events import note_change
 from posync_tui.models import ChangeLogEntry
-from posync_tui.models.types import utcnow
+from posync_tui.sqltypes import utcnow
 from posync_tui.watch import ChangeWatcher, prune_change_log
 
 # Another posync process (a console, a worker): for each line "URL KIND ID..." read from

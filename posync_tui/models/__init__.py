@@ -24,7 +24,7 @@ from posync_tui.models.sync import (
     OutboxStatus,
     SyncNotification,
 )
-from posync_tui.models.types import Decimal4, UTCDateTime, utcnow
+from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
 
 __all__ = [
     "OPEN_PO_STATUSES",

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from posync_tui.models.types import Decimal4, UTCDateTime, utcnow
+from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
 
 
 def money(default: Decimal | None = Decimal(0), **kw) -> Decimal:

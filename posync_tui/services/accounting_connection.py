@@ -17,7 +17,7 @@ from connectors.quickbooks import (
     seed_refresh_token,
 )
 from connectors.quickbooks.oauth import TOKEN_URL, Token
-from posync_tui.config import data_dir
+from posync_tui.paths import data_dir
 from posync_tui.runtime import Runtime
 
 CONNECTOR = "quickbooks"

@@ -22,7 +22,7 @@ from posync_tui import timefmt
 from posync_tui.paging import Column, PagedSource, Row, View
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine, Table
+    from sqlalchemy import Engine, TableClause
     from sqlalchemy.sql import ColumnElement, FromClause
 
 # Asking the search index about one PO costs about as much as reading this many matches
@@ -41,7 +41,7 @@ def _yes(value: Any) -> str:
 
 @dataclass(frozen=True)
 class _Schema:
-    po: Table
+    po: TableClause
     joined: FromClause  # purchase_order joined to its vendor, for sorting by vendor
     out_of_sync: ColumnElement
     columns: tuple[Column, ...]
@@ -51,10 +51,10 @@ class _Schema:
 def _schema() -> _Schema:
     from sqlalchemy import and_, case, or_, select
 
-    from posync_tui.models import PurchaseOrder, Vendor
+    from posync_tui.po_tables import PURCHASE_ORDER, VENDOR
 
-    # Core columns, not ORM attributes: the list's queries skip the ORM's compile step.
-    po_table, vendor = PurchaseOrder.__table__, Vendor.__table__
+    # Core tables, not the ORM models: the first page shows before the models are imported.
+    po_table, vendor = PURCHASE_ORDER, VENDOR
     po = po_table.c
     named = vendor.alias("named_vendor")  # the vendor shown, apart from a join for sorting
     out_of_sync = and_(

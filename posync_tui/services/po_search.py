@@ -20,10 +20,18 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, and_, column, exists, or_, select, table, text, union
 from sqlalchemy.sql import ColumnElement
 
-from posync_tui.models import Item, PurchaseOrder, PurchaseOrderLine, Vendor
+from posync_tui import po_tables
 from posync_tui.paging import contains_pattern, prefix_pattern
 
-PO, LINE, ITEM, VENDOR = (m.__table__.c for m in (PurchaseOrder, PurchaseOrderLine, Item, Vendor))
+PO, LINE, ITEM, VENDOR = (
+    t.c
+    for t in (
+        po_tables.PURCHASE_ORDER,
+        po_tables.PURCHASE_ORDER_LINE,
+        po_tables.ITEM,
+        po_tables.VENDOR,
+    )
+)
 
 TABLE = "po_search"
 TRIGRAM = 3  # the shortest text the trigram index can look up
@@ -183,7 +191,7 @@ def condition(text_: str, dialect: str, *, probe: bool = False) -> ColumnElement
         return or_(and_(PO.number >= start, PO.number < end), PO.vendor_id.in_(vendors))
     pattern = contains_pattern(text_)
     # One indexed lookup per field, united: an OR across tables would read every PO.
-    po = PurchaseOrder.__table__.alias("searched_po")
+    po = po_tables.PURCHASE_ORDER.alias("searched_po")
     vendors = select(VENDOR.id).where(or_(VENDOR.code.ilike(pattern), VENDOR.name.ilike(pattern)))
     items = select(ITEM.id).where(ITEM.sku.ilike(pattern))
     return PO.id.in_(

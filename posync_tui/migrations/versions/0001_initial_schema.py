@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import posync_tui.models.types
+import posync_tui.sqltypes
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_entry",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("record_kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("record_id", sa.Integer(), nullable=False),
         sa.Column("po_id", sa.Integer(), nullable=True),
@@ -41,7 +41,7 @@ def upgrade() -> None:
     op.create_table(
         "change_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("origin", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("ids", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -50,14 +50,14 @@ def upgrade() -> None:
     op.create_table(
         "connector_state",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
-        sa.Column("last_success_at", posync_tui.models.types.UTCDateTime(), nullable=True),
-        sa.Column("last_attempt_at", posync_tui.models.types.UTCDateTime(), nullable=True),
-        sa.Column("next_run_at", posync_tui.models.types.UTCDateTime(), nullable=True),
+        sa.Column("last_success_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("last_attempt_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("next_run_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
         sa.Column("cursor", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("leader", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
-        sa.Column("lease_expires_at", posync_tui.models.types.UTCDateTime(), nullable=True),
+        sa.Column("lease_expires_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.PrimaryKeyConstraint("name"),
     )
@@ -84,7 +84,7 @@ def upgrade() -> None:
     op.create_table(
         "outbox_message",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("connector", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("record_kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
@@ -94,7 +94,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("sent_at", posync_tui.models.types.UTCDateTime(), nullable=True),
+        sa.Column("sent_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("idempotency_key"),
     )
@@ -114,8 +114,8 @@ def upgrade() -> None:
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("qbo_vendor_id", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
         sa.Column("qbo_display_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-        sa.Column("last_synced_at", posync_tui.models.types.UTCDateTime(), nullable=True),
-        sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("last_synced_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
     )
@@ -153,9 +153,9 @@ def upgrade() -> None:
         sa.Column("mpn", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("supplier_part_no", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("vendor_id", sa.Integer(), nullable=True),
-        sa.Column("unit_cost", posync_tui.models.types.Decimal4(), nullable=False),
+        sa.Column("unit_cost", posync_tui.sqltypes.Decimal4(), nullable=False),
         sa.Column("qbo_item_id", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
-        sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["vendor_id"],
             ["vendor.id"],
@@ -181,12 +181,12 @@ def upgrade() -> None:
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
         sa.Column("notes", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("total", posync_tui.models.types.Decimal4(), nullable=False),
+        sa.Column("total", posync_tui.sqltypes.Decimal4(), nullable=False),
         sa.Column("line_count", sa.Integer(), nullable=False),
         sa.Column("auto_sync", sa.Boolean(), nullable=False),
         sa.Column("supplier_order_no", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column("last_synced_at", posync_tui.models.types.UTCDateTime(), nullable=True),
-        sa.Column("supplier_notified_at", posync_tui.models.types.UTCDateTime(), nullable=True),
+        sa.Column("last_synced_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("supplier_notified_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_sync_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("created_by_supplier", sa.Boolean(), nullable=False),
         sa.Column("invoice_date", sa.Date(), nullable=True),
@@ -198,15 +198,15 @@ def upgrade() -> None:
         sa.Column("qbo_kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("qbo_id", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
         sa.Column("qbo_doc_number", sqlmodel.sql.sqltypes.AutoString(length=21), nullable=True),
-        sa.Column("qbo_synced_at", posync_tui.models.types.UTCDateTime(), nullable=True),
+        sa.Column("qbo_synced_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("qbo_upload_kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("qbo_upload_state", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
         sa.Column(
             "accounting_error_code", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
         ),
         sa.Column("accounting_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["vendor_id"],
             ["vendor.id"],
@@ -247,8 +247,8 @@ def upgrade() -> None:
             sqlmodel.sql.sqltypes.AutoString(length=20),
             nullable=False,
         ),
-        sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customer.id"],
@@ -276,11 +276,11 @@ def upgrade() -> None:
         sa.Column("sales_order_id", sa.Integer(), nullable=False),
         sa.Column("line_no", sa.Integer(), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=False),
-        sa.Column("quantity", posync_tui.models.types.Decimal4(), nullable=False),
-        sa.Column("quantity_backordered", posync_tui.models.types.Decimal4(), nullable=False),
+        sa.Column("quantity", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("quantity_backordered", posync_tui.sqltypes.Decimal4(), nullable=False),
         sa.Column("special_order", sa.Boolean(), nullable=False),
-        sa.Column("unit_price", posync_tui.models.types.Decimal4(), nullable=False),
-        sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("unit_price", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["item.id"],
@@ -306,10 +306,10 @@ def upgrade() -> None:
         sa.Column("supplier_part_no", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("upc", sqlmodel.sql.sqltypes.AutoString(length=14), nullable=True),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("quantity_ordered", posync_tui.models.types.Decimal4(), nullable=False),
-        sa.Column("quantity_confirmed", posync_tui.models.types.Decimal4(), nullable=True),
-        sa.Column("quantity_received", posync_tui.models.types.Decimal4(), nullable=False),
-        sa.Column("unit_cost", posync_tui.models.types.Decimal4(), nullable=False),
+        sa.Column("quantity_ordered", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("quantity_confirmed", posync_tui.sqltypes.Decimal4(), nullable=True),
+        sa.Column("quantity_received", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("unit_cost", posync_tui.sqltypes.Decimal4(), nullable=False),
         sa.Column("expected_date", sa.Date(), nullable=True),
         sa.Column("missing_item", sa.Boolean(), nullable=False),
         sa.Column("hidden", sa.Boolean(), nullable=False),
@@ -337,7 +337,7 @@ def upgrade() -> None:
     op.create_table(
         "sync_notification",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", posync_tui.models.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("vendor_id", sa.Integer(), nullable=True),
         sa.Column("po_id", sa.Integer(), nullable=True),
@@ -345,7 +345,7 @@ def upgrade() -> None:
         sa.Column("message", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("payload", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("reviewed", sa.Boolean(), nullable=False),
-        sa.Column("reviewed_at", posync_tui.models.types.UTCDateTime(), nullable=True),
+        sa.Column("reviewed_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("resolved", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["po_id"],
