@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from posync_tui import timefmt
 from posync_tui.models import NotificationKind
@@ -32,6 +32,7 @@ from posync_tui.services.notification_list import (
     default_view,
     read_notification,
 )
+from screens.key_bar import KeyBar
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
 
@@ -265,7 +266,7 @@ class NotificationDetail(ModalScreen[str | None]):
             yield Static(Content(f"Vendor: {info.vendor or '—'}   PO: {info.po_number or '—'}"))
             yield Static(Content(info.message), id="message")
             yield Static(Content.styled(state, "italic"))
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action != "dismiss" or not parameters:

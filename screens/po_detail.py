@@ -21,12 +21,13 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from posync_tui import timefmt
 from posync_tui.services.po_detail import DetailLine, PODetail, load_po_detail
 from screens import po_render as render
+from screens.key_bar import KeyBar
 from screens.messages import Changed, CountsChanged, HealthChanged, RuntimeReady
 from screens.po_accounting import AccountingPane
 from screens.po_actions import (
@@ -100,7 +101,7 @@ class PurchaseOrderDetail(Screen):
                 yield AccountingPane(id="accounting")
         yield EditBar(id="editor")
         yield StatusLine()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         lines = self.query_one("#lines", DataTable)

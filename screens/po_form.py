@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Checkbox, Footer, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from posync_tui.services.po_create import (
     REFERENCE_MAX,
@@ -33,6 +33,7 @@ from posync_tui.services.po_create import (
 from posync_tui.services.supplier_sync import PODefaults, new_po_defaults
 from posync_tui.services.supplier_sync_store import shown
 from screens.form import FieldError, FormScreen, Tick
+from screens.key_bar import KeyBar
 from screens.search_picker import Choice, SearchPicker
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
             yield FieldError("lines")
             yield Static(id="po-total")
             yield from self.buttons()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.original = self.values()

@@ -16,10 +16,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from posync_tui.services.supplier_sync import resolve_missing_item
 from screens.form import FieldError, FormScreen
+from screens.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from posync_tui.db import Database
@@ -81,7 +82,7 @@ class ProductForm(FormScreen[str | None]):
                 text = "" if value is None else str(value)
                 yield from self.field(label, Input(text, compact=True, id=field))
             yield from self.buttons()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.original = self.values()

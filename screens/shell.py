@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from screens.key_bar import KeyBar
 from screens.messages import (
     Changed,
     CountsChanged,
@@ -65,7 +66,7 @@ class AreaScreen(Screen):
         yield TitleBar(self.AREA)
         yield body(classes="area-body")
         yield StatusLine()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     @property
     def body(self) -> Widget:

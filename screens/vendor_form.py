@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Checkbox, Footer, Input, Select, Static
+from textual.widgets import Checkbox, Input, Select, Static
 
 from posync_tui.models import Integration
 from posync_tui.services.vendor_list import (
@@ -29,6 +29,7 @@ from posync_tui.services.vendor_list import (
 )
 from screens.confirm import Confirm
 from screens.form import FieldError, FormScreen, Tick
+from screens.key_bar import KeyBar
 from screens.messages import Changed
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class VendorForm(FormScreen[VendorSaved | None]):
             yield Static(self._open_pos_note(), id="open-pos", classes="form-note")
             yield Static(id="changed-elsewhere")
             yield from self.buttons()
-        yield Footer()
+        yield KeyBar()
 
     def _open_pos_note(self) -> Content:
         v = self.vendor

@@ -161,3 +161,23 @@ async def test_an_invalid_config_stops_the_console_with_one_line_per_problem(tmp
         await settled(pilot)
     assert app.return_code == 2
     assert said[0].startswith("config error:") and "supplier.poll_interval" in said[0]
+
+
+async def test_the_key_bar_shows_the_focused_keys_and_a_click_presses_one(db):
+    from screens.key_bar import KeyBar
+
+    app = console_app(db)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settled(pilot)
+        bar = app.screen.query_one(KeyBar)
+        text = bar.render().plain
+        assert "s Sort" in text and "/ Filter" in text and "v Vendors" in text
+        await pilot.press("slash")  # the filter input has the focus: the table's keys go
+        await settled(pilot)
+        assert "s Sort" not in app.screen.query_one(KeyBar).render().plain
+        await pilot.press("enter")
+        await settled(pilot)
+        start = next(start for start, _end, key in bar._spans if key == "v")
+        await pilot.click(KeyBar, offset=(start + 1, 0))
+        await settled(pilot)
+        assert app.current_mode == "vendors"
