@@ -39,8 +39,9 @@ EVERY = 0.1  # seconds between two commits of the other process
 VISIBLE = 8  # the first POs of the list, all on its first page at 80×24
 
 
-def _console(load):
-    """The console, telling ``on_frame`` of every frame it writes."""
+def _console(db, load):
+    """The console on ``db`` (opened first, as ``posync`` does), telling ``on_frame`` of every
+    frame it writes."""
     from posync_tui.app import PosyncApp
 
     class Console(PosyncApp):
@@ -51,7 +52,7 @@ def _console(load):
             if renderable is not None and self.on_frame is not None:
                 self.on_frame(renderable)
 
-    return Console(load, watch_other_processes=True)
+    return Console(load, open_database=lambda: db, watch_other_processes=True)
 
 
 async def _measure(url: str, count: int, config: Path) -> list[float]:
@@ -67,7 +68,7 @@ async def _measure(url: str, count: int, config: Path) -> list[float]:
         ).scalars()
         ids = ",".join(map(str, po_ids))
     settings = load_settings(config)
-    app = _console(lambda: Runtime(settings=settings, db=db))
+    app = _console(db, lambda _db: Runtime(settings=settings, db=db))
     pending = {shown(i): i for i in range(count)}
     seen: dict[int, float] = {}
     committed: dict[int, float] = {}
