@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
+from connectors.base import PartnerUnavailable
 from connectors.quickbooks import DuplicateName, Limits, ReconnectQuickBooks
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
@@ -238,7 +239,23 @@ async def test_upload_all_sends_in_batches_of_at_most_30(rt, db, sandbox):
     )
     assert len(result.queued) == 65
     assert await accounting.deliver(rt) == "65 uploaded to QuickBooks"
-    assert sandbox.stats.batch_sizes == [30, 30, 5] and len(sandbox.bills()) == 65
+    # Batches go out a few at a time: they may arrive in any order.
+    assert sorted(sandbox.stats.batch_sizes) == [5, 30, 30] and len(sandbox.bills()) == 65
+
+
+async def test_quickbooks_down_mid_upload_stops_the_run_and_a_later_run_makes_no_duplicate(
+    rt, db, sandbox
+):
+    vendor = add_vendor(db, sandbox)
+    ids = [add_po(db, vendor, f"PO-{n:04}", invoice_no=f"INV-{n}") for n in range(65)]
+    accounting.enqueue_upload(db, BILL, ids)
+    sandbox.inject_fault("10000", status=503, times=1000, writes_only=True)
+    with pytest.raises(PartnerUnavailable):  # the error itself, as one batch at a time gave it
+        await accounting.deliver(rt)
+    assert {po(db, i).qbo_upload_state for i in ids} == {"waiting"}
+    sandbox.clear_faults()
+    assert await accounting.deliver(rt) == "65 uploaded to QuickBooks"
+    assert len(sandbox.bills()) == 65
 
 
 # --- failures, the Errors tabs and re-sync -------------------------------------------------------

@@ -58,6 +58,8 @@ from posync_tui.services.accounting_rules import (
 CONNECTOR = "quickbooks"
 Progress = Callable[[int, int], None]
 
+IN_FLIGHT = 3  # batches being prepared, sent or applied at once
+
 KIND_WORDS = {
     UploadKind.BILL: "sync as a bill",
     UploadKind.PURCHASE_ORDER: "upload as a purchase order",
@@ -87,34 +89,54 @@ class Plan:
 async def deliver(rt: Runtime, progress: Progress | None = None) -> str:
     """Send every waiting upload to QuickBooks; a summary in plain words.
 
-    Raises ReconnectQuickBooks (sign-in refused) or PartnerUnavailable (QuickBooks unreachable
-    after retries); the rows stay waiting and go out on the next run.
+    Batches go out ``IN_FLIGHT`` at a time, so that reading and writing the database for one
+    overlaps the round trip of another and the client's rate limiter, not this loop, sets the
+    pace. Raises ReconnectQuickBooks (sign-in refused) or PartnerUnavailable (QuickBooks
+    unreachable after retries); the rows not sent stay waiting and go out on the next run.
     """
     waiting = await asyncio.to_thread(_waiting, rt.db)
     if not waiting:
         return "nothing waiting to upload to QuickBooks"
     setting_on = rt.settings.quickbooks.upload_pos_as_purchase_orders
-    done = uploaded = failed = unknown = 0
-    account_id: str | None = None
+    totals = [0, 0, 0]  # uploaded, failed, to try again
+    done = 0
     async with qbo_client(rt) as client:
         size = client.limits.batch_size
-        for start in range(0, len(waiting), size):
-            chunk = waiting[start : start + size]
-            plans, refused = await asyncio.to_thread(_prepare, rt.db, chunk, setting_on)
-            failed += refused
-            if any(_needs_account(p.draft) for p in plans):
-                account_id = account_id or await client.default_expense_account()
-                plans = [replace(p, draft=_with_account(p.draft, account_id)) for p in plans]
-            outcomes = await _send(client, plans)
-            counts = await asyncio.to_thread(_apply, rt.db, plans, outcomes)
-            uploaded, failed, unknown = (
-                uploaded + counts[0],
-                failed + counts[1],
-                unknown + counts[2],
-            )
+        account: asyncio.Task[str] | None = None  # asked for once, by the first batch needing it
+        slots = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(chunk: list[int]) -> None:
+            nonlocal account, done
+            async with slots:
+                plans, refused = await asyncio.to_thread(_prepare, rt.db, chunk, setting_on)
+                totals[1] += refused
+                if any(_needs_account(p.draft) for p in plans):
+                    if account is None:
+                        account = asyncio.ensure_future(client.default_expense_account())
+                    account_id = await account
+                    plans = [replace(p, draft=_with_account(p.draft, account_id)) for p in plans]
+                outcomes = await _send(client, plans)
+                counts = await asyncio.to_thread(_apply, rt.db, plans, outcomes)
+            for i, count in enumerate(counts):
+                totals[i] += count
             done += len(chunk)
             if progress is not None:
                 progress(done, len(waiting))
+
+        batches = [
+            asyncio.ensure_future(one(waiting[start : start + size]))
+            for start in range(0, len(waiting), size)
+        ]
+        try:
+            await asyncio.gather(*batches)
+        except BaseException:
+            # The first error stops the run as it is; batches not sent stay waiting (those
+            # under way may have reached QuickBooks: their next attempt looks them up first).
+            for batch in batches:
+                batch.cancel()
+            await asyncio.gather(*batches, return_exceptions=True)
+            raise
+    uploaded, failed, unknown = totals
     parts = [f"{uploaded} uploaded to QuickBooks"]
     if failed:
         parts.append(f"{failed} failed (see the Errors tabs)")

@@ -203,6 +203,11 @@ class QuickBooksSandbox:
         with self._lock:
             self._script.faults.extend([(fault, xml, writes_only)] * times)
 
+    def clear_faults(self) -> None:
+        """Forget the injected faults not served yet (QuickBooks is back)."""
+        with self._lock:
+            self._script.faults.clear()
+
     def fail_after_commit(self, times: int = 1, status: int = 503) -> None:
         """Do the work, then answer an error: the caller cannot know the record was made."""
         with self._lock:
