@@ -85,11 +85,13 @@ class PageLoader:
         self.generation = 0  # of the newest load asked for
         self.prepared = False  # the source's prepare() has run
         self.slow = False  # this view's pages read slowly: read them in threads
-        self._loading = False
+        self._running: int | None = None  # the generation of the load that holds the next back
+        self._shown = False  # that load has shown its rows and only counts the cursor's place
         self._pending: LoadRequest | None = None
         # Where a new sort first put the cursor's row, until its exact position is counted:
         # meanwhile a row's index is not its index in the view, so no page is read by index.
         self.placed: int | None = None
+        self.placed_by: int | None = None  # the generation of the load that placed it
 
     # --- loads --------------------------------------------------------------------------------
 
@@ -107,10 +109,10 @@ class PageLoader:
         request = LoadRequest(
             self.generation, view, keep_key, fallback, screen_row, height, count, widths
         )
-        if self._loading:
+        if self._running is not None and not self._shown:
             self._pending = request  # the newest wins; the one in flight is dropped
             return
-        self._loading = True
+        self._running, self._shown = request.generation, False
         self.table.run_worker(
             lambda: self._read(request),
             thread=True,
@@ -205,10 +207,19 @@ class PageLoader:
         table.post_message(Loaded(request, count, index, top, pages, strips, request.widths, final))
         return strips
 
-    def finished(self) -> LoadRequest | None:
-        """A load's read is done (applied or not): the request asked for meanwhile, if any."""
-        self._loading = False
+    def finished(self, message: Loaded) -> LoadRequest | None:
+        """A load posted its rows (applied or not): the request asked for meanwhile, if it may
+        start now. A load that has shown its rows and only counts the cursor row's position
+        holds no request back: its count is left to finish unused."""
+        if message.request.generation != self._running:
+            return None  # a load given up for a newer one
+        if message.final:
+            self._running = None
+        else:
+            self._shown = True
         pending, self._pending = self._pending, None
+        if pending is not None:
+            self._running = None
         return pending
 
     def is_current(self, message: Loaded) -> bool:
@@ -219,6 +230,7 @@ class PageLoader:
         self.pages = OrderedDict(message.pages)
         self.wanted.clear()
         self.placed = None if message.final else message.cursor
+        self.placed_by = message.request.generation
         self.slow = False
 
     # --- pages --------------------------------------------------------------------------------

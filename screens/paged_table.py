@@ -204,7 +204,7 @@ class PagedTable(ScrollView, can_focus=True):
 
     @on(Loaded)
     def _apply_loaded(self, message: Loaded) -> None:
-        pending = self.loader.finished() if message.final else None
+        pending = self.loader.finished(message)
         if pending is not None:
             self._load(pending.view, pending.keep_key, pending.fallback, pending.count)
         if not self.loader.is_current(message):
@@ -212,10 +212,15 @@ class PagedTable(ScrollView, can_focus=True):
                 self.frames.release()
             return  # stale (a newer view was asked for) or failed
         cursor, top = message.cursor, message.top
-        if message.final and self.loader.placed is not None:
+        placed = self.loader.placed
+        if (
+            message.final
+            and placed is not None
+            and self.loader.placed_by == message.request.generation
+        ):
             # The sort's rows were shown where the cursor was: move by as much as the exact
             # position differs, keeping any cursor move made meanwhile.
-            shift = message.cursor - self.loader.placed
+            shift = message.cursor - placed
             cursor, top = self.cursor + shift, self.scroll_offset.y + shift
         self._showing = None  # the newest load kept to show_key's row (or was a new filter)
         self.view = message.request.view

@@ -167,6 +167,42 @@ async def test_a_sort_shows_its_rows_before_the_cursor_row_position_is_counted(s
         assert [shown(app, y + 1).split()[0] for y in range(height)] == expected
 
 
+async def test_a_second_sort_does_not_wait_for_the_first_sorts_position(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        key = t.source.page(View(sort="number"), 150, 1)[0].key
+        t.show_key(key)
+        await settle(pilot)
+        counted = threading.Event()
+        position = t.source.position
+
+        def slow_position(view, row_key):
+            if view.sort == "vendor":
+                counted.wait(10)
+            return position(view, row_key)
+
+        t.source.position = slow_position
+        await pilot.press("s")  # by vendor: its position is slow to count
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if t.view.sort == "vendor":
+                break
+        await pilot.press("s")  # by status, while the vendor position is still being counted
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if t.view.sort == "status" and str(t.frame.border_subtitle) != "…/300":
+                break
+        assert t.view.sort == "status" and t.cursor_key == key
+        assert t.cursor == position(t.view, key)
+        counted.set()  # the vendor count ends, unused
+        await settle(pilot)
+        assert t.view.sort == "status" and t.cursor_key == key
+        assert t.cursor == position(t.view, key)
+        assert str(t.frame.border_subtitle) == f"{t.cursor + 1}/300"
+
+
 async def test_the_filter_shows_its_match_count_in_the_title(seeded):
     app = ListApp(seeded)
     async with app.run_test(size=(100, 24)) as pilot:
