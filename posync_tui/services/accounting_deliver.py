@@ -89,9 +89,9 @@ class Plan:
 async def deliver(rt: Runtime, progress: Progress | None = None) -> str:
     """Send every waiting upload to QuickBooks; a summary in plain words.
 
-    Batches go out ``IN_FLIGHT`` at a time, so that reading and writing the database for one
-    overlaps the round trip of another and the client's rate limiter, not this loop, sets the
-    pace. Raises ReconnectQuickBooks (sign-in refused) or PartnerUnavailable (QuickBooks
+    Batches go out ``IN_FLIGHT`` at a time, so that the database work for one (one batch at a
+    time) overlaps the round trip of another and the client's rate limiter, not this loop, sets
+    the pace. Raises ReconnectQuickBooks (sign-in refused) or PartnerUnavailable (QuickBooks
     unreachable after retries); the rows not sent stay waiting and go out on the next run.
     """
     waiting = await asyncio.to_thread(_waiting, rt.db)
@@ -104,11 +104,15 @@ async def deliver(rt: Runtime, progress: Progress | None = None) -> str:
         size = client.limits.batch_size
         account: asyncio.Task[str] | None = None  # asked for once, by the first batch needing it
         slots = asyncio.Semaphore(IN_FLIGHT)
+        # One batch at a time in the database: two writers would wait on SQLite's lock by
+        # sleeping, slower than taking turns.
+        db_turn = asyncio.Lock()
 
         async def one(chunk: list[int]) -> None:
             nonlocal account, done
             async with slots:
-                plans, refused = await asyncio.to_thread(_prepare, rt.db, chunk, setting_on)
+                async with db_turn:
+                    plans, refused = await asyncio.to_thread(_prepare, rt.db, chunk, setting_on)
                 totals[1] += refused
                 if any(_needs_account(p.draft) for p in plans):
                     if account is None:
@@ -116,7 +120,8 @@ async def deliver(rt: Runtime, progress: Progress | None = None) -> str:
                     account_id = await account
                     plans = [replace(p, draft=_with_account(p.draft, account_id)) for p in plans]
                 outcomes = await _send(client, plans)
-                counts = await asyncio.to_thread(_apply, rt.db, plans, outcomes)
+                async with db_turn:
+                    counts = await asyncio.to_thread(_apply, rt.db, plans, outcomes)
             for i, count in enumerate(counts):
                 totals[i] += count
             done += len(chunk)
@@ -185,8 +190,12 @@ def _waiting(db: Database) -> list[int]:
 def _prepare(db: Database, message_ids: list[int], setting_on: bool) -> tuple[list[Plan], int]:
     """Check and build each row; count the attempt before anything is sent (one transaction)."""
     plans, refused = [], 0
-    with db.session() as s:
-        for message in s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))):
+    # Every read here is of rows this transaction has not changed: flushing before each (the
+    # ORM's default) only costs time; the commit writes everything once.
+    with db.session() as s, s.no_autoflush:
+        messages = s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))).all()
+        lines = _lines_of(s, [m.record_id for m in messages])
+        for message in messages:
             if message.status != OutboxStatus.PENDING:
                 continue  # another process delivered it meanwhile
             po = s.get(PurchaseOrder, message.record_id)
@@ -213,7 +222,7 @@ def _prepare(db: Database, message_ids: list[int], setting_on: bool) -> tuple[li
                     po_id=po.id,
                     kind=kind,
                     requestid=message.idempotency_key,
-                    draft=_draft(s, po, vendor, kind, details),
+                    draft=_draft(po, vendor, kind, details, lines.get(po.id, [])),
                     update_id=po.qbo_id
                     if kind == UploadKind.BILL and po.qbo_kind == kind
                     else None,
@@ -227,15 +236,29 @@ def _prepare(db: Database, message_ids: list[int], setting_on: bool) -> tuple[li
     return plans, refused
 
 
-def _draft(
-    s: Session, po: PurchaseOrder, vendor: Vendor, kind: UploadKind, details: dict
-) -> TxnDraft:
+def _lines_of(
+    s: Session, po_ids: list[int]
+) -> dict[int, list[tuple[PurchaseOrderLine, Item | None]]]:
+    """The shown lines of these POs with their items, in line order: one query for a batch."""
     rows = s.exec(
         select(PurchaseOrderLine, Item)
         .join(Item, Item.id == PurchaseOrderLine.item_id, isouter=True)
-        .where(PurchaseOrderLine.po_id == po.id, PurchaseOrderLine.hidden.is_(False))
-        .order_by(PurchaseOrderLine.line_no)
+        .where(PurchaseOrderLine.po_id.in_(po_ids), PurchaseOrderLine.hidden.is_(False))
+        .order_by(PurchaseOrderLine.po_id, PurchaseOrderLine.line_no)
     ).all()
+    found: dict[int, list[tuple[PurchaseOrderLine, Item | None]]] = {}
+    for line, item in rows:
+        found.setdefault(line.po_id, []).append((line, item))
+    return found
+
+
+def _draft(
+    po: PurchaseOrder,
+    vendor: Vendor,
+    kind: UploadKind,
+    details: dict,
+    rows: list[tuple[PurchaseOrderLine, Item | None]],
+) -> TxnDraft:
     lines = []
     for line, item in rows:
         quantity = (
@@ -283,7 +306,7 @@ def _apply(
 ) -> tuple[int, int, int]:
     """Store QuickBooks' answers: (uploaded, failed, unknown)."""
     uploaded = failed = unknown = 0
-    with db.session() as s:
+    with db.session() as s, s.no_autoflush:  # as in _prepare: one flush, at the commit
         for plan in plans:
             message = s.get(OutboxMessage, plan.message_id)
             po = s.get(PurchaseOrder, plan.po_id)
