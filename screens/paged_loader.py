@@ -3,11 +3,11 @@
 A load (a new view, sort or filter, or rows changed) counts the view, finds where the cursor's
 row now is and reads the pages it will show (by keyset around that row), in a thread worker; it
 draws those rows there too, while the UI thread waits anyway. A new sort shows its rows before
-it has counted where the cursor's row now is (see ``Loaded``). Reading a page is an index walk of about a millisecond, so a
-page the screen needs is read in place; a view whose pages read slowly (a broad filter) reads
-them in a thread from then on. The pages a screen above and below, and those home and end show,
-are read ahead in threads. Every read carries its load's generation: a result for a view that
-has since changed is dropped.
+it has counted where the cursor's row now is (see ``Loaded``). Reading a page is an index walk
+of about a millisecond, so a page the screen needs is read in place; a view whose pages read
+slowly (a broad filter) reads them in a thread from then on. The pages a screen above and
+below, and those home and end show, are read ahead in threads. Every read carries its load's
+generation: a result for a view that has since changed is dropped.
 """
 
 from __future__ import annotations
