@@ -206,11 +206,11 @@ async def _measure(db, base_url: str, changes: int, config: Path) -> dict:
     runs: list[tuple[float, float, str]] = []  # (started, ended, summary or error) per cycle
     done = asyncio.Event()
 
-    async def poll() -> str:
+    async def poll(fence) -> str:
         # The real job; the times around it say when the changes were applied.
         started, outcome = time.perf_counter(), "?"
         try:
-            outcome = await supplier_sync.poll(rt)
+            outcome = await supplier_sync.poll(rt, fence=fence)
             return outcome
         except Exception as exc:
             outcome = f"failed: {exc}"

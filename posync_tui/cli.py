@@ -99,8 +99,8 @@ def sync(
         typer.echo(json.dumps(summary, indent=2, default=str))
     else:
         for name, result in summary.items():
-            mark = "ok    " if result["ok"] else "FAILED"
-            typer.echo(f"{mark} {name}: {result['summary']}")
+            mark = "ok" if result["ok"] else result["status"].upper()
+            typer.echo(f"{mark:<7} {name}: {result['summary']}")
     raise typer.Exit(1 if failed else 0)
 
 

@@ -10,8 +10,8 @@ def jobs_for(rt: Runtime) -> list[Job]:
     from posync_tui.services import accounting, supplier_sync
 
     runs = {
-        "supplier": lambda: supplier_sync.poll(rt),
-        "quickbooks": lambda: accounting.deliver(rt),
+        "supplier": lambda fence: supplier_sync.poll(rt, fence=fence),
+        "quickbooks": lambda fence: accounting.deliver(rt, fence=fence),
     }
     settings = rt.settings.connectors()
     return [

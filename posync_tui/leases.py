@@ -34,6 +34,51 @@ class Lease:
     leader: str | None
     expires_at: datetime | None
     held: bool  # True when the asking process holds the lease
+    generation: int = 0
+
+    def fence(self) -> Fence:
+        if not self.held or self.leader is None:
+            raise LeaseLost(self.name, f"{self.leader or 'nobody'} holds the {self.name} lease")
+        return Fence(self.name, self.leader, self.generation)
+
+
+class LeaseLost(Exception):
+    """This process no longer holds the lease it worked under: it must write nothing."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Fence:
+    """The token of one term of leadership: writes under the lease check it in their transaction."""
+
+    name: str
+    holder: str
+    generation: int
+
+    def check(self, session: Session) -> None:
+        """Raise LeaseLost unless this term still holds the lease; call first in a transaction.
+
+        Holds the lease row (the database's write lock on SQLite) until the transaction ends.
+        """
+        now = db_now(session)
+        held = session.execute(
+            update(STATE)
+            .where(
+                STATE.c.name == self.name,
+                STATE.c.leader == self.holder,
+                STATE.c.generation == self.generation,
+                STATE.c.lease_expires_at > now,
+            )
+            .values(leader=STATE.c.leader)
+        ).rowcount
+        if held != 1:
+            raise LeaseLost(
+                self.name, f"{self.holder} lost the {self.name} lease: nothing written"
+            )
 
 
 def lease_ttl(interval: float) -> float:
@@ -56,7 +101,7 @@ def ensure_row(session: Session, name: str) -> None:
     """Create the connector's state row if no process has yet (racing inserts are fine)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(STATE).values(name=name, consecutive_failures=0)
+    stmt = insert(STATE).values(name=name, consecutive_failures=0, generation=0)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
 
 
@@ -65,18 +110,24 @@ def acquire(db: Database, name: str, holder: str, ttl: float) -> Lease:
     with db.session() as session:
         now = db_now(session)
         row = session.execute(
-            select(STATE.c.leader, STATE.c.lease_expires_at).where(STATE.c.name == name)
+            select(STATE.c.leader, STATE.c.lease_expires_at, STATE.c.generation).where(
+                STATE.c.name == name
+            )
         ).first()
         if row is None:
             ensure_row(session, name)
-            leader, expires = None, None
+            leader, expires, generation = None, None, 0
         else:
-            leader, expires = row
+            leader, expires, generation = row
         if _held_by_other(leader, expires, holder, now):
             # A plain read first: followers check every interval, and on SQLite a write
             # (even one that changes nothing) would take the database's single write lock.
-            return Lease(name, leader, expires, held=False)
+            return Lease(name, leader, expires, held=False, generation=generation)
         new_expiry = now + timedelta(seconds=ttl)
+        # A renewal keeps the term only while it is unbroken; a lease taken anew (from nobody,
+        # another process, or this one after it expired) starts a new term.
+        renewal = leader == holder and expires is not None and expires > now
+        new_generation = generation if renewal else generation + 1
         taken = session.execute(
             update(STATE)
             .where(
@@ -88,13 +139,13 @@ def acquire(db: Database, name: str, holder: str, ttl: float) -> Lease:
                     STATE.c.lease_expires_at <= now,
                 ),
             )
-            .values(leader=holder, lease_expires_at=new_expiry)
+            .values(leader=holder, lease_expires_at=new_expiry, generation=new_generation)
         ).rowcount
         if taken == 1:
             if leader != holder:
                 # A new leader: every console's status line shows which process polls.
                 note_change(session, "connector")
-            return Lease(name, holder, new_expiry, held=True)
+            return Lease(name, holder, new_expiry, held=True, generation=new_generation)
     # Another process took it between our read and our update: say who.
     return current(db, name, holder)
 
@@ -103,11 +154,19 @@ def current(db: Database, name: str, holder: str) -> Lease:
     with db.reader() as session:
         now = db_now(session)
         row = session.execute(
-            select(STATE.c.leader, STATE.c.lease_expires_at).where(STATE.c.name == name)
+            select(STATE.c.leader, STATE.c.lease_expires_at, STATE.c.generation).where(
+                STATE.c.name == name
+            )
         ).first()
-    leader, expires = row if row is not None else (None, None)
+    leader, expires, generation = row if row is not None else (None, None, 0)
     live = leader is not None and expires is not None and expires > now
-    return Lease(name, leader if live else None, expires, held=live and leader == holder)
+    return Lease(
+        name,
+        leader if live else None,
+        expires,
+        held=live and leader == holder,
+        generation=generation,
+    )
 
 
 def release(db: Database, name: str, holder: str) -> bool:

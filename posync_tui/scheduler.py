@@ -5,6 +5,10 @@ take or renew the connector's lease (database work in a thread, never on the loo
 another process polls it, else run the job and record its outcome in ``connector_state`` with a
 "connector" change, so every console's status line updates. A job's exception is recorded as the
 connector's last error; it never stops the scheduler or the other jobs.
+
+A job runs under its lease's ``Fence``: every write it makes checks the fence in its own
+transaction (see ``leases``), and so does the outcome written here. A job that lost its lease
+while it ran (a process paused past its lease) ends "lost" and writes nothing more.
 """
 
 from __future__ import annotations
@@ -32,16 +36,17 @@ TAKEOVER_DELAY = timedelta(milliseconds=50)
 
 @dataclass
 class Job:
-    """One connector's scheduled work; ``run`` returns a summary in plain words."""
+    """One connector's scheduled work: ``run(fence)`` returns a summary in plain words."""
 
     name: str
     interval: float
-    run: Callable[[], Awaitable[str]]
+    run: Callable[[leases.Fence], Awaitable[str]]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one tick did: "ok", "failed", "skipped" (another process polls) or "busy"."""
+    """What one tick did: "ok", "failed", "skipped" (another process polls), "busy" (already
+    running here) or "lost" (the lease passed to another process during the run)."""
 
     name: str
     status: str
@@ -50,7 +55,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        """The tick did its work: it ran and succeeded (skipped, busy and lost did nothing)."""
+        return self.status == "ok"
 
     def as_dict(self) -> dict:
         return {**asdict(self), "ok": self.ok}
@@ -145,20 +151,28 @@ class PollScheduler:
         if not lease.held:
             self._follow(job, lease)
             return Outcome(
-                job.name, "skipped", f"{lease.leader} polls {job.name}", leader=lease.leader
+                job.name,
+                "skipped",
+                f"not run here: {lease.leader} polls {job.name}",
+                leader=lease.leader,
             )
         started = datetime.now(UTC)
+        fence = lease.fence()
         keeper = asyncio.create_task(self._keep_lease(job, ttl))
         try:
-            summary = str(await job.run())
+            summary = str(await job.run(fence))
+        except leases.LeaseLost as exc:
+            log.warning("%s: %s", job.name, exc.message)
+            return Outcome(job.name, "lost", exc.message)
         except Exception as exc:
             error = plain_error(exc)
             log.warning("%s failed: %s", job.name, error, exc_info=not _expected(exc))
-            await self._record(job, started, ttl, error=error)
+            await self._record(job, fence, started, ttl, error=error)
             return Outcome(job.name, "failed", error, leader=self.holder)
         finally:
             keeper.cancel()
-        await self._record(job, started, ttl, summary=summary)
+        if not await self._record(job, fence, started, ttl, summary=summary):
+            return Outcome(job.name, "lost", f"{self.holder} lost the {job.name} lease")
         return Outcome(job.name, "ok", summary, leader=self.holder)
 
     def _follow(self, job: Job, lease: leases.Lease) -> None:
@@ -185,20 +199,25 @@ class PollScheduler:
                 log.warning("%s: lost the lease to %s during a poll", job.name, lease.leader)
 
     async def _record(
-        self, job: Job, started: datetime, ttl: float, *, summary=None, error=None
-    ) -> None:
+        self, job: Job, fence: leases.Fence, started: datetime, ttl: float, *, summary=None,
+        error=None,
+    ) -> bool:  # fmt: skip
+        """Write the run's outcome; False when the lease was lost meanwhile (nothing written)."""
         if self._stopping:
-            return
+            return True
         next_run = None
         if self._scheduler is not None and (scheduled := self._scheduler.get_job(job.name)):
             next_run = scheduled.next_run_time
         try:
             await asyncio.to_thread(
-                record_outcome, self.db, job.name, self.holder, started, next_run, ttl,
-                summary, error,
-            )  # fmt: skip
+                record_outcome, self.db, fence, started, next_run, ttl, summary, error
+            )
+        except leases.LeaseLost as exc:
+            log.warning("%s: %s", job.name, exc.message)
+            return False
         except Exception:
             log.exception("could not record the outcome of %s", job.name)
+        return True
 
     # --- status -----------------------------------------------------------------------------
 
@@ -210,17 +229,19 @@ class PollScheduler:
 
 def record_outcome(
     db: Database,
-    name: str,
-    holder: str,
+    fence: leases.Fence,
     started: datetime,
     next_run: datetime | None,
     ttl: float,
     summary: str | None,
     error: str | None,
 ) -> None:
-    """Write a run's result to connector_state and tell every console (one transaction)."""
+    """Write a run's result to connector_state and tell every console (one transaction, under
+    the run's lease: LeaseLost, and nothing written, if another process leads now)."""
     state = ConnectorState.__table__
+    name, holder = fence.name, fence.holder
     with db.session() as session:
+        fence.check(session)
         now = leases.db_now(session)
         values: dict = {"last_attempt_at": started, "next_run_at": next_run}
         if error is None:

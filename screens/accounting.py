@@ -312,7 +312,7 @@ class AccountingQueues(Vertical):
 
         error = None
         try:
-            summary = asyncio.run(deliver(self.rt, progress))
+            summary = asyncio.run(deliver(self.rt, progress=progress))
         except ConnectorError as exc:
             # Reconnect QuickBooks, or QuickBooks unreachable: the rows stay waiting.
             summary, error = "the POs stay waiting and go out on the next run", _plain(exc)

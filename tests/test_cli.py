@@ -87,4 +87,4 @@ def test_sync_once_summarises_each_connector_and_fails_when_one_fails(tmp_path, 
         supplier.faults.fail_next(10, status=503)
         result = runner.invoke(app, ["sync", "--once"])
         assert result.exit_code == 1
-        assert "FAILED supplier" in result.output and "503" in result.output
+        assert "FAILED  supplier" in result.output and "503" in result.output

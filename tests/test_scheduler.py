@@ -50,7 +50,7 @@ class Counting:
     def __init__(self, summary: str = "3 POs updated", error: Exception | None = None):
         self.summary, self.error, self.runs = summary, error, 0
 
-    async def __call__(self) -> str:
+    async def __call__(self, fence) -> str:
         self.runs += 1
         await asyncio.sleep(0)
         if self.error is not None:
@@ -105,7 +105,7 @@ async def test_run_now_while_the_job_runs_does_not_start_a_second_run(any_db):
     release = asyncio.Event()
     runs = 0
 
-    async def slow() -> str:
+    async def slow(fence) -> str:
         nonlocal runs
         runs += 1
         await release.wait()
@@ -160,7 +160,7 @@ async def test_two_workers_on_one_database_run_each_job_in_only_one_of_them(any_
     overlaps: list[str] = []
 
     def body(name: str, holder: str):
-        async def run() -> str:
+        async def run(fence) -> str:
             active[name] += 1
             if active[name] > 1:
                 overlaps.append(name)
@@ -203,7 +203,7 @@ from posync_tui.runtime import Runtime
 from posync_tui.scheduler import Job
 from posync_tui.worker import run_worker
 
-async def hang():
+async def hang(fence):
     print("polling", flush=True)
     await asyncio.sleep(3600)
     return "never"

@@ -6,11 +6,14 @@ import asyncio
 import signal
 import subprocess
 import sys
+from datetime import timedelta
+
+from sqlalchemy import update
 
 from connectors.base import RateLimited
 from posync_tui import leases
 from posync_tui.config import Settings
-from posync_tui.models import ConnectorState
+from posync_tui.models import ConnectorState, utcnow
 from posync_tui.runtime import Runtime
 from posync_tui.scheduler import Job
 from posync_tui.worker import run_once
@@ -21,11 +24,11 @@ def state(db, name: str) -> ConnectorState | None:
         return s.get(ConnectorState, name)
 
 
-async def fine() -> str:
+async def fine(fence) -> str:
     return "2 bills uploaded"
 
 
-async def throttled() -> str:
+async def throttled(fence) -> str:
     raise RateLimited("QuickBooks Online asked us to slow down (429)", retry_after=30)
 
 
@@ -43,9 +46,18 @@ def test_sync_once_runs_each_job_once_and_summarises_each_connector(db):
 def test_sync_once_leaves_a_connector_alone_while_a_worker_polls_it(any_db):
     leases.acquire(any_db, "supplier", "worker-elsewhere", ttl=60)
     summary = run_once(Runtime(Settings(), any_db), [Job("supplier", 30, fine)])
-    assert summary["supplier"]["status"] == "skipped" and summary["supplier"]["ok"]
-    assert "worker-elsewhere" in summary["supplier"]["summary"]
+    # Nothing was done here, so it is not reported ok: it says who does it instead.
+    assert summary["supplier"]["status"] == "skipped" and not summary["supplier"]["ok"]
+    assert summary["supplier"]["summary"] == "not run here: worker-elsewhere polls supplier"
     assert state(any_db, "supplier").leader == "worker-elsewhere"
+
+
+def test_sync_once_takes_over_the_expired_lease_of_a_dead_process(any_db):
+    leases.acquire(any_db, "supplier", "worker-dead", ttl=60)
+    with any_db.session() as s:
+        s.execute(update(ConnectorState).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    summary = run_once(Runtime(Settings(), any_db), [Job("supplier", 30, fine)])
+    assert summary["supplier"]["ok"] and summary["supplier"]["summary"] == "2 bills uploaded"
 
 
 WORKER = """
@@ -56,7 +68,7 @@ from posync_tui.runtime import Runtime
 from posync_tui.scheduler import Job
 from posync_tui.worker import run_worker
 
-async def poll():
+async def poll(fence):
     return "nothing new"
 
 run_worker(Runtime(Settings(), Database(sys.argv[1])), [Job("supplier", 30, poll)])

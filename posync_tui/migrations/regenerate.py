@@ -5,6 +5,7 @@ After the first release, add new revisions with alembic instead and never edit 0
 """
 
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,5 +23,5 @@ if __name__ == "__main__":
         )
         db.dispose()
     versions = str(MIGRATIONS / "versions")
-    subprocess.run(["ruff", "check", "--fix", "-q", versions], check=False)
-    subprocess.run(["ruff", "format", "-q", versions], check=False)
+    subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "-q", versions], check=False)
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", versions], check=False)

@@ -110,5 +110,7 @@ class ConnectorState(SQLModel, table=True):
     cursor: str | None = Field(default=None, max_length=200)
     leader: str | None = Field(default=None, max_length=80)
     lease_expires_at: datetime | None = timestamp()
+    # Raised at each change of leader: the fencing token of writes made under the lease.
+    generation: int = 0
     # What the last successful run did, in plain words (e.g. "3 POs updated").
     summary: str | None = None

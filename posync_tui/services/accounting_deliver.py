@@ -32,6 +32,7 @@ from connectors.quickbooks import (
 )
 from posync_tui.db import Database
 from posync_tui.events import note_change
+from posync_tui.leases import Fence
 from posync_tui.models import (
     AccountingStatus,
     AuditEntry,
@@ -86,7 +87,9 @@ class Plan:
         return str(self.message_id)
 
 
-async def deliver(rt: Runtime, progress: Progress | None = None) -> str:
+async def deliver(
+    rt: Runtime, *, fence: Fence | None = None, progress: Progress | None = None
+) -> str:
     """Send every waiting upload to QuickBooks; a summary in plain words.
 
     Batches go out ``IN_FLIGHT`` at a time, so that the database work for one (one batch at a

@@ -28,6 +28,7 @@ from connectors.catalog import CatalogClient
 from connectors.supplier import FeedChange, SupplierClient, SupplierOrder
 from posync_tui.db import Database
 from posync_tui.events import note_change
+from posync_tui.leases import Fence, LeaseLost
 from posync_tui.models import ConnectorState, PurchaseOrder, Vendor, utcnow
 from posync_tui.runtime import Runtime
 from posync_tui.services.special_orders import (  # noqa: F401 - re-exported
@@ -119,7 +120,9 @@ def catalog_client(rt: Runtime, *, attempts: int = 4) -> CatalogClient | None:
 # --- poll --------------------------------------------------------------------------------------
 
 
-async def poll(rt: Runtime, *, page_size: int = PAGE_SIZE, attempts: int = 4) -> str:
+async def poll(
+    rt: Runtime, *, fence: Fence | None = None, page_size: int = PAGE_SIZE, attempts: int = 4
+) -> str:
     """One cycle of supplier auto-sync; returns a one-line summary (see the module docstring)."""
     cursor = await asyncio.to_thread(read_cursor, rt.db)
     total = ApplyResult()
@@ -136,7 +139,9 @@ async def poll(rt: Runtime, *, page_size: int = PAGE_SIZE, attempts: int = 4) ->
             if failure is None and page.next_cursor:
                 new_cursor = page.next_cursor
             answers = await _ask_catalog(rt, [w.order for w in works if w.order], attempts)
-            result = await asyncio.to_thread(apply_page, rt.db, works, answers, new_cursor)
+            result = await asyncio.to_thread(
+                apply_page, rt.db, works, answers, new_cursor, fence=fence
+            )
             total.add(result)
             changes += _consumed(page.changes, new_cursor)
             cursor = new_cursor
@@ -243,15 +248,20 @@ def apply_page(
     answers: CatalogAnswers,
     cursor: str | None,
     *,
+    fence: Fence | None = None,
     now: datetime | None = None,
 ) -> ApplyResult:
-    """Apply a page of supplier orders and store the cursor in one transaction."""
+    """Apply a page of supplier orders and store the cursor in one transaction (under the
+    poll's lease when ``fence`` is given: LeaseLost, and nothing applied, once it is lost)."""
     now = now or utcnow()
     try:
         with db.session() as session:
+            if fence is not None:
+                fence.check(session)
             return _apply_and_note(session, works, answers, cursor, now)
-    except _SYSTEMIC:
-        raise  # the database itself is unwell: nothing is applied, the next poll tries again
+    except (*_SYSTEMIC, LeaseLost):
+        # The database itself is unwell, or another process polls now: nothing is applied.
+        raise
     except Exception:
         # Something the rules did not foresee failed while writing (say, a value the database
         # refused). Find the order(s) at fault by trying each alone, then apply the rest.
@@ -260,6 +270,8 @@ def apply_page(
             raise
         works = [_refused(w, bad[id(w)]) if id(w) in bad else w for w in works]
         with db.session() as session:
+            if fence is not None:
+                fence.check(session)
             return _apply_and_note(session, works, answers, cursor, now)
 
 

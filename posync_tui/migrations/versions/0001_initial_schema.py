@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:46:03.330775
+Create Date: 2026-12-02 04:59:53.101626
 """
 
 from collections.abc import Sequence
@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("cursor", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("leader", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column("lease_expires_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.PrimaryKeyConstraint("name"),
     )
