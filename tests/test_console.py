@@ -5,7 +5,7 @@ from __future__ import annotations
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import ConnectorState, utcnow
 from screens.help import HelpScreen
-from tests.console import console_app, settled
+from tests.console import configured_settings, console_app, settled
 
 
 async def test_areas_are_one_key_away(db):
@@ -48,14 +48,14 @@ async def test_a_failing_connector_is_red_and_its_error_one_key_away(db):
                 last_attempt_at=utcnow(),
             )
         )
-    app = console_app(db)
+    app = console_app(db, settings=configured_settings())
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
         status = app.screen.query_one("StatusLine")
-        assert "supplier failed ×3 (e)" in str(status.render())
+        assert "●sup ✖3" in str(status.render())
         await pilot.press("e")
         await settled(pilot)
-        error = app.screen.query_one("#error")
+        error = app.screen.query_one("#details")
         assert "supplier did not answer in time" in str(error.render())
 
 
