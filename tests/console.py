@@ -40,3 +40,8 @@ async def settled(pilot) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def screen_lines(app) -> list[str]:
+    """The text of each row of the terminal as the console draws it now."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
