@@ -8,12 +8,13 @@ from posync_tui.db import Database
 from posync_tui.runtime import Runtime
 
 
-def configured_settings() -> Settings:
-    """Settings with a base_url for every registered partner (none is reached in these tests)."""
+def configured_settings(cls: type[Settings] = Settings, **sections) -> Settings:
+    """Settings with a base_url for every registered partner (none is reached in these tests),
+    then ``sections`` over them."""
     from posync_tui.partners import registered
 
-    sections = {p.section or p.name: {"base_url": f"http://{p.name}.test"} for p in registered()}
-    return load_settings(**sections)
+    urls = {p.section or p.name: {"base_url": f"http://{p.name}.test/"} for p in registered()}
+    return cls(**(urls | sections))
 
 
 def console_app(

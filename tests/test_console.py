@@ -12,7 +12,7 @@ from screens.help import HelpScreen
 from screens.messages import ConnectorHealth
 from screens.status_line import entry
 from tests.console import configured_settings, console_app, screen_lines, settled
-from tests.test_partners import SixPartners, configured, register
+from tests.test_partners import SixPartners, register
 
 
 async def test_areas_are_one_key_away(db):
@@ -203,7 +203,7 @@ def six_connectors(db, monkeypatch) -> SixPartners:
     with db.session() as s:
         for name in ("supplier", "catalog", "quickbooks", "warehouse", "edi", "erp"):
             s.add(ConnectorState(name=name, last_success_at=NINE, leader="elsewhere:1:x"))
-    return configured(SixPartners)
+    return configured_settings(SixPartners)
 
 
 @pytest.mark.usefixtures("local_time_utc")

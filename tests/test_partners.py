@@ -13,6 +13,7 @@ from posync_tui.models import ConnectorState, utcnow
 from posync_tui.partners import NotConfigured, Partner, Queue, Schedule
 from posync_tui.runtime import Runtime
 from posync_tui.services.status import connector_health, shell_counts
+from tests.console import configured_settings
 from tests.supplier_world import make_world
 
 runner = CliRunner()
@@ -60,21 +61,13 @@ def register(monkeypatch, *names: str) -> None:
     monkeypatch.setattr(partners, "PARTNERS", [*partners.PARTNERS, *names])
 
 
-def configured(cls=Settings, **sections) -> Settings:
-    """Settings with a base_url for every registered partner, overridden by ``sections``."""
-    urls = {
-        p.section or p.name: {"base_url": f"http://{p.name}.test/"} for p in partners.registered()
-    }
-    return cls(**(urls | sections))
-
-
 def names(jobs) -> list[str]:
     return [job.name for job in jobs]
 
 
 async def test_adding_a_partner_is_one_registration(db, monkeypatch):
     register(monkeypatch, "tests.test_partners:WAREHOUSE")
-    rt = Runtime(configured(WithWarehouse), db)
+    rt = Runtime(configured_settings(WithWarehouse), db)
 
     assert partners.partner("warehouse") is WAREHOUSE
     assert WAREHOUSE.client(rt) == "client for http://warehouse.test"
@@ -90,9 +83,9 @@ def test_jobs_are_made_only_for_enabled_partners_with_a_base_url(db):
     assert jobs_for(Runtime(Settings(), db)) == []  # the default config: none has a base_url
     only_supplier = Settings(supplier={"base_url": "http://supplier.test"})
     assert names(jobs_for(Runtime(only_supplier, db))) == ["supplier"]
-    disabled = configured(quickbooks={"base_url": "http://qbo.test", "enabled": False})
+    disabled = configured_settings(quickbooks={"base_url": "http://qbo.test", "enabled": False})
     assert names(jobs_for(Runtime(disabled, db))) == ["supplier"]
-    assert names(jobs_for(Runtime(configured(), db))) == ["supplier", "quickbooks"]
+    assert names(jobs_for(Runtime(configured_settings(), db))) == ["supplier", "quickbooks"]
 
 
 def test_in_the_demo_the_sandbox_is_the_address_of_the_partners_it_simulates(db):
@@ -118,14 +111,14 @@ def test_an_enabled_partner_without_a_base_url_is_not_configured_not_an_error(db
     line = not_configured_line(rt)
     assert "catalog, quickbooks" in line and "[catalog] base_url" in line
     assert "\n" not in line and "supplier" not in line
-    assert not_configured_line(Runtime(configured(), db)) is None
+    assert not_configured_line(Runtime(configured_settings(), db)) is None
 
 
 def test_health_states_come_from_connector_state(db):
     with db.session() as s:
         s.add(ConnectorState(name="supplier", consecutive_failures=2, last_error="timeout"))
         s.add(ConnectorState(name="quickbooks", last_success_at=utcnow()))
-    health = {row["name"]: row for row in connector_health(Runtime(configured(), db))}
+    health = {row["name"]: row for row in connector_health(Runtime(configured_settings(), db))}
     assert health["supplier"]["state"] == "failing" and health["supplier"]["failures"] == 2
     assert health["quickbooks"]["state"] == "ok"
     assert health["catalog"]["state"] == "not run yet" and not health["catalog"]["scheduled"]
