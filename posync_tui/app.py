@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from posync_tui.db import Database
     from posync_tui.runtime import Runtime
     from posync_tui.scheduler import Job
+    from posync_tui.services.status import ShellCounts
 
 CSS = Path(__file__).parent.parent / "screens" / "app.tcss"
 
@@ -76,7 +77,7 @@ class PosyncApp(App):
         self.scheduler = None
         self.watcher = None
         self.health: list[ConnectorHealth] = []
-        self.counts: dict[str, int] = {}
+        self.counts: ShellCounts | None = None
         self._live: set[Screen] = set()
 
     # --- start-up ----------------------------------------------------------------------------
@@ -162,6 +163,7 @@ class PosyncApp(App):
         if self.runtime is not None:
             screen.post_message(RuntimeReady())
             screen.post_message(HealthChanged(self.health))
+        if self.counts is not None:
             screen.post_message(CountsChanged(self.counts))
 
     def unregister_live_screen(self, screen: Screen) -> None:
@@ -182,7 +184,7 @@ class PosyncApp(App):
     def refresh_health(self) -> None:
         from posync_tui.services.status import connector_health
 
-        rows = connector_health(self.runtime.db, self.runtime.settings)
+        rows = connector_health(self.runtime)
         health = [ConnectorHealth(**row) for row in rows]
         self.call_from_thread(self._set_health, health)
 
@@ -194,10 +196,10 @@ class PosyncApp(App):
     def refresh_counts(self) -> None:
         from posync_tui.services.status import shell_counts
 
-        counts = shell_counts(self.runtime.db, self.runtime.settings)
+        counts = shell_counts(self.runtime)
         self.call_from_thread(self._set_counts, counts)
 
-    def _set_counts(self, counts: dict[str, int]) -> None:
+    def _set_counts(self, counts: ShellCounts) -> None:
         self.counts = counts
         self._broadcast(lambda: CountsChanged(counts))
 
@@ -214,10 +216,10 @@ class PosyncApp(App):
             (
                 "Status line",
                 [
-                    ("● name", "connector healthy"),
-                    ("✓ time", "last success"),
-                    ("↻ time", "next run"),
-                    ("✖ name ×n", "n failures in a row: e shows why"),
+                    ("●sup ✓12:03", "connector healthy, last success at 12:03"),
+                    ("●sup ✖3", "3 failures in a row: e shows why"),
+                    ("●sup –", "not run yet"),
+                    ("○sup unset", "not configured: e shows the config line"),
                 ],
             )
         )
@@ -258,7 +260,7 @@ class PosyncApp(App):
     def action_connectors(self) -> None:
         from screens.connectors import ConnectorsScreen
 
-        self.push_screen(ConnectorsScreen(self.health))
+        self.push_screen(ConnectorsScreen(self.health, self.counts))
 
     def action_run_now(self, name: str | None = None) -> None:
         if self.scheduler is None:

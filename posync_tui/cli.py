@@ -63,12 +63,11 @@ def demo(reset: Annotated[bool, typer.Option(help="Start again from fresh demo d
 @app.command()
 def worker():
     """The scheduler without a screen (for a server or systemd), logging to stdout."""
-    from posync_tui.jobs import jobs_for
     from posync_tui.runtime import open_runtime
     from posync_tui.worker import run_worker
 
     rt = _checked_runtime(open_runtime(_settings()))
-    run_worker(rt, jobs_for(rt))
+    run_worker(rt, _usable_jobs(rt))
 
 
 @app.command()
@@ -81,16 +80,15 @@ def sync(
     if not once:
         typer.echo("Only --once is supported here; for continuous polling run `posync worker`.")
         raise typer.Exit(2)
-    from posync_tui.jobs import jobs_for
     from posync_tui.runtime import open_runtime
     from posync_tui.worker import run_once
 
     rt = _checked_runtime(open_runtime(_settings()))
-    jobs = jobs_for(rt)
+    jobs = _usable_jobs(rt)
     if connector:
         jobs = [j for j in jobs if j.name == connector]
         if not jobs:
-            typer.echo(f"No enabled connector named {connector!r}.", err=True)
+            typer.echo(f"No configured connector named {connector!r}.", err=True)
             raise typer.Exit(2)
     summary = run_once(rt, jobs)
     rt.close()
@@ -206,6 +204,22 @@ def quickbooks_connect(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(f'Connected. Put this in the config file: [quickbooks] realm_id = "{realm_id}"')
+
+
+def _usable_jobs(rt):
+    """The jobs of the configured connectors; one line naming those that are not configured.
+    None configured: nothing would ever run, so that line and exit 2."""
+    from posync_tui.jobs import jobs_for, not_configured_line
+
+    jobs = jobs_for(rt)
+    line = not_configured_line(rt)
+    if line is not None:
+        typer.echo(line, err=True)
+    if not jobs:
+        if line is None:
+            typer.echo("No connector is enabled: nothing to run.", err=True)
+        raise typer.Exit(2)
+    return jobs
 
 
 def _checked_runtime(rt):

@@ -73,9 +73,6 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()
 
-    def connectors(self) -> dict[str, ConnectorSettings]:
-        return {"supplier": self.supplier, "catalog": self.catalog, "quickbooks": self.quickbooks}
-
 
 class ConfigError(Exception):
     """The configuration is invalid: one line per problem, naming file and key."""

@@ -1,4 +1,4 @@
-"""Everything a running posync needs, built once: settings, database, partner addresses.
+"""Everything a running posync needs, built once: settings, database, the demo's sandbox.
 
 The console builds it in a worker after its first frame; ``posync worker`` and
 ``posync sync --once`` build it directly.
@@ -26,18 +26,6 @@ class Runtime:
     sandbox_server: SandboxServer | None = None
     # Things to stop when the runtime closes (e.g. the demo's simulated supplier activity).
     closers: list[Callable[[], None]] = field(default_factory=list)
-
-    def base_url(self, connector: str) -> str:
-        """Where a connector's partner answers: the configured URL, else the sandbox."""
-        configured = self.settings.connectors()[connector].base_url
-        if configured:
-            return configured.rstrip("/")
-        if self.sandbox_server is None:
-            raise LookupError(
-                f"No base_url is configured for the {connector} connector "
-                f"(set [{connector}] base_url in the config file, or run `posync demo`)"
-            )
-        return f"{self.sandbox_server.url}/{connector}"
 
     def close(self) -> None:
         for close in self.closers:

@@ -1,6 +1,8 @@
-"""The `e` screen: each connector's health in full, its last error readable, and run now."""
+"""The `e` screen: every connector's health in full, its last error readable, and run now."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,7 +11,17 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from screens.messages import ConnectorHealth, HealthChanged
+from screens.messages import ConnectorHealth, CountsChanged, HealthChanged
+
+if TYPE_CHECKING:
+    from posync_tui.services.status import ShellCounts
+
+STATES = {
+    "ok": "$success",
+    "failing": "bold $error",
+    "not configured": "$warning",
+    "not run yet": "",
+}
 
 
 class ConnectorsScreen(ModalScreen[None]):
@@ -24,30 +36,30 @@ class ConnectorsScreen(ModalScreen[None]):
         border: round $primary; background: $surface;
     }
     ConnectorsScreen DataTable { height: auto; max-height: 10; }
-    ConnectorsScreen #error { padding: 1 1 0 1; height: auto; }
+    ConnectorsScreen #details { padding: 1 1 0 1; height: auto; }
     """
 
-    def __init__(self, health: list[ConnectorHealth]):
+    def __init__(self, health: list[ConnectorHealth], counts: ShellCounts | None = None):
         super().__init__()
         self.health = health
+        self.counts = counts
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Connectors"
             box.border_subtitle = "r run now · esc close"
             yield DataTable(cursor_type="row", zebra_stripes=False)
-            yield Static(id="error")
+            yield Static(id="details")
 
     def on_mount(self) -> None:
         self.app.register_live_screen(self)
         table = self.query_one(DataTable)
         for label, width in [
-            ("connector", 11),
-            ("state", 8),
+            ("connector", 10),
+            ("state", 14),
             ("last success", 12),
-            ("next run", 9),
-            ("failures", 8),
-            ("polled by", 20),
+            ("next run", 8),
+            ("polled by", 14),
         ]:
             table.add_column(label, width=width)
         self._fill()
@@ -60,23 +72,18 @@ class ConnectorsScreen(ModalScreen[None]):
         row = table.cursor_row
         table.clear()
         for c in self.health:
-            state = (
-                Content.styled("ok", "$success")
-                if c.ok
-                else Content.styled("FAILING", "bold $error")
-            )
+            state = c.state if c.state != "failing" else f"failing ×{c.failures}"
             table.add_row(
                 c.name,
-                state,
+                Content.styled(state, STATES[c.state]),
                 c.last_success or "—",
                 c.next_run or "—",
-                str(c.failures),
-                Content(":".join(c.leader.split(":")[:2]) if c.leader else "—"),
+                _polled_by(c),
                 key=c.name,
             )
         if self.health:
             table.move_cursor(row=min(row, len(self.health) - 1))
-        self._show_error()
+        self._show_details()
 
     def _selected(self) -> ConnectorHealth | None:
         table = self.query_one(DataTable)
@@ -84,25 +91,49 @@ class ConnectorsScreen(ModalScreen[None]):
             return None
         return self.health[min(table.cursor_row, len(self.health) - 1)]
 
-    def _show_error(self) -> None:
+    def _show_details(self) -> None:
         c = self._selected()
-        error = self.query_one("#error", Static)
+        details = self.query_one("#details", Static)
         if c is None:
-            error.update("No connector is enabled.")
-        elif c.last_error:
+            details.update("No connector is enabled.")
+            return
+        lines = [Content.styled(f"{c.name}: {c.state}", f"bold {STATES[c.state]}".strip())]
+        if c.state == "not configured":
+            lines.append(Content(f"Add to the config file: {c.config_line}"))
+        queue = self.counts.queues.get(c.short) if self.counts is not None else None
+        if queue is not None:
+            lines.append(Content(f"queue: {queue.waiting} waiting, {queue.errors} errors"))
+        if c.last_error:
             # Partner text is data, never markup.
-            error.update(Content.assemble((f"{c.name}: last error\n", "bold $error"), c.last_error))
-        else:
-            error.update(Content(f"{c.name}: no error"))
+            lines.append(Content.assemble(("last error: ", "bold $error"), c.last_error))
+        elif c.state != "not configured":
+            lines.append(Content("no error"))
+        details.update(Content("\n").join(lines))
 
     def on_data_table_row_highlighted(self, _event) -> None:
-        self._show_error()
+        self._show_details()
 
     def on_health_changed(self, message: HealthChanged) -> None:
         self.health = message.connectors
         self._fill()
 
+    def on_counts_changed(self, message: CountsChanged) -> None:
+        self.counts = message.counts
+        self._show_details()
+
     def action_run_now(self) -> None:
         c = self._selected()
-        if c is not None:
+        if c is None:
+            return
+        if not c.scheduled:
+            self.app.notify(f"{c.name} has no job of its own: it is called by other connectors")
+        elif c.state == "not configured":
+            self.app.notify(f"{c.name} is not configured: add {c.config_line}", severity="warning")
+        else:
             self.app.action_run_now(c.name)
+
+
+def _polled_by(c: ConnectorHealth) -> str:
+    if not c.scheduled:
+        return "on demand"
+    return ":".join(c.leader.split(":")[:2]) if c.leader else "—"

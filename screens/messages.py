@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from posync_tui.services.status import ShellCounts
 
 
 @dataclass
@@ -36,12 +40,15 @@ class RuntimeReady(Message, bubble=False):
 @dataclass
 class ConnectorHealth:
     name: str
-    ok: bool
+    short: str  # three letters on the status line
+    state: str  # "ok", "failing", "not configured" or "not run yet"
     last_success: str  # already formatted for display, local time
     next_run: str
     failures: int
     last_error: str | None
     leader: str | None
+    scheduled: bool  # False: no job of its own, called from other partners' jobs
+    config_line: str  # what the config file needs when it is not configured
 
 
 @dataclass
@@ -51,9 +58,9 @@ class HealthChanged(Message, bubble=False):
 
 @dataclass
 class CountsChanged(Message, bubble=False):
-    """The shell's always-visible counts (unreviewed notifications, upload queue)."""
+    """The shell's always-visible counts (unreviewed notifications, partners' queues)."""
 
-    counts: dict[str, int]
+    counts: ShellCounts
 
 
 @dataclass

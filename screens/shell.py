@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.content import Content
@@ -21,6 +22,9 @@ from screens.messages import (
 )
 from screens.status_line import StatusLine
 
+if TYPE_CHECKING:
+    from posync_tui.services.status import ShellCounts
+
 
 class TitleBar(Static):
     DEFAULT_CSS = """
@@ -30,25 +34,25 @@ class TitleBar(Static):
     def __init__(self, area: str):
         super().__init__()
         self.area = area
-        self.counts: dict[str, int] = {}
+        self.counts: ShellCounts | None = None
         self._render_title()
 
-    def set_counts(self, counts: dict[str, int]) -> None:
+    def set_counts(self, counts: ShellCounts | None) -> None:
         self.counts = counts
         self._render_title()
 
     def _render_title(self) -> None:
         left = Content.assemble(("posync", "bold"), " · ", self.area)
         badges = []
-        unreviewed = self.counts.get("unreviewed", 0)
-        if unreviewed:
-            badges.append(Content.styled(f"⚑ {unreviewed} unreviewed", "bold $warning"))
-        waiting = self.counts.get("upload_waiting")
-        errors = self.counts.get("upload_errors", 0)
-        if waiting is not None:
-            badges.append(Content(f"QBO {waiting} waiting"))
-        if errors:
-            badges.append(Content.styled(f"{errors} upload errors", "bold $error"))
+        if self.counts is not None:
+            if self.counts.unreviewed:
+                text = f"⚑ {self.counts.unreviewed} unreviewed"
+                badges.append(Content.styled(text, "bold $warning"))
+            for short, queue in self.counts.queues.items():
+                badges.append(Content(f"{short.upper()} {queue.waiting} waiting"))
+                if queue.errors:
+                    text = f"{queue.errors} {short.upper()} errors"
+                    badges.append(Content.styled(text, "bold $error"))
         self.update(Content("   ").join([left, *badges]))
 
 

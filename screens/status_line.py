@@ -1,4 +1,9 @@
-"""One line at the bottom of every area: each connector's health at a glance."""
+"""One line at the bottom of every area: each connector's health at a glance.
+
+Compact, so that six connectors fit at 80 columns: a glyph, the short name and the state
+(``●sup ✓12:03``, ``●qbo ✖3``, ``●cat –``, ``○edi unset``); the details are on `e`. Each state
+has its own sign, so that it reads without colour (NO_COLOR) too. Who polls is added when it fits.
+"""
 
 from __future__ import annotations
 
@@ -15,21 +20,36 @@ class StatusLine(Static):
 
     def __init__(self, **kw) -> None:
         super().__init__("connecting…", **kw)
+        self.connectors: list[ConnectorHealth] | None = None
 
     def show(self, connectors: list[ConnectorHealth]) -> None:
+        self.connectors = connectors
+        self._show()
+
+    def on_resize(self) -> None:
+        if self.connectors is not None:
+            self._show()
+
+    def _show(self) -> None:
+        connectors = self.connectors or []
         if not connectors:
             self.update("no connectors enabled")
             return
-        parts: list[Content] = []
-        for c in connectors:
-            if c.ok:
-                text = f"● {c.name} ✓{c.last_success or '—'} ↻{c.next_run or '—'}"
-                parts.append(Content.styled(text, "$success"))
-            else:
-                text = f"✖ {c.name} failed ×{c.failures} (e)"
-                parts.append(Content.styled(text, "bold $error"))
-        parts.append(Content.styled(f"polled {_pollers(connectors)}", "dim"))
-        self.update(Content("  ").join(parts))
+        line = Content(" ").join([entry(c) for c in connectors])
+        pollers = Content.styled(f"polled {_pollers(connectors)}", "dim")
+        if line.cell_length + 2 + pollers.cell_length <= self.content_size.width:
+            line = Content("  ").join([line, pollers])
+        self.update(line)
+
+
+def entry(c: ConnectorHealth) -> Content:
+    if c.state == "not configured":
+        return Content.styled(f"○{c.short} unset", "$warning")
+    if c.state == "failing":
+        return Content.styled(f"●{c.short} ✖{c.failures}", "bold $error")
+    if c.state == "not run yet":
+        return Content(f"●{c.short} –")
+    return Content.styled(f"●{c.short} ✓{c.last_success[:5]}", "$success")  # HH:MM
 
 
 def _pollers(connectors: list[ConnectorHealth]) -> str:

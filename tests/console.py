@@ -8,6 +8,15 @@ from posync_tui.db import Database
 from posync_tui.runtime import Runtime
 
 
+def configured_settings(cls: type[Settings] = Settings, **sections) -> Settings:
+    """Settings with a base_url for every registered partner (none is reached in these tests),
+    then ``sections`` over them."""
+    from posync_tui.partners import registered
+
+    urls = {p.section or p.name: {"base_url": f"http://{p.name}.test/"} for p in registered()}
+    return cls(**(urls | sections))
+
+
 def console_app(
     db: Database,
     *,
@@ -32,3 +41,8 @@ async def settled(pilot) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def screen_lines(app) -> list[str]:
+    """The text of each row of the terminal as the console draws it now."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

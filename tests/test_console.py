@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import ConnectorState, utcnow
 from screens.help import HelpScreen
-from tests.console import console_app, settled
+from screens.messages import ConnectorHealth
+from screens.status_line import entry
+from tests.console import configured_settings, console_app, screen_lines, settled
+from tests.test_partners import SixPartners, register
 
 
 async def test_areas_are_one_key_away(db):
@@ -48,14 +55,14 @@ async def test_a_failing_connector_is_red_and_its_error_one_key_away(db):
                 last_attempt_at=utcnow(),
             )
         )
-    app = console_app(db)
+    app = console_app(db, settings=configured_settings())
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
         status = app.screen.query_one("StatusLine")
-        assert "supplier failed ×3 (e)" in str(status.render())
+        assert "●sup ✖3" in str(status.render())
         await pilot.press("e")
         await settled(pilot)
-        error = app.screen.query_one("#error")
+        error = app.screen.query_one("#details")
         assert "supplier did not answer in time" in str(error.render())
 
 
@@ -181,3 +188,77 @@ async def test_the_key_bar_shows_the_focused_keys_and_a_click_presses_one(db):
         await pilot.click(KeyBar, offset=(start + 1, 0))
         await settled(pilot)
         assert app.current_mode == "vendors"
+
+
+# --- connectors: the status line and the Connectors screen --------------------------------------
+
+
+NINE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def six_connectors(db, monkeypatch) -> SixPartners:
+    """The three partners of today and three registered by the test, each with a health row."""
+    register(monkeypatch, "tests.test_partners:WAREHOUSE", "tests.test_partners:EDI")
+    register(monkeypatch, "tests.test_partners:ERP")
+    with db.session() as s:
+        for name in ("supplier", "catalog", "quickbooks", "warehouse", "edi", "erp"):
+            s.add(ConnectorState(name=name, last_success_at=NINE, leader="elsewhere:1:x"))
+    return configured_settings(SixPartners)
+
+
+@pytest.mark.usefixtures("local_time_utc")
+async def test_six_connectors_fit_the_status_line_at_80_columns(db, monkeypatch):
+    settings = six_connectors(db, monkeypatch)  # all ok: the longest form of each
+    app = console_app(db, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        expected = " ".join(f"●{s} ✓09:00" for s in ("sup", "cat", "qbo", "wms", "edi", "erp"))
+        # The row above the key bar, as drawn: all six whole; who polls is on `e` (no room).
+        assert screen_lines(app)[-2].strip() == expected
+
+
+def test_each_state_has_its_own_sign_without_colour():
+    def health(state, failures=0):
+        return ConnectorHealth(
+            "supplier", "sup", state, "12:03:09", "", failures, None, None, True, ""
+        )
+
+    shown = {
+        state: entry(health(state, failures=3 if state == "failing" else 0)).plain
+        for state in ("ok", "failing", "not configured", "not run yet")
+    }
+    assert shown == {
+        "ok": "●sup ✓12:03",
+        "failing": "●sup ✖3",
+        "not configured": "○sup unset",
+        "not run yet": "●sup –",
+    }
+
+
+async def test_the_connectors_screen_lists_every_partner_and_runs_the_selected_one(db, monkeypatch):
+    settings = six_connectors(db, monkeypatch)
+    settings.edi.base_url = None
+    app = console_app(db, settings=settings)
+    runs: list[str | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("e")
+        await settled(pilot)
+        monkeypatch.setattr(app, "action_run_now", runs.append)
+        table = app.screen.query_one("DataTable")
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert [row[0] for row in rows] == [
+            "supplier", "catalog", "quickbooks", "warehouse", "edi", "erp"
+        ]  # fmt: skip
+        assert str(rows[1][4]) == "on demand" and str(rows[4][1]) == "not configured"
+        await pilot.press("down", "down", "down")  # warehouse
+        await settled(pilot)
+        details = str(app.screen.query_one("#details").render())
+        assert "queue: 4 waiting, 1 errors" in details
+        await pilot.press("r")
+        await pilot.press("up", "up", "r")  # the catalog has no job of its own
+        await pilot.press("down", "down", "down", "r")  # edi is not configured
+        await settled(pilot)
+        assert runs == ["warehouse"]
+        details = str(app.screen.query_one("#details").render())
+        assert '[edi] base_url = "https://…"' in details

@@ -1,4 +1,4 @@
-"""Snapshots of the shell: help, an empty and a populated table, a failing connector."""
+"""Snapshots of the shell: help, an empty and a populated table, failing connectors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import ConnectorState
-from tests.console import console_app, settled
+from tests.console import configured_settings, console_app, settled
+from tests.test_partners import SixPartners, register
 
 pytestmark = pytest.mark.usefixtures("local_time_utc")
 
@@ -34,13 +35,17 @@ def healthy(db, *failing: str) -> None:
 
 def test_empty_purchase_order_list(db, snap_compare):
     healthy(db)
-    assert snap_compare(console_app(db), terminal_size=SIZE, run_before=settled)
+    assert snap_compare(
+        console_app(db, settings=configured_settings()), terminal_size=SIZE, run_before=settled
+    )
 
 
 def test_populated_purchase_order_list(db, snap_compare):
     seed_demo(db, now=FIXED)
     healthy(db)
-    assert snap_compare(console_app(db), terminal_size=SIZE, run_before=settled)
+    assert snap_compare(
+        console_app(db, settings=configured_settings()), terminal_size=SIZE, run_before=settled
+    )
 
 
 def test_help_screen(db, snap_compare):
@@ -51,13 +56,17 @@ def test_help_screen(db, snap_compare):
         await pilot.press("question_mark")
         await settled(pilot)
 
-    assert snap_compare(console_app(db), terminal_size=SIZE, run_before=open_help)
+    assert snap_compare(
+        console_app(db, settings=configured_settings()), terminal_size=SIZE, run_before=open_help
+    )
 
 
 def test_failing_connector_in_the_status_line_and_its_error(db, snap_compare):
     seed_demo(db, now=FIXED)
     healthy(db, "supplier")
-    assert snap_compare(console_app(db), terminal_size=SIZE, run_before=settled)
+    assert snap_compare(
+        console_app(db, settings=configured_settings()), terminal_size=SIZE, run_before=settled
+    )
 
 
 def test_failing_connector_error_one_key_away(db, snap_compare):
@@ -68,4 +77,19 @@ def test_failing_connector_error_one_key_away(db, snap_compare):
         await pilot.press("e")
         await settled(pilot)
 
-    assert snap_compare(console_app(db), terminal_size=SIZE, run_before=open_connectors)
+    assert snap_compare(
+        console_app(db, settings=configured_settings()),
+        terminal_size=SIZE,
+        run_before=open_connectors,
+    )
+
+
+def test_six_connectors_in_the_status_line(db, snap_compare, monkeypatch):
+    """ok, failing, not configured and not run yet, side by side at 80 columns."""
+    register(monkeypatch, *(f"tests.test_partners:{name}" for name in ("WAREHOUSE", "EDI", "ERP")))
+    healthy(db, "quickbooks")
+    with db.session() as s:
+        s.add(ConnectorState(name="catalog", last_success_at=FIXED - timedelta(minutes=2)))
+        s.add(ConnectorState(name="warehouse", last_success_at=FIXED, consecutive_failures=0))
+    settings = configured_settings(SixPartners, edi={"base_url": None})
+    assert snap_compare(console_app(db, settings=settings), terminal_size=SIZE, run_before=settled)

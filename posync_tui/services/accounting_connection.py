@@ -1,4 +1,5 @@
-"""The QuickBooks connection: a client for the configured company (or the demo's simulated one).
+"""The QuickBooks connection: a client for the configured company (or the demo's simulated one),
+and QuickBooks' declaration as a partner.
 
 Tokens are kept in a file of their own in posync's data directory (see
 ``connectors.quickbooks.oauth``); the demo's simulated company uses a different file, so a demo
@@ -17,6 +18,8 @@ from connectors.quickbooks import (
     seed_refresh_token,
 )
 from connectors.quickbooks.oauth import TOKEN_URL, Token
+from posync_tui.leases import Fence
+from posync_tui.partners import Partner, Queue, Schedule, address
 from posync_tui.paths import data_dir
 from posync_tui.runtime import Runtime
 
@@ -39,7 +42,7 @@ def qbo_client(rt: Runtime) -> QuickBooksClient:
     """A client for the configured QuickBooks company, or for the demo's simulated one."""
     q = rt.settings.quickbooks
     store = token_store(rt)
-    base = rt.base_url(CONNECTOR)
+    base = address(rt, CONNECTOR)
     sandbox = _sandbox(rt)
     if sandbox is not None:
         client_id, secret, realm = sandbox.client_id, sandbox.client_secret, sandbox.realm_id
@@ -115,3 +118,28 @@ async def connect_company(rt: Runtime, code: str, realm_id: str) -> str:
         token_url=q.token_url or TOKEN_URL,
     )
     return token.realm_id
+
+
+# --- the partner ----------------------------------------------------------------------------
+
+
+async def _deliver(rt: Runtime, fence: Fence) -> str:
+    from posync_tui.services import accounting  # it imports this module for the client
+
+    return await accounting.deliver(rt, fence=fence)
+
+
+def _queue(rt: Runtime) -> Queue:
+    from posync_tui.services.accounting import queue_counts
+
+    counts = queue_counts(rt.db, rt.settings)
+    return Queue(waiting=counts["upload_waiting"], errors=counts["upload_errors"])
+
+
+QUICKBOOKS = Partner(
+    name=CONNECTOR,
+    short="qbo",
+    client=qbo_client,
+    jobs=(Schedule(CONNECTOR, _deliver),),
+    queue=_queue,
+)

@@ -24,7 +24,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from connectors.base import ConnectorError
-from connectors.catalog import CatalogClient
 from connectors.supplier import FeedChange, SupplierClient, SupplierOrder
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -36,6 +35,7 @@ from posync_tui.services.special_orders import (  # noqa: F401 - re-exported
     assign_special_order,
     matching_special_orders,
 )
+from posync_tui.services.supplier_partner import catalog_client, supplier_client
 from posync_tui.services.supplier_sync_apply import (
     ApplyResult,
     CatalogAnswers,
@@ -78,43 +78,6 @@ class RefreshResult:
     ok: bool
     message: str
     last_synced_at: datetime | None = None
-
-
-# --- clients ---------------------------------------------------------------------------------
-
-
-def _address(rt: Runtime, name: str):
-    """The partner's base URL and, for an in-process sandbox, its transport."""
-    try:
-        return rt.base_url(name), None
-    except LookupError:
-        if rt.sandbox is None:
-            raise
-        return f"http://sandbox/{name}", rt.sandbox.transport()
-
-
-def supplier_client(rt: Runtime, *, attempts: int = 4) -> SupplierClient:
-    settings = rt.settings.supplier
-    base_url, transport = _address(rt, "supplier")
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    return SupplierClient(
-        base_url, api_key=key, timeout=settings.timeout, attempts=attempts, transport=transport
-    )
-
-
-def catalog_client(rt: Runtime, *, attempts: int = 4) -> CatalogClient | None:
-    """The cloud catalog client, or None when no cloud catalog is set up."""
-    settings = rt.settings.catalog
-    if not settings.enabled:
-        return None
-    try:
-        base_url, transport = _address(rt, "catalog")
-    except LookupError:
-        return None
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    return CatalogClient(
-        base_url, api_key=key, timeout=settings.timeout, attempts=attempts, transport=transport
-    )
 
 
 # --- poll --------------------------------------------------------------------------------------

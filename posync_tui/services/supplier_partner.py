@@ -1,0 +1,52 @@
+"""The supplier's B2B API and the cloud catalog as partners: their clients and declarations.
+
+The supplier is polled on a schedule (``supplier_sync.poll``); the catalog has no job of its
+own: the supplier poll and refresh look unknown parts up in it, and its calls' health is
+recorded as its own connector's (``status.RecordedCalls``).
+"""
+
+from __future__ import annotations
+
+from connectors.catalog import CatalogClient
+from connectors.supplier import SupplierClient
+from posync_tui.leases import Fence
+from posync_tui.partners import NotConfigured, Partner, Schedule, address
+from posync_tui.runtime import Runtime
+from posync_tui.services.status import RecordedCalls
+
+
+def supplier_client(rt: Runtime, *, attempts: int = 4) -> SupplierClient:
+    settings = rt.settings.supplier
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    return SupplierClient(
+        address(rt, "supplier"), api_key=key, timeout=settings.timeout, attempts=attempts
+    )
+
+
+def catalog_client(rt: Runtime, *, attempts: int = 4) -> RecordedCalls | None:
+    """The cloud catalog client, or None when no cloud catalog is set up."""
+    settings = rt.settings.catalog
+    if not settings.enabled:
+        return None
+    try:
+        base_url = address(rt, "catalog")
+    except NotConfigured:
+        return None
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    client = CatalogClient(base_url, api_key=key, timeout=settings.timeout, attempts=attempts)
+    return RecordedCalls(client, rt.db, "catalog")
+
+
+async def _poll(rt: Runtime, fence: Fence) -> str:
+    from posync_tui.services import supplier_sync  # it imports this module for its clients
+
+    return await supplier_sync.poll(rt, fence=fence)
+
+
+SUPPLIER = Partner(
+    name="supplier",
+    short="sup",
+    client=supplier_client,
+    jobs=(Schedule("supplier", _poll),),
+)
+CATALOG = Partner(name="catalog", short="cat", client=catalog_client)
