@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from posync_tui import events, leases
@@ -239,31 +240,46 @@ def record_outcome(
     """Write a run's result to connector_state and tell every console (one transaction, under
     the run's lease: LeaseLost, and nothing written, if another process leads now)."""
     state = ConnectorState.__table__
-    name, holder = fence.name, fence.holder
     with db.session() as session:
         fence.check(session)
-        now = leases.db_now(session)
-        values: dict = {"last_attempt_at": started, "next_run_at": next_run}
-        if error is None:
-            values |= {
-                "last_success_at": now,
-                "consecutive_failures": 0,
-                "last_error": None,
-                "summary": summary,
-            }
-        else:
-            values |= {
-                "last_error": error,
-                "consecutive_failures": state.c.consecutive_failures + 1,
-            }
-        session.execute(update(state).where(state.c.name == name).values(**values))
+        now = record_health(session, fence.name, started, next_run, summary, error)
         # The lease runs from the end of the run, too: a long poll must not let it lapse.
         session.execute(
             update(state)
-            .where(state.c.name == name, state.c.leader == holder)
+            .where(state.c.name == fence.name, state.c.leader == fence.holder)
             .values(lease_expires_at=now + timedelta(seconds=ttl))
         )
-        note_change(session, "connector")
+
+
+def record_health(
+    session: Session,
+    name: str,
+    started: datetime,
+    next_run: datetime | None,
+    summary: str | None,
+    error: str | None,
+) -> datetime:
+    """A connector's last attempt, success or failure, for every console's status line; the
+    database's time of it."""
+    state = ConnectorState.__table__
+    leases.ensure_row(session, name)
+    now = leases.db_now(session)
+    values: dict = {"last_attempt_at": started, "next_run_at": next_run}
+    if error is None:
+        values |= {
+            "last_success_at": now,
+            "consecutive_failures": 0,
+            "last_error": None,
+            "summary": summary,
+        }
+    else:
+        values |= {
+            "last_error": error,
+            "consecutive_failures": state.c.consecutive_failures + 1,
+        }
+    session.execute(update(state).where(state.c.name == name).values(**values))
+    note_change(session, "connector")
+    return now
 
 
 def plain_error(exc: BaseException) -> str:

@@ -20,7 +20,7 @@ runner = CliRunner()
 ran: list[Runtime] = []
 
 
-async def receive_stock(rt: Runtime) -> str:
+async def receive_stock(rt: Runtime, fence) -> str:
     ran.append(rt)
     return "3 receipts"
 
@@ -74,7 +74,7 @@ async def test_adding_a_partner_is_one_registration(db, monkeypatch):
     jobs = {job.name: job for job in jobs_for(rt)}
     assert list(jobs) == ["supplier", "quickbooks", "warehouse"]
     assert jobs["warehouse"].interval == 12 and jobs["supplier"].interval == 30
-    assert await jobs["warehouse"].run() == "3 receipts" and ran[-1] is rt
+    assert await jobs["warehouse"].run(None) == "3 receipts" and ran[-1] is rt
     assert [row["short"] for row in connector_health(rt)] == ["sup", "cat", "qbo", "wms"]
     assert shell_counts(rt).queues["wms"] == Queue(waiting=4, errors=1)
 
@@ -156,7 +156,7 @@ def test_sync_once_runs_the_configured_connectors_and_names_the_others(tmp_path,
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("not configured (skipped): catalog, quickbooks")
-    assert lines[1:] == ["ok     supplier: No supplier changes"]
+    assert lines[1:] == ["ok      supplier: No supplier changes"]
 
 
 # --- the cloud catalog's health ----------------------------------------------------------------

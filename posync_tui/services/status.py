@@ -122,10 +122,8 @@ class RecordedCalls:
 def record_calls(
     db: Database, name: str, started: datetime, summary: str, error: str | None
 ) -> None:
-    """Record calls made outside the scheduler as the scheduler records a run."""
-    from posync_tui import events, leases
-    from posync_tui.scheduler import record_outcome
+    """Record calls made outside the scheduler as the scheduler records a run's health."""
+    from posync_tui.scheduler import record_health
 
     with db.session() as session:
-        leases.ensure_row(session, name)
-    record_outcome(db, name, events.ORIGIN, started, None, 0, summary, error)
+        record_health(session, name, started, None, summary, error)
