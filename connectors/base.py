@@ -248,6 +248,9 @@ class PartnerClient:
         sent = {**(headers or {})}
         if idempotency_key is not None:
             sent["Idempotency-Key"] = idempotency_key
+        for name, value in sent.items():
+            if any(c in value for c in "\r\n\0"):
+                raise InvalidRequest(f"{value!r} cannot be sent in the {name} header", value=value)
         content = self._body(json, text, content_type, sent)
         query = {k: v for k, v in (params or {}).items() if v is not None}
 
