@@ -8,6 +8,7 @@ float that rounds or overflows to inf) and NaN/Infinity are refused.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable
@@ -51,6 +52,15 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
+    """JSON with numbers as Decimal; ValueError if it is not JSON or nests too deep."""
+    depth = json_depth(text)
+    if depth > max_depth:
+        raise ValueError(f"JSON nested {depth} levels deep (at most {max_depth} are accepted)")
+    # ValueError also for an integer of more than 4,300 digits.
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+
+
 @dataclass(frozen=True)
 class Reply:
     """A partner's answer, read in full and within the size limit."""
@@ -71,22 +81,16 @@ class Reply:
         """The body as text in its declared charset (UTF-8 if none); undecodable is malformed."""
         try:
             return self.content.decode(self._charset())
-        except (UnicodeDecodeError, LookupError) as exc:
+        except UnicodeDecodeError as exc:
             raise self.malformed(f"sent a body that is not valid text ({exc.reason})") from None
 
     def json(self) -> Any:
         text = self.text
-        depth = json_depth(text)
-        if depth > self.max_depth:
-            raise self.malformed(
-                f"sent JSON nested {depth} levels deep (at most {self.max_depth} are accepted)"
-            )
         try:
-            return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
-        except ValueError as exc:  # also: an integer of more than 4,300 digits
-            raise self.malformed(
-                f"sent a body that is not JSON ({exc}): {self.raw[:80]!r}"
-            ) from None
+            return loads(text, self.max_depth)
+        except ValueError as exc:
+            words = f"sent a body that is not JSON ({exc}): {self.raw[:80]!r}"
+            raise self.malformed(words) from None
 
     def json_as(self, parse: Callable[[Any], T]) -> T:
         """The JSON body through ``parse``; its MalformedResponse carries this body's text."""
@@ -105,4 +109,7 @@ class Reply:
     def _charset(self) -> str:
         content_type = self.headers.get("Content-Type", "")
         match = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.I)
-        return match.group(1) if match else "utf-8"
+        try:  # a charset Python does not know: read as UTF-8, which most partners mean
+            return codecs.lookup(match.group(1)).name if match else "utf-8"
+        except LookupError:
+            return "utf-8"
