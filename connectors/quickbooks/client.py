@@ -40,7 +40,16 @@ from connectors.quickbooks.errors import (
 )
 from connectors.quickbooks.limits import Limits, RateLimiter, limiter_for
 from connectors.quickbooks.oauth import QuickBooksAuth
-from connectors.quickbooks.records import BatchItem, BatchOutcome, QboVendor, Stats, Txn, TxnDraft
+from connectors.quickbooks.records import (
+    BatchItem,
+    BatchOutcome,
+    QboVendor,
+    Stats,
+    Txn,
+    TxnDraft,
+    account_id,
+    query_rows,
+)
 
 PRODUCTION_URL = "https://quickbooks.api.intuit.com"
 SANDBOX_URL = "https://sandbox-quickbooks.api.intuit.com"
@@ -104,8 +113,8 @@ class QuickBooksClient(PartnerClient):
 
     async def query(self, statement: str) -> dict[str, list[dict]]:
         body = await self._send("GET", "query", params={"query": statement})
-        response = body.get("QueryResponse") or {}
-        return {k: v for k, v in response.items() if isinstance(v, list)}
+        body.pop("_intuit_tid", None)
+        return query_rows(body)
 
     async def read(self, entity: str, qbo_id: str) -> Txn:
         body = await self._send("GET", path(PATHS[entity], qbo_id).lstrip("/"))
@@ -139,7 +148,7 @@ class QuickBooksClient(PartnerClient):
                 f"select * from Account where AccountType = {quote(kind)} maxresults 1"
             )
             if rows.get("Account"):
-                return str(rows["Account"][0]["Id"])
+                return account_id(rows["Account"][0])
         raise QuickBooksError(
             "QuickBooks has no Cost of Goods Sold or Expense account to book bill lines to; "
             "create one in QuickBooks first"

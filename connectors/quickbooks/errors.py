@@ -99,6 +99,7 @@ class Throttled(QuickBooksError):
     """HTTP 429 / ThrottleExceeded (3001): wait, then send the same request again."""
 
     retryable = True
+    throttled = True
     code = "3001"
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw):
