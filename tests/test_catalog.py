@@ -96,14 +96,14 @@ async def test_a_throttled_lookup_is_retried(catalog, server):
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ({"items": []}, "no list of products"),
-        ({"products": [{"description": "x", "upc": "1"}]}, "no sku"),
+        ({"items": []}, "products: missing"),
+        ({"products": [{"description": "x", "upc": "1"}]}, "sku: missing"),
         ({"products": [{"sku": "A", "description": "x"}]}, "neither a supplier part number"),
         (
             {"products": [{"sku": "A", "description": "x", "upc": "1", "unit_cost": "-1"}]},
-            "not a price",
+            r"products\[0\].unit_cost: negative",
         ),
-        ({"products": [{"sku": 5, "description": "x", "upc": "1"}]}, "sku is not text"),
+        ({"products": [{"sku": 5, "description": "x", "upc": "1"}]}, "sku: not text"),
     ],
 )
 def test_a_malformed_catalog_answer_is_refused_in_plain_words(body, words):

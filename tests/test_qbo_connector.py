@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
 import time
 from datetime import date
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from connectors.base import MalformedResponse
 from connectors.quickbooks import (
     AuthFailed,
     BadReference,
@@ -333,8 +336,6 @@ def test_fault_bodies_are_read_in_every_shape():
     assert parse_fault(lower)[1][0].code == "3200"
     kind, [error] = parse_xml_fault(xml)
     assert (kind, error.code, error.detail) == ("SERVICE", "3001", "The request limit was reached.")
-    import httpx
-
     assert fault_from_response(httpx.Response(429, text=xml))[1][0].code == "3001"
     assert fault_from_response(httpx.Response(500, text="<html>oops")) == ("", ())
 
@@ -506,3 +507,111 @@ async def test_vendors_are_found_by_name_and_created(qbo, connect):
 async def test_a_query_the_sandbox_cannot_parse_is_reported(qbo, connect):
     with pytest.raises(QuickBooksError, match="4000"):
         await connect().query("delete everything")
+
+
+# --- on the client base: one retry policy, answers checked ----------------------------------
+
+
+class FixedAuth:
+    """A signed-in company: always the same access token."""
+
+    async def access_token(self) -> str:
+        return "token"
+
+    async def refresh(self, *, rejected: str | None = None) -> str:
+        return "token"
+
+
+def scripted(*answers: httpx.Response):
+    """A QuickBooks client whose answers are scripted; requests and waits are recorded."""
+    requests, waits, queue = [], [], list(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return queue.pop(0)
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    client = QuickBooksClient(
+        "http://qbo",
+        "9130",
+        FixedAuth(),
+        limits=LIMITS,
+        limiter=RateLimiter(LIMITS),
+        transport=httpx.MockTransport(answer),
+        sleep=sleep,
+    )
+    return client, requests, waits
+
+
+BILL = {"Id": "7", "DocNumber": "INV-1/PO-1", "SyncToken": "0", "VendorRef": {"value": "5"}}
+
+
+async def test_failures_are_retried_on_the_base_policy_with_the_same_requestid():
+    draft = bill_draft(vendor_id="5", doc_number="INV-1/PO-1", txn_date=None, lines=())
+    client, requests, waits = scripted(
+        httpx.Response(503),
+        httpx.Response(429, headers={"Retry-After": "0.5"}),
+        httpx.Response(200, json={"Bill": {**BILL, "TotalAmt": "12.50"}}),
+    )
+    lookups = []
+    client._http._transport.handler = _with_lookup(client._http._transport.handler, lookups)
+    async with client:
+        txn = await client.create(draft, requestid="qbo:bill:1:1")
+    assert txn.total == Decimal("12.50") and client.stats.retried == 1
+    creates = [r for r in requests if r.method == "POST"]
+    assert [r.url.params["requestid"] for r in creates] == ["qbo:bill:1:1"] * 3
+    assert [r.headers["Idempotency-Key"] for r in creates] == ["qbo:bill:1:1"] * 3
+    assert len(waits) == 2 and waits[1] == 0.5  # Retry-After honoured
+    assert client.stats.throttled == 1 and len(lookups) == 1  # looked up after the 5xx only
+
+
+def _with_lookup(handler, lookups: list):
+    """Query calls (the DocNumber lookup before a retry) find nothing; others go on."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/query"):
+            lookups.append(request)
+            return httpx.Response(200, json={"QueryResponse": {}})
+        return handler(request)
+
+    return handle
+
+
+@pytest.mark.parametrize(
+    ("bill", "where"),
+    [
+        ({**BILL, "TotalAmt": 1e300 * 1e300}, None),
+        ({**BILL, "TotalAmt": "1e400"}, "$.TotalAmt"),
+        ({**BILL, "VendorRef": "5"}, "$.VendorRef"),
+        ({**BILL, "LinkedTxn": [7]}, "$.LinkedTxn[0]"),
+    ],
+)
+async def test_an_entity_quickbooks_answers_in_the_wrong_shape_is_malformed(bill, where):
+    if where is None:  # json.dumps refuses inf: the partner would have to send "Infinity"
+        content = json.dumps({"Bill": {**BILL, "TotalAmt": 0}}).replace("0}", "Infinity}")
+        expected = MalformedResponse
+    else:
+        content, expected = json.dumps({"Bill": bill}), MalformedResponse
+    client, _, _ = scripted(httpx.Response(200, text=content))
+    async with client:
+        with pytest.raises(expected) as caught:
+            await client.read("Bill", "7")
+    if where is not None:
+        assert caught.value.where == where and "QuickBooks' Bill" in caught.value.message
+
+
+async def test_a_fault_nested_50000_deep_is_an_error_not_a_recursion_error():
+    client, requests, _ = scripted(httpx.Response(400, text="[" * 50_000 + "]" * 50_000))
+    async with client:
+        with pytest.raises(QuickBooksError, match="HTTP 400"):
+            await client.read("Bill", "7")
+    assert len(requests) == 1  # a refusal is not retried
+
+
+async def test_an_entity_id_is_encoded_into_its_path_segment():
+    client, requests, _ = scripted(httpx.Response(200, json={"Bill": BILL}))
+    async with client:
+        await client.read("Bill", "7/../x?y")
+    assert requests[0].url.raw_path.startswith(b"/v3/company/9130/bill/7%2F..%2Fx%3Fy?")

@@ -1,10 +1,12 @@
 """The QuickBooks Online Accounting API v3 client (httpx, async).
 
 Every call carries ``minorversion``; creates carry a ``requestid`` (QuickBooks answers a repeated
-requestid with the first answer instead of doing the work twice). A create whose answer was
-lost (timeout, 5xx) is looked up by DocNumber before it is sent again, so a retry never makes a
-second bill even where requestid replay does not reach. Throttling (429 / 3001) is waited out
-and the same request sent again; a 401 refreshes the token once.
+requestid with the first answer instead of doing the work twice; it goes as Idempotency-Key
+too). A create whose answer was lost (timeout, 5xx) is looked up by DocNumber before it is sent
+again, so a retry never makes a second bill even where requestid replay does not reach.
+Retries follow the one policy of every partner (``connectors.base.RetryPolicy``): throttling
+(429 / 3001) is waited out and the same request sent again, failures back off; each try first
+waits for the realm's rate limiter. A 401 refreshes the token once, within the same try.
 """
 
 from __future__ import annotations
@@ -14,12 +16,19 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from connectors.base import PartnerUnavailable, retry_after_seconds
+from connectors.base import (
+    ConnectorError,
+    MalformedResponse,
+    PartnerClient,
+    PartnerUnavailable,
+    Reply,
+    path,
+    retry_after_seconds,
+)
 from connectors.quickbooks.errors import (
     AuthFailed,
     QuickBooksError,
@@ -31,7 +40,16 @@ from connectors.quickbooks.errors import (
 )
 from connectors.quickbooks.limits import Limits, RateLimiter, limiter_for
 from connectors.quickbooks.oauth import QuickBooksAuth
-from connectors.quickbooks.records import BatchItem, BatchOutcome, QboVendor, Stats, Txn, TxnDraft
+from connectors.quickbooks.records import (
+    BatchItem,
+    BatchOutcome,
+    QboVendor,
+    Stats,
+    Txn,
+    TxnDraft,
+    account_id,
+    query_rows,
+)
 
 PRODUCTION_URL = "https://quickbooks.api.intuit.com"
 SANDBOX_URL = "https://sandbox-quickbooks.api.intuit.com"
@@ -54,7 +72,9 @@ def short_requestid(key: str) -> str:
     return key if len(key) <= 50 else hashlib.sha256(key.encode()).hexdigest()[:50]
 
 
-class QuickBooksClient:
+class QuickBooksClient(PartnerClient):
+    partner = "QuickBooks"
+
     def __init__(
         self,
         base_url: str,
@@ -70,38 +90,34 @@ class QuickBooksClient:
         throttle_attempts: int = 8,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ):
+        super().__init__(
+            base_url.rstrip("/") + path("v3", "company", realm_id) + "/",
+            headers={"Accept": "application/json"},
+            timeout=timeout,
+            attempts=attempts,
+            # Intuit: after a 429 wait up to a minute. Start at a "second" and double.
+            throttle_attempts=throttle_attempts + 1,
+            first_wait=limits.second,
+            max_wait=limits.minute,
+            transport=transport,
+            sleep=sleep,
+        )
         self.realm_id, self.auth, self.minor_version = realm_id, auth, minor_version
         self.limits = limits
         self.limiter = limiter or limiter_for(realm_id, limits)
-        self.attempts, self.throttle_attempts, self.sleep = attempts, throttle_attempts, sleep
         self.stats = Stats()
-        self._http = httpx.AsyncClient(
-            base_url=f"{base_url.rstrip('/')}/v3/company/{realm_id}/",
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-            headers={"Accept": "application/json", "User-Agent": "posync"},
-        )
         # Intuit also refuses more than 10 requests in flight per realm.
         self._in_flight = asyncio.Semaphore(limits.per_second)
-
-    async def __aenter__(self) -> QuickBooksClient:
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # --- reading ------------------------------------------------------------------------------
 
     async def query(self, statement: str) -> dict[str, list[dict]]:
         body = await self._send("GET", "query", params={"query": statement})
-        response = body.get("QueryResponse") or {}
-        return {k: v for k, v in response.items() if isinstance(v, list)}
+        body.pop("_intuit_tid", None)
+        return query_rows(body)
 
     async def read(self, entity: str, qbo_id: str) -> Txn:
-        body = await self._send("GET", f"{PATHS[entity]}/{qbo_id}")
+        body = await self._send("GET", path(PATHS[entity], qbo_id).lstrip("/"))
         return Txn.from_qbo(entity, _entity(body, entity))
 
     async def find_by_doc_number(
@@ -132,7 +148,7 @@ class QuickBooksClient:
                 f"select * from Account where AccountType = {quote(kind)} maxresults 1"
             )
             if rows.get("Account"):
-                return str(rows["Account"][0]["Id"])
+                return account_id(rows["Account"][0])
         raise QuickBooksError(
             "QuickBooks has no Cost of Goods Sold or Expense account to book bill lines to; "
             "create one in QuickBooks first"
@@ -220,40 +236,42 @@ class QuickBooksClient:
             raise ValueError(f"a batch holds at most {self.limits.batch_size} operations")
         pending = {item.bid: item for item in items}
         outcomes: dict[str, BatchOutcome] = {}
-        failures = throttles = 0
-        while pending:
+        partly_throttled = False
+
+        async def send_pending() -> None:
+            nonlocal partly_throttled
+            partly_throttled = False
             request = {
                 "BatchItemRequest": [
                     {"bId": i.bid, "operation": "create", i.draft.entity: i.draft.to_qbo()}
                     for i in pending.values()
                 ]
             }
-            try:
-                body = await self._send(
-                    "POST",
-                    "batch",
-                    json_body=request,
-                    requestid=batch_requestid(pending.values()),
-                    batch=True,
-                    retry_failures=False,
-                )
-            except PartnerUnavailable:
-                failures += 1
-                self.stats.retried += 1
-                if failures >= self.attempts:
-                    raise
-                await self.sleep(self._backoff(failures))
-                for bid, txn in (await self.find_created(pending.values())).items():
-                    outcomes[bid] = BatchOutcome(bid, txn=txn)
-                    del pending[bid]
-                continue
-            retry_throttled = self._read_batch(body, pending, outcomes)
-            if not retry_throttled:
-                break
-            throttles += 1
-            if throttles > self.throttle_attempts:
-                break
-            await self.sleep(self._throttle_wait(None, throttles))
+            body = await self._once(
+                "POST",
+                "batch",
+                self._query(None, batch_requestid(pending.values())),
+                _json(request),
+                batch=True,
+            )
+            if self._read_batch(body, pending, outcomes):
+                partly_throttled = True
+                raise Throttled("QuickBooks asked us to slow down for part of the batch")
+
+        async def recover() -> bool | None:
+            # The answer was lost: what QuickBooks already made is not sent again.
+            for bid, txn in (await self.find_created(pending.values())).items():
+                outcomes[bid] = BatchOutcome(bid, txn=txn)
+                del pending[bid]
+            return None if pending else True
+
+        try:
+            await self.policy.run(
+                send_pending, sleep=self.sleep, before_retry=recover, on_retry=self._retrying
+            )
+        except Throttled:
+            if not partly_throttled:
+                raise
         for bid in pending:  # QuickBooks never answered for these: their fate is unknown
             outcomes.setdefault(
                 bid,
@@ -279,8 +297,13 @@ class QuickBooksClient:
                     continue
                 outcomes[item.bid] = BatchOutcome(item.bid, error=error)
             elif isinstance(answer.get(item.draft.entity), dict):
-                txn = Txn.from_qbo(item.draft.entity, answer[item.draft.entity])
-                outcomes[item.bid] = BatchOutcome(item.bid, txn=self._checked(item.draft, txn))
+                try:
+                    txn = Txn.from_qbo(item.draft.entity, answer[item.draft.entity])
+                except MalformedResponse as exc:  # this record's answer only
+                    outcomes[item.bid] = BatchOutcome(item.bid, error=exc)
+                else:
+                    txn = self._checked(item.draft, txn)
+                    outcomes[item.bid] = BatchOutcome(item.bid, txn=txn)
             else:
                 continue
             del pending[item.bid]
@@ -296,102 +319,84 @@ class QuickBooksClient:
         params: dict | None = None,
         json_body: dict | None = None,
         requestid: str | None = None,
-        batch: bool = False,
-        retry_failures: bool = True,
         before_retry: Callable[[], Awaitable[dict | None]] | None = None,
     ) -> dict:
+        """Send with the retry policy; the decoded body of the answer."""
+        query = self._query(params, requestid)
+
+        async def attempt() -> dict:
+            return await self._once(method, path, query, _json(json_body))
+
+        return await self.policy.run(
+            attempt, sleep=self.sleep, before_retry=before_retry, on_retry=self._retrying
+        )
+
+    def _query(self, params: dict | None, requestid: str | None) -> dict:
         query = {**(params or {}), "minorversion": str(self.minor_version)}
         if requestid:
             query["requestid"] = requestid
-        content = None if json_body is None else json.dumps(json_body, default=str)
+        return query
+
+    async def _once(
+        self, method: str, path: str, query: dict, content: bytes | None, *, batch: bool = False
+    ) -> dict:
+        """One try: wait for the limiter, send, decode; a 401 refreshes the token once."""
         headers = {"Content-Type": "application/json"} if content is not None else {}
-        failures = throttles = 0
+        if "requestid" in query:
+            headers["Idempotency-Key"] = query["requestid"]
         reauthorised = False
         while True:
-            token = ""
+            token = await self.auth.access_token()
+            await self.limiter.acquire(batch=batch)
+            self.stats.requests += 1
+            head = path.split("/")[0]
+            self.stats.per_path[head] = self.stats.per_path.get(head, 0) + 1
             try:
-                token = await self.auth.access_token()
-                await self.limiter.acquire(batch=batch)
-                self.stats.requests += 1
-                head = path.split("/")[0]
-                self.stats.per_path[head] = self.stats.per_path.get(head, 0) + 1
                 async with self._in_flight:
-                    response = await self._http.request(
+                    reply = await self.attempt(
                         method,
                         path,
                         params=query,
                         content=content,
                         headers={**headers, "Authorization": f"Bearer {token}"},
                     )
-                error = self._error(response)
-            except PartnerUnavailable as exc:  # the sign-in service, before any request
-                error = exc
-            except httpx.TimeoutException:
-                error = PartnerUnavailable("QuickBooks did not answer in time")
-            except httpx.TransportError as exc:
-                error = PartnerUnavailable(f"QuickBooks cannot be reached ({type(exc).__name__})")
-            if error is None:
-                return self._body(response)
-            if isinstance(error, Throttled):
-                throttles += 1
+            except Throttled:
                 self.stats.throttled += 1
-                if throttles > self.throttle_attempts:
-                    raise error
-                await self.sleep(self._throttle_wait(error, throttles))
-                continue
-            if isinstance(error, AuthFailed) and error.status == 401 and not reauthorised:
+                raise
+            except AuthFailed as exc:
+                if exc.status != 401 or reauthorised:
+                    raise
                 reauthorised = True
                 self.stats.refreshed_after_401 += 1
                 await self.auth.refresh(rejected=token)
                 continue
-            if isinstance(error, PartnerUnavailable) and retry_failures:
-                failures += 1
-                if failures >= self.attempts:
-                    raise error
-                self.stats.retried += 1
-                await self.sleep(self._backoff(failures))
-                if before_retry is not None:
-                    found = await before_retry()
-                    if found is not None:
-                        return found
-                continue
-            raise error
+            return self._body(reply)
 
-    def _error(self, response: httpx.Response) -> Exception | None:
-        status = response.status_code
-        tid = response.headers.get("intuit_tid")
+    def _retrying(self, error: ConnectorError, wait: float) -> None:
+        if not error.throttled:
+            self.stats.retried += 1
+
+    def classify(self, reply: Reply) -> ConnectorError | None:
+        status = reply.status
+        tid = reply.headers.get("intuit_tid")
+        retry_after = retry_after_seconds(reply.headers.get("Retry-After"))
         if status >= 500:
-            return PartnerUnavailable(f"QuickBooks failed with HTTP {status}", status=status)
-        fault_type, errors = fault_from_response(response)
+            return PartnerUnavailable(
+                f"QuickBooks failed with HTTP {status}", status=status, retry_after=retry_after
+            )
+        fault_type, errors = fault_from_response(reply)
         if status < 300 and not errors:
             return None
-        retry_after = retry_after_seconds(response, default=0.0) or None
         return error_for(
             errors, fault_type=fault_type, status=status, intuit_tid=tid, retry_after=retry_after
         )
 
-    def _body(self, response: httpx.Response) -> dict:
-        try:
-            body = json.loads(response.content, parse_float=Decimal)
-        except ValueError:
-            raise QuickBooksError(
-                f"QuickBooks sent an answer that is not JSON: {response.text[:200]!r}",
-                status=response.status_code,
-                intuit_tid=response.headers.get("intuit_tid"),
-            ) from None
+    def _body(self, reply: Reply) -> dict:
+        body = reply.json()
         if not isinstance(body, dict):
-            raise QuickBooksError("QuickBooks sent an answer of the wrong shape")
-        body["_intuit_tid"] = response.headers.get("intuit_tid")
+            raise reply.malformed("sent an answer that is not a JSON object")
+        body["_intuit_tid"] = reply.headers.get("intuit_tid")
         return body
-
-    def _backoff(self, failures: int) -> float:
-        return min(self.limits.minute, self.limits.second * 2 ** (failures - 1))
-
-    def _throttle_wait(self, error: Throttled | None, throttles: int) -> float:
-        # Intuit says: after a 429 wait up to a minute. Start short and double.
-        if error is not None and error.retry_after:
-            return min(error.retry_after, self.limits.minute)
-        return min(self.limits.minute, self.limits.second * 2 ** (throttles - 1))
 
     # --- idempotency helpers ------------------------------------------------------------------
 
@@ -431,6 +436,10 @@ def _ours(draft: TxnDraft, candidates: list[Txn]) -> Txn | None:
         if txn.vendor_id == draft.vendor_id:
             return replace(txn, recovered=True)
     return None
+
+
+def _json(body: dict | None) -> bytes | None:
+    return None if body is None else json.dumps(body, default=str).encode()
 
 
 def _entity(body: dict, entity: str) -> dict:

@@ -10,14 +10,16 @@ The ``intuit_tid`` response header identifies the call for Intuit support; it is
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Annotated, Any
 
 import httpx
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
 
-from connectors.base import ConnectorError
+from connectors.bodies import Reply, loads
+from connectors.errors import ConnectorError
 
 PARTNER = "QuickBooks"
 
@@ -97,6 +99,7 @@ class Throttled(QuickBooksError):
     """HTTP 429 / ThrottleExceeded (3001): wait, then send the same request again."""
 
     retryable = True
+    throttled = True
     code = "3001"
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw):
@@ -135,30 +138,52 @@ _CODES: dict[str, tuple[type[QuickBooksError], str]] = {
 }
 
 
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+
+
+class _Error(BaseModel):
+    code: Text = Field("", validation_alias=AliasChoices("code", "Code"))
+    message: Text = Field("", validation_alias=AliasChoices("Message", "message"))
+    detail: Text = Field("", validation_alias=AliasChoices("Detail", "detail"))
+    element: Text = Field("", validation_alias=AliasChoices("element", "Element"))
+
+
+def _listed(value: Any) -> Any:
+    # One error may come bare instead of in a list; items that are not objects are skipped.
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
+
+
+class _Fault(BaseModel):
+    type: Text = ""
+    errors: Annotated[list[_Error], BeforeValidator(_listed)] = Field(
+        default_factory=list, validation_alias=AliasChoices("Error", "error")
+    )
+
+
+class _FaultBody(BaseModel):
+    fault: _Fault | None = Field(None, validation_alias=AliasChoices("Fault", "fault"))
+
+
+_FAULT = TypeAdapter(_FaultBody)
+
+
 def parse_fault(body: object) -> tuple[str, tuple[FaultError, ...]]:
     """The Fault type and errors in a decoded JSON body (either capitalisation), or ("", ())."""
-    if not isinstance(body, dict):
+    try:
+        fault = _FAULT.validate_python(body).fault
+    except ValidationError:
         return "", ()
-    fault = body.get("Fault") or body.get("fault")
-    if not isinstance(fault, dict):
+    if fault is None:
         return "", ()
-    raw = fault.get("Error") or fault.get("error") or []
-    errors = []
-    for item in raw if isinstance(raw, list) else [raw]:
-        if not isinstance(item, dict):
-            continue
-        get = lambda *names, item=item: next(  # noqa: E731 - a tiny case-insensitive lookup
-            (str(item[n]) for n in names if item.get(n) not in (None, "")), ""
-        )
-        errors.append(
-            FaultError(
-                code=_clean_code(get("code", "Code")),
-                message=get("Message", "message"),
-                detail=get("Detail", "detail"),
-                element=get("element", "Element"),
-            )
-        )
-    return str(fault.get("type") or ""), tuple(errors)
+    errors = tuple(
+        FaultError(_clean_code(e.code), e.message, e.detail, e.element) for e in fault.errors
+    )
+    return fault.type, errors
 
 
 def parse_xml_fault(text: str) -> tuple[str, tuple[FaultError, ...]]:
@@ -183,13 +208,13 @@ def parse_xml_fault(text: str) -> tuple[str, tuple[FaultError, ...]]:
     return fault.get("type", ""), tuple(errors)
 
 
-def fault_from_response(response: httpx.Response) -> tuple[str, tuple[FaultError, ...]]:
+def fault_from_response(response: httpx.Response | Reply) -> tuple[str, tuple[FaultError, ...]]:
     """The Fault in a response body, JSON or XML; ("", ()) when there is none."""
-    text = response.text.lstrip()
+    text = (response.raw if isinstance(response, Reply) else response.text).lstrip()
     if text.startswith("<"):
         return parse_xml_fault(text)
     try:
-        body = json.loads(text) if text else None
+        body = loads(text) if text else None
     except ValueError:
         return "", ()
     return parse_fault(body)

@@ -1,7 +1,9 @@
 """Typed records to and from QuickBooks Online: bills, purchase orders, vendors, batch items.
 
 Money leaves posync as Decimal strings ("125.50"), never floats; answers are parsed with
-Decimal as well, so no amount is ever rounded by a binary float on the way.
+Decimal as well, so no amount is ever rounded by a binary float on the way. The entities
+QuickBooks answers are validated by pydantic (``_TxnAnswer``, ``_VendorAnswer``): a shape it
+does not promise is a MalformedResponse naming the field, never a KeyError.
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter
+
+from connectors.validation import AMOUNT_LIMIT, validate
 
 DOC_NUMBER_MAX = 21  # QuickBooks' DocNumber limit
 
@@ -22,10 +28,6 @@ def number(value: Decimal) -> str:
     """A quantity or unit price: exact, without trailing zeros ("2", "1.125")."""
     text = format(Decimal(value).normalize(), "f")
     return text if text not in ("-0",) else "0"
-
-
-def to_decimal(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,63 @@ def purchase_order_draft(**kw) -> TxnDraft:
     return TxnDraft(entity="PurchaseOrder", **kw)
 
 
+def _id_text(value: Any) -> Any:
+    # QuickBooks sends ids and tokens as strings; a number is taken as its digits.
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Id = Annotated[str, BeforeValidator(_id_text), Field(strict=True, min_length=1, max_length=40)]
+IdText = Annotated[str, BeforeValidator(_id_text), Field(strict=True, max_length=4000)]
+
+
+class _Ref(BaseModel):
+    value: IdText = ""
+
+
+class _Link(BaseModel):
+    TxnType: IdText = ""
+    TxnId: IdText = ""
+
+
+class _TxnAnswer(BaseModel):
+    Id: Id
+    DocNumber: IdText = ""
+    SyncToken: IdText = "0"
+    VendorRef: _Ref = _Ref()
+    TotalAmt: Annotated[Decimal, Field(gt=-AMOUNT_LIMIT, lt=AMOUNT_LIMIT, allow_inf_nan=False)] = (
+        Decimal(0)
+    )
+    LinkedTxn: list[_Link] = []
+
+
+class _Email(BaseModel):
+    Address: IdText = ""
+
+
+class _VendorAnswer(BaseModel):
+    Id: Id
+    DisplayName: IdText = ""
+    PrimaryEmailAddr: _Email = _Email()
+    Active: Annotated[bool, Field(strict=True)] = True
+    SyncToken: IdText = "0"
+
+
+class _Account(BaseModel):
+    Id: Id
+
+
+class _QueryAnswer(BaseModel):
+    QueryResponse: dict[str, list[dict[str, Any]] | int | str | None] = {}
+
+
+_ACCOUNT = TypeAdapter(_Account)
+_QUERY = TypeAdapter(_QueryAnswer)
+_TXN = TypeAdapter(_TxnAnswer)
+_VENDOR = TypeAdapter(_VendorAnswer)
+
+
 @dataclass(frozen=True)
 class Txn:
     """A Bill or PurchaseOrder as QuickBooks holds it."""
@@ -125,19 +184,16 @@ class Txn:
     recovered: bool = False
 
     @classmethod
-    def from_qbo(cls, entity: str, data: dict) -> Txn:
-        linked = tuple(
-            (str(link.get("TxnType", "")), str(link.get("TxnId", "")))
-            for link in data.get("LinkedTxn") or []
-        )
+    def from_qbo(cls, entity: str, data: Any) -> Txn:
+        answer = validate(_TXN, data, f"QuickBooks' {entity}")
         return cls(
             entity=entity,
-            id=str(data["Id"]),
-            doc_number=str(data.get("DocNumber") or ""),
-            sync_token=str(data.get("SyncToken") or "0"),
-            vendor_id=str((data.get("VendorRef") or {}).get("value") or ""),
-            total=to_decimal(data.get("TotalAmt")),
-            linked=linked,
+            id=answer.Id,
+            doc_number=answer.DocNumber,
+            sync_token=answer.SyncToken or "0",
+            vendor_id=answer.VendorRef.value,
+            total=answer.TotalAmt,
+            linked=tuple((link.TxnType, link.TxnId) for link in answer.LinkedTxn),
         )
 
 
@@ -150,13 +206,14 @@ class QboVendor:
     sync_token: str = "0"
 
     @classmethod
-    def from_qbo(cls, data: dict) -> QboVendor:
+    def from_qbo(cls, data: Any) -> QboVendor:
+        answer = validate(_VENDOR, data, "QuickBooks' Vendor")
         return cls(
-            id=str(data["Id"]),
-            display_name=str(data.get("DisplayName") or ""),
-            email=str((data.get("PrimaryEmailAddr") or {}).get("Address") or ""),
-            active=bool(data.get("Active", True)),
-            sync_token=str(data.get("SyncToken") or "0"),
+            id=answer.Id,
+            display_name=answer.DisplayName,
+            email=answer.PrimaryEmailAddr.Address,
+            active=answer.Active,
+            sync_token=answer.SyncToken or "0",
         )
 
 
@@ -191,3 +248,13 @@ class Stats:
     refreshed_after_401: int = 0
     stale_rereads: int = 0
     per_path: dict[str, int] = field(default_factory=dict)
+
+
+def query_rows(body: Any) -> dict[str, list[dict]]:
+    """The entity lists of a query answer (its other keys, such as maxResults, left out)."""
+    answer = validate(_QUERY, body, "QuickBooks' query answer")
+    return {k: v for k, v in answer.QueryResponse.items() if isinstance(v, list)}
+
+
+def account_id(row: Any) -> str:
+    return validate(_ACCOUNT, row, "QuickBooks' Account").Id
