@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from screens.messages import ConnectorHealth, HealthChanged
+from screens.safe_text import safe
 
 
 class ConnectorsScreen(ModalScreen[None]):
@@ -71,7 +72,7 @@ class ConnectorsScreen(ModalScreen[None]):
                 c.last_success or "—",
                 c.next_run or "—",
                 str(c.failures),
-                Content(":".join(c.leader.split(":")[:2]) if c.leader else "—"),
+                safe(":".join(c.leader.split(":")[:2]) if c.leader else "—", one_line=True),
                 key=c.name,
             )
         if self.health:
@@ -90,8 +91,8 @@ class ConnectorsScreen(ModalScreen[None]):
         if c is None:
             error.update("No connector is enabled.")
         elif c.last_error:
-            # Partner text is data, never markup.
-            error.update(Content.assemble((f"{c.name}: last error\n", "bold $error"), c.last_error))
+            heading = Content.styled(f"{c.name}: last error\n", "bold $error")
+            error.update(Content.assemble(heading, safe(c.last_error)))
         else:
             error.update(Content(f"{c.name}: no error"))
 

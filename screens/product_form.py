@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 from posync_tui.services.supplier_sync import resolve_missing_item
 from screens.form import FieldError, FormScreen
 from screens.key_bar import KeyBar
+from screens.safe_text import safe
 
 if TYPE_CHECKING:
     from posync_tui.db import Database
@@ -76,7 +77,7 @@ class ProductForm(FormScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as box:
             box.border_title = Content("Add the missing product")
-            yield Static(Content(self.title_text), classes="form-note")
+            yield Static(safe(self.title_text), classes="form-note")
             for field, label, _ in FIELDS:
                 value = self.prefill.get(field)
                 text = "" if value is None else str(value)

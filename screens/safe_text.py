@@ -1,0 +1,51 @@
+"""Text from outside posync made safe to show: every partner-supplied or operator-typed string
+goes through ``visible`` (plain strings) or ``safe`` (``Content``) before it reaches the screen.
+
+A vendor name, a note or a partner's error body is data: Rich markup in it shows literally
+(``safe`` never parses it; toasts are plain text, see ``PosyncApp.notify``), and the characters a
+terminal would obey instead of print (ESC and the other C0 and C1 controls, DEL, bidi overrides
+that reorder what follows, lone surrogates that cannot be written) show as visible placeholders,
+so such text can neither set the terminal's title, clear the screen nor disguise itself.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+_C0 = {code: chr(0x2400 + code) for code in range(0x20)}  # ␀ … ␟ (ESC is ␛)
+_C0[0x7F] = "␡"
+_UNSEEN = {
+    code: f"‹U+{code:04X}›"
+    for code in (
+        *range(0x80, 0xA0),  # C1 controls (0x9B is CSI, an escape sequence in one character)
+        *range(0x202A, 0x202F),  # bidi embeddings and overrides
+        *range(0x2066, 0x206A),  # bidi isolates
+        0x2028,  # line and paragraph separators: a line break a cell cannot hold
+        0x2029,
+        *range(0xD800, 0xE000),  # lone surrogates (from partner JSON): unwritable
+    )
+}
+# Multi-line text (details, toasts) keeps its line breaks and tabs; a one-line cell or title shows
+# a line break as ↵ and a tab as a space.
+_MULTI_LINE = str.maketrans({**_C0, **_UNSEEN, 0x09: "\t", 0x0A: "\n", 0x0D: "\n"})
+_ONE_LINE = str.maketrans({**_C0, **_UNSEEN, 0x09: " ", 0x0A: "↵", 0x0D: "↵"})
+
+
+def visible(text: object, *, one_line: bool = False) -> str:
+    """``text`` (``None`` as "") with every control, bidi override and lone surrogate shown as a
+    visible placeholder; markup is left as it is, so pass the result only where it is not
+    parsed (``Content``, a strip's segments, a toast)."""
+    text = "" if text is None else str(text).replace("\r\n", "\n")
+    return text.translate(_ONE_LINE if one_line else _MULTI_LINE)
+
+
+def safe(text: object, style: str = "", *, one_line: bool = False) -> Content:
+    """``text`` as ``Content`` (optionally styled): shown literally, never parsed as markup."""
+    return Content.styled(visible(text, one_line=one_line), style)
+
+
+def escaped(text: object, *, one_line: bool = False) -> str:
+    """``visible(text)`` as markup that shows it literally, for the few Textual APIs that take
+    only markup (a command palette hit's help). Textual's own ``escape`` is not enough: it
+    leaves ``[$var]`` and doubles backslashes; escaping every ``[`` round-trips."""
+    return visible(text, one_line=one_line).replace("[", "\\[")
