@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from screens.confirm import Confirm
 from screens.paged_table import PagedList, PagedTable
-from screens.safe_text import safe
+from screens.safe_text import VISIBLE, safe
 
 if TYPE_CHECKING:
     from connectors.quickbooks import QboVendor
@@ -65,7 +65,12 @@ class LinkVendor(ModalScreen["QboVendor | None"]):
             title = f"Link {self.vendor_name} to a QuickBooks vendor"
             box.border_title = safe(title, one_line=True)
             box.border_subtitle = "enter search / pick · esc cancel"
-            yield Input(value=self.vendor_name, placeholder="name in QuickBooks", id="name")
+            yield Input(
+                value=self.vendor_name,
+                placeholder="name in QuickBooks",
+                highlighter=VISIBLE,
+                id="name",
+            )
             yield Static("", id="found")
             yield OptionList(id="matches")
 

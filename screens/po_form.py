@@ -34,7 +34,7 @@ from posync_tui.services.supplier_sync import PODefaults, new_po_defaults
 from posync_tui.services.supplier_sync_store import shown
 from screens.form import FieldError, FormScreen, Tick
 from screens.key_bar import KeyBar
-from screens.safe_text import safe
+from screens.safe_text import VISIBLE, safe
 from screens.search_picker import Choice, SearchPicker
 
 if TYPE_CHECKING:
@@ -141,7 +141,8 @@ class PurchaseOrderForm(FormScreen[int | None]):
                 Input(compact=True, placeholder="YYYY-MM-DD (optional)", id="expected_date"),
             )
             yield from self.field(
-                "Reference", Input(compact=True, max_length=REFERENCE_MAX, id="reference")
+                "Reference",
+                Input(compact=True, max_length=REFERENCE_MAX, highlighter=VISIBLE, id="reference"),
             )
             yield Static(Content("Lines   ctrl+n add · ctrl+r remove"), id="lines")
             with Horizontal(id="line-head", classes="line-fields"):

@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 
-from screens.safe_text import safe
+from screens.safe_text import VISIBLE, safe
 
 LABEL_WIDTH = 15
 
@@ -170,7 +170,7 @@ class EditBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(id="edit-label")
-            yield Input(compact=True, id="edit-input")
+            yield Input(compact=True, highlighter=VISIBLE, id="edit-input")
         yield Static(id="edit-help")
 
     def open(self, label: str, value: str, help_text: str) -> None:

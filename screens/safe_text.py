@@ -10,6 +10,8 @@ so such text can neither set the terminal's title, clear the screen nor disguise
 
 from __future__ import annotations
 
+from rich.highlighter import Highlighter
+from rich.text import Text
 from textual.content import Content
 
 _C0 = {code: chr(0x2400 + code) for code in range(0x20)}  # ␀ … ␟ (ESC is ␛)
@@ -29,6 +31,8 @@ _UNSEEN = {
 # a line break as ↵ and a tab as a space.
 _MULTI_LINE = str.maketrans({**_C0, **_UNSEEN, 0x09: "\t", 0x0A: "\n", 0x0D: "\n"})
 _ONE_LINE = str.maketrans({**_C0, **_UNSEEN, 0x09: " ", 0x0A: "↵", 0x0D: "↵"})
+# An Input's cursor counts characters: there each one shows as one (a tab it expands itself).
+_IN_INPUT = str.maketrans({**_C0, **dict.fromkeys(_UNSEEN, "�"), 0x09: "\t", 0x0A: "↵", 0x0D: "↵"})
 
 
 def visible(text: object, *, one_line: bool = False) -> str:
@@ -49,3 +53,14 @@ def escaped(text: object, *, one_line: bool = False) -> str:
     only markup (a command palette hit's help). Textual's own ``escape`` is not enough: it
     leaves ``[$var]`` and doubles backslashes; escaping every ``[`` round-trips."""
     return visible(text, one_line=one_line).replace("[", "\\[")
+
+
+class VisibleControls(Highlighter):
+    """An ``Input``'s highlighter for outside text (``Input(value, highlighter=VISIBLE)``): its
+    value is kept as it is and shown with every control as one visible character."""
+
+    def highlight(self, text: Text) -> None:
+        text.plain = text.plain.translate(_IN_INPUT)
+
+
+VISIBLE = VisibleControls()

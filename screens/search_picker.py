@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from screens.safe_text import safe
+from screens.safe_text import VISIBLE, safe
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,9 @@ class SearchPicker(Vertical):
     ):
         super().__init__(id=f"{input_id}-picker", classes=classes)
         self.search = search
-        self.input = _PickerInput(placeholder=placeholder, compact=True, id=input_id)
+        self.input = _PickerInput(
+            placeholder=placeholder, compact=True, highlighter=VISIBLE, id=input_id
+        )
         self.matches = _Matches(compact=True, markup=False)
         self.choice: Choice | None = None
         self._choices: list[Choice] = []

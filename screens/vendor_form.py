@@ -31,7 +31,7 @@ from screens.confirm import Confirm
 from screens.form import FieldError, FormScreen, Tick
 from screens.key_bar import KeyBar
 from screens.messages import Changed
-from screens.safe_text import safe
+from screens.safe_text import VISIBLE, safe
 
 if TYPE_CHECKING:
     from posync_tui.db import Database
@@ -77,6 +77,7 @@ class VendorForm(FormScreen[VendorSaved | None]):
                     v.supplier_account or "",
                     placeholder="the account the supplier knows you by",
                     compact=True,
+                    highlighter=VISIBLE,
                     id="supplier_account",
                 ),
             )

@@ -35,6 +35,7 @@ from tests.console import console_app, settled
 HOSTILE = "[red]x[/] check [/] carton \x1b]0;pwned\x07\x1b[2J\x9b2J \u202eevil\u2069\x00."
 # Every C0 control but none of them obeyed, DEL and C1, bidi overrides and isolates, surrogates.
 OBEYED = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+ACCOUNT = "ACC [/]\x1b[2J\u202e"  # shown in an Input
 TEXTUAL_SEQUENCE = re.compile(r"\x1b\[[0-9;]*[mH]")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -43,7 +44,7 @@ def seed_hostile(db) -> int:
     """One vendor, item, PO, line, audit entry, notification and failing connector, each
     carrying ``HOSTILE``; the PO's id."""
     with db.session() as s:
-        vendor = Vendor(code="EVIL", name=f"Acme {HOSTILE}", supplier_account="ACC-1")
+        vendor = Vendor(code="EVIL", name=f"Acme {HOSTILE}", supplier_account=ACCOUNT)
         s.add(vendor)
         s.flush()
         item = Item(sku="ZZ[/]2\x1b[2J", description=f"Bolt {HOSTILE}", vendor_id=vendor.id)
@@ -144,6 +145,15 @@ async def test_hostile_text_shows_literally_and_never_reaches_the_terminal(db):
             await settled(pilot)
             assert_safe(app, shows_markup=tab != "accounting-tab")
 
+        grid = detail.query_one("FieldGrid")
+        grid.focus()
+        grid.move_to("notes")
+        await pilot.press("enter")  # the note in the inline editor
+        await settled(pilot)
+        assert detail.query_one("EditBar").is_open
+        assert_safe(app)
+        await pilot.press("escape")
+
         app.notify(f"toast {HOSTILE}", title=f"title {HOSTILE}")
         await settled(pilot)
         assert_safe(app)
@@ -160,6 +170,7 @@ async def test_hostile_text_shows_literally_and_never_reaches_the_terminal(db):
         await settled(pilot)
         assert isinstance(app.screen, VendorForm)
         assert_safe(app)
+        assert "ACC [/]␛[2J�" in frame(app)[0]
         await pilot.press("escape")
         await settled(pilot)
 

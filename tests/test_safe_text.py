@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from rich.text import Text
 from textual.content import Content
 
-from screens.safe_text import escaped, safe, visible
+from screens.safe_text import VISIBLE, escaped, safe, visible
 
 SET_TITLE = "\x1b]0;pwned\x07"
 CLEAR = "\x1b[2J"
@@ -75,3 +76,10 @@ def test_escaped_markup_parses_back_to_the_text(text):
 
 def test_escaped_markup_shows_controls_as_placeholders():
     assert Content.from_markup(escaped(f"[b]{CLEAR}")).plain == "[b]␛[2J"
+
+
+def test_an_input_shows_each_control_as_one_character_and_keeps_its_value():
+    value = f"a{CLEAR}\u202eb\tc\x9b\n"
+    shown = VISIBLE(Text(value))
+    assert shown.plain == "a␛[2J�b\tc�↵"
+    assert len(shown.plain) == len(value)  # the cursor's place is a character index
