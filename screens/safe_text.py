@@ -1,5 +1,7 @@
-"""Text from outside posync made safe to show: every partner-supplied or operator-typed string
-goes through ``visible`` (plain strings) or ``safe`` (``Content``) before it reaches the screen.
+"""Text from outside posync made safe to show. Every partner-supplied or operator-typed string
+passes through here before it reaches the screen: ``safe`` (``Content``, the usual way),
+``visible`` (a plain string: a table cell, a toast), ``escaped`` (an API that takes only markup),
+``VISIBLE`` (the highlighter of an ``Input`` holding such text).
 
 A vendor name, a note or a partner's error body is data: Rich markup in it shows literally
 (``safe`` never parses it; toasts are plain text, see ``PosyncApp.notify``), and the characters a
@@ -9,6 +11,8 @@ so such text can neither set the terminal's title, clear the screen nor disguise
 """
 
 from __future__ import annotations
+
+import re
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -31,6 +35,8 @@ _UNSEEN = {
 # a line break as ↵ and a tab as a space.
 _MULTI_LINE = str.maketrans({**_C0, **_UNSEEN, 0x09: "\t", 0x0A: "\n", 0x0D: "\n"})
 _ONE_LINE = str.maketrans({**_C0, **_UNSEEN, 0x09: " ", 0x0A: "↵", 0x0D: "↵"})
+_SHOWN_OTHERWISE = "".join(re.escape(chr(code)) for code in (*_C0, *_UNSEEN))
+_PLAIN = re.compile(f"[^{_SHOWN_OTHERWISE}]*")
 # An Input's cursor counts characters: there each one shows as one (a tab it expands itself).
 _IN_INPUT = str.maketrans({**_C0, **dict.fromkeys(_UNSEEN, "�"), 0x09: "\t", 0x0A: "↵", 0x0D: "↵"})
 
@@ -39,8 +45,10 @@ def visible(text: object, *, one_line: bool = False) -> str:
     """``text`` (``None`` as "") with every control, bidi override and lone surrogate shown as a
     visible placeholder; markup is left as it is, so pass the result only where it is not
     parsed (``Content``, a strip's segments, a toast)."""
-    text = "" if text is None else str(text).replace("\r\n", "\n")
-    return text.translate(_ONE_LINE if one_line else _MULTI_LINE)
+    text = "" if text is None else str(text)
+    if _PLAIN.fullmatch(text):  # most text: matching is much faster than translating
+        return text
+    return text.replace("\r\n", "\n").translate(_ONE_LINE if one_line else _MULTI_LINE)
 
 
 def safe(text: object, style: str = "", *, one_line: bool = False) -> Content:
