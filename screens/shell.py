@@ -19,6 +19,7 @@ from screens.messages import (
     OpenPurchaseOrder,
     RuntimeReady,
 )
+from screens.safe_text import safe
 from screens.status_line import StatusLine
 
 
@@ -38,7 +39,8 @@ class TitleBar(Static):
         self._render_title()
 
     def _render_title(self) -> None:
-        left = Content.assemble(("posync", "bold"), " · ", self.area)
+        # The area may name a record (a PO number from a supplier).
+        left = Content.assemble(("posync", "bold"), " · ", safe(self.area, one_line=True))
         badges = []
         unreviewed = self.counts.get("unreviewed", 0)
         if unreviewed:

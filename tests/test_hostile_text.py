@@ -51,7 +51,7 @@ def seed_hostile(db) -> int:
         s.add(item)
         s.flush()
         po = PurchaseOrder(
-            number="PO-0000001",
+            number="PO-1 [/]\x1b[2J",  # from the supplier
             vendor_id=vendor.id,
             reference="REF [/]\x1b]0;t\x07",
             notes=HOSTILE,
