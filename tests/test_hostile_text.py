@@ -226,3 +226,15 @@ async def test_a_note_with_markup_is_saved_and_told_in_a_toast(db):
         assert "Saved: reference = check [/] carton" in frame(app)[0]
     with db.reader() as s:
         assert s.get(PurchaseOrder, po_id).reference == "check [/] carton"
+
+
+async def test_a_hostile_hit_in_the_command_palette_shows_as_text(db):
+    """A PO's hit names its vendor in the help line, which Textual reads as markup."""
+    seed_hostile(db)
+    app = console_app(db)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settled(pilot)
+        await pilot.press("ctrl+p", *"PO-1")
+        await settled(pilot)
+        assert "purchase order · Acme [red]x[/]" in frame(app)[0]
+        assert_safe(app)
