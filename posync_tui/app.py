@@ -28,8 +28,11 @@ from screens.messages import (
     RuntimeReady,
 )
 from screens.palette import JumpProvider
+from screens.safe_text import visible
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from posync_tui.db import Database
     from posync_tui.runtime import Runtime
     from posync_tui.scheduler import Job
@@ -276,6 +279,26 @@ class PosyncApp(App):
         outcome = await task
         severity = "error" if outcome.status == "failed" else "information"
         self.notify(f"{name}: {outcome.summary}", severity=severity)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast, in plain text: toasts quote partner and operator text, which is never markup
+        and never reaches the terminal as controls. ``markup`` is accepted (``Widget.notify``
+        passes it) and ignored."""
+        super().notify(
+            visible(message),
+            title=visible(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # --- jumping (the command palette) -------------------------------------------------------
 

@@ -28,6 +28,7 @@ from textual.widgets import Label, ProgressBar, Static, TabbedContent, TabPane
 from screens.accounting_contacts import ContactsPane
 from screens.accounting_queue import KIND_WORDS, TABS, ErrorsPane, QueuePane
 from screens.confirm import Confirm
+from screens.safe_text import safe
 
 if TYPE_CHECKING:
     from posync_tui.events import Change
@@ -215,12 +216,12 @@ class AccountingQueues(Vertical):
     def _show_status(self) -> None:
         state = self.connection or "…"
         style = "bold $success" if state == "connected" else "bold $error"
-        parts = [Content("QuickBooks: "), Content.styled(state, style)]
+        parts = [Content("QuickBooks: "), safe(state, style, one_line=True)]
         if state == "not connected":
             parts.append(Content(" (see the README)"))
         parts.append(Content(" · POs as QBO POs: " + ("on" if self.setting_on else "off")))
         if self.last_upload:
-            parts.append(Content(f" · last upload: {self.last_upload}"))
+            parts.append(safe(f" · last upload: {self.last_upload}", one_line=True))
         self.query_one("#qbo-connection", Static).update(Content.assemble(*parts))
 
     # --- Upload Selected / Upload All ---------------------------------------------------------
@@ -341,10 +342,9 @@ class AccountingQueues(Vertical):
                 + (f" ({others:,} more not ready)" if others else ""),
                 title="Not uploaded",
                 severity="warning",
-                markup=False,
             )
         if message.error:
-            notify(message.error, title="QuickBooks", severity="error", markup=False)
+            notify(message.error, title="QuickBooks", severity="error")
             self.read_connection()
         if message.queued:
             # Short enough for the status line at 80 columns.
@@ -353,13 +353,12 @@ class AccountingQueues(Vertical):
             )
             self._show_status()
             if not message.error:
-                notify(message.summary, title="QuickBooks", markup=False)
+                notify(message.summary, title="QuickBooks")
         for failure in message.failures[:SHOWN_FAILURES]:
             notify(
                 f"{failure.number} failed ({failure.code}): {failure.error}",
                 title="QuickBooks refused a PO",
                 severity="error",
-                markup=False,
             )
         more = len(message.failures) - SHOWN_FAILURES
         if more > 0:

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -24,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from screens.confirm import Confirm
 from screens.paged_table import PagedList, PagedTable
+from screens.safe_text import VISIBLE, safe
 
 if TYPE_CHECKING:
     from connectors.quickbooks import QboVendor
@@ -62,9 +62,15 @@ class LinkVendor(ModalScreen["QboVendor | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = Content(f"Link {self.vendor_name} to a QuickBooks vendor")
+            title = f"Link {self.vendor_name} to a QuickBooks vendor"
+            box.border_title = safe(title, one_line=True)
             box.border_subtitle = "enter search / pick · esc cancel"
-            yield Input(value=self.vendor_name, placeholder="name in QuickBooks", id="name")
+            yield Input(
+                value=self.vendor_name,
+                placeholder="name in QuickBooks",
+                highlighter=VISIBLE,
+                id="name",
+            )
             yield Static("", id="found")
             yield OptionList(id="matches")
 
@@ -90,7 +96,7 @@ class LinkVendor(ModalScreen["QboVendor | None"]):
         self.post_message(self._Found(name, found, None))
 
     def _say(self, text: str) -> None:
-        self.query_one("#found", Static).update(Content(text))
+        self.query_one("#found", Static).update(safe(text))
 
     @on(_Found)
     def _show(self, message: _Found) -> None:
@@ -112,7 +118,7 @@ class LinkVendor(ModalScreen["QboVendor | None"]):
             return
         self._say(f"{len(message.vendors)} found: pick one and press enter to link it.")
         matches.add_options(
-            Option(Content(v.display_name + (f"  <{v.email}>" if v.email else "")), id=str(i))
+            Option(safe(f"{v.display_name}  <{v.email}>" if v.email else v.display_name), id=str(i))
             for i, v in enumerate(message.vendors)
         )
         matches.highlighted = 0
@@ -233,7 +239,7 @@ class ContactsPane(Vertical):
             self.app.call_from_thread(self.table.clear_marks)
 
     def _notify(self, text: str, severity: str) -> None:
-        # From a worker thread; partner names are data, never markup.
+        # From a worker thread.
         self.app.call_from_thread(
-            self.app.notify, text, title="QuickBooks contacts", severity=severity, markup=False
+            self.app.notify, text, title="QuickBooks contacts", severity=severity
         )

@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
+from screens.safe_text import safe
 
 if TYPE_CHECKING:
     from posync_tui.runtime import Runtime
@@ -41,11 +42,11 @@ def explain(row: QueueRow, errors_tab: bool) -> Content:
     """The lines under a queue: the whole reference, then why the PO is (not) ready."""
     from posync_tui.services.accounting_queues import CODE_WORDS, plain_error
 
-    parts = [Content.styled(row.number, "bold"), Content(" ")]
+    parts = [safe(row.number, "bold", one_line=True), Content(" ")]
     if row.reference != row.number or row.truncated:
-        parts.append(Content(f"· Reference {row.reference}"))
+        parts.append(safe(f"· Reference {row.reference}", one_line=True))
         if row.truncated:
-            parts.append(Content(f" → QuickBooks gets {row.doc_number}"))
+            parts.append(safe(f" → QuickBooks gets {row.doc_number}", one_line=True))
         parts.append(Content("\n"))
     if errors_tab or row.upload_state == "error":
         words = CODE_WORDS.get(row.error_code or "", "")
@@ -53,13 +54,13 @@ def explain(row: QueueRow, errors_tab: bool) -> Content:
         title = f"QuickBooks error {code}: " if code else "Not ready when sent: "
         parts.append(Content.styled(title, "bold $error"))
         said = plain_error(row.error_code, row.error)
-        parts.append(Content(said if said.endswith((".", "!", "?")) else f"{said}."))
+        parts.append(safe(said if said.endswith((".", "!", "?")) else f"{said}."))
         parts.append(Content(" Fix the PO (enter), then re-sync it (u)."))
     elif row.upload_state == "waiting":
         parts.append(Content("Waiting to upload to QuickBooks."))
     elif row.blockers:
         parts.append(Content.styled("Not ready: ", "bold $warning"))
-        parts.append(Content(" ".join(row.blockers)))
+        parts.append(safe(" ".join(row.blockers)))
     else:
         parts.append(Content.styled("Ready to upload.", "$success"))
     return Content.assemble(*parts)

@@ -1,8 +1,8 @@
 """A yes/no question before an outbound, destructive or far-reaching action.
 
 ``Confirm(question)`` is a ``ModalScreen[bool]``: y or the Yes button → True, n, esc or the No
-button → False. Say the count in the question ("Upload 12 POs to QuickBooks?"). The question is
-plain text, never markup (it may hold partner data such as a vendor name).
+button → False. Say the count in the question ("Upload 12 POs to QuickBooks?"). The question and
+the title are shown through ``safe`` (they may hold partner data such as a vendor name).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from screens.safe_text import safe
 
 
 class Confirm(ModalScreen[bool]):
@@ -40,8 +41,8 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = Content(self.title_text or "Confirm")
-            yield Static(Content(self.question), id="question")
+            box.border_title = safe(self.title_text or "Confirm", one_line=True)
+            yield Static(safe(self.question), id="question")
             with Horizontal():
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning", compact=True)
                 yield Button(f"{self.no} (n)", id="no", compact=True)

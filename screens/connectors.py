@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from screens.messages import ConnectorHealth, CountsChanged, HealthChanged
+from screens.safe_text import safe, visible
 
 if TYPE_CHECKING:
     from posync_tui.services.status import ShellCounts
@@ -105,7 +106,7 @@ class ConnectorsScreen(ModalScreen[None]):
             lines.append(Content(f"queue: {queue.waiting} waiting, {queue.errors} errors"))
         if c.last_error:
             # Partner text is data, never markup.
-            lines.append(Content.assemble(("last error: ", "bold $error"), c.last_error))
+            lines.append(Content.assemble(("last error: ", "bold $error"), safe(c.last_error)))
         elif c.state != "not configured":
             lines.append(Content("no error"))
         details.update(Content("\n").join(lines))
@@ -136,4 +137,4 @@ class ConnectorsScreen(ModalScreen[None]):
 def _polled_by(c: ConnectorHealth) -> str:
     if not c.scheduled:
         return "on demand"
-    return ":".join(c.leader.split(":")[:2]) if c.leader else "—"
+    return visible(":".join(c.leader.split(":")[:2]), one_line=True) if c.leader else "—"

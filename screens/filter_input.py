@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input
 
+from screens.safe_text import VISIBLE
+
 if TYPE_CHECKING:
     from screens.paged_table import PagedTable
 
@@ -77,7 +79,9 @@ class PagedList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield self.table
-        yield FilterInput(placeholder="filter (esc clears)", classes="paged-filter")
+        yield FilterInput(
+            placeholder="filter (esc clears)", highlighter=VISIBLE, classes="paged-filter"
+        )
 
     @property
     def filter_input(self) -> Input:

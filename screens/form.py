@@ -14,12 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Label, Static
 
 from screens.confirm import Confirm
+from screens.safe_text import safe
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ class FieldError(Static):
 
     def show(self, message: str | None) -> None:
         self.message = message or ""
-        self.update(Content(self.message))  # may quote partner data: never markup
+        self.update(safe(self.message))  # may quote partner data
         self.set_class(bool(message), "-shown")
 
 

@@ -35,6 +35,7 @@ from posync_tui.services.notification_list import (
 from screens.key_bar import KeyBar
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
+from screens.safe_text import safe
 
 if TYPE_CHECKING:
     from posync_tui.db import Database
@@ -103,7 +104,7 @@ class Notifications(Vertical):
     @on(PagedTable.CursorMoved)
     def _show_message(self, event: PagedTable.CursorMoved) -> None:
         row = self.table.cursor_row
-        text = Content(row.data["message"] if row is not None else "")  # partner text: no markup
+        text = safe(row.data["message"] if row is not None else "")
         if row is not None and row.data["kind"] == NotificationKind.MISSING_ITEM:
             hint = "product added" if row.data["resolved"] else "+ adds the product"
             text = Content.assemble(text, "  ", (f"({hint})", "italic"))
@@ -135,7 +136,7 @@ class Notifications(Vertical):
             following = values[values.index(current) + 1]
         self._with("kind", following)
         shown = KIND_SHORT[NotificationKind(following)] if following else "all kinds"
-        self.app.notify(f"Showing {shown}", timeout=2, markup=False)
+        self.app.notify(f"Showing {shown}", timeout=2)
 
     def action_clear_filters(self) -> None:
         view = self.table.view
@@ -161,7 +162,7 @@ class Notifications(Vertical):
             self.table.marks.difference_update(ids)  # the marked rows were acted on
             self.table.refresh_rows()
         if len(ids) > 1:  # one row shows its tick; many may be out of sight
-            self.app.notify(f"Marked {done} of {len(ids)} reviewed", timeout=3, markup=False)
+            self.app.notify(f"Marked {done} of {len(ids)} reviewed", timeout=3)
 
     def action_open_po(self) -> None:
         key = self.table.cursor_key
@@ -189,7 +190,7 @@ class Notifications(Vertical):
             if then == "add_product" and info.missing_item_open:
                 prefill = missing_item_prefill(self.db, notification_id)
         except (LookupError, ValueError) as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self._act, info, then, prefill)
 
@@ -229,7 +230,7 @@ class Notifications(Vertical):
 
     def _product_added(self, sku: str | None) -> None:
         if sku is not None:
-            self.app.notify(f"Added {sku}; the PO line is complete", markup=False)
+            self.app.notify(f"Added {sku}; the PO line is complete")
 
 
 class NotificationDetail(ModalScreen[str | None]):
@@ -263,8 +264,8 @@ class NotificationDetail(ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = Content(f"Syncing notification · {info.kind.value}")
             yield Static(Content(timefmt.local(info.created_at)))
-            yield Static(Content(f"Vendor: {info.vendor or '—'}   PO: {info.po_number or '—'}"))
-            yield Static(Content(info.message), id="message")
+            yield Static(safe(f"Vendor: {info.vendor or '—'}   PO: {info.po_number or '—'}"))
+            yield Static(safe(info.message), id="message")
             yield Static(Content.styled(state, "italic"))
         yield KeyBar()
 

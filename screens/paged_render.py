@@ -4,7 +4,7 @@ Drawing a row (fitting every cell, resolving its style) costs more than showing 
 drawn rows are kept by (key, is cursor, is marked) while their data, the column widths and the
 styles hold. Styles are resolved once on the UI thread; after that a row can be drawn in a thread
 too (the loader draws the rows it reads). Partner text is drawn as plain segments, never parsed
-as markup, with control characters blanked.
+as markup, through ``visible`` (controls shown as placeholders).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from posync_tui.paging import Column, Row, View
+from screens.safe_text import visible
 
 GUTTER = 2  # the mark column
 CACHED_STRIPS = 1000  # drawn rows kept, the least recently shown or warmed dropped first
 STYLE_PARTS = ("header", "cursor", "mark", "loading")  # the table's component classes
-_CONTROL = {i: " " for i in (*range(32), 127)}
 
 CellStyle = Callable[[Row, Column], str | None]
 StripKey = tuple[int, bool, bool]  # (row key, is cursor, is marked)
@@ -54,8 +54,8 @@ def _merged(pieces: list[tuple[str, Style]]) -> list[Segment]:
 
 
 def fit(text: str, width: int, align: str) -> str:
-    """The text as exactly ``width`` cells, control characters blanked."""
-    text = text.translate(_CONTROL)
+    """The text as exactly ``width`` cells, on one line, its controls visible."""
+    text = visible(text, one_line=True)
     if align == "right" and cell_len(text) < width:
         return " " * (width - cell_len(text)) + text
     return set_cell_size(text, width)

@@ -29,6 +29,7 @@ from posync_tui.paging import PagedSource, Row, View
 from screens.filter_input import FilterInput, HeldFrames, PagedList
 from screens.paged_loader import PAGE, Loaded, MarksLoaded, PageLoaded, PageLoader
 from screens.paged_render import STYLE_PARTS, CellStyle, RowPainter, set_border_text
+from screens.safe_text import safe
 
 __all__ = ["FilterInput", "PagedList", "PagedTable"]
 
@@ -289,8 +290,8 @@ class PagedTable(ScrollView, can_focus=True):
             parts.append(f"{self.row_count:,}")
         if self.marks:
             parts.append(f"{len(self.marks):,} marked")
-        # Typed text: no markup.
-        set_border_text(self.frame, "_border_title", Content("  ".join(parts)))
+        # The filter typed and the vendor filtered by are outside text.
+        set_border_text(self.frame, "_border_title", safe("  ".join(parts), one_line=True))
 
     def _update_position(self) -> None:
         if not self.row_count:

@@ -8,6 +8,8 @@ from functools import partial
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
 
+from screens.safe_text import escaped, visible
+
 
 class JumpProvider(Provider):
     async def search(self, query: str) -> Hits:
@@ -25,12 +27,13 @@ class JumpProvider(Provider):
                 highlight(matcher, record.label),
                 partial(self.app.open_record, record.kind, record.id),
                 text=record.label,
-                help=record.detail,
+                help=escaped(record.detail, one_line=True),
             )
 
 
 def highlight(matcher, candidate: str) -> Content:
     """The matched letters highlighted; the candidate is data, never parsed as markup."""
+    candidate = visible(candidate, one_line=True)  # the offsets matched are the shown ones
     content = Content(candidate)
     score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
     if score:

@@ -28,6 +28,7 @@ from posync_tui.services.po_detail import PODetail
 from screens.confirm import Confirm
 from screens.po_actions import as_text, label
 from screens.po_widgets import FieldGrid, HeaderField
+from screens.safe_text import safe
 
 FIELDS = ("invoice_date", "supplier_invoice_no", "dispatch_date", "accounting_status")
 LABEL_WIDTH = 18
@@ -50,7 +51,7 @@ def fields(d: PODetail) -> list[HeaderField]:
     a = d.accounting
     values = {
         "invoice_date": Content(as_text(d.invoice_date) or "—"),
-        "supplier_invoice_no": Content(d.supplier_invoice_no or "—"),
+        "supplier_invoice_no": safe(d.supplier_invoice_no or "—", one_line=True),
         "dispatch_date": Content(as_text(d.dispatch_date) or "—"),
         "accounting_status": Content.styled(a.accounting_status, "bold")
         if a.imported
@@ -71,13 +72,14 @@ def describe(d: PODetail, key: str) -> str:
 def rows(a: POAccounting) -> dict[str, Content | None]:
     """The values of the rows under the fields; None hides a row."""
     if a.truncated:
-        doc = Content.assemble(a.doc_number, (f" (cut to {DOC_NUMBER_MAX} characters)", "dim"))
+        cut = Content.styled(f" (cut to {DOC_NUMBER_MAX} characters)", "dim")
+        doc = Content.assemble(safe(a.doc_number, one_line=True), cut)
     else:
-        doc = Content(a.doc_number or "—")
+        doc = safe(a.doc_number or "—", one_line=True)
     if a.qbo_id:
         made = QBO_KINDS.get(a.qbo_kind, a.qbo_kind or "record")
         synced = timefmt.local(a.qbo_synced_at)
-        quickbooks = Content(f"{made} {a.qbo_id}, DocNumber {a.qbo_doc_number or '—'}")
+        quickbooks = safe(f"{made} {a.qbo_id}, DocNumber {a.qbo_doc_number or '—'}")
         if synced:
             quickbooks = Content.assemble(quickbooks, f", {synced}")
     else:
@@ -90,9 +92,9 @@ def rows(a: POAccounting) -> dict[str, Content | None]:
         upload = Content.assemble(
             (f"✖ failed as {kind}", FAIL_STYLE), f" ({a.error_code}): " if a.error_code else ": "
         )
-        upload = Content.assemble(upload, a.error)
+        upload = Content.assemble(upload, safe(a.error))
     return {
-        "reference": Content(a.bill_reference or "—"),
+        "reference": safe(a.bill_reference or "—", one_line=True),
         "doc-number": doc,
         "quickbooks": quickbooks,
         "upload": upload,
@@ -104,18 +106,18 @@ def verdict(a: POAccounting) -> list[tuple[str, Content]]:
     (bullet, text) lines; the bullet is "" for a heading."""
     if a.uploaded_as_purchase_order:
         heading = Content.styled("✖ Cannot be synced as a bill:", FAIL_STYLE)
-        return [("", heading), *(("", Content(reason)) for reason in a.bill_blockers)]
+        return [("", heading), *(("", safe(reason)) for reason in a.bill_blockers)]
     if not a.bill_blockers:
         then = "It is waiting to upload." if a.waiting else "u queues it for upload."
         return [("", Content.assemble(("✔ Can be synced as a bill now. ", OK_STYLE), then))]
     lines = [("", Content.styled("✖ Cannot be synced as a bill now:", FAIL_STYLE))]
-    lines += [("•", Content(reason)) for reason in a.bill_blockers]
+    lines += [("•", safe(reason)) for reason in a.bill_blockers]
     if a.imported:
         lines.append(("", Content("x resets it for re-import (admin).")))
     if a.purchase_order_blockers == ():
         reference = a.purchase_order_reference
         text = f"✔ Unbilled: u uploads it as a QuickBooks purchase order ({reference})."
-        lines.append(("", Content.styled(text, OK_STYLE)))
+        lines.append(("", safe(text, OK_STYLE)))
     return lines
 
 
@@ -180,7 +182,7 @@ class AccountingPane(VerticalScroll, can_focus=False):
 
     def _say(self, text: str, *, error: bool = False, warning: bool = False) -> None:
         severity = "error" if error else ("warning" if warning else "information")
-        self.app.notify(text, title="QuickBooks", severity=severity, markup=False)
+        self.app.notify(text, title="QuickBooks", severity=severity)
         self.post_message(self.Said(text, error=error or warning))
 
     # --- u: upload now -------------------------------------------------------------------------

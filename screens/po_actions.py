@@ -22,6 +22,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from posync_tui.services.po_detail import PO_STATUSES, max_length
+from screens.safe_text import safe
 
 SHOWN_FAILURES = 5
 
@@ -217,11 +218,11 @@ class SpecialOrderPicker(ModalScreen[SpecialOrderPick | None]):
                 text += "  (this line)"
             elif c.assigned_to_po_line_id is not None:
                 text += "  (on another PO line)"
-            options.append(Option(Content(text), id=str(c.sales_order_line_id)))
+            options.append(Option(safe(text, one_line=True), id=str(c.sales_order_line_id)))
         if self.current is not None:
             options.append(Option(Content("None: clear the assignment"), id="none"))
         with Vertical() as box:
-            box.border_title = Content(self.title_text)
+            box.border_title = safe(self.title_text, one_line=True)
             box.border_subtitle = "enter assign · esc cancel"
             yield OptionList(*options, id="special-orders")
             yield Static("Open special orders for this item, oldest first.", id="picker-help")

@@ -42,6 +42,7 @@ from screens.po_actions import (
     refresh_summary,
 )
 from screens.po_widgets import EditBar, FieldGrid, LineTable, refill
+from screens.safe_text import safe
 from screens.shell import TitleBar
 from screens.status_line import StatusLine
 
@@ -216,7 +217,7 @@ class PurchaseOrderDetail(Screen):
 
     def _hint(self, text: str | Content, *, error: bool = False) -> None:
         hint = self.query_one("#hint", Static)
-        hint.update(text if isinstance(text, Content) else Content(text))
+        hint.update(text if isinstance(text, Content) else safe(text))
         hint.set_class(error, "error")
 
     # --- what the cursor is on -------------------------------------------------------------

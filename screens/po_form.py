@@ -34,6 +34,7 @@ from posync_tui.services.supplier_sync import PODefaults, new_po_defaults
 from posync_tui.services.supplier_sync_store import shown
 from screens.form import FieldError, FormScreen, Tick
 from screens.key_bar import KeyBar
+from screens.safe_text import VISIBLE, safe
 from screens.search_picker import Choice, SearchPicker
 
 if TYPE_CHECKING:
@@ -140,7 +141,8 @@ class PurchaseOrderForm(FormScreen[int | None]):
                 Input(compact=True, placeholder="YYYY-MM-DD (optional)", id="expected_date"),
             )
             yield from self.field(
-                "Reference", Input(compact=True, max_length=REFERENCE_MAX, id="reference")
+                "Reference",
+                Input(compact=True, max_length=REFERENCE_MAX, highlighter=VISIBLE, id="reference"),
             )
             yield Static(Content("Lines   ctrl+n add · ctrl+r remove"), id="lines")
             with Horizontal(id="line-head", classes="line-fields"):
@@ -223,7 +225,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
         self.query_one("#auto_sync-row").display = vendor.integrated
         self.query_one("#auto_sync", Checkbox).value = defaults.auto_sync and vendor.integrated
         note = f"New PO {defaults.number} · {defaults.currency}{_integration(vendor)}"
-        self.query_one("#vendor-note", Static).update(Content(note))
+        self.query_one("#vendor-note", Static).update(safe(note))
         self.query_one("#vendor-note").add_class("-shown")
         self._show_total()
         if self.focused is self.query_one("#vendor", Input):
@@ -282,7 +284,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
             count += 1
         currency = f" {self.defaults.currency}" if self.defaults else ""
         text = f"{count} line{'s' if count != 1 else ''} · total {total:,.2f}{currency}"
-        self.query_one("#po-total", Static).update(Content(text))
+        self.query_one("#po-total", Static).update(safe(text, one_line=True))
 
     # --- editing --------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """How the PO detail looks: its header fields, line cells, audit rows and hints, from a PODetail.
 
-Pure functions (no widgets), so the screen only decides when to show them. Partner text
-(descriptions, notification messages, audit values) goes into ``Content``: data, never markup.
+Pure functions (no widgets), so the screen only decides when to show them. Partner and operator
+text (descriptions, notes, notification messages, audit values) is shown through ``safe``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from screens import po_accounting
 from screens.po_actions import LOCKED_REASON, as_text, label
 from screens.po_widgets import HeaderField
 from screens.purchase_orders import OUT_OF_SYNC_STYLE
+from screens.safe_text import safe
 
 MISSING_STYLE = "bold $warning"
 SPECIAL_ORDER_STYLE = "yellow"  # the seed's special-order cell "displayed in yellow"
@@ -97,24 +98,25 @@ def banner(d: PODetail) -> Content | None:
             )
         )
     if d.last_sync_error and d.auto_sync:
-        parts.append(Content.assemble(("✖ Last sync failed: ", "bold $error"), d.last_sync_error))
+        failed = Content.styled("✖ Last sync failed: ", "bold $error")
+        parts.append(Content.assemble(failed, safe(d.last_sync_error)))
     return Content("\n").join(parts) if parts else None
 
 
 def header_fields(d: PODetail) -> list[HeaderField]:
     values = {
-        "number": Content.styled(d.number, "bold"),
-        "vendor": Content(f"{d.vendor_code} {d.vendor_name}"),
+        "number": safe(d.number, "bold", one_line=True),
+        "vendor": safe(f"{d.vendor_code} {d.vendor_name}", one_line=True),
         "status": Content(d.status),
-        "supplier_order_no": Content(d.supplier_order_no or "—"),
+        "supplier_order_no": safe(d.supplier_order_no or "—", one_line=True),
         "order_date": Content(as_text(d.order_date) or "—"),
         "expected_date": Content(as_text(d.expected_date) or "—"),
-        "currency": Content(d.currency),
-        "reference": Content(d.reference or "—"),
+        "currency": safe(d.currency, one_line=True),
+        "reference": safe(d.reference or "—", one_line=True),
         "auto_sync": Content("☑ on" if d.auto_sync else "☐ off"),
         "last_synced": last_synced(d),
-        "total": Content(f"{money(d.total)} {d.currency}"),
-        "notes": Content(d.notes or "—"),
+        "total": safe(f"{money(d.total)} {d.currency}", one_line=True),
+        "notes": safe(d.notes or "—", one_line=True),
     }
     return [HeaderField(key, label(key), values[key]) for key in HEADER]
 
@@ -157,18 +159,18 @@ def describe_field(d: PODetail, key: str) -> str:
 
 def line_cells(ln: DetailLine) -> list[Content]:
     if ln.missing_item:
-        item = Content.styled(f"⚠{ln.supplier_part_no or ln.upc or '?'}", MISSING_STYLE)
+        item = safe(f"⚠{ln.supplier_part_no or ln.upc or '?'}", MISSING_STYLE, one_line=True)
     else:
-        item = Content(ln.sku or "")
+        item = safe(ln.sku or "", one_line=True)
     cells = [
         Content(f"{ln.line_no}✗" if ln.hidden else str(ln.line_no)),
         item,
-        Content(ln.description),
+        safe(ln.description, one_line=True),
         _right(quantity(ln.quantity_ordered), "ordered"),
         _right(quantity(ln.quantity_confirmed), "confirmed"),
         _right(money(ln.unit_cost), "cost"),
         Content(as_text(ln.expected_date)),
-        Content.styled((ln.special_order or "—").split(" ")[0], SPECIAL_ORDER_STYLE),
+        safe((ln.special_order or "—").split(" ")[0], SPECIAL_ORDER_STYLE, one_line=True),
     ]
     if ln.hidden:
         cells = [c.stylize(CANCELLED_STYLE) for c in cells]
@@ -199,9 +201,9 @@ def audit_cells(a: DetailAudit) -> list[Content]:
     return [
         Content(timefmt.local(a.at)),
         Content(_what(a)),
-        Content(a.old_value if a.old_value is not None else "—"),
-        Content(a.new_value if a.new_value is not None else "—"),
-        Content(a.source),
+        safe(a.old_value if a.old_value is not None else "—", one_line=True),
+        safe(a.new_value if a.new_value is not None else "—", one_line=True),
+        safe(a.source, one_line=True),
     ]
 
 
@@ -217,6 +219,6 @@ def notice_cells(n: DetailNotification) -> list[Content]:
     return [
         Content(timefmt.local(n.created_at)),
         Content(n.kind),
-        Content(n.message),
+        safe(n.message, one_line=True),
         Content("✓" if n.reviewed else ""),
     ]

@@ -15,6 +15,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 
+from screens.safe_text import VISIBLE, safe
+
 LABEL_WIDTH = 15
 
 
@@ -168,7 +170,7 @@ class EditBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(id="edit-label")
-            yield Input(compact=True, id="edit-input")
+            yield Input(compact=True, highlighter=VISIBLE, id="edit-input")
         yield Static(id="edit-help")
 
     def open(self, label: str, value: str, help_text: str) -> None:
@@ -182,7 +184,7 @@ class EditBar(Vertical):
 
     def say(self, text: str, *, error: bool = False) -> None:
         help_line = self.query_one("#edit-help", Static)
-        help_line.update(Content(text))
+        help_line.update(safe(text))  # may quote the value refused
         help_line.set_class(error, "error")
 
     def close(self) -> None:

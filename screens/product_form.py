@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 from posync_tui.services.supplier_sync import resolve_missing_item
 from screens.form import FieldError, FormScreen
 from screens.key_bar import KeyBar
+from screens.safe_text import VISIBLE, safe
 
 if TYPE_CHECKING:
     from posync_tui.db import Database
@@ -76,11 +77,12 @@ class ProductForm(FormScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as box:
             box.border_title = Content("Add the missing product")
-            yield Static(Content(self.title_text), classes="form-note")
+            yield Static(safe(self.title_text), classes="form-note")
             for field, label, _ in FIELDS:
                 value = self.prefill.get(field)
                 text = "" if value is None else str(value)
-                yield from self.field(label, Input(text, compact=True, id=field))
+                field_input = Input(text, compact=True, highlighter=VISIBLE, id=field)
+                yield from self.field(label, field_input)
             yield from self.buttons()
         yield KeyBar()
 

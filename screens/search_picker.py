@@ -17,10 +17,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+
+from screens.safe_text import VISIBLE, safe
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,9 @@ class SearchPicker(Vertical):
     ):
         super().__init__(id=f"{input_id}-picker", classes=classes)
         self.search = search
-        self.input = _PickerInput(placeholder=placeholder, compact=True, id=input_id)
+        self.input = _PickerInput(
+            placeholder=placeholder, compact=True, highlighter=VISIBLE, id=input_id
+        )
         self.matches = _Matches(compact=True, markup=False)
         self.choice: Choice | None = None
         self._choices: list[Choice] = []
@@ -168,9 +171,9 @@ class SearchPicker(Vertical):
             return  # typed on since (or picked): a stale answer
         self._choices = message.choices
         if message.choices:
-            options = [Option(Content(c.detail)) for c in message.choices]
+            options = [Option(safe(c.detail, one_line=True)) for c in message.choices]
         else:
-            options = [Option(Content(message.error or "No matches"), disabled=True)]
+            options = [Option(safe(message.error or "No matches"), disabled=True)]
         self.matches.set_options(options)
         self.matches.highlighted = 0 if message.choices else None
         self.set_class(self.input.has_focus, "-open")

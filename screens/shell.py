@@ -20,6 +20,7 @@ from screens.messages import (
     OpenPurchaseOrder,
     RuntimeReady,
 )
+from screens.safe_text import safe
 from screens.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ class TitleBar(Static):
         self._render_title()
 
     def _render_title(self) -> None:
-        left = Content.assemble(("posync", "bold"), " · ", self.area)
+        # The area may name a record (a PO number from a supplier).
+        left = Content.assemble(("posync", "bold"), " · ", safe(self.area, one_line=True))
         badges = []
         if self.counts is not None:
             if self.counts.unreviewed:

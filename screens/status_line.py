@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from screens.messages import ConnectorHealth
+from screens.safe_text import visible
 
 
 class StatusLine(Static):
@@ -64,4 +65,4 @@ def _pollers(connectors: list[ConnectorHealth]) -> str:
     if len(leaders) > 1:
         return "by several (e)"
     (leader,) = leaders
-    return "by " + ":".join(leader.split(":")[:2])  # host:pid
+    return "by " + visible(":".join(leader.split(":")[:2]), one_line=True)  # host:pid

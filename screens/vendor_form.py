@@ -31,6 +31,7 @@ from screens.confirm import Confirm
 from screens.form import FieldError, FormScreen, Tick
 from screens.key_bar import KeyBar
 from screens.messages import Changed
+from screens.safe_text import VISIBLE, safe
 
 if TYPE_CHECKING:
     from posync_tui.db import Database
@@ -58,8 +59,8 @@ class VendorForm(FormScreen[VendorSaved | None]):
     def compose(self) -> ComposeResult:
         v = self.vendor
         with Vertical(id="dialog") as box:
-            box.border_title = Content(f"Edit vendor {v.code}")
-            yield Static(Content(v.name), classes="form-note")
+            box.border_title = safe(f"Edit vendor {v.code}", one_line=True)
+            yield Static(safe(v.name), classes="form-note")
             yield from self.field(
                 "Integration type",
                 Select(
@@ -76,6 +77,7 @@ class VendorForm(FormScreen[VendorSaved | None]):
                     v.supplier_account or "",
                     placeholder="the account the supplier knows you by",
                     compact=True,
+                    highlighter=VISIBLE,
                     id="supplier_account",
                 ),
             )

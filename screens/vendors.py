@@ -116,7 +116,7 @@ class Vendors(Vertical):
         try:
             vendor = read_vendor(self.db, vendor_id)
         except LookupError as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self._show_form, vendor)
 
@@ -132,4 +132,4 @@ class Vendors(Vertical):
         if saved.pos_auto_synced:
             n = saved.pos_auto_synced
             message += f"; {n} open purchase order{'s' if n != 1 else ''} now auto-sync"
-        self.app.notify(message, markup=False)
+        self.app.notify(message)
