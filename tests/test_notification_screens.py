@@ -21,7 +21,7 @@ from screens.po_detail import PurchaseOrderDetail
 from screens.product_form import ProductForm
 from screens.shell import TitleBar
 from tests.console import console_app, settled
-from tests.supplier_world import make_world
+from tests.supplier_world import lease, make_world
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -144,7 +144,7 @@ def world(db):
 async def test_adding_the_missing_product_from_its_notification_completes_the_po_line(world):
     po_id, order_no = world.make_po()
     line_no = world.supplier.add_line(order_no, "AC-999", 2, "8", description="Gizmo")
-    await supplier_sync.poll(world.rt)
+    await supplier_sync.poll(world.rt, fence=lease(world.db))
     (note,) = world.notes(NotificationKind.MISSING_ITEM)
     app = console_app(world.db, sandbox=world.rt.sandbox, sandbox_server=world.rt.sandbox_server)
     async with app.run_test(size=(80, 24)) as pilot:
