@@ -256,10 +256,12 @@ async def poll(
         await source.prepare([w for w, t in zip(works, takens, strict=True) if t.record])
         bad = [t.bad for t in takens if t.bad]
         now = utcnow()
-        result = await asyncio.to_thread(store, db, source, fence, position, works, bad, now)
+        result, set_aside = await asyncio.to_thread(
+            store, db, source, fence, position, works, bad, now
+        )
         run.results.append(result)
         run.entries += sum(1 for e in page.entries if position is not None and e.seq <= position)
-        run.quarantined += len(bad)
+        run.quarantined += set_aside
         cursor = None if position is None else str(position)
         if failure is not None:
             raise failure[1]
@@ -351,12 +353,12 @@ def store(
     works: list,
     bad: list[Bad],
     now: datetime,
-) -> Any:
+) -> tuple[Any, int]:
     """Apply the works, quarantine the bad entries and store the cursor, in one transaction
     under the lease. A work that fails to apply is quarantined (stage "apply") and the others
-    are applied without it."""
+    are applied without it. Returns ``write``'s result and how many entries were quarantined."""
     try:
-        return _store(db, source, fence, position, works, bad, now)
+        return _store(db, source, fence, position, works, bad, now), len(bad)
     except (*SYSTEMIC, LeaseLost):
         raise  # the database itself is unwell, or another process polls now
     except Exception:
@@ -376,7 +378,7 @@ def store(
                 raw = json.dumps(_plain(taken.record), default=str) if taken.record else None
                 bad.append(Bad.of(taken.entry, "apply", exc, raw))
             kept.append(source.refused(work, message))
-        return _store(db, source, fence, position, kept, bad, now)
+        return _store(db, source, fence, position, kept, bad, now), len(bad)
 
 
 def _store(db, source: Source, fence: Fence, position, works, bad, now) -> Any:

@@ -180,7 +180,7 @@ def apply_page(
     the poll's lease (LeaseLost, and nothing applied, once it is lost)."""
     source = SupplierFeed(db, None, None, answers)
     position = feed.parse_cursor(cursor) if cursor is not None else None
-    result = feed.store(db, source, fence, position, works, [], now or utcnow())
+    result, _ = feed.store(db, source, fence, position, works, [], now or utcnow())
     return result if result is not None else ApplyResult()
 
 
