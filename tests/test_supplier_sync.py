@@ -10,12 +10,22 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 
-from connectors.base import PartnerUnavailable
+from connectors.base import ConnectorError, PartnerUnavailable
 from posync_tui.db import Database
 from posync_tui.events import Change
-from posync_tui.models import AuditEntry, Item, NotificationKind, PurchaseOrder, Vendor
+from posync_tui.models import (
+    AuditEntry,
+    Item,
+    NotificationKind,
+    PurchaseOrder,
+    QuarantinedEntry,
+    Vendor,
+    utcnow,
+)
+from posync_tui.paging import View
 from posync_tui.runtime import Runtime
 from posync_tui.services import supplier_sync, supplier_sync_apply, supplier_sync_feed
+from posync_tui.services.po_list import PoListSource
 from posync_tui.services.supplier_sync import (
     FieldLocked,
     edit_po,
@@ -550,3 +560,133 @@ async def test_an_order_the_database_refuses_is_reported_and_the_others_still_ap
     assert "could not be saved" in world.po(po_id).last_sync_error
     assert out_of_sync(world.po(po_id))
     assert supplier_sync.read_cursor(world.db) == "2"
+
+
+# --- the inbound feed: bad partner data, transient failures, times ---------------------------
+
+
+def red_in_po_list(w, po_id) -> bool:
+    """The PO list's own test for a red last-synced date (the detail uses ``out_of_sync``)."""
+    source = PoListSource(w.db.engine)
+    source.prepare()
+    (row,) = source.rows(View(sort="number"), [po_id])
+    return bool(row.data["out_of_sync"])
+
+
+def quarantined(w) -> list[QuarantinedEntry]:
+    with w.db.reader() as s:
+        return list(s.exec(select(QuarantinedEntry).order_by(QuarantinedEntry.id)))
+
+
+ONE_LINE = [{"supplier_part_no": "AC-100", "quantity": 1, "unit_cost": 1}]
+
+
+@pytest.mark.parametrize("order_no", ["SO-1/../SO-2?x#y", "SO 1\n2", "SO-%2F..%2F"])
+async def test_an_order_number_no_url_may_carry_is_quarantined_and_the_feed_goes_on(
+    world, caplog, order_no
+):
+    world.supplier.create_order(ACCOUNT, ONE_LINE, order_no=order_no)
+    po_id, good_no = world.make_po()  # the next good change
+    summary = await poll(world.rt, fence=lease(world.db))
+    assert "1 set aside as bad data" in summary
+    assert world.po(po_id).supplier_order_no == good_no
+    (row,) = quarantined(world)
+    assert row.connector == "supplier" and row.seq == 1 and row.stage in ("fetch", "parse")
+    assert supplier_sync.read_cursor(world.db) == "2"
+    (bad,) = world.notes(NotificationKind.BAD_DATA)
+    assert "feed entry 1" in bad.message
+    assert not [r for r in caplog.records if r.exc_info]  # one line each, no traceback
+
+
+@pytest.mark.parametrize(
+    ("body", "stage"),
+    [
+        ("[" * 50_000 + "]" * 50_000, "parse"),  # nested brackets
+        ("x" * 10_000_000, "parse"),  # a 10 MB body that is not an order
+        ({"order_no": "SO-1001", "supplier_account": ACCOUNT, "currency": "USD",
+          "lines": [{**ONE_LINE[0], "line_no": 1, "quantity_ordered": "1e999999"}]}, "apply"),
+    ],
+    ids=["nested", "10MB", "overflow"],
+)  # fmt: skip
+async def test_a_body_that_cannot_be_read_or_saved_is_quarantined_and_reprocessed_after_a_fix(
+    world, caplog, body, stage
+):
+    po_id, order_no = world.make_po()
+    other_id, other_no = world.make_po("PO-0000002")
+    await poll(world.rt, fence=lease(world.db))
+    synced = world.po(po_id).last_synced_at
+    world.supplier.break_order(order_no, body)
+    world.supplier.change_line(other_no, 1, quantity_confirmed=7)  # the next good change
+
+    await poll(world.rt, fence=lease(world.db))
+
+    assert world.lines(other_id)[1].quantity_confirmed == 7
+    (row,) = quarantined(world)
+    assert (row.entry_key, row.stage) == (order_no, stage) and row.error and row.message
+    (bad,) = world.notes(NotificationKind.BAD_DATA)
+    assert order_no in bad.message and row.error in bad.message
+    # The PO keeps the time of the partner data it reflects, and shows red.
+    po = world.po(po_id)
+    assert po.last_synced_at == synced and out_of_sync(po) and red_in_po_list(world, po_id)
+    assert not [r for r in caplog.records if r.exc_info]
+
+    world.supplier.repair_order(order_no)
+    world.supplier.change_line(order_no, 1, quantity_confirmed=9)
+    message = await supplier_sync.reprocess(world.rt, row.id)
+    assert order_no in message
+    assert world.lines(po_id)[1].quantity_confirmed == 9 and not out_of_sync(world.po(po_id))
+    (row,) = quarantined(world)
+    assert row.reprocessed_at is not None
+    assert world.notes(NotificationKind.BAD_DATA)[0].resolved
+
+
+async def test_a_supplier_time_in_the_future_is_not_trusted(world):
+    po_id, order_no = world.make_po()
+    await poll(world.rt, fence=lease(world.db))
+    world.supplier.notify(order_no, at="2999-01-01T00:00:00+00:00")
+    before = utcnow()
+    await poll(world.rt, fence=lease(world.db))
+    po = world.po(po_id)
+    assert before <= po.supplier_notified_at <= utcnow()
+    assert before <= po.last_synced_at <= utcnow()  # the time of the fetch, not the supplier's
+    assert not out_of_sync(po) and not red_in_po_list(world, po_id)
+    world.supplier.change_line(order_no, 1, quantity_confirmed=2)  # a real change later
+    world.supplier.fail_next_fetch(1, status=503)
+    with pytest.raises(PartnerUnavailable):
+        await poll(world.rt, fence=lease(world.db), attempts=1)
+    assert out_of_sync(world.po(po_id)) and red_in_po_list(world, po_id)
+
+
+@pytest.mark.parametrize("status", [503, 429])
+async def test_a_direct_order_whose_fetch_failed_once_is_imported_by_the_next_poll(world, status):
+    order_no = world.supplier.create_order(ACCOUNT, ONE_LINE)
+    world.supplier.fail_next_fetch(1, status=status)
+    with pytest.raises(ConnectorError) as failed:
+        await poll(world.rt, fence=lease(world.db), attempts=1)
+    assert failed.value.retryable
+    assert supplier_sync.read_cursor(world.db) is None and quarantined(world) == []
+    await poll(world.rt, fence=lease(world.db))
+    with world.db.reader() as s:
+        po = s.exec(select(PurchaseOrder).where(PurchaseOrder.supplier_order_no == order_no)).one()
+    assert po.created_by_supplier and not out_of_sync(po)
+
+
+async def test_an_order_naming_a_po_linked_to_another_supplier_order_does_not_take_it_over(
+    world,
+):
+    po_id, order_no = world.make_po()
+    await poll(world.rt, fence=lease(world.db))
+    before = (world.po(po_id), world.lines(po_id), len(audits(world, po_id)))
+    other = world.supplier.create_order(
+        ACCOUNT,
+        [{"supplier_part_no": "AC-200", "quantity": 99, "unit_cost": 1}],
+        buyer_po_number="PO-0000001",
+    )
+    await poll(world.rt, fence=lease(world.db))
+    po = world.po(po_id)
+    assert po.supplier_order_no == order_no
+    assert (po, world.lines(po_id), len(audits(world, po_id))) == before
+    (error,) = world.notes(NotificationKind.SYNC_ERROR)
+    assert (
+        other in error.message and order_no in error.message and "already linked" in error.message
+    )
