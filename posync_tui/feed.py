@@ -18,7 +18,7 @@ module does the rest, the same way for every partner:
 - Each entry is taken on its own. One that cannot be fetched, parsed or applied is quarantined
   (``feed_quarantine``: its whole raw text, the error's type, where it happened, the message)
   with a "bad partner data" notification and ONE log line; the cursor moves past it and the next
-  good entry applies in the same poll. ``reprocess`` takes it again after a fix.
+  good entry applies in the same poll. ``feed_reprocess`` takes it again after a fix.
 - A transient failure (timeout, 5xx, 429, a body not read in full: a retryable ConnectorError)
   is never final: the cursor stays before that entry, and the next poll fetches it again.
 - A partner's timestamp is not trusted beyond the fetch: a notification time after the record
@@ -110,7 +110,7 @@ class Bad:
         where = getattr(exc, "where", None)
         raw = getattr(exc, "raw", None) or raw
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        return cls(entry, stage, type(exc).__name__, _line(message), where and str(where), raw)
+        return cls(entry, stage, type(exc).__name__, first_line(message), where and str(where), raw)
 
 
 class FeedRefused(ConnectorError):
@@ -240,7 +240,7 @@ async def poll(
             # A page that could not even be read cannot be taken entry by entry.
             refused = FeedRefused(
                 f"{source.partner}'s feed after cursor {_shown(cursor)} could not be read "
-                f"({type(exc).__name__}: {_line(str(exc))}): nothing of it was applied"
+                f"({type(exc).__name__}: {first_line(str(exc))}): nothing of it was applied"
             )
             await asyncio.to_thread(_refuse, db, fence, source.connector, refused.message)
             raise refused from None
@@ -300,7 +300,7 @@ async def _take(
         if taken is None:
             taken = takens[entry.key] = Taken(entry)
             if exc is not None:
-                _quarantine_taken(taken, Bad.of(entry, _stage(exc), exc))
+                _quarantine_taken(taken, Bad.of(entry, stage_of(exc), exc))
             else:
                 taken.record, taken.fetched_at = record, fetched_at
         notified = _trusted(source, entry, fetched_at)
@@ -308,7 +308,7 @@ async def _take(
     return list(takens.values()), None
 
 
-def _stage(exc: Exception) -> str:
+def stage_of(exc: Exception) -> str:
     """Where a fetch failed: reading the partner's answer ("parse") or getting it ("fetch")."""
     parsing = (MalformedResponse, ValueError, ArithmeticError, RecursionError)
     return "parse" if isinstance(exc, parsing) or getattr(exc, "where", None) else "fetch"
@@ -373,7 +373,7 @@ def store(
                 kept.append(work)
                 continue
             taken = source.taken(work)
-            message = f"{type(exc).__name__}: {_line(str(exc))}"
+            message = f"{type(exc).__name__}: {first_line(str(exc))}"
             if taken is not None:
                 raw = json.dumps(_plain(taken.record), default=str) if taken.record else None
                 bad.append(Bad.of(taken.entry, "apply", exc, raw))
@@ -430,11 +430,11 @@ def _quarantine(session: Session, source: Source, bad: Bad, now: datetime) -> No
         notified_at=entry.notified_at
         if entry.notified_at and entry.notified_at >= EARLIEST
         else None,
-        raw=_storable(bad.raw),
+        raw=storable(bad.raw),
         error=bad.error[:80],
         stage=bad.stage,
         field_path=bad.field_path and bad.field_path[:200],
-        message=_storable(bad.message),
+        message=storable(bad.message),
     )
     session.add(row)
     session.flush()
@@ -448,7 +448,7 @@ def _quarantine(session: Session, source: Source, bad: Bad, now: datetime) -> No
         SyncNotification(
             created_at=now,
             kind=NotificationKind.BAD_DATA,
-            message=_storable(text),
+            message=storable(text),
             payload=json.dumps({"quarantine_id": row.id}),
         )
     )
@@ -482,83 +482,10 @@ def _refuse(db: Database, fence: Fence, connector: str, message: str) -> None:
             note_change(session, "notification")
 
 
-# --- re-processing ---------------------------------------------------------------------------
-
-
-def quarantined(db: Database, quarantine_id: int) -> QuarantinedEntry:
-    with db.reader() as session:
-        row = session.get(QuarantinedEntry, quarantine_id)
-        if row is None:
-            raise LookupError(f"No quarantined entry with id {quarantine_id}")
-        return row
-
-
-async def reprocess(source: Source, db: Database, quarantine_id: int) -> Any:
-    """Fetch a quarantined entry's record again and apply it (the cursor does not move).
-
-    Returns ``write``'s result; raises ValueError, saying why in plain words, when it is still
-    bad (the quarantined row then says what failed this time) or was re-processed already."""
-    row = await asyncio.to_thread(quarantined, db, quarantine_id)
-    if row.reprocessed_at is not None:
-        raise ValueError(f"{source.noun.capitalize()} {row.entry_key} was re-processed already")
-    entry = Entry(row.seq, row.entry_key, row.notified_at)
-    try:
-        record = await source.fetch(entry.key)
-    except ConnectorError as exc:
-        if exc.retryable:
-            raise ValueError(f"{source.partner} could not be reached: {exc.message}") from None
-        await asyncio.to_thread(_still_bad, db, quarantine_id, Bad.of(entry, _stage(exc), exc))
-        raise ValueError(f"Still bad: {_line(exc.message)}") from None
-    except Exception as exc:  # the partner's data, however it breaks
-        await asyncio.to_thread(_still_bad, db, quarantine_id, Bad.of(entry, _stage(exc), exc))
-        raise ValueError(f"Still bad: {type(exc).__name__}: {_line(str(exc))}") from None
-    fetched_at = utcnow()
-    work = source.work(Taken(entry, entry.notified_at, record, fetched_at))
-    await source.prepare([work])
-    return await asyncio.to_thread(_apply_again, db, source, quarantine_id, work, fetched_at)
-
-
-def _apply_again(db: Database, source: Source, quarantine_id: int, work, now) -> Any:
-    try:
-        with db.session() as session:
-            result = source.write(session, [work], now)
-            _resolve(session, quarantine_id, now)
-            return result
-    except SYSTEMIC:
-        raise
-    except Exception as exc:
-        entry = source.taken(work).entry
-        _still_bad(db, quarantine_id, Bad.of(entry, "apply", exc))
-        raise ValueError(f"Still bad: {type(exc).__name__}: {_line(str(exc))}") from None
-
-
-def _resolve(session: Session, quarantine_id: int, now: datetime) -> None:
-    row = session.get(QuarantinedEntry, quarantine_id)
-    row.reprocessed_at = now
-    payload = json.dumps({"quarantine_id": quarantine_id})
-    for note in session.scalars(
-        select(SyncNotification).where(
-            SyncNotification.kind == NotificationKind.BAD_DATA.value,
-            SyncNotification.payload == payload,
-        )
-    ):
-        note.resolved, note.reviewed, note.reviewed_at = True, True, note.reviewed_at or now
-    note_change(session, "notification")
-
-
-def _still_bad(db: Database, quarantine_id: int, bad: Bad) -> None:
-    with db.session() as session:
-        row = session.get(QuarantinedEntry, quarantine_id)
-        row.stage, row.error, row.field_path = bad.stage, bad.error[:80], bad.field_path
-        row.message = _storable(bad.message)
-        if bad.raw is not None:
-            row.raw = _storable(bad.raw)
-
-
 # --- text ------------------------------------------------------------------------------------
 
 
-def _line(text: str) -> str:
+def first_line(text: str) -> str:
     """The first line of a message, at most 500 characters: one log line, one notification."""
     first = text.strip().splitlines()[0] if text.strip() else ""
     return first if len(first) <= 500 else first[:500] + "…"
@@ -568,7 +495,7 @@ def _shown_key(key: str) -> str:
     return repr(key) if not key.isprintable() or len(key) > 40 else key
 
 
-def _storable(text: str | None) -> str | None:
+def storable(text: str | None) -> str | None:
     """Text any database keeps as it is: PostgreSQL refuses NUL and unpaired surrogates."""
     if text is None:
         return None

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from connectors.base import MalformedResponse, PartnerUnavailable, Rejected
-from posync_tui import feed, leases
+from posync_tui import feed, feed_reprocess, leases
 from posync_tui.feed import Entry, FeedRefused, Page, Taken
 from posync_tui.models import (
     AuditEntry,
@@ -307,19 +307,19 @@ async def test_a_quarantined_entry_is_reprocessed_after_the_partners_fix(any_db)
 
     partner.records["E-1"] = Rejected("HTTP 404", status=404)  # not fixed yet
     with pytest.raises(ValueError, match="Still bad"):
-        await feed.reprocess(partner, any_db, row.id)
+        await feed_reprocess.reprocess(partner, any_db, row.id)
     (row,) = quarantined(any_db)
     assert row.reprocessed_at is None and row.error == "Rejected" and row.stage == "fetch"
 
     partner.records["E-1"] = "fixed"
-    assert await feed.reprocess(partner, any_db, row.id) == ["E-1"]
+    assert await feed_reprocess.reprocess(partner, any_db, row.id) == ["E-1"]
     assert applied(any_db) == ["E-2", "E-1"] and feed.read_cursor(any_db, "edi") == "2"
     (row,) = quarantined(any_db)
     assert row.reprocessed_at is not None
     (note,) = notes(any_db, NotificationKind.BAD_DATA)
     assert note.resolved and note.reviewed
     with pytest.raises(ValueError, match="re-processed already"):
-        await feed.reprocess(partner, any_db, row.id)
+        await feed_reprocess.reprocess(partner, any_db, row.id)
 
 
 @pytest.mark.parametrize("stamp", ["2999-01-01T00:00:00+00:00", "0001-01-01T00:00:00+00:00"])

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from connectors.base import ConnectorError
 from connectors.catalog import CatalogClient
 from connectors.supplier import SupplierClient
-from posync_tui import feed
+from posync_tui import feed, feed_reprocess
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.leases import Fence
@@ -145,7 +145,7 @@ async def reprocess(rt: Runtime, quarantine_id: int, *, attempts: int = 4) -> st
     """Fetch a quarantined supplier order again and apply it (after the supplier's fix).
 
     Returns what happened in plain words; ValueError says why not (still bad, done already)."""
-    row = await asyncio.to_thread(feed.quarantined, rt.db, quarantine_id)
+    row = await asyncio.to_thread(feed_reprocess.quarantined, rt.db, quarantine_id)
     if row.connector != CONNECTOR:
         raise ValueError(f"Only supplier entries can be re-processed here, not {row.connector}")
     client = await asyncio.to_thread(supplier_client, rt, attempts=attempts)
@@ -154,7 +154,9 @@ async def reprocess(rt: Runtime, quarantine_id: int, *, attempts: int = 4) -> st
         catalog = catalog_client(rt, attempts=attempts)
         if catalog is not None:
             await stack.enter_async_context(catalog)
-        result = await feed.reprocess(SupplierFeed(rt.db, supplier, catalog), rt.db, quarantine_id)
+        result = await feed_reprocess.reprocess(
+            SupplierFeed(rt.db, supplier, catalog), rt.db, quarantine_id
+        )
     if result.errors:
         raise ValueError(result.errors[0])
     return f"Supplier order {row.entry_key} re-processed: {summary(1, result)}"
