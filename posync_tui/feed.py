@@ -22,9 +22,10 @@ module does the rest, the same way for every partner:
 - A transient failure (timeout, 5xx, 429, a body not read in full: a retryable ConnectorError)
   is never final: the cursor stays before that entry, and the next poll fetches it again.
 - A partner's timestamp is not trusted beyond the fetch: a notification time after the record
-  was fetched is taken as the fetch time, and so is one before ``EARLIEST`` (said so in the log
-  when further off than ``SKEW``). The time a record was fetched is the time of the partner
-  data it reflects: a PO's "last synced" time.
+  was fetched is taken as the fetch time, and so is one before ``EARLIEST`` (when further off
+  than ``SKEW``, a syncing notification and a log line say so, once while it is unreviewed).
+  The time a record was fetched is the time of the partner data it reflects: a PO's "last
+  synced" time.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class Taken:
     error: str | None = None  # why it was not taken, in plain words
     transient: bool = False  # retried by a later poll
     bad: Bad | None = None  # quarantined: set aside with its own notification
+    untrusted: datetime | None = None  # a notification time of the partner's that cannot be
 
 
 @dataclass
@@ -234,7 +236,9 @@ async def poll(
             check_page(source.partner, cursor, page)
         except ConnectorError as exc:
             if not exc.retryable:
-                await asyncio.to_thread(_refuse, db, fence, source.connector, exc.message)
+                await asyncio.to_thread(
+                    _notify_once, db, fence, source.connector, exc.message, exc.message
+                )
             raise
         except Exception as exc:
             # A page that could not even be read cannot be taken entry by entry.
@@ -242,7 +246,9 @@ async def poll(
                 f"{source.partner}'s feed after cursor {_shown(cursor)} could not be read "
                 f"({type(exc).__name__}: {first_line(str(exc))}): nothing of it was applied"
             )
-            await asyncio.to_thread(_refuse, db, fence, source.connector, refused.message)
+            await asyncio.to_thread(
+                _notify_once, db, fence, source.connector, refused.message, refused.message
+            )
             raise refused from None
         if not page.entries:
             break
@@ -259,6 +265,15 @@ async def poll(
         result, set_aside = await asyncio.to_thread(
             store, db, source, fence, position, works, bad, now
         )
+        untrusted = next((t for t in takens if t.untrusted), None)
+        if untrusted is not None:
+            prefix = f"{source.partner} dates its changes at times that cannot be"
+            text = (
+                f"{prefix} ({source.noun} {_shown_key(untrusted.entry.key)} at "
+                f"{untrusted.untrusted.isoformat()}): posync takes each as the time it fetched "
+                f"the {source.noun}. Check the partner's clock"
+            )
+            await asyncio.to_thread(_notify_once, db, fence, source.connector, text, prefix)
         run.results.append(result)
         run.entries += sum(1 for e in page.entries if position is not None and e.seq <= position)
         run.quarantined += set_aside
@@ -305,6 +320,8 @@ async def _take(
                 taken.record, taken.fetched_at = record, fetched_at
         notified = _trusted(source, entry, fetched_at)
         taken.notified_at = _latest(taken.notified_at, notified)
+        if _impossible(entry.notified_at, fetched_at):
+            taken.untrusted = taken.untrusted or entry.notified_at
     return list(takens.values()), None
 
 
@@ -320,22 +337,17 @@ def _quarantine_taken(taken: Taken, bad: Bad) -> None:
 
 def _trusted(source: Source, entry: Entry, fetched_at: datetime) -> datetime | None:
     """The entry's notification time, taken as the fetch's when it is later than the fetch
-    (said so when further off than SKEW) or before EARLIEST."""
+    or before EARLIEST."""
     stamp = entry.notified_at
     if stamp is None:
         return None
-    if stamp > fetched_at + SKEW or stamp < EARLIEST:
-        log.warning(
-            "%s dated entry %s (%s %s) %s, which cannot be: taken as %s",
-            source.partner,
-            entry.seq,
-            source.noun,
-            entry.key,
-            stamp.isoformat(),
-            fetched_at.isoformat(),
-        )
+    if _impossible(stamp, fetched_at):
         return fetched_at
     return min(stamp, fetched_at)
+
+
+def _impossible(stamp: datetime | None, fetched_at: datetime) -> bool:
+    return stamp is not None and (stamp > fetched_at + SKEW or stamp < EARLIEST)
 
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -465,8 +477,9 @@ def _quarantine(session: Session, source: Source, bad: Bad, now: datetime) -> No
     )
 
 
-def _refuse(db: Database, fence: Fence, connector: str, message: str) -> None:
-    """A syncing notification for a page refused (once while the same one is unreviewed)."""
+def _notify_once(db: Database, fence: Fence, connector: str, message: str, same: str) -> None:
+    """A syncing notification (a page refused, times not trusted), and one log line; not again
+    while one starting with ``same`` is unreviewed: a partner that keeps doing it is told once."""
     log.warning("%s: %s", connector, message[:300])
     with db.session() as session:
         fence.check(session)
@@ -474,7 +487,7 @@ def _refuse(db: Database, fence: Fence, connector: str, message: str) -> None:
             select(SyncNotification.id).where(
                 SyncNotification.kind == NotificationKind.SYNC_ERROR.value,
                 SyncNotification.reviewed.is_(False),
-                SyncNotification.message == message,
+                SyncNotification.message.startswith(same, autoescape=True),
             )
         ).first()
         if seen is None:

@@ -323,11 +323,17 @@ async def test_a_quarantined_entry_is_reprocessed_after_the_partners_fix(any_db)
 
 
 @pytest.mark.parametrize("stamp", ["2999-01-01T00:00:00+00:00", "0001-01-01T00:00:00+00:00"])
-async def test_a_partner_time_that_cannot_be_is_taken_as_the_fetch_time(db, stamp):
+async def test_a_partner_time_that_cannot_be_is_taken_as_the_fetch_time_and_said_once(db, stamp):
     partner = FakePartner()
     partner.publish("E-1", at=datetime.fromisoformat(stamp))
+    partner.publish("E-2", at=datetime.now(UTC) + timedelta(minutes=1))  # a clock a bit fast
     before = datetime.now(UTC)
     await poll(partner, db)
-    (notified,) = partner.notified
-    assert before <= notified <= datetime.now(UTC)
-    assert applied(db) == ["E-1"]
+    first, second = partner.notified
+    assert before <= first <= datetime.now(UTC) and before <= second <= datetime.now(UTC)
+    assert applied(db) == ["E-1", "E-2"]
+    (note,) = notes(db, NotificationKind.SYNC_ERROR)
+    assert "E-1" in note.message and stamp[:4] in note.message and "clock" in note.message
+    partner.publish("E-3", at=datetime.fromisoformat(stamp))
+    await poll(partner, db)  # said once while the notification is unreviewed
+    assert len(notes(db, NotificationKind.SYNC_ERROR)) == 1
