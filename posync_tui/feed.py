@@ -177,8 +177,8 @@ def parse_cursor(value: Any) -> int | None:
     return None
 
 
-def check_page(partner: str, sent: str | None, page: Page) -> int | None:
-    """The position a page may take the cursor to; ``FeedRefused`` if it breaks the contract."""
+def check_page(partner: str, sent: str | None, page: Page) -> None:
+    """``FeedRefused`` if the page breaks the contract (see the module docstring)."""
     start = parse_cursor(sent) if sent is not None else None
     after = -1 if start is None else start
     previous = after
@@ -210,7 +210,6 @@ def check_page(partner: str, sent: str | None, page: Page) -> int | None:
             f"{partner} sent next cursor {_shown(page.next_cursor)} after cursor {_shown(sent)}, "
             f"which {why}: refused, nothing of that page was applied"
         )
-    return previous if page.entries else start
 
 
 def _shown(value: Any) -> str:
@@ -259,7 +258,8 @@ async def poll(
                 break  # the cursor stays before the entry that failed for now
             position = entry.seq
         works = [source.work(t) for t in takens]
-        await source.prepare([w for w, t in zip(works, takens, strict=True) if t.record])
+        fetched = [w for w, t in zip(works, takens, strict=True) if t.record is not None]
+        await source.prepare(fetched)
         bad = [t.bad for t in takens if t.bad]
         now = utcnow()
         result, set_aside = await asyncio.to_thread(
