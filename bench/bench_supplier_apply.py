@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from connectors.supplier import SupplierLine, SupplierOrder
+from posync_tui import leases
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import (
@@ -52,6 +53,7 @@ def run(quick: bool = False) -> list[str]:
         fast_db = _database(Path(tmp) / "fast.db", changes)
         slow_db = _database(Path(tmp) / "orm.db", changes)
         works = _workload(changes)
+        fence = leases.acquire(fast_db, "supplier", "bench", ttl=3600).fence()
 
         # The baseline's changes are the first pages of the fast run: both must write alike.
         # The first page (and the first baseline change) warm up statement caches, untimed:
@@ -60,7 +62,7 @@ def run(quick: bool = False) -> list[str]:
         for start in range(0, changes, PAGE):
             page = works[start : start + PAGE]
             started = time.perf_counter()
-            apply_page(fast_db, page, CatalogAnswers(), str(start + len(page)))
+            apply_page(fast_db, page, CatalogAnswers(), str(start + len(page)), fence=fence)
             if start:
                 elapsed += time.perf_counter() - started
             if start + PAGE == baseline_changes:

@@ -3,8 +3,9 @@
 Columns: when, kind, vendor, PO, message, reviewed. ``/`` filters by text (message, kind,
 vendor, PO number); u shows only unreviewed ones, k steps through the kinds, x shows all again.
 r marks the marked rows (or the cursor's) reviewed; o opens the PO; + adds the product of a
-missing-item notification (the form prefilled from the supplier's data); enter shows the whole
-notification. The shell's title bar counts the unreviewed ones.
+missing-item notification (the form prefilled from the supplier's data); t re-processes the
+entry of a bad-partner-data notification (fetched again and applied, after the partner's fix);
+enter shows the whole notification. The shell's title bar counts the unreviewed ones.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from connectors.base import ConnectorError
 from posync_tui import timefmt
 from posync_tui.models import NotificationKind
 from posync_tui.paging import Column, Row, View
@@ -63,6 +65,7 @@ class Notifications(Vertical):
         Binding("r", "review", "Reviewed"),
         Binding("o", "open_po", "Open PO"),
         Binding("plus", "add_product", "Add item"),
+        Binding("t", "reprocess", "Re-process", show=False),
         Binding("u", "unreviewed", "Unreviewed only", show=False),
         Binding("k", "next_kind", "Next kind", show=False),
         Binding("x", "clear_filters", "All notifications", show=False),
@@ -79,13 +82,14 @@ class Notifications(Vertical):
         super().__init__(id=id, classes=classes)
         self.table = PagedTable(title="Syncing notifications", cell_style=unreviewed_style)
         self.db: Database | None = None
+        self.rt: Runtime | None = None
 
     def compose(self) -> ComposeResult:
         yield PagedList(self.table)
         yield Static(id="message")  # the cursor's notification in full
 
     def attach(self, rt: Runtime) -> None:
-        self.db = rt.db
+        self.db, self.rt = rt.db, rt
         self.table.set_source(NotificationListSource(rt.db.engine), default_view())
 
     def on_change(self, change: Change) -> None:
@@ -107,6 +111,9 @@ class Notifications(Vertical):
         text = safe(row.data["message"] if row is not None else "")
         if row is not None and row.data["kind"] == NotificationKind.MISSING_ITEM:
             hint = "product added" if row.data["resolved"] else "+ adds the product"
+            text = Content.assemble(text, "  ", (f"({hint})", "italic"))
+        elif row is not None and row.data["kind"] == NotificationKind.BAD_DATA:
+            hint = "re-processed" if row.data["resolved"] else "t re-processes it after a fix"
             text = Content.assemble(text, "  ", (f"({hint})", "italic"))
         self.query_one("#message", Static).update(text)
 
@@ -174,6 +181,11 @@ class Notifications(Vertical):
         if key is not None:
             self._with_info(key, "add_product")
 
+    def action_reprocess(self) -> None:
+        key = self.table.cursor_key
+        if key is not None:
+            self._with_info(key, "reprocess")
+
     @on(PagedTable.RowSelected)
     def _open(self, event: PagedTable.RowSelected) -> None:
         event.stop()
@@ -201,6 +213,27 @@ class Notifications(Vertical):
             self._open_po(info)
         elif then == "add_product":
             self._add_product(info, prefill)
+        elif then == "reprocess":
+            if not info.reprocessable:
+                why = "was re-processed already" if info.resolved else "is not bad partner data"
+                self.app.notify(f"This notification {why}", severity="warning", markup=False)
+                return
+            self.app.notify("Re-processing…", timeout=2, markup=False)
+            self._reprocess(info.quarantine_id)
+
+    @work(exclusive=True, group="notifications-reprocess", exit_on_error=False)
+    async def _reprocess(self, quarantine_id: int) -> None:
+        """Fetch the entry again and apply it (network and database work off the UI thread)."""
+        from posync_tui.services.supplier_sync import reprocess
+
+        try:
+            message = await reprocess(self.rt, quarantine_id)
+        except (LookupError, ValueError, ConnectorError) as exc:
+            self.app.notify(
+                getattr(exc, "message", None) or str(exc), severity="error", markup=False
+            )
+            return
+        self.app.notify(message, markup=False)
 
     def _detail_done(self, choice: str | None) -> None:
         if choice is not None and self.table.cursor_key is not None:
@@ -241,6 +274,7 @@ class NotificationDetail(ModalScreen[str | None]):
         Binding("r", "dismiss('review')", "Reviewed"),
         Binding("o", "dismiss('open_po')", "Open PO"),
         Binding("plus", "dismiss('add_product')", "Add item"),
+        Binding("t", "dismiss('reprocess')", "Re-process"),
     ]
     DEFAULT_CSS = """
     NotificationDetail { align: center middle; }
@@ -261,6 +295,8 @@ class NotificationDetail(ModalScreen[str | None]):
         state = "reviewed" if info.reviewed else "not reviewed"
         if info.kind == NotificationKind.MISSING_ITEM:
             state += ", product added" if info.resolved else ", product not added yet"
+        elif info.quarantine_id is not None:
+            state += ", re-processed" if info.resolved else ", set aside: t re-processes it"
         with Vertical() as box:
             box.border_title = Content(f"Syncing notification · {info.kind.value}")
             yield Static(Content(timefmt.local(info.created_at)))
@@ -276,6 +312,8 @@ class NotificationDetail(ModalScreen[str | None]):
             return self.info.po_id is not None
         if parameters[0] == "add_product":
             return self.info.missing_item_open
+        if parameters[0] == "reprocess":
+            return self.info.reprocessable
         if parameters[0] == "review":
             return not self.info.reviewed
         return True

@@ -9,6 +9,7 @@ from sqlmodel import select
 from connectors.sandbox.catalog import CatalogSandbox
 from connectors.sandbox.server import Sandbox
 from connectors.sandbox.supplier import SupplierSandbox
+from posync_tui import leases
 from posync_tui.config import load_settings
 from posync_tui.models import (
     Integration,
@@ -22,6 +23,11 @@ from posync_tui.models import (
 from posync_tui.runtime import Runtime
 
 ACCOUNT = "ACC-1001"
+
+
+def lease(db, connector: str = "supplier") -> leases.Fence:
+    """Take the connector's lease as the scheduler does (or keep it); its fence for a poll."""
+    return leases.acquire(db, connector, "tests", ttl=600).fence()
 
 
 class World:

@@ -21,7 +21,7 @@ from screens.po_detail import PurchaseOrderDetail
 from screens.product_form import ProductForm
 from screens.shell import TitleBar
 from tests.console import console_app, settled
-from tests.supplier_world import make_world
+from tests.supplier_world import lease, make_world
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -144,7 +144,7 @@ def world(db):
 async def test_adding_the_missing_product_from_its_notification_completes_the_po_line(world):
     po_id, order_no = world.make_po()
     line_no = world.supplier.add_line(order_no, "AC-999", 2, "8", description="Gizmo")
-    await supplier_sync.poll(world.rt)
+    await supplier_sync.poll(world.rt, fence=lease(world.db))
     (note,) = world.notes(NotificationKind.MISSING_ITEM)
     app = console_app(world.db, sandbox=world.rt.sandbox, sandbox_server=world.rt.sandbox_server)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -189,3 +189,28 @@ async def test_adding_the_missing_product_from_its_notification_completes_the_po
             )
         assert "unreviewed" not in title(app)
         assert supplier_sync.missing_item_count(world.db, po_id) == 0
+
+
+async def test_bad_partner_data_is_reprocessed_from_its_notification_after_the_fix(world):
+    po_id, order_no = world.make_po()
+    await supplier_sync.poll(world.rt, fence=lease(world.db))
+    world.supplier.break_order(order_no, "[" * 50_000)
+    await supplier_sync.poll(world.rt, fence=lease(world.db))
+    (note,) = world.notes(NotificationKind.BAD_DATA)
+    app = console_app(world.db, sandbox=world.rt.sandbox, sandbox_server=world.rt.sandbox_server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_notifications(pilot)
+        assert shown(app)[0] == note.message
+        await pilot.press("t")  # not fixed yet: still bad, and it says so
+        await settled(pilot)
+        with world.db.reader() as s:
+            assert not s.get(SyncNotification, note.id).resolved
+
+        world.supplier.repair_order(order_no)
+        world.supplier.change_line(order_no, 1, quantity_confirmed=6)
+        await pilot.press("t")
+        await settled(pilot)
+        with world.db.reader() as s:
+            assert s.get(SyncNotification, note.id).resolved
+        assert world.lines(po_id)[1].quantity_confirmed == 6
+        assert not supplier_sync.out_of_sync(world.po(po_id))

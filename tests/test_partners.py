@@ -14,7 +14,7 @@ from posync_tui.partners import NotConfigured, Partner, Queue, Schedule
 from posync_tui.runtime import Runtime
 from posync_tui.services.status import connector_health, shell_counts
 from tests.console import configured_settings
-from tests.supplier_world import make_world
+from tests.supplier_world import lease, make_world
 
 runner = CliRunner()
 ran: list[Runtime] = []
@@ -178,13 +178,13 @@ async def test_the_catalog_called_from_the_supplier_poll_has_its_health_recorded
     po_id, order_no = world.make_po()
     world.catalog.add_product("NEW-1", "Sprocket", supplier_part_no="AC-300")
     world.supplier.add_line(order_no, "AC-300", 7, "2.40")
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     state = catalog_state(world)
     assert state.last_success_at is not None and state.consecutive_failures == 0
 
     world.catalog.faults.fail_next(20, status=503)
     world.supplier.add_line(order_no, "AC-301", 1, "1")
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     state = catalog_state(world)
     assert state.consecutive_failures == 1 and "503" in state.last_error
     (row,) = [r for r in connector_health(world.rt) if r["name"] == "catalog"]
@@ -195,5 +195,5 @@ async def test_a_poll_that_does_not_need_the_catalog_leaves_its_health_alone(wor
     from posync_tui.services.supplier_sync import poll
 
     world.make_po()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     assert catalog_state(world) is None

@@ -23,7 +23,7 @@ from posync_tui.models import (
 from posync_tui.services import po_create
 from posync_tui.services.po_create import POInvalid, create_po, find_items, find_vendors
 from posync_tui.services.supplier_sync import new_po_defaults, poll
-from tests.supplier_world import ACCOUNT, make_world
+from tests.supplier_world import ACCOUNT, lease, make_world
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ async def test_a_new_auto_sync_po_is_synced_by_the_supplier_feed_once_the_suppli
             buyer_po_number=world.po(po_id).number,
         )
         world.supplier.change_line(orders[po_id], 1, quantity_confirmed=10)
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
 
     po = world.po(synced)
     assert po.supplier_order_no == orders[synced] and po.last_synced_at is not None

@@ -17,7 +17,7 @@ from screens.po_detail import PurchaseOrderDetail
 from screens.po_widgets import EditBar, FieldGrid
 from screens.purchase_orders import OUT_OF_SYNC_STYLE
 from tests.console import console_app, settled
-from tests.supplier_world import make_world
+from tests.supplier_world import lease, make_world
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def last_synced_is_red(screen) -> bool:
 
 async def test_refresh_fetches_the_supplier_order_and_updates_the_last_synced_date(world):
     po_id, order_no = world.make_po()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     before = world.po(po_id).last_synced_at
     world.supplier.change_line(order_no, 1, quantity_confirmed=11)  # not polled yet
 
@@ -90,11 +90,11 @@ async def test_refresh_fetches_the_supplier_order_and_updates_the_last_synced_da
 
 async def test_a_failing_supplier_shows_the_failure_and_the_date_turns_red(world):
     po_id, order_no = world.make_po()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     world.supplier.change_line(order_no, 1, quantity_confirmed=10)
     world.supplier.fail_next_fetch(1)  # the supplier notified, but its order cannot be read
     with pytest.raises(ConnectorError):
-        await poll(world.rt, attempts=1)
+        await poll(world.rt, fence=lease(world.db), attempts=1)
 
     async with console(world).run_test(size=(80, 24)) as pilot:
         screen = await open_po(pilot, po_id)
@@ -120,7 +120,7 @@ async def test_a_failing_supplier_shows_the_failure_and_the_date_turns_red(world
 
 async def test_fields_filled_by_the_supplier_sync_refuse_edits_and_say_why(world):
     po_id, _ = world.make_po()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
 
     async with console(world).run_test(size=(80, 24)) as pilot:
         screen = await open_po(pilot, po_id)
@@ -141,7 +141,7 @@ async def test_fields_filled_by_the_supplier_sync_refuse_edits_and_say_why(world
 
 async def test_a_field_the_sync_does_not_touch_is_edited_in_place_and_audited(world):
     po_id, _ = world.make_po()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
 
     async with console(world).run_test(size=(80, 24)) as pilot:
         screen = await open_po(pilot, po_id)
@@ -189,7 +189,7 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_saved(world):
 async def test_a_cancelled_line_is_hidden_and_h_shows_it(world):
     po_id, order_no = world.make_po()
     world.supplier.cancel_line(order_no, 2)
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
 
     async with console(world).run_test(size=(80, 24)) as pilot:
         screen = await open_po(pilot, po_id)
@@ -203,7 +203,7 @@ async def test_a_cancelled_line_is_hidden_and_h_shows_it(world):
 async def test_opening_a_po_with_missing_items_warns_some_items_may_be_missing(world):
     po_id, order_no = world.make_po()
     world.supplier.add_line(order_no, "AC-999", 2, "8", description="Gizmo")
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
 
     async with console(world).run_test(size=(80, 24)) as pilot:
         screen = await open_po(pilot, po_id)
@@ -285,11 +285,12 @@ async def test_r_on_the_po_list_refreshes_the_marked_pos_and_tells_the_result(wo
 
 async def test_the_detail_is_live_a_supplier_change_shows_without_a_key(world):
     po_id, order_no = world.make_po()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     async with console(world).run_test(size=(80, 24)) as pilot:
         screen = await open_po(pilot, po_id)
         world.supplier.change_line(order_no, 2, quantity_confirmed=4)
-        await poll(world.rt)  # the scheduler's job, committed while the PO is open
+        # the scheduler's job, committed while the PO is open
+        await poll(world.rt, fence=lease(world.db))
         await settled(pilot)
         assert str(screen.query_one("#lines", DataTable).get_row_at(1)[4]).strip() == "4"
 

@@ -10,12 +10,22 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 
-from connectors.base import PartnerUnavailable
+from connectors.base import ConnectorError, PartnerUnavailable
 from posync_tui.db import Database
 from posync_tui.events import Change
-from posync_tui.models import AuditEntry, Item, NotificationKind, PurchaseOrder, Vendor
+from posync_tui.models import (
+    AuditEntry,
+    Item,
+    NotificationKind,
+    PurchaseOrder,
+    QuarantinedEntry,
+    Vendor,
+    utcnow,
+)
+from posync_tui.paging import View
 from posync_tui.runtime import Runtime
-from posync_tui.services import supplier_sync, supplier_sync_apply
+from posync_tui.services import supplier_sync, supplier_sync_apply, supplier_sync_feed
+from posync_tui.services.po_list import PoListSource
 from posync_tui.services.supplier_sync import (
     FieldLocked,
     edit_po,
@@ -25,7 +35,7 @@ from posync_tui.services.supplier_sync import (
     refresh,
     resolve_missing_item,
 )
-from tests.supplier_world import ACCOUNT, make_world
+from tests.supplier_world import ACCOUNT, lease, make_world
 
 
 @pytest.fixture
@@ -48,7 +58,7 @@ async def test_a_po_with_auto_sync_is_updated_whenever_the_supplier_order_change
     )
     world.supplier.change_order(order_no, expected_date="2026-12-03")
 
-    summary = await poll(world.rt)
+    summary = await poll(world.rt, fence=lease(world.db))
 
     po, lines = world.po(po_id), world.lines(po_id)
     assert summary.startswith("3 supplier changes") and "1 POs updated" in summary
@@ -63,7 +73,7 @@ async def test_a_po_with_auto_sync_is_updated_whenever_the_supplier_order_change
 async def test_every_field_the_sync_changes_is_kept_in_the_audit_log(world):
     po_id, order_no = world.make_po()
     world.supplier.change_line(order_no, 1, quantity_confirmed=10, unit_cost="4.10")
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     changed = {(a.field, a.old_value, a.new_value) for a in audits(world, po_id)}
     assert changed == {
         ("supplier_order_no", None, order_no),
@@ -77,7 +87,7 @@ async def test_every_field_the_sync_changes_is_kept_in_the_audit_log(world):
 async def test_a_po_without_auto_sync_is_not_updated_but_the_notification_is_recorded(world):
     po_id, order_no = world.make_po(auto_sync=False)
     world.supplier.change_line(order_no, 1, quantity_confirmed=3)
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     po = world.po(po_id)
     assert world.lines(po_id)[1].quantity_confirmed is None and po.supplier_order_no is None
     assert po.supplier_notified_at is not None and po.last_synced_at is None
@@ -86,18 +96,18 @@ async def test_a_po_without_auto_sync_is_not_updated_but_the_notification_is_rec
 
 async def test_the_last_synced_date_turns_red_when_a_sync_fails_after_a_notification(world):
     po_id, order_no = world.make_po()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     assert not out_of_sync(world.po(po_id))
 
     world.supplier.change_line(order_no, 2, quantity_confirmed=4)
     world.supplier.fail_next_fetch(1, status=503)  # the feed answers, the fetch fails
     with pytest.raises(PartnerUnavailable):
-        await poll(world.rt, attempts=1)
+        await poll(world.rt, fence=lease(world.db), attempts=1)
     po = world.po(po_id)
     assert out_of_sync(po) and "503" in po.last_sync_error
     assert world.lines(po_id)[2].quantity_confirmed is None
 
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     po = world.po(po_id)
     assert not out_of_sync(po) and po.last_sync_error is None
     assert world.lines(po_id)[2].quantity_confirmed == 4
@@ -118,7 +128,7 @@ async def test_orders_created_directly_with_the_supplier_are_imported_as_new_pos
         ],
         expected_date="2026-12-09",
     )
-    summary = await poll(world.rt)
+    summary = await poll(world.rt, fence=lease(world.db))
     with world.db.reader() as s:
         po = s.exec(select(PurchaseOrder).where(PurchaseOrder.supplier_order_no == order_no)).one()
     assert "1 imported" in summary
@@ -127,7 +137,7 @@ async def test_orders_created_directly_with_the_supplier_are_imported_as_new_pos
     line = world.lines(po.id)[1]
     assert line.item_id == world.widget_id and line.quantity_confirmed == 3
     assert po.total == Decimal("12.75") and po.line_count == 1 and not out_of_sync(po)
-    await poll(world.rt)  # nothing new: still one PO
+    await poll(world.rt, fence=lease(world.db))  # nothing new: still one PO
     with world.db.reader() as s:
         assert len(s.exec(select(PurchaseOrder)).all()) == 1
 
@@ -138,7 +148,7 @@ async def test_an_imported_po_has_auto_sync_only_if_the_vendor_has_it(world):
     order_no = world.supplier.create_order(
         ACCOUNT, [{"supplier_part_no": "AC-200", "quantity": 1, "unit_cost": 10}]
     )
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     with world.db.reader() as s:
         po = s.exec(select(PurchaseOrder).where(PurchaseOrder.supplier_order_no == order_no)).one()
     assert not po.auto_sync
@@ -153,7 +163,7 @@ async def test_an_unknown_item_found_in_the_cloud_catalog_is_added_and_appears_o
         "NEW-1", "Sprocket", supplier_part_no="AC-300", upc="098765432109", unit_cost="2.5"
     )
     line_no = world.supplier.add_line(order_no, "AC-300", 7, "2.40", description="Sprocket")
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     with world.db.reader() as s:
         item = s.exec(select(Item).where(Item.sku == "NEW-1")).one()
     line = world.lines(po_id)[line_no]
@@ -170,7 +180,7 @@ async def test_an_item_nobody_knows_is_kept_as_a_missing_item_with_a_notificatio
     line_no = world.supplier.add_line(
         order_no, "AC-999", 2, "8", description="Gizmo", upc="011111111116"
     )
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     line = world.lines(po_id)[line_no]
     assert line.missing_item and line.item_id is None and line.supplier_part_no == "AC-999"
     assert line.quantity_ordered == 2 and world.po(po_id).total == Decimal("117")
@@ -187,7 +197,7 @@ async def test_without_a_cloud_catalog_an_unknown_item_is_missing(world):
     world.catalog.add_product("NEW-1", "Sprocket", supplier_part_no="AC-300")
     po_id, order_no = world.make_po()
     world.supplier.add_line(order_no, "AC-300", 1, 1)
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     (note,) = world.notes(NotificationKind.MISSING_ITEM)
     assert "no cloud catalog is set up" in note.message
 
@@ -195,7 +205,7 @@ async def test_without_a_cloud_catalog_an_unknown_item_is_missing(world):
 async def test_the_operator_adds_the_missing_product_and_the_po_line_is_completed(world):
     po_id, order_no = world.make_po()
     line_no = world.supplier.add_line(order_no, "AC-999", 2, "8", description="Gizmo")
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     (note,) = world.notes(NotificationKind.MISSING_ITEM)
     prefill = supplier_sync.missing_item_prefill(world.db, note.id)
     assert prefill["sku"] == "AC-999" and prefill["description"] == "Gizmo"
@@ -215,7 +225,7 @@ async def test_the_operator_adds_the_missing_product_and_the_po_line_is_complete
 async def test_a_line_cancelled_by_the_supplier_is_hidden_and_a_notification_names_it(world):
     po_id, order_no = world.make_po()
     world.supplier.cancel_line(order_no, 2)
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     lines, po = world.lines(po_id), world.po(po_id)
     assert lines[2].hidden and len(lines) == 2  # hidden, never deleted
     assert po.line_count == 1 and po.total == Decimal("51")
@@ -230,7 +240,7 @@ async def test_notifications_are_marked_reviewed_and_counted(world):
     po_id, order_no = world.make_po()
     world.supplier.cancel_line(order_no, 1)
     world.supplier.add_line(order_no, "AC-999", 1, 1)
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     assert supplier_sync.unreviewed_count(world.db) == 2
     first = world.notes()[0]
     assert supplier_sync.mark_reviewed(world.db, [first.id]) == 1
@@ -244,7 +254,7 @@ async def test_notifications_are_marked_reviewed_and_counted(world):
 
 async def test_refresh_fetches_the_supplier_order_now_and_updates_last_synced(world):
     po_id, order_no = world.make_po()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     before = world.po(po_id).last_synced_at
     world.supplier.change_line(order_no, 1, quantity_confirmed=11)  # not polled yet
 
@@ -311,7 +321,7 @@ async def test_fields_filled_by_the_sync_are_read_only_after_it_and_others_stay_
     po_id, order_no = world.make_po()
     line_id = world.lines(po_id)[1].id
     edit_po_line(world.db, line_id, quantity_confirmed=Decimal(9))  # not synced yet: editable
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     assert "quantity_confirmed" in supplier_sync.supplier_line_fields_locked(world.po(po_id))
 
     with pytest.raises(FieldLocked, match="quantity confirmed .* set by the supplier sync"):
@@ -388,11 +398,11 @@ async def test_a_change_applied_twice_gives_the_same_result(world):
     world.supplier.change_line(order_no, 1, quantity_confirmed=10)
     world.supplier.cancel_line(order_no, 2)
     world.supplier.add_line(order_no, "AC-999", 1, 1)
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     state = (world.lines(po_id), len(audits(world, po_id)), len(world.notes()))
 
     world.supplier.notify(order_no)  # the same order again, unchanged
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
 
     again = (world.lines(po_id), len(audits(world, po_id)), len(world.notes()))
     assert again == state
@@ -400,12 +410,12 @@ async def test_a_change_applied_twice_gives_the_same_result(world):
 
 async def test_the_cursor_is_stored_so_a_restart_neither_misses_nor_repeats(world):
     po_id, order_no = world.make_po()
-    assert (await poll(world.rt)).startswith("1 supplier change")
+    assert (await poll(world.rt, fence=lease(world.db))).startswith("1 supplier change")
     restarted = Database(world.db.url)  # a new process on the same database
     rt = Runtime(world.rt.settings, restarted, world.rt.sandbox, world.rt.sandbox_server)
-    assert await poll(rt) == "No supplier changes"
+    assert await poll(rt, fence=lease(rt.db)) == "No supplier changes"
     world.supplier.change_line(order_no, 1, quantity_confirmed=10)
-    assert (await poll(rt)).startswith("1 supplier change")
+    assert (await poll(rt, fence=lease(rt.db))).startswith("1 supplier change")
     assert supplier_sync.read_cursor(restarted) == str(world.supplier.feed_length())
     restarted.dispose()
 
@@ -420,12 +430,12 @@ async def test_the_cursor_moves_only_with_the_changes_it_covers(world, monkeypat
 
     monkeypatch.setattr(supplier_sync_apply._Batch, "write", crash)
     with pytest.raises(OperationalError):
-        await poll(world.rt)
+        await poll(world.rt, fence=lease(world.db))
     assert supplier_sync.read_cursor(world.db) is None
     assert world.po(po_id).supplier_order_no is None
 
     monkeypatch.setattr(supplier_sync_apply._Batch, "write", real_write)
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     assert world.po(po_id).supplier_order_no == order_no
 
 
@@ -433,7 +443,8 @@ async def test_many_changes_are_applied_page_by_page(world):
     po_id, order_no = world.make_po()
     for qty in range(1, 6):
         world.supplier.change_line(order_no, 1, quantity_confirmed=qty)
-    assert (await poll(world.rt, page_size=2)).startswith("6 supplier changes")
+    summary = await poll(world.rt, fence=lease(world.db), page_size=2)
+    assert summary.startswith("6 supplier changes")
     assert world.lines(po_id)[1].quantity_confirmed == 5
     assert supplier_sync.read_cursor(world.db) == "6"
 
@@ -446,7 +457,7 @@ async def test_every_committed_change_is_announced(world):
     world.supplier.add_line(order_no, "AC-300", 1, 1)
     world.supplier.cancel_line(order_no, 1)
     seen.clear()
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     kinds = {c.kind for c in seen}
     assert {"purchase_order", "notification", "item", "vendor", "connector"} <= kinds
     assert any(c.kind == "purchase_order" and po_id in c.ids for c in seen)
@@ -462,7 +473,7 @@ async def test_an_order_for_a_po_that_does_not_exist_changes_nothing_and_is_repo
         buyer_po_number="PO-9999999",
     )
     po_id, order_no = world.make_po()  # the next good change
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     (error,) = world.notes(NotificationKind.SYNC_ERROR)
     assert "PO-9999999" in error.message and "not in posync" in error.message
     with world.db.reader() as s:
@@ -483,7 +494,7 @@ async def test_a_bad_supplier_order_leaves_no_partial_write_and_the_next_change_
 ):
     po_id, order_no = world.make_po()
     other_id, other_no = world.make_po("PO-0000002")
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     before = (world.lines(po_id), len(audits(world, po_id)))
     world.supplier.change_line(order_no, 2, quantity_confirmed=4)  # good field, same order
     if fault == "negative":
@@ -494,11 +505,12 @@ async def test_a_bad_supplier_order_leaves_no_partial_write_and_the_next_change_
         world.supplier.break_order(order_no, "<html>502 Bad Gateway</html>")
     world.supplier.change_line(other_no, 1, quantity_confirmed=7)  # the next good change
 
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
 
     assert (world.lines(po_id), len(audits(world, po_id))) == before
-    (error,) = world.notes(NotificationKind.SYNC_ERROR)
-    assert words in error.message and error.po_id == po_id
+    assert world.notes(NotificationKind.SYNC_ERROR) == []
+    (bad,) = world.notes(NotificationKind.BAD_DATA)  # quarantined: see the feed tests
+    assert words in bad.message and order_no in bad.message
     assert words in world.po(po_id).last_sync_error and out_of_sync(world.po(po_id))
     assert world.lines(other_id)[1].quantity_confirmed == 7
 
@@ -507,7 +519,7 @@ async def test_an_order_from_an_unknown_supplier_account_is_reported(world):
     world.supplier.create_order(
         "ACC-NOBODY", [{"supplier_part_no": "X", "quantity": 1, "unit_cost": 1}]
     )
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     (error,) = world.notes(NotificationKind.SYNC_ERROR)
     assert "ACC-NOBODY" in error.message
     with world.db.reader() as s:
@@ -519,10 +531,10 @@ async def test_a_supplier_that_stops_answering_loses_nothing(world):
     world.rt.settings.supplier.timeout = 0.3
     world.supplier.faults.delay = 2
     with pytest.raises(PartnerUnavailable, match="did not answer in time"):
-        await poll(world.rt, attempts=1)
+        await poll(world.rt, fence=lease(world.db), attempts=1)
     assert supplier_sync.read_cursor(world.db) is None
     world.supplier.faults.delay = 0
-    await poll(world.rt)
+    await poll(world.rt, fence=lease(world.db))
     assert world.po(po_id).supplier_order_no == order_no
 
 
@@ -531,7 +543,7 @@ async def test_an_order_the_database_refuses_is_reported_and_the_others_still_ap
 ):
     po_id, order_no = world.make_po()
     other_id, other_no = world.make_po("PO-0000002")
-    real_apply = supplier_sync.apply_orders
+    real_apply = supplier_sync_feed.apply_orders
 
     def refuse_one(session, works, answers, now):
         result = real_apply(session, works, answers, now)
@@ -539,11 +551,155 @@ async def test_an_order_the_database_refuses_is_reported_and_the_others_still_ap
             raise IntegrityError("UPDATE", {}, Exception("value too long"))
         return result
 
-    monkeypatch.setattr(supplier_sync, "apply_orders", refuse_one)
-    await poll(world.rt)
+    monkeypatch.setattr(supplier_sync_feed, "apply_orders", refuse_one)
+    await poll(world.rt, fence=lease(world.db))
     assert world.po(po_id).supplier_order_no is None
     assert world.po(other_id).supplier_order_no == other_no
-    (error,) = world.notes(NotificationKind.SYNC_ERROR)
-    assert order_no in error.message and "could not be saved" in error.message
-    assert error.po_id == po_id and "could not be saved" in world.po(po_id).last_sync_error
+    (bad,) = world.notes(NotificationKind.BAD_DATA)
+    assert order_no in bad.message and "value too long" in bad.message
+    assert "could not be saved" in world.po(po_id).last_sync_error
+    assert out_of_sync(world.po(po_id))
     assert supplier_sync.read_cursor(world.db) == "2"
+
+
+# --- the inbound feed: bad partner data, transient failures, times ---------------------------
+
+
+def red_in_po_list(w, po_id) -> bool:
+    """The PO list's own test for a red last-synced date (the detail uses ``out_of_sync``)."""
+    source = PoListSource(w.db.engine)
+    source.prepare()
+    (row,) = source.rows(View(sort="number"), [po_id])
+    return bool(row.data["out_of_sync"])
+
+
+def quarantined(w) -> list[QuarantinedEntry]:
+    with w.db.reader() as s:
+        return list(s.exec(select(QuarantinedEntry).order_by(QuarantinedEntry.id)))
+
+
+ONE_LINE = [{"supplier_part_no": "AC-100", "quantity": 1, "unit_cost": 1}]
+
+
+# Path segments are encoded, so these can only fail at the partner (which cannot route them)
+# or, for "..", before any request is made.
+@pytest.mark.parametrize("order_no", ["SO-1/../SO-2?x#y", "SO 1\n2", ".."])
+async def test_an_order_number_no_url_may_carry_is_quarantined_and_the_feed_goes_on(
+    world, caplog, order_no
+):
+    world.supplier.create_order(ACCOUNT, ONE_LINE, order_no=order_no)
+    po_id, good_no = world.make_po()  # the next good change
+    summary = await poll(world.rt, fence=lease(world.db))
+    assert "1 set aside as bad data" in summary
+    assert world.po(po_id).supplier_order_no == good_no
+    (row,) = quarantined(world)
+    assert row.connector == "supplier" and row.seq == 1 and row.stage in ("fetch", "parse")
+    assert supplier_sync.read_cursor(world.db) == "2"
+    (bad,) = world.notes(NotificationKind.BAD_DATA)
+    assert "feed entry 1" in bad.message
+    assert not [r for r in caplog.records if r.exc_info]  # one line each, no traceback
+
+
+@pytest.mark.parametrize(
+    ("body", "stage"),
+    [
+        ("[" * 50_000 + "]" * 50_000, "parse"),  # nested brackets
+        ("x" * 10_000_000, "parse"),  # a 10 MB body that is not an order
+        ({"order_no": "SO-1001", "supplier_account": ACCOUNT, "currency": "USD",
+          "lines": [{**ONE_LINE[0], "line_no": 1, "quantity_ordered": "1e999999"}]}, "parse"),
+    ],
+    ids=["nested", "10MB", "overflow"],
+)  # fmt: skip
+async def test_a_body_that_cannot_be_read_or_saved_is_quarantined_and_reprocessed_after_a_fix(
+    world, caplog, body, stage
+):
+    po_id, order_no = world.make_po()
+    other_id, other_no = world.make_po("PO-0000002")
+    await poll(world.rt, fence=lease(world.db))
+    synced = world.po(po_id).last_synced_at
+    world.supplier.break_order(order_no, body)
+    world.supplier.change_line(other_no, 1, quantity_confirmed=7)  # the next good change
+
+    await poll(world.rt, fence=lease(world.db))
+
+    assert world.lines(other_id)[1].quantity_confirmed == 7
+    (row,) = quarantined(world)
+    assert (row.entry_key, row.stage) == (order_no, stage) and row.error and row.message
+    (bad,) = world.notes(NotificationKind.BAD_DATA)
+    assert order_no in bad.message and row.error in bad.message
+    # The PO keeps the time of the partner data it reflects, and shows red.
+    po = world.po(po_id)
+    assert po.last_synced_at == synced and out_of_sync(po) and red_in_po_list(world, po_id)
+    assert not [r for r in caplog.records if r.exc_info]
+
+    world.supplier.repair_order(order_no)
+    world.supplier.change_line(order_no, 1, quantity_confirmed=9)
+    message = await supplier_sync.reprocess(world.rt, row.id)
+    assert order_no in message
+    assert world.lines(po_id)[1].quantity_confirmed == 9 and not out_of_sync(world.po(po_id))
+    (row,) = quarantined(world)
+    assert row.reprocessed_at is not None
+    assert world.notes(NotificationKind.BAD_DATA)[0].resolved
+
+
+async def test_a_supplier_time_in_the_future_is_not_trusted(world):
+    po_id, order_no = world.make_po()
+    await poll(world.rt, fence=lease(world.db))
+    world.supplier.notify(order_no, at="2999-01-01T00:00:00+00:00")
+    before = utcnow()
+    await poll(world.rt, fence=lease(world.db))
+    po = world.po(po_id)
+    assert before <= po.supplier_notified_at <= utcnow()
+    assert before <= po.last_synced_at <= utcnow()  # the time of the fetch, not the supplier's
+    assert not out_of_sync(po) and not red_in_po_list(world, po_id)
+    world.supplier.change_line(order_no, 1, quantity_confirmed=2)  # a real change later
+    world.supplier.fail_next_fetch(1, status=503)
+    with pytest.raises(PartnerUnavailable):
+        await poll(world.rt, fence=lease(world.db), attempts=1)
+    assert out_of_sync(world.po(po_id)) and red_in_po_list(world, po_id)
+
+
+def imported(world, order_no: str) -> PurchaseOrder:
+    with world.db.reader() as s:
+        query = select(PurchaseOrder).where(PurchaseOrder.supplier_order_no == order_no)
+        return s.exec(query).one()
+
+
+async def test_a_direct_order_whose_fetch_failed_is_imported_by_the_next_poll(world):
+    order_no = world.supplier.create_order(ACCOUNT, ONE_LINE)
+    world.supplier.fail_next_fetch(1, status=503)
+    with pytest.raises(ConnectorError) as failed:
+        await poll(world.rt, fence=lease(world.db), attempts=1)
+    assert failed.value.retryable
+    assert supplier_sync.read_cursor(world.db) is None and quarantined(world) == []
+    await poll(world.rt, fence=lease(world.db))
+    po = imported(world, order_no)
+    assert po.created_by_supplier and not out_of_sync(po)
+
+
+async def test_a_throttled_fetch_is_waited_out_and_the_direct_order_imported(world):
+    order_no = world.supplier.create_order(ACCOUNT, ONE_LINE)
+    world.supplier.fail_next_fetch(1, status=429)
+    await poll(world.rt, fence=lease(world.db), attempts=1)
+    assert quarantined(world) == [] and imported(world, order_no).created_by_supplier
+
+
+async def test_an_order_naming_a_po_linked_to_another_supplier_order_does_not_take_it_over(
+    world,
+):
+    po_id, order_no = world.make_po()
+    await poll(world.rt, fence=lease(world.db))
+    before = (world.po(po_id), world.lines(po_id), len(audits(world, po_id)))
+    other = world.supplier.create_order(
+        ACCOUNT,
+        [{"supplier_part_no": "AC-200", "quantity": 99, "unit_cost": 1}],
+        buyer_po_number="PO-0000001",
+    )
+    await poll(world.rt, fence=lease(world.db))
+    po = world.po(po_id)
+    assert po.supplier_order_no == order_no
+    assert (po, world.lines(po_id), len(audits(world, po_id))) == before
+    (error,) = world.notes(NotificationKind.SYNC_ERROR)
+    assert (
+        other in error.message and order_no in error.message and "already linked" in error.message
+    )

@@ -3,8 +3,10 @@
 Tests and the demo script it: a supplier receives a buyer's PO or has an order created directly
 with it, changes quantities, costs and dates, adds a line (perhaps with an item nobody knows),
 cancels a line. Every change appends to the change feed with the time the supplier notified.
-It can also stop answering, fail or throttle (``faults``), or serve a broken order body
-(``break_order``) to show what bad input does.
+It can also stop answering, fail or throttle (``faults``), fail one order fetch
+(``fail_next_fetch``), serve any body for an order (``break_order``: a 10 MB text, 50,000
+nested brackets), date a notification at any time (``notify(at=...)``), and take order numbers
+no URL may carry (``create_order(order_no=...)``) to show what bad input does.
 """
 
 from __future__ import annotations
@@ -155,10 +157,11 @@ class SupplierSandbox:
         with self._lock:
             self._fetch_failures.extend([status] * n)
 
-    def notify(self, order_no: str, what: str = "resent") -> None:
-        """Send a change notification for an order without changing it."""
+    def notify(self, order_no: str, what: str = "resent", *, at: str | None = None) -> None:
+        """Send a change notification for an order without changing it; ``at``: the time it is
+        dated, as the supplier's (perhaps wrong) clock writes it."""
         with self._lock:
-            self._notify(self._order(order_no), what)
+            self._notify(self._order(order_no), what, at)
 
     def notify_unknown(self, supplier_account: str, order_no: str) -> None:
         """A notification for an order the supplier cannot produce (its fetch answers 404)."""
@@ -220,13 +223,13 @@ class SupplierSandbox:
             "status": "active",
         }
 
-    def _notify(self, order: dict[str, Any], what: str) -> None:
+    def _notify(self, order: dict[str, Any], what: str, at: str | None = None) -> None:
         self._feed.append(
             {
                 "seq": len(self._feed) + 1,
                 "supplier_account": order["supplier_account"],
                 "order_no": order["order_no"],
-                "notified_at": self._clock().isoformat(),
+                "notified_at": at or self._clock().isoformat(),
                 "what": what,
             }
         )

@@ -15,6 +15,7 @@ from posync_tui.models.core import (
     SalesOrderLine,
     Vendor,
 )
+from posync_tui.models.feed import QuarantinedEntry
 from posync_tui.models.sync import (
     AuditEntry,
     ChangeLogEntry,
@@ -44,6 +45,7 @@ __all__ = [
     "POStatus",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "QuarantinedEntry",
     "SalesOrder",
     "SalesOrderLine",
     "SyncNotification",

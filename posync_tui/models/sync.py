@@ -34,6 +34,7 @@ class NotificationKind(StrEnum):
     ITEM_ADDED = "item added from catalog"
     SYNC_ERROR = "sync error"
     UPLOAD_ERROR = "upload error"
+    BAD_DATA = "bad partner data"  # a feed entry quarantined
 
 
 class SyncNotification(SQLModel, table=True):

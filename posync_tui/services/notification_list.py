@@ -3,11 +3,13 @@
 Columns: when, kind, vendor, PO, message, reviewed. Filters: text as you type (message, kind,
 vendor code or name, PO number), ``kind`` (one NotificationKind), ``unreviewed`` (True).
 Reviewing and adding a missing product are ``syncing_notifications``' (re-exported by
-``supplier_sync``); this module only reads.
+``supplier_sync``), re-processing bad partner data is ``supplier_sync.reprocess``; this module
+only reads.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +36,7 @@ KIND_SHORT = {
     NotificationKind.ITEM_ADDED: "item added",
     NotificationKind.SYNC_ERROR: "sync error",
     NotificationKind.UPLOAD_ERROR: "upload error",
+    NotificationKind.BAD_DATA: "bad data",
 }
 KINDS = tuple(NotificationKind)
 
@@ -134,11 +137,17 @@ class NotificationInfo:
     message: str
     reviewed: bool
     resolved: bool
+    quarantine_id: int | None = None  # bad partner data: the entry set aside
 
     @property
     def missing_item_open(self) -> bool:
         """A missing item the operator can still add."""
         return self.kind == NotificationKind.MISSING_ITEM and not self.resolved
+
+    @property
+    def reprocessable(self) -> bool:
+        """Bad partner data not re-processed yet (``supplier_sync.reprocess`` takes it)."""
+        return self.quarantine_id is not None and not self.resolved
 
 
 def read_notification(db: Database, notification_id: int) -> NotificationInfo:
@@ -158,4 +167,15 @@ def read_notification(db: Database, notification_id: int) -> NotificationInfo:
             message=note.message,
             reviewed=bool(note.reviewed),
             resolved=bool(note.resolved),
+            quarantine_id=_quarantine_id(note),
         )
+
+
+def _quarantine_id(note: SyncNotification) -> int | None:
+    if note.kind != NotificationKind.BAD_DATA or not note.payload:
+        return None
+    try:
+        value = json.loads(note.payload).get("quarantine_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None

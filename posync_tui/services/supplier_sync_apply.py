@@ -78,7 +78,16 @@ class _Batch(PageStore):
             )
             return
         po = self._match(work, vendor, order)
-        if po is None and order.buyer_po_number:
+        linked = po["supplier_order_no"] if po is not None else None
+        if linked and linked != order.order_no:
+            # Its buyer reference names a PO that another supplier order already fills.
+            message = (
+                f"Supplier order {order.order_no} names PO {po['number']}, which is already "
+                f"linked to supplier order {linked}; nothing was changed"
+            )
+            self.result.errors.append(message)
+            self._note(NotificationKind.SYNC_ERROR, message, vendor, po, payload=work.order_no)
+        elif po is None and order.buyer_po_number:
             self._failed(
                 work,
                 vendor,
@@ -117,7 +126,7 @@ class _Batch(PageStore):
             po["last_sync_error"] = message
             self._touch(po)
             self.result.po_errors[po["id"]] = message
-        if work.retryable:
+        if work.silent:
             return
         self.result.errors.append(message)
         self._note(NotificationKind.SYNC_ERROR, message, vendor, po, payload=work.order_no)
@@ -147,7 +156,7 @@ class _Batch(PageStore):
             else:
                 changed += self._sync_line(po, vendor, order, line, sl)
         self._recount(po)
-        po["last_synced_at"] = max(self.now, po["supplier_notified_at"] or self.now)
+        po["last_synced_at"] = work.fetched_at or self.now
         po["last_sync_error"] = None
         self._touch(po)
         self.result.po_ids.add(po["id"])
@@ -294,7 +303,7 @@ class _Batch(PageStore):
             auto_sync=bool(vendor["auto_sync"]),
             supplier_order_no=order.order_no,
             created_by_supplier=True,
-            last_synced_at=max(self.now, work.notified_at or self.now),
+            last_synced_at=work.fetched_at or self.now,
             supplier_notified_at=work.notified_at,
             created_at=self.now,
             updated_at=self.now,

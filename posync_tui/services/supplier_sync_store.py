@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from connectors.catalog import CatalogProduct
 from connectors.supplier import SupplierOrder
+from posync_tui.feed import Taken
 from posync_tui.models import (
     AuditEntry,
     Item,
@@ -58,17 +59,21 @@ PartKey = tuple[str | None, str | None]  # (supplier part no., UPC)
 
 @dataclass
 class OrderWork:
-    """One supplier order to apply: fetched (``order``) or failed (``error``)."""
+    """One supplier order to apply: fetched (``order``, at ``fetched_at``) or failed
+    (``error``)."""
 
     order_no: str | None
     supplier_account: str | None
     notified_at: datetime | None = None
     order: SupplierOrder | None = None
     error: str | None = None
-    # A retryable failure (partner down) is retried by the next poll: no notification for it.
-    retryable: bool = False
+    # No sync-error notification for this failure: it is retried by the next poll (partner
+    # down), quarantined with a notification of its own, or shown to the operator (refresh).
+    silent: bool = False
     buyer_po_number: str | None = None
     po_id: int | None = None  # a refresh names its PO
+    fetched_at: datetime | None = None  # the time of the partner data: the PO's last sync
+    taken: Taken | None = None  # the feed entry it came from, if any
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 04:59:53.101626
+Create Date: 2026-12-02 05:05:56.762389
 """
 
 from collections.abc import Sequence
@@ -82,6 +82,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
     )
+    op.create_table(
+        "feed_quarantine",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("connector", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+        sa.Column("entry_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("notified_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("raw", sa.Text(), nullable=True),
+        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("field_path", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("reprocessed_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("feed_quarantine", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_quarantine_open", ["connector", "reprocessed_at", "id"], unique=False
+        )
+
     op.create_table(
         "outbox_message",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -427,6 +448,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_pending")
 
     op.drop_table("outbox_message")
+    with op.batch_alter_table("feed_quarantine", schema=None) as batch_op:
+        batch_op.drop_index("ix_quarantine_open")
+
+    op.drop_table("feed_quarantine")
     op.drop_table("division")
     with op.batch_alter_table("customer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_name"))
