@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-import posync_tui.models.types
+import posync_tui.sqltypes
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
