@@ -79,7 +79,7 @@ class Database:
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         return cfg
 
-    def schema_versions(self) -> tuple[str | None, str]:
+    def schema_versions(self) -> tuple[str | None, str | None]:
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from posync_tui.config import Settings
 from posync_tui.db import Database
@@ -39,7 +39,9 @@ def connector_health(db: Database, settings: Settings) -> list[dict]:
 def shell_counts(db: Database, settings: Settings) -> dict[str, int]:
     with db.reader() as s:
         unreviewed = s.exec(
-            select(func.count()).select_from(SyncNotification).where(~SyncNotification.reviewed)
+            select(func.count())
+            .select_from(SyncNotification)
+            .where(~col(SyncNotification.reviewed))
         ).one()
     counts = {"unreviewed": unreviewed}
     counts.update(queue_counts(db, settings))
