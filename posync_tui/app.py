@@ -107,7 +107,7 @@ class PosyncApp(App):
             # Building the jobs imports the services and the HTTP stack: here, not on the loop.
             jobs = self._jobs(runtime) if self._jobs is not None else None
         except Exception as exc:  # noqa: BLE001 - shown to the operator, then we stop
-            self.call_from_thread(self.exit, return_code=2, message=_why_not_started(exc))
+            self.call_from_thread(self.exit, return_code=1, message=_why_not_started(exc))
             return
         if self._watch:
             import posync_tui.watch  # noqa: F401  (imported here, used on the loop)
@@ -310,12 +310,6 @@ class PosyncApp(App):
 
 
 def _why_not_started(exc: Exception) -> str:
-    # Imported here: the settings module brings in pydantic, which the first page can do without.
-    from posync_tui.config import ConfigError
-    from posync_tui.db import SchemaOutOfDate
+    from posync_tui.failures import expected_failure
 
-    if isinstance(exc, ConfigError):
-        return "\n".join(f"config error: {problem}" for problem in exc.problems)
-    if isinstance(exc, SchemaOutOfDate):
-        return str(exc)
-    return f"posync cannot start: {exc}"
+    return expected_failure(exc) or f"posync cannot start: {exc}"

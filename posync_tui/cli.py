@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
+
+
+class _Commands(TyperGroup):
+    """Every command reports a failure the operator can fix in one line, with exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            from posync_tui.failures import expected_failure
+
+            line = expected_failure(exc)
+            if line is None:
+                raise
+            typer.echo(line, err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="posync: purchase-order synchronisation console.",
     no_args_is_help=False,
     add_completion=False,
@@ -131,11 +149,13 @@ def seed(pos: Annotated[int, typer.Option("--pos", min=1, help="How many POs to 
     from posync_tui.runtime import open_runtime
 
     rt = _checked_runtime(open_runtime(_settings()))
+    from posync_tui.paths import masked_url
     from posync_tui.seed import seed_bulk
 
     started = time.perf_counter()
     seed_bulk(rt.db, pos=pos)
-    typer.echo(f"seeded {pos} POs in {time.perf_counter() - started:.1f} s into {rt.db.url}")
+    took = time.perf_counter() - started
+    typer.echo(f"seeded {pos} POs in {took:.1f} s into {masked_url(rt.db.url)}")
     rt.close()
 
 
@@ -143,12 +163,13 @@ def seed(pos: Annotated[int, typer.Option("--pos", min=1, help="How many POs to 
 def db_upgrade():
     """Bring the database schema up to date."""
     from posync_tui.db import Database
+    from posync_tui.paths import masked_url
 
     settings = _settings()
     database = Database(settings.resolved_database_url())
     before, head = database.schema_versions()
     database.upgrade()
-    typer.echo(f"database {settings.resolved_database_url()}: {before or 'empty'} → {head}")
+    typer.echo(f"database {masked_url(database.url)}: {before or 'empty'} → {head}")
 
 
 @config_app.command("show")
@@ -157,8 +178,9 @@ def config_show():
     from posync_tui.config import masked
 
     settings = _settings()
+    shown = json.dumps(masked(settings), indent=2, default=str)
     typer.echo(f"# config file: {settings._config_file or '(none; defaults and POSYNC_*)'}")
-    typer.echo(json.dumps(masked(settings), indent=2, default=str))
+    typer.echo(shown)
 
 
 @quickbooks_app.command("connect")
@@ -239,4 +261,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

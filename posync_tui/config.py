@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -100,10 +102,26 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
     return settings
 
 
-def _describe(path: Path, err: dict) -> str:
+def _describe(path: Path, err: ErrorDetails) -> str:
     key = ".".join(str(p) for p in err["loc"])
     env = "POSYNC_" + "__".join(str(p) for p in err["loc"]).upper()
-    return f"{path}: {key} (or {env}): {err['msg']} (got {err.get('input')!r})"
+    said = f"{path}: {key} (or {env}): {err['msg']}"
+    return said if _is_secret(err["loc"]) else f"{said} (got {err.get('input')!r})"
+
+
+def _is_secret(loc: tuple[int | str, ...]) -> bool:
+    """Whether the setting at ``loc`` holds a secret, which an error must not repeat."""
+    model: type[BaseModel] = Settings
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return False
+        if part == "database_url" or SecretStr in typing.get_args(field.annotation):
+            return True
+        if not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return False
+        model = field.annotation
+    return False
 
 
 def masked(settings: Settings) -> dict:
@@ -123,5 +141,5 @@ def masked(settings: Settings) -> dict:
             out[name] = {k: mask(getattr(value, k)) for k in type(value).model_fields}
         else:
             out[name] = mask(value)
-    out["database_url"] = settings.resolved_database_url()
+    out["database_url"] = paths.masked_url(settings.resolved_database_url())
     return out

@@ -36,8 +36,11 @@ def run(config_path: Path | None = None, *, demo: bool = False, reset: bool = Fa
 
         return jobs_for(rt)
 
-    result = PosyncApp(load, open_database=open_database, jobs=jobs).run()
-    return 0 if result is None else int(result)
+    app = PosyncApp(load, open_database=open_database, jobs=jobs)
+    # Why the console cannot start stays one line on stderr, however narrow the terminal.
+    app.error_console.soft_wrap = True
+    app.run()
+    return app.return_code or 0
 
 
 def main() -> None:

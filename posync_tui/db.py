@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 
-from posync_tui import events
+from posync_tui import events, paths
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -22,7 +22,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA_HEAD = "0001"
 
 
-class SchemaOutOfDate(Exception):
+class DatabaseError(Exception):
+    """The database cannot be used as configured: the operator's to fix, told in one line."""
+
+
+class SchemaOutOfDate(DatabaseError):
     def __init__(self, current: str | None, head: str):
         self.current, self.head = current, head
         super().__init__(
@@ -75,7 +79,7 @@ class Database:
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         return cfg
 
-    def schema_versions(self) -> tuple[str | None, str]:
+    def schema_versions(self) -> tuple[str | None, str | None]:
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
@@ -106,7 +110,27 @@ class Database:
         self.engine.dispose()
 
 
+# What posync runs on: SQLite (the standard library's driver) and PostgreSQL (psycopg 3).
+_SUPPORTED = {"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"}
+
+
+def _check_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        supported = make_url(url).drivername in _SUPPORTED
+    except (ArgumentError, ValueError):  # not a URL at all, or a port that is no number
+        supported = False
+    if not supported:
+        raise DatabaseError(
+            f"unsupported database URL {paths.masked_url(url)}: posync uses "
+            "sqlite:///<file> or postgresql://<user>:<password>@<host>/<database>"
+        )
+
+
 def _make_engine(url: str, echo: bool) -> Engine:
+    _check_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -13,7 +13,7 @@ import threading
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from posync_tui.config import Settings
 from posync_tui.db import Database
@@ -92,17 +92,17 @@ def _populate(db: Database, sandbox) -> list[tuple[str, str]]:
                 vendor.qbo_vendor_id = qbo.add_vendor(vendor.name, qbo_id=vendor.qbo_vendor_id)
         open_pos = s.exec(
             select(PurchaseOrder).where(
-                PurchaseOrder.status.in_([POStatus.OPEN, POStatus.PARTIAL]),
-                PurchaseOrder.supplier_order_no.is_not(None),
+                col(PurchaseOrder.status).in_([POStatus.OPEN, POStatus.PARTIAL])
             )
         ).all()
         for po in open_pos:
             vendor = vendors[po.vendor_id]
-            if vendor.integration != Integration.B2B or not vendor.supplier_account:
+            order_no = po.supplier_order_no
+            if not order_no or vendor.integration != Integration.B2B or not vendor.supplier_account:
                 continue
             lines = s.exec(
                 select(PurchaseOrderLine).where(
-                    PurchaseOrderLine.po_id == po.id, ~PurchaseOrderLine.hidden
+                    PurchaseOrderLine.po_id == po.id, ~col(PurchaseOrderLine.hidden)
                 )
             ).all()
             if not lines or any(ln.supplier_part_no is None for ln in lines):
@@ -122,11 +122,11 @@ def _populate(db: Database, sandbox) -> list[tuple[str, str]]:
                     for ln in lines
                 ],
                 buyer_po_number=po.number,
-                order_no=po.supplier_order_no,
+                order_no=order_no,
                 currency=po.currency,
                 expected_date=po.expected_date,
             )
-            orders.append((po.supplier_order_no, vendor.supplier_account))
+            orders.append((order_no, vendor.supplier_account))
     for n in range(40):
         catalog.add_product(
             f"CAT-{n:04d}",

@@ -192,7 +192,7 @@ class PagedSource(ABC):
     def _select(self, view: View, sort: tuple[ColumnElement, ...]) -> Select:
         from sqlalchemy import select
 
-        fields = [self.key.label("_key")]
+        fields: list[ColumnElement] = [self.key.label("_key")]
         fields += [c.value.label(c.key) for c in self.columns]
         fields += list(self.extra_fields())
         fields += [expr.label(f"_s{i}") for i, expr in enumerate(sort)]

@@ -6,7 +6,9 @@ settings (pydantic-settings costs about 0.2 s of start-up) are loaded.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -26,12 +28,24 @@ def config_path(given: Path | None = None) -> Path:
 
 def data_dir() -> Path:
     path = Path(os.environ.get("POSYNC_DATA_DIR") or user_data_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        # mkdir says "File exists", which reads as if nothing were wrong.
+        raise NotADirectoryError(
+            errno.ENOTDIR, "the data directory is a file (set POSYNC_DATA_DIR)", str(path)
+        ) from None
     return path
 
 
 def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'posync.db'}"
+
+
+def masked_url(url: str) -> str:
+    """The URL with its password as ``***`` (postgresql://user:***@host/db), fit to show."""
+    # Up to the last "@": a password typed with a raw "@" is still masked whole.
+    return re.sub(r"^([\w+.-]+://[^:/@]*:).*@", r"\1***@", url)
 
 
 def database_url(given_config: Path | None = None) -> str | None:

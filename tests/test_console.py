@@ -166,7 +166,7 @@ async def test_an_invalid_config_stops_the_console_with_one_line_per_problem(tmp
     app.exit = lambda *args, **kw: (said.append(kw.get("message")), exit_app(*args, **kw))
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-    assert app.return_code == 2
+    assert app.return_code == 1
     assert said[0].startswith("config error:") and "supplier.poll_interval" in said[0]
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from connectors.base import ConnectorError
 from posync_tui.db import Database
@@ -69,7 +69,9 @@ class ShellCounts:
 def shell_counts(rt: Runtime) -> ShellCounts:
     with rt.db.reader() as s:
         unreviewed = s.exec(
-            select(func.count()).select_from(SyncNotification).where(~SyncNotification.reviewed)
+            select(func.count())
+            .select_from(SyncNotification)
+            .where(~col(SyncNotification.reviewed))
         ).one()
     queues = {p.short: p.queue(rt) for p in registered() if p.queue is not None and p.enabled(rt)}
     return ShellCounts(unreviewed, queues)

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from connectors.quickbooks.limits import Limits
 from connectors.sandbox.faults import Faults
@@ -220,7 +220,7 @@ class QuickBooksSandbox:
 
     # --- HTTP -----------------------------------------------------------------------------------
 
-    def routes(self) -> list[Route]:
+    def routes(self) -> list[BaseRoute]:
         return [
             Route("/oauth2/v1/tokens/bearer", self._token, methods=["POST"]),
             Route("/v3/company/{realm}/query", self._query, methods=["GET", "POST"]),
@@ -360,7 +360,7 @@ class QuickBooksSandbox:
     def _bearer_ok(self, header: str, realm: str) -> bool:
         token = header[7:] if header.lower().startswith("bearer ") else ""
         known = self._access.get(token)
-        return bool(known) and known[0] == realm and known[1] > time.monotonic()
+        return known is not None and known[0] == realm and known[1] > time.monotonic()
 
     def _admit(self, realm: str, batch: bool) -> bool:
         """Sliding windows per realm: every call, calls per second, batch calls."""

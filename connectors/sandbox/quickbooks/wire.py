@@ -46,7 +46,7 @@ def json_response(data: dict, status: int = 200, tid: str | None = None) -> Resp
 
 def auth_fault(tid: str) -> Response:
     # A 401 from QuickBooks has a lower-case body, unlike every other Fault.
-    body = {
+    body: dict[str, object] = {
         "warnings": None,
         "intuitObject": None,
         "fault": {

@@ -8,7 +8,7 @@ Create Date: 2026-12-02 05:05:56.762389
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import posync_tui.sqltypes
