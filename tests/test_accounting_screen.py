@@ -193,10 +193,7 @@ async def test_unbilled_pos_upload_as_quickbooks_purchase_orders_with_the_settin
 async def test_reset_for_reimport_clears_the_error_and_puts_the_po_back(db, qbo, sandbox):
     vendor = add_vendor(db, sandbox)
     po_id = add_po(db, vendor, "PO-1")
-    with db.session() as s:
-        failed = s.get(PurchaseOrder, po_id)
-        failed.qbo_upload_kind, failed.qbo_upload_state = "bill", "error"
-        failed.accounting_error_code, failed.accounting_error = "2500", "unknown vendor"
+    records.upload(db, po_id, "bill", code="2500", error="unknown vendor")
     app = app_for(db, qbo)
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_accounting(pilot, "errors_supplier_invoices")

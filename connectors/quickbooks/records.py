@@ -123,6 +123,7 @@ class Txn:
     warnings: tuple[str, ...] = ()
     # True when posync found it already in QuickBooks after a lost answer (no second copy made).
     recovered: bool = False
+    private_note: str = ""
 
     @classmethod
     def from_qbo(cls, entity: str, data: dict) -> Txn:
@@ -138,6 +139,7 @@ class Txn:
             vendor_id=str((data.get("VendorRef") or {}).get("value") or ""),
             total=to_decimal(data.get("TotalAmt")),
             linked=linked,
+            private_note=str(data.get("PrivateNote") or ""),
         )
 
 

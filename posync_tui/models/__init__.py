@@ -16,9 +16,11 @@ from posync_tui.models.core import (
     Vendor,
 )
 from posync_tui.models.sync import (
+    OPEN_OUTBOX_STATUSES,
     AuditEntry,
     ChangeLogEntry,
     ConnectorState,
+    Installation,
     NotificationKind,
     OutboxMessage,
     OutboxStatus,
@@ -27,6 +29,7 @@ from posync_tui.models.sync import (
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
 
 __all__ = [
+    "OPEN_OUTBOX_STATUSES",
     "OPEN_PO_STATUSES",
     "AccountingStatus",
     "AuditEntry",
@@ -37,6 +40,7 @@ __all__ = [
     "Decimal4",
     "Division",
     "Integration",
+    "Installation",
     "Item",
     "NotificationKind",
     "OutboxMessage",
