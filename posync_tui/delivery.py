@@ -191,6 +191,15 @@ async def deliver(
     return await _Run(db, adapter, fence, progress, claim_seconds).run()
 
 
+def has_work(db: Database, connector: str) -> bool:
+    """Whether ``connector`` has messages to deliver (waiting, or claims that expired)."""
+    with db.reader() as s:
+        query = select(OutboxMessage.id).where(
+            OutboxMessage.connector == connector, _claimable(db_now(s))
+        )
+        return s.exec(query.limit(1)).first() is not None
+
+
 class _Run:
     def __init__(self, db, adapter, fence, progress, claim_seconds):
         self.db: Database = db

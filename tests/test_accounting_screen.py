@@ -16,6 +16,8 @@ from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
 from posync_tui.config import QuickBooksSettings, Settings
 from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
+from posync_tui.scheduler import Job
+from posync_tui.services.accounting import deliver
 from screens.accounting import AccountingQueues
 from screens.confirm import Confirm
 from tests import records
@@ -36,12 +38,17 @@ def sandbox(qbo) -> QuickBooksSandbox:
     return qbo[0]
 
 
-def app_for(db, qbo, *, upload_pos=True):
+def quickbooks_job(rt) -> list[Job]:
+    """The console's scheduler with the "quickbooks" job alone (it runs when handed work)."""
+    return [Job("quickbooks", interval=3600, run=lambda fence: deliver(rt, fence=fence))]
+
+
+def app_for(db, qbo, *, upload_pos=True, jobs=quickbooks_job):
     _, partners, server = qbo
     settings = Settings(
         quickbooks=QuickBooksSettings(timeout=2, upload_pos_as_purchase_orders=upload_pos)
     )
-    return console_app(db, settings=settings, sandbox=partners, sandbox_server=server)
+    return console_app(db, settings=settings, sandbox=partners, sandbox_server=server, jobs=jobs)
 
 
 def add_vendor(db, sandbox, name="Acme Supplies", code="ACME", linked=True) -> int:
@@ -221,7 +228,7 @@ async def test_a_refused_sign_in_says_reconnect_quickbooks(db, qbo, sandbox):
         )
     )
     sandbox.revoke()  # the company disconnected posync
-    app = console_app(db, settings=settings)
+    app = console_app(db, settings=settings, jobs=quickbooks_job)
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_accounting(pilot)
         await pilot.press("u")

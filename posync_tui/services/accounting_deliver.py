@@ -58,6 +58,7 @@ from posync_tui.services.accounting_rules import (
 )
 
 CONNECTOR = "quickbooks"
+NOTHING = "nothing waiting to upload to QuickBooks"
 
 KIND_WORDS = {
     UploadKind.BILL: "sync as a bill",
@@ -72,12 +73,14 @@ async def deliver(rt: Runtime, *, fence: Fence, progress: delivery.Progress | No
     after retries) once the batches under way have applied their outcomes; the rows not sent
     stay waiting and go out on the next run. Raises LeaseLost if the lease passed on.
     """
+    if not await asyncio.to_thread(delivery.has_work, rt.db, CONNECTOR):
+        return NOTHING
     setting_on = rt.settings.quickbooks.upload_pos_as_purchase_orders
     async with qbo_client(rt) as client:
         adapter = QuickBooksAdapter(client, setting_on=setting_on)
         tally = await delivery.deliver(rt.db, adapter, fence, progress=progress)
     if not tally.total:
-        return "nothing waiting to upload to QuickBooks"
+        return NOTHING
     parts = [f"{tally.sent} uploaded to QuickBooks"]
     if tally.failed:
         parts.append(f"{tally.failed} failed (see the Errors tabs)")

@@ -24,6 +24,7 @@ from posync_tui.services.accounting import (
     ERROR_STATUSES,
     MSG,
     TAB_KIND,
+    WAITING_STATUSES,
     QueueRow,
     QueueTab,
     UploadKind,
@@ -349,6 +350,19 @@ def upload_failures(db: Database, po_ids: Sequence[int]) -> list[UploadFailure]:
             )
             found += [UploadFailure(i, n, c or "", e or "") for i, n, c, e in s.execute(query)]
     return found
+
+
+def settled_count(db: Database, message_ids: Sequence[int]) -> int:
+    """How many of these outbox messages are no longer waiting (an upload's progress)."""
+    waiting = 0
+    with db.reader() as s:
+        for start in range(0, len(message_ids), 500):
+            query = select(func.count()).where(
+                MSG.id.in_(list(message_ids[start : start + 500])),
+                MSG.status.in_([str(status) for status in WAITING_STATUSES]),
+            )
+            waiting += s.execute(query).scalar_one()
+    return len(message_ids) - waiting
 
 
 def po_numbers(db: Database, po_ids: Sequence[int]) -> dict[int, str]:
