@@ -275,9 +275,11 @@ class _Run:
                     outcomes[r.message.id] = Outcome(
                         OutboxStatus.PENDING, text=_plain(exc.cause), unsent=True
                     )
+            except NoAnswer as exc:  # this batch's answer was lost: the next run looks it up
+                answers = {r.message.id: exc for r in to_send}
             except LeaseLost:
                 raise
-            except Exception as exc:  # noqa: BLE001 - the batch's fate is unknown: each looks up
+            except Exception as exc:  # noqa: BLE001 - the partner is down: each looks up later
                 answers, stop = {r.message.id: NoAnswer(_plain(exc)) for r in to_send}, exc
             for r in to_send:
                 if r.message.id not in outcomes:
