@@ -14,8 +14,10 @@ import pytest
 from connectors.quickbooks import Limits
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
+from posync_tui import leases
 from posync_tui.config import QuickBooksSettings, Settings
 from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
+from posync_tui.runtime import Runtime
 from posync_tui.scheduler import Job
 from posync_tui.services.accounting import deliver
 from screens.accounting import AccountingQueues
@@ -43,12 +45,19 @@ def quickbooks_job(rt) -> list[Job]:
     return [Job("quickbooks", interval=3600, run=lambda fence: deliver(rt, fence=fence))]
 
 
-def app_for(db, qbo, *, upload_pos=True, jobs=quickbooks_job):
+def runtime_of(db, qbo, *, upload_pos=True) -> Runtime:
     _, partners, server = qbo
     settings = Settings(
         quickbooks=QuickBooksSettings(timeout=2, upload_pos_as_purchase_orders=upload_pos)
     )
-    return console_app(db, settings=settings, sandbox=partners, sandbox_server=server, jobs=jobs)
+    return Runtime(settings=settings, db=db, sandbox=partners, sandbox_server=server)
+
+
+def app_for(db, qbo, *, upload_pos=True, jobs=quickbooks_job):
+    rt = runtime_of(db, qbo, upload_pos=upload_pos)
+    return console_app(
+        db, settings=rt.settings, sandbox=rt.sandbox, sandbox_server=rt.sandbox_server, jobs=jobs
+    )
 
 
 def add_vendor(db, sandbox, name="Acme Supplies", code="ACME", linked=True) -> int:
@@ -269,3 +278,29 @@ async def test_contacts_are_linked_to_an_existing_vendor_or_created(db, qbo, san
 def rows_of_contacts(body) -> list[str]:
     table = body.query_one("#contacts-pane").table
     return [table._row_at(i, read=False).data["name"] for i in range(table.row_count)]
+
+
+async def test_upload_all_in_a_console_that_does_not_lead_leaves_the_upload_to_the_leader(
+    db, qbo, sandbox
+):
+    vendor = add_vendor(db, sandbox)
+    first, second = (add_po(db, vendor, f"PO-{n}", f"INV-{n}") for n in (1, 2))
+    leases.acquire(db, "quickbooks", "worker-on-the-server", ttl=600)  # another process leads
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot)
+        await pilot.press("U")
+        assert await answer_yes(pilot) == "Upload 2 POs to QuickBooks as bills?"
+        assert sandbox.bills() == []  # this console delivered nothing itself
+        assert "2 queued: worker-on-the-server runs QuickBooks and uploads them" in notifications(
+            app
+        )
+        assert {records.upload_state(db, i) for i in (first, second)} == {"waiting"}
+        assert body.query_one("#supplier_invoices-pane").table.row_count == 2
+
+        # The leader's run sends them; this console's queue follows its commits.
+        leader = records.fence(db, holder="worker-on-the-server")
+        assert await deliver(runtime_of(db, qbo), fence=leader) == "2 uploaded to QuickBooks"
+        await settled(pilot)
+        assert len(sandbox.bills()) == 2
+        assert body.query_one("#supplier_invoices-pane").table.row_count == 0
