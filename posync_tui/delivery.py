@@ -28,18 +28,32 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from posync_tui.db import Database
+from posync_tui.delivery_adapter import (
+    Adapter,
+    Answer,
+    Message,
+    NoAnswer,
+    NotSent,
+    Outcome,
+    Recorder,
+    Refused,
+    Request,
+    Tally,
+)
 from posync_tui.events import note_change
 from posync_tui.leases import Fence, LeaseLost, db_now
 from posync_tui.models import OutboxMessage, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
 
 IN_FLIGHT = 3  # batches being prepared, sent or applied at once
 CLAIM_SECONDS = 300.0  # how long a claim lasts; a killed deliverer's claims are retaken after
@@ -47,128 +61,6 @@ MAX_LOOKUPS = 3  # failed look-ups before a message that may have been sent wait
 MAX_ATTEMPTS = 5  # sends left without an answer before a message waits for a decision
 
 Progress = Callable[[int, int], None]
-
-
-# --- what adapters see and answer -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Message:
-    """A claimed outbox message, as the adapter builds its request from it."""
-
-    id: int
-    kind: str
-    record_kind: str
-    record_id: int
-    key: str  # the idempotency key: unique per installation
-    payload: dict
-    attempts: int  # sends so far: above zero an earlier one may have reached the partner
-    lookups: int
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the adapter will send for a message; ``payload`` is kept on the message so that a
-    retry sends the same (e.g. the same document number)."""
-
-    message: Message
-    body: Any
-    payload: dict
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the partner holds for a message."""
-
-    partner_id: str
-    doc_number: str = ""
-    warnings: tuple[str, ...] = ()
-    record: Any = None  # the partner's own record, for the adapter's check
-
-
-class Refused(Exception):
-    """The partner (or the record's own rules, checked again) refused the message: final."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-class NoAnswer(Exception):
-    """The message may or may not have reached the partner (answer lost, timeout, 5xx)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class NotSent(Exception):
-    """The partner certainly did not receive the batch (e.g. sign-in refused): no attempt is
-    counted and the run stops with ``cause``."""
-
-    def __init__(self, cause: Exception):
-        super().__init__(str(cause))
-        self.cause = cause
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a message ends this run: SENT, FAILED, DECISION, CANCELLED, or PENDING (later)."""
-
-    status: OutboxStatus
-    answer: Answer | None = None
-    code: str | None = None
-    text: str | None = None
-    unsent: bool = False  # its attempt was counted but nothing left: take it back
-
-
-class Recorder(Protocol):
-    def record(self, session: Session, message: OutboxMessage, outcome: Outcome) -> None:
-        """Write what the outcome means for the record (its status, notifications)."""
-
-
-class Adapter(Recorder, Protocol):
-    """What a partner implements for the engine."""
-
-    connector: str
-    batch_size: int
-
-    def build(self, session: Session, messages: Sequence[Message]) -> dict[int, Request | Refused]:
-        """Each message's request, read from its record; a Refused for a record not ready."""
-
-    async def send(self, requests: Sequence[Request]) -> dict[int, Answer | Exception]:
-        """Send a batch; per message id an Answer, Refused or NoAnswer (missing: NoAnswer).
-        Raises NotSent if nothing left; any other exception means the batch's fate is unknown."""
-
-    async def look_up(self, requests: Sequence[Request]) -> dict[int, Answer]:
-        """The partner's records made by these requests (by idempotency key / document number,
-        and checked to be this installation's); a missing id means not found."""
-
-    def check(self, request: Request, answer: Answer) -> str | None:
-        """Why the answer is not what was sent (document number, party, amount), or None."""
-
-
-@dataclass
-class Tally:
-    sent: int = 0
-    failed: int = 0
-    decision: int = 0
-    later: int = 0
-    not_sent: list[int] = field(default_factory=list)
-
-    def add(self, outcome: Outcome) -> None:
-        if outcome.status == OutboxStatus.SENT:
-            self.sent += 1
-        elif outcome.status == OutboxStatus.FAILED:
-            self.failed += 1
-        elif outcome.status == OutboxStatus.DECISION:
-            self.decision += 1
-        else:
-            self.later += 1
-
-    @property
-    def total(self) -> int:
-        return self.sent + self.failed + self.decision + self.later
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -248,8 +140,7 @@ class _Run:
 
     async def _deliver(self, ids: list[int]) -> None:
         async with self.db_turn:
-            messages = await asyncio.to_thread(self._claim, ids)
-            built = await asyncio.to_thread(self._build, messages) if messages else {}
+            built = await asyncio.to_thread(self._claim, ids)
         outcomes: dict[int, Outcome] = {}
         requests: list[Request] = []
         for message_id, request in built.items():
@@ -259,14 +150,17 @@ class _Run:
                 )
             else:
                 requests.append(request)
-        to_send = [r for r in requests if r.message.attempts == 0]
+        to_send = [r for r in requests if r.message.attempts == 0]  # attempt counted at claim
         maybe_sent = [r for r in requests if r.message.attempts > 0]
         if maybe_sent:
-            outcomes |= await self._look_up(maybe_sent, to_send)
+            resend: list[Request] = []
+            outcomes |= await self._look_up(maybe_sent, resend)
+            if resend:
+                async with self.db_turn:
+                    await asyncio.to_thread(self._mark_sending, resend)
+                to_send += resend
         stop: BaseException | None = None
         if to_send:
-            async with self.db_turn:
-                await asyncio.to_thread(self._mark_sending, to_send)
             try:
                 answers = await self.adapter.send(to_send)
             except NotSent as exc:
@@ -346,8 +240,11 @@ class _Run:
                 ).all()
             )
 
-    def _claim(self, ids: list[int]) -> list[Message]:
-        """Claim those of ``ids`` still claimable, under the fence (one transaction)."""
+    def _claim(self, ids: list[int]) -> dict[int, Request | Refused]:
+        """Claim those of ``ids`` still claimable and build their requests, under the fence;
+        count the attempt of each new message, which is sent right after (one transaction)."""
+        # Every read here is of rows this transaction has not changed: flushing before each
+        # (the ORM's default) only costs time; the commit writes everything once.
         with self.db.session() as s, s.no_autoflush:
             self.fence.check(s)
             now = db_now(s)
@@ -356,18 +253,24 @@ class _Run:
                 .where(OutboxMessage.id.in_(ids), _claimable(now))
                 .order_by(OutboxMessage.id)
             ).all()
+            if not rows:
+                return {}
+            messages = [_message(row) for row in rows]
+            built = self._build(s, messages)
             for row in rows:
                 row.status = OutboxStatus.CLAIMED
                 row.claimed_by, row.claim_generation = self.fence.holder, self.fence.generation
                 row.claimed_until, row.updated_at = now + self.claim_for, now
-            if rows:
-                note_change(s, "outbox", [row.id for row in rows])
-            return [_message(row) for row in rows]
+                request = built[row.id]
+                if isinstance(request, Request) and row.attempts == 0:
+                    row.attempts = 1
+                    row.payload = json.dumps(request.payload, sort_keys=True)
+            note_change(s, "outbox", [row.id for row in rows])
+            return built
 
-    def _build(self, messages: list[Message]) -> dict[int, Request | Refused]:
+    def _build(self, s: Session, messages: list[Message]) -> dict[int, Request | Refused]:
         try:
-            with self.db.reader() as s, s.no_autoflush:
-                return self.adapter.build(s, messages)
+            return self.adapter.build(s, messages)
         except Exception:
             if len(messages) == 1:
                 raise
@@ -375,39 +278,63 @@ class _Run:
         built: dict[int, Request | Refused] = {}
         for message in messages:
             try:
-                built |= self._build([message])
+                built |= self._build(s, [message])
             except Exception as exc:  # noqa: BLE001 - that message's own error
                 built[message.id] = Refused("error", f"{type(exc).__name__}: {_plain(exc)}")
         return built
 
     def _mark_sending(self, requests: list[Request]) -> None:
-        """Count the attempt of each message about to be sent, before anything leaves."""
+        """Count the attempt of each message sent again after its look-up, before it leaves."""
         with self.db.session() as s, s.no_autoflush:
             self.fence.check(s)
             now = db_now(s)
+            ids = [r.message.id for r in requests]
+            rows = {r.id: r for r in s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
             for request in requests:
-                row = s.get(OutboxMessage, request.message.id)
+                row = rows[request.message.id]
                 row.attempts += 1
                 row.payload = json.dumps(request.payload, sort_keys=True)
                 row.claimed_until, row.updated_at = now + self.claim_for, now
 
     def _apply_all(self, outcomes: dict[int, Outcome]) -> None:
-        for message_id, outcome in outcomes.items():
-            with self.db.session() as s, s.no_autoflush:
-                self.fence.check(s)
-                row = s.get(OutboxMessage, message_id)
+        """Write the outcomes in one transaction under the fence; if that fails, each in its
+        own, so that one that cannot be written leaves only its message claimed (retaken, and
+        looked up, once the claim expires)."""
+        try:
+            settled = self._apply(outcomes)
+        except LeaseLost:
+            raise
+        except Exception:
+            if len(outcomes) == 1:
+                log.exception("outbox message %s: its outcome could not be written", *outcomes)
+                return
+            for message_id, outcome in outcomes.items():
+                self._apply_all({message_id: outcome})
+            return
+        for message_id, outcome in settled:
+            self.tally.add(outcome)
+            if outcome.unsent:
+                self.tally.not_sent.append(message_id)
+
+    def _apply(self, outcomes: dict[int, Outcome]) -> list[tuple[int, Outcome]]:
+        with self.db.session() as s, s.no_autoflush:  # one flush, at the commit
+            self.fence.check(s)
+            ids = list(outcomes)
+            rows = {r.id: r for r in s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+            settled = []
+            for message_id, outcome in outcomes.items():
+                row = rows.get(message_id)
                 mine = (
                     row is not None
                     and row.status == OutboxStatus.CLAIMED
                     and row.claimed_by == self.fence.holder
                     and row.claim_generation == self.fence.generation
                 )
-                if not mine:
-                    continue  # an operator or another term of the lease took it meanwhile
-                settle(s, row, outcome, self.adapter)
-            self.tally.add(outcome)
-            if outcome.unsent:
-                self.tally.not_sent.append(message_id)
+                if mine:  # else an operator or another term of the lease took it meanwhile
+                    settle(s, row, outcome, self.adapter)
+                    settled.append((message_id, outcome))
+            noted(s, [rows[message_id] for message_id, _ in settled], self.adapter)
+        return settled
 
 
 def _claimable(now) -> Any:
@@ -444,7 +371,8 @@ def _lookup_failed(message: Message, text: str) -> Outcome:
 
 
 def settle(session: Session, row: OutboxMessage, outcome: Outcome, recorder: Recorder) -> None:
-    """Write an outcome on its message (and, through the recorder, on its record)."""
+    """Write an outcome on its message (and, through the recorder, on its record); the caller
+    notes the change once for all it settled (``noted``)."""
     now = utcnow()
     row.status = outcome.status
     row.claimed_by = row.claim_generation = row.claimed_until = None
@@ -462,66 +390,14 @@ def settle(session: Session, row: OutboxMessage, outcome: Outcome, recorder: Rec
         row.error_code = outcome.code[:20] if outcome.code else None
         row.last_error = outcome.text
     recorder.record(session, row, outcome)
-    note_change(session, "outbox", [row.id])
+
+
+def noted(session: Session, rows: Sequence[OutboxMessage], recorder: Recorder) -> None:
+    """Tell every console what changed: the messages, then the records (one entry each)."""
+    if rows:
+        note_change(session, "outbox", [row.id for row in rows])
+        recorder.changed(session, rows)
 
 
 def _plain(exc: BaseException) -> str:
     return getattr(exc, "message", None) or str(exc) or type(exc).__name__
-
-
-# --- an operator's decisions ------------------------------------------------------------------
-
-
-class NotDecidable(Exception):
-    """The message is not in a state this decision applies to; says why."""
-
-
-def look_up_again(db: Database, message_id: int) -> None:
-    """Decision: try the look-up again on the next run (a message that may have been sent)."""
-    with db.session() as s:
-        row = _deciding(s, message_id)
-        row.status, row.lookups, row.updated_at = OutboxStatus.PENDING, 0, utcnow()
-        row.attempts = max(row.attempts, 1)  # so the next run looks it up before anything
-        note_change(s, "outbox", [row.id])
-
-
-def send_again(db: Database, message_id: int) -> None:
-    """Decision: the partner does not have it; send it on the next run (same key)."""
-    with db.session() as s:
-        row = _deciding(s, message_id)
-        row.status, row.lookups, row.attempts = OutboxStatus.PENDING, 0, 0
-        row.updated_at = utcnow()
-        note_change(s, "outbox", [row.id])
-
-
-def mark_done(
-    db: Database, message_id: int, partner_id: str, recorder: Recorder, *, doc_number: str = ""
-) -> None:
-    """Decision: the partner has it as ``partner_id`` (the operator checked there)."""
-    partner_id = partner_id.strip()
-    if not partner_id:
-        raise NotDecidable("Enter the partner's id of the record.")
-    with db.session() as s:
-        row = _deciding(s, message_id)
-        answer = Answer(partner_id=partner_id, doc_number=doc_number or row.doc_number or "")
-        settle(s, row, Outcome(OutboxStatus.SENT, answer=answer), recorder)
-
-
-def cancel(db: Database, message_id: int, recorder: Recorder) -> None:
-    """Decision: deliver it no more (waiting, refused or undecided; not while being sent)."""
-    with db.session() as s:
-        row = s.get(OutboxMessage, message_id, with_for_update=True)
-        if row is None:
-            raise NotDecidable(f"Outbox message {message_id} does not exist.")
-        if row.status not in (OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.DECISION):
-            raise NotDecidable(f"It is {row.status}: it can no longer be cancelled.")
-        settle(s, row, Outcome(OutboxStatus.CANCELLED, text="cancelled by an operator"), recorder)
-
-
-def _deciding(s: Session, message_id: int) -> OutboxMessage:
-    row = s.get(OutboxMessage, message_id, with_for_update=True)
-    if row is None:
-        raise NotDecidable(f"Outbox message {message_id} does not exist.")
-    if row.status != OutboxStatus.DECISION:
-        raise NotDecidable(f"It is {row.status}, not waiting for a decision.")
-    return row

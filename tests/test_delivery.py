@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from posync_tui import delivery, leases
+from posync_tui import delivery_decisions as decisions
 from posync_tui.delivery import Answer, Message, NoAnswer, Outcome, Refused, Request
 from posync_tui.models import ConnectorState, OutboxMessage, OutboxStatus, utcnow
 from tests import records
@@ -43,6 +44,7 @@ class FakeAdapter:
         self.partner = partner
         self.bad = set(bad)  # record ids whose request cannot even be built
         self.recorded: list[tuple[int, str]] = []
+        self.changes: list[list[int]] = []  # the records noted as changed, a list per commit
 
     def build(self, s: Session, messages: Sequence[Message]) -> dict[int, Request | Refused]:
         if self.bad & {m.record_id for m in messages}:
@@ -86,6 +88,9 @@ class FakeAdapter:
 
     def record(self, s: Session, message: OutboxMessage, outcome: Outcome) -> None:
         self.recorded.append((message.record_id, str(outcome.status)))
+
+    def changed(self, s: Session, messages: Sequence[OutboxMessage]) -> None:
+        self.changes.append(sorted(m.record_id for m in messages))
 
 
 @pytest.fixture
@@ -178,7 +183,7 @@ async def test_a_failing_look_up_is_retried_later_then_waits_for_a_decision(db, 
 
     # Look up again: the partner answers this time, and has it.
     partner.failing_lookups = 0
-    delivery.look_up_again(db, message_id)
+    decisions.look_up_again(db, message_id)
     assert (await run(db, adapter)).sent == 1
     assert partner.sent == [undecided.idempotency_key]
 
@@ -191,11 +196,11 @@ async def test_each_decision_on_an_undecided_message(db, adapter, partner):
     with db.session() as s:
         s.execute(update(OutboxMessage).values(status=OutboxStatus.DECISION))
 
-    delivery.send_again(db, sent_again)
-    delivery.mark_done(db, marked, "P-42", adapter, doc_number="DOC-2")
-    delivery.cancel(db, cancelled, adapter)
-    with pytest.raises(delivery.NotDecidable):
-        delivery.send_again(db, marked)  # done: nothing left to decide
+    decisions.send_again(db, sent_again)
+    decisions.mark_done(db, marked, "P-42", adapter, doc_number="DOC-2")
+    decisions.cancel(db, cancelled, adapter)
+    with pytest.raises(decisions.NotDecidable):
+        decisions.send_again(db, marked)  # done: nothing left to decide
     assert (await run(db, adapter)).sent == 1
 
     assert message(db, sent_again).status == "sent" and partner.lookups == 0

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from posync_tui.config import Settings
 from posync_tui.db import Database
-from posync_tui.delivery import Outcome, settle
+from posync_tui.delivery import Outcome, noted, settle
 from posync_tui.events import note_change
 from posync_tui.models import (
     OPEN_OUTBOX_STATUSES,
@@ -443,12 +443,9 @@ def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> Non
                 )
             if message.status == OutboxStatus.DECISION:
                 raise ResetRefused(f"PO {po.number}: {DECIDE_FIRST}")
-            settle(
-                s,
-                message,
-                Outcome(OutboxStatus.CANCELLED, text=f"reset for re-import by {by}"),
-                QuickBooksRecords(),
-            )
+            cancelled = Outcome(OutboxStatus.CANCELLED, text=f"reset for re-import by {by}")
+            settle(s, message, cancelled, QuickBooksRecords())
+            noted(s, [message], QuickBooksRecords())
         old = po.accounting_status
         po.accounting_status = AccountingStatus.NOT_IMPORTED
         po.accounting_error = po.accounting_error_code = None

@@ -12,9 +12,9 @@ import json
 
 from sqlmodel import select
 
-from posync_tui import delivery
+from posync_tui import delivery_decisions as decisions
 from posync_tui.db import Database
-from posync_tui.delivery import NotDecidable
+from posync_tui.delivery_decisions import NotDecidable
 from posync_tui.models import OutboxMessage, OutboxStatus, PurchaseOrder
 from posync_tui.services.accounting_deliver import CONNECTOR, QuickBooksRecords
 from posync_tui.services.accounting_rules import UploadKind, qbo_doc_number, reference_for
@@ -23,11 +23,11 @@ __all__ = ["NotDecidable", "cancel_upload", "look_up_again", "mark_done", "send_
 
 
 def look_up_again(db: Database, po_id: int) -> None:
-    delivery.look_up_again(db, _undecided(db, po_id))
+    decisions.look_up_again(db, _undecided(db, po_id))
 
 
 def send_again(db: Database, po_id: int) -> None:
-    delivery.send_again(db, _undecided(db, po_id))
+    decisions.send_again(db, _undecided(db, po_id))
 
 
 def mark_done(db: Database, po_id: int, qbo_id: str) -> None:
@@ -39,12 +39,12 @@ def mark_done(db: Database, po_id: int, qbo_id: str) -> None:
         if doc_number is None:  # never built: what it would have been sent as
             po = s.get(PurchaseOrder, po_id)
             doc_number = qbo_doc_number(reference_for(po, UploadKind(message.kind)))
-    delivery.mark_done(db, message_id, qbo_id, QuickBooksRecords(), doc_number=doc_number)
+    decisions.mark_done(db, message_id, qbo_id, QuickBooksRecords(), doc_number=doc_number)
 
 
 def cancel_upload(db: Database, po_id: int) -> None:
     """Upload it no more: the PO goes back to its Purchases tab."""
-    delivery.cancel(db, _undecided(db, po_id), QuickBooksRecords())
+    decisions.cancel(db, _undecided(db, po_id), QuickBooksRecords())
 
 
 def _undecided(db: Database, po_id: int) -> int:

@@ -34,6 +34,7 @@ from connectors.quickbooks import (
 )
 from posync_tui import delivery
 from posync_tui.delivery import Answer, Message, NoAnswer, Outcome, Refused, Request
+from posync_tui.events import note_change
 from posync_tui.leases import Fence
 from posync_tui.models import (
     AccountingStatus,
@@ -116,18 +117,12 @@ class QuickBooksRecords:
         elif outcome.status == OutboxStatus.CANCELLED:
             po.accounting_error = po.accounting_error_code = None
             po.updated_at = utcnow()
-        else:
-            return  # still waiting: nothing changes for the PO
-        s.add(po)
-        note_po(s, po.id, notification=outcome.status != OutboxStatus.CANCELLED)
 
-
-def note_po(s: Session, po_id: int, *, notification: bool) -> None:
-    from posync_tui.events import note_change
-
-    note_change(s, "purchase_order", [po_id])
-    if notification:
-        note_change(s, "notification")
+    def changed(self, s: Session, messages: Sequence[OutboxMessage]) -> None:
+        note_change(s, "purchase_order", [m.record_id for m in messages])
+        # Refusals, decisions and warnings of a success each raise a notification.
+        if any(m.status not in (OutboxStatus.PENDING, OutboxStatus.CANCELLED) for m in messages):
+            note_change(s, "notification")
 
 
 class QuickBooksAdapter(QuickBooksRecords):
