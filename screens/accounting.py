@@ -104,6 +104,7 @@ class AccountingQueues(Vertical):
         self.uploading = False
         self._sending: list[int] = []  # the outbox messages of the upload under way
         self._following: AccountingQueues._Queued | None = None  # sent by a run under way
+        self._decided_run: asyncio.Task | None = None
         self.connection = ""
         self.last_upload = ""
         self._stale: set[str] = set()
@@ -424,6 +425,56 @@ class AccountingQueues(Vertical):
         more = len(message.failures) - SHOWN_FAILURES
         if more > 0:
             notify(f"{more:,} more failed: see the Errors tabs.", severity="error")
+
+    # --- decisions on an upload that may be in QuickBooks ------------------------------------
+
+    @on(ErrorsPane.DecisionRequested)
+    def _decision_requested(self, message: ErrorsPane.DecisionRequested) -> None:
+        from screens.accounting_decide import QuickBooksIdPrompt
+
+        message.stop()
+        po_id, number, decision = message.po_id, message.number, message.decision
+        if decision == "done":
+
+            def entered(qbo_id: str | None) -> None:
+                if qbo_id:
+                    self.run_decision(po_id, number, decision, qbo_id)
+
+            self.app.push_screen(QuickBooksIdPrompt(number), entered)
+            return
+        if decision == "cancel":
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_decision(po_id, number, decision)
+
+            question = f"Cancel the upload of {number}? It goes back to its Purchases tab."
+            self.app.push_screen(Confirm(question, yes="Cancel it", no="Keep"), answered)
+            return
+        self.run_decision(po_id, number, decision)
+
+    @work(thread=True, group="accounting-decision", exit_on_error=False)
+    def run_decision(self, po_id: int, number: str, decision: str, qbo_id: str = "") -> None:
+        from posync_tui.delivery_decisions import NotDecidable
+        from screens.accounting_decide import DECISIONS, decide
+
+        try:
+            decide(self.rt.db, po_id, decision, qbo_id)
+        except NotDecidable as exc:
+            text, severity = f"{number}: {exc}", "warning"
+        else:
+            text, severity = f"{number}: {DECISIONS[decision]} — done.", "information"
+        self.app.call_from_thread(
+            self.app.notify, text, title="QuickBooks", severity=severity, markup=False
+        )
+        if decision in ("look_up", "send"):
+            self.app.call_from_thread(self._hand_to_leader)
+
+    def _hand_to_leader(self) -> None:
+        """The leader delivers what an operator put back in the queue: run it now if here."""
+        scheduler = getattr(self.app, "scheduler", None)
+        if scheduler is not None and "quickbooks" in scheduler.jobs:
+            self._decided_run = scheduler.run_now("quickbooks")  # held: the loop keeps weak refs
 
     # --- admin: reset for re-import -----------------------------------------------------------
 
