@@ -473,6 +473,8 @@ async def test_a_revoked_connection_asks_to_reconnect_and_keeps_the_rows_waiting
     with pytest.raises(ReconnectQuickBooks, match="Reconnect QuickBooks"):
         await deliver(rt_real)
     assert records.upload_state(db, po_id) == "waiting"
+    with db.reader() as s:  # nothing reached QuickBooks: no attempt counted, no look-up due
+        assert s.exec(select(OutboxMessage.attempts)).one() == 0
     assert accounting.connection_state(rt_real).startswith("reconnect QuickBooks")
     # The operator reconnects: a new refresh token in the settings; the waiting row goes out.
     rt_real.settings.quickbooks.refresh_token = SecretStr(sandbox.issue_refresh_token())

@@ -160,7 +160,10 @@ class QuickBooksAdapter(QuickBooksRecords):
         return built
 
     async def send(self, requests: Sequence[Request]) -> dict[int, Answer | Exception]:
-        requests = await self._with_account(requests)
+        try:
+            requests = await self._with_account(requests)
+        except (ConnectorError, QuickBooksError) as exc:  # asked before anything is sent
+            raise delivery.NotSent(exc) from exc
         answers: dict[int, Answer | Exception] = {}
         creates = [r for r in requests if r.body.update_id is None]
         if creates:
