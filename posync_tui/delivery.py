@@ -7,15 +7,17 @@ process holding the connector's lease delivers, and every write it makes checks 
 One run claims the waiting messages a batch at a time (``IN_FLIGHT`` batches at once, so the
 database work of one overlaps the round trip of another) and, for each batch:
 
-1. builds each message's request (the partner adapter reads the record; a record that no longer
-   passes its rules is refused there and then);
+1. claims them and builds each message's request in one transaction (the partner adapter reads
+   the record; a record that no longer passes its rules is refused there and then), counting
+   the attempt of each new message, which is sent right after the commit;
 2. looks up at the partner the messages an earlier attempt may have delivered (``attempts`` > 0:
    an answer lost, a timeout, a process killed while it held the claim) — found means done, not
    found means send it again; a failed look-up is tried again on a later run, and after
    ``MAX_LOOKUPS`` the message waits for an operator's decision;
-3. counts an attempt for each message about to be sent (committed before sending), sends them;
-4. applies each message's outcome in its own transaction, after checking the partner's answer
-   against what was sent: a mismatch waits for a decision, never counts as done.
+3. counts the attempt of each message sent again (committed before sending), sends them all;
+4. applies the outcomes after checking the partner's answer against what was sent (a mismatch
+   waits for a decision, never counts as done): the batch in one transaction, or, if that
+   fails, each message in its own, so one that cannot be written holds back no other.
 
 An outcome belongs to its message alone: a refusal, a failed look-up or a lost answer never stops
 the others, and only messages actually sent count an attempt. A claim lasts ``CLAIM_SECONDS``;
