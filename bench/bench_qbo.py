@@ -30,6 +30,7 @@ def run(quick: bool) -> list[str]:
     from connectors.quickbooks import Limits
     from connectors.sandbox.quickbooks import QuickBooksSandbox
     from connectors.sandbox.server import Sandbox
+    from posync_tui import leases
     from posync_tui.config import QuickBooksSettings, Settings
     from posync_tui.db import Database
     from posync_tui.models import AccountingStatus, PurchaseOrder
@@ -64,8 +65,10 @@ def run(quick: bool) -> list[str]:
             )
             sandbox.inject_fault("3001", status=429, xml=True, writes_only=True)
             sandbox.inject_fault("3001", status=429, xml=False, writes_only=True)
+            # As the scheduler runs the job: under the "quickbooks" lease, checked at each write.
+            fence = leases.acquire(db, "quickbooks", "bench", ttl=600).fence()
             started = time.perf_counter()
-            summary = asyncio.run(accounting.deliver(rt))
+            summary = asyncio.run(accounting.deliver(rt, fence=fence))
             elapsed = time.perf_counter() - started
             with db.reader() as s:
                 imported = s.scalar(

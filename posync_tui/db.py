@@ -43,6 +43,7 @@ class Database:
         self.bus = events.EventBus()
         self._session_factory = None
         self._factory_lock = threading.Lock()
+        self._installation_id: str | None = None
 
     @property
     def _sessions(self):
@@ -66,6 +67,34 @@ class Database:
     def reader(self) -> Session:
         """A session for reads only (the caller closes it)."""
         return self._sessions()
+
+    def installation_id(self) -> str:
+        """This database's random id, made the first time it is asked for (then kept).
+
+        Part of every idempotency key sent to a partner: two posync databases on one partner
+        account never take each other's answers.
+        """
+        if self._installation_id is None:
+            import secrets
+
+            from sqlalchemy.dialects import postgresql, sqlite
+            from sqlmodel import select
+
+            from posync_tui.models import Installation
+
+            table = Installation.__table__
+            insert = sqlite.insert if self.is_sqlite else postgresql.insert
+            with self.session() as session:
+                # Racing first opens both insert: the first wins, the other reads its id.
+                session.execute(
+                    insert(table)
+                    .values(id=1, installation_id=secrets.token_hex(8))
+                    .on_conflict_do_nothing(index_elements=["id"])
+                )
+                self._installation_id = session.exec(
+                    select(Installation.installation_id).where(Installation.id == 1)
+                ).one()
+        return self._installation_id
 
     # --- schema -----------------------------------------------------------------------------
 

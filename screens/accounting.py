@@ -5,7 +5,9 @@ Tabs: Purchases › Supplier Invoices (billed POs to sync as bills), Purchases �
 Purchase Orders (QuickBooks' code and message; fix the PO, then re-sync it there) and Contacts.
 Mark rows with space (ctrl+a: every matching row, the seed's header checkbox), then ``u``
 Upload Selected or ``U`` Upload All: a confirmation with the count, then the POs are queued
-(``enqueue_upload``) and delivered (``deliver``) in a worker thread while a progress bar moves.
+(``enqueue_upload``, in a worker thread) and handed to the holder of the "quickbooks" lease — this
+console's scheduler runs its job now (taking the lease if it is free), or the process that holds
+it uploads them — while a progress bar follows the outbox. A console never delivers beside it.
 Each failure raises a notification and its PO moves to an Errors tab; synced rows leave the
 queue. ``r`` resets a PO for re-import (an admin action). The line at the top says whether
 QuickBooks is connected, or that it must be reconnected.
@@ -83,6 +85,12 @@ class AccountingQueues(Vertical):
         total: int
 
     @dataclass
+    class _Queued(Message):
+        po_ids: list[int]
+        message_ids: list[int]
+        skipped: dict[str, list[str]]
+
+    @dataclass
     class _Finished(Message):
         summary: str
         queued: int
@@ -95,6 +103,9 @@ class AccountingQueues(Vertical):
         self.rt: Runtime | None = None
         self.setting_on = False
         self.uploading = False
+        self._sending: list[int] = []  # the outbox messages of the upload under way
+        self._following: AccountingQueues._Queued | None = None  # sent by a run under way
+        self._decided_run: asyncio.Task | None = None
         self.connection = ""
         self.last_upload = ""
         self._stale: set[str] = set()
@@ -146,6 +157,8 @@ class AccountingQueues(Vertical):
             return
         if "connector" in message.kinds:
             self.read_connection()
+        if "outbox" in message.kinds and self._sending:
+            self.read_progress(self._sending)
         # Re-read the tab on screen now; the others when they are shown.
         self._stale.update(TABS)
         self._refresh_tab(self.active_tab)
@@ -291,10 +304,9 @@ class AccountingQueues(Vertical):
 
     @work(thread=True, group="accounting-upload", exit_on_error=False)
     def run_upload(self, kind: str, po_ids: list[int]) -> None:
-        """Queue, then deliver, off the UI thread; report through messages."""
-        from connectors.base import ConnectorError
-        from posync_tui.services.accounting import deliver, enqueue_upload
-        from posync_tui.services.accounting_queues import po_numbers, upload_failures
+        """Queue off the UI thread; the lease holder delivers (see ``_hand_over``)."""
+        from posync_tui.services.accounting import enqueue_upload
+        from posync_tui.services.accounting_queues import po_numbers
 
         try:
             result = enqueue_upload(self.rt.db, kind, po_ids, settings=self.rt.settings)
@@ -306,22 +318,71 @@ class AccountingQueues(Vertical):
         if not result.queued:
             self.post_message(self._Finished("nothing queued", 0, skipped))
             return
-        self.post_message(self._Progress(0, len(result.queued)))
+        self.post_message(self._Queued(result.queued, result.message_ids, skipped))
 
-        def progress(done: int, total: int) -> None:
-            self.post_message(self._Progress(done, total))  # thread-safe
+    @on(_Queued)
+    def _hand_over(self, message: _Queued) -> None:
+        """Only the lease holder delivers: this console's scheduler, if it may, else the other
+        process that holds the "quickbooks" lease (it sees the outbox change)."""
+        scheduler = getattr(self.app, "scheduler", None)
+        count = len(message.po_ids)
+        if scheduler is None or "quickbooks" not in scheduler.jobs:
+            summary = f"{count:,} queued: the process running QuickBooks uploads them"
+            self.post_message(self._Finished(summary, count, message.skipped))
+            return
+        self._sending = message.message_ids
+        self._set_progress(0, count, f"Uploading {count:,} to QuickBooks…")
+        self.await_upload(scheduler.run_now("quickbooks"), message)
 
-        error = None
-        try:
-            summary = asyncio.run(deliver(self.rt, progress=progress))
-        except ConnectorError as exc:
-            # Reconnect QuickBooks, or QuickBooks unreachable: the rows stay waiting.
-            summary, error = "the POs stay waiting and go out on the next run", _plain(exc)
-        failures = upload_failures(self.rt.db, result.queued)
-        self.post_message(self._Finished(summary, len(result.queued), skipped, failures, error))
+    @work(group="accounting-upload", exit_on_error=False)
+    async def await_upload(self, run: asyncio.Task, queued: _Queued) -> None:
+        """Wait for the scheduler's run of the "quickbooks" job; report what became of it."""
+        from posync_tui.services.accounting_queues import upload_failures
+
+        outcome = await run
+        count, error = len(queued.po_ids), None
+        if outcome.status == "busy":
+            # A run was under way here: its next round sends these; the progress follows them.
+            self._following = queued
+            self.read_progress(queued.message_ids)
+            return
+        if outcome.status == "ok":
+            summary = outcome.summary
+        elif outcome.status == "skipped":
+            leader = outcome.leader or "another process"
+            summary = f"{count:,} queued: {leader} runs QuickBooks and uploads them"
+        else:  # failed (reconnect, unreachable) or lost: the rows stay waiting
+            summary = "the POs stay waiting and go out on the next run"
+            error = outcome.summary
+        failures = await asyncio.to_thread(upload_failures, self.rt.db, queued.po_ids)
+        self.post_message(self._Finished(summary, count, queued.skipped, failures, error))
+
+    @work(thread=True, group="accounting-upload", exit_on_error=False)
+    def finish_followed(self, queued: _Queued) -> None:
+        """The run that was under way has sent every queued PO: say what became of them."""
+        from posync_tui.services.accounting_queues import upload_failures
+
+        failures = upload_failures(self.rt.db, queued.po_ids)
+        count = len(queued.po_ids)
+        sent = count - len(failures)
+        summary = f"{sent:,} uploaded to QuickBooks"
+        if failures:
+            summary += f", {len(failures):,} failed (see the Errors tabs)"
+        self.post_message(self._Finished(summary, count, queued.skipped, failures))
+
+    @work(thread=True, group="accounting-progress", exclusive=True, exit_on_error=False)
+    def read_progress(self, message_ids: list[int]) -> None:
+        from posync_tui.services.accounting_queues import settled_count
+
+        self.post_message(self._Progress(settled_count(self.rt.db, message_ids), len(message_ids)))
 
     @on(_Progress)
     def _show_progress(self, message: _Progress) -> None:
+        if not self.uploading:
+            return
+        if self._following is not None and message.done >= message.total:
+            self.finish_followed(self._following)
+            self._following = None
         done, total = message.done, max(message.total, 1)
         self._set_progress(done, total, f"Uploading to QuickBooks… {done:,}/{total:,}")
 
@@ -331,7 +392,7 @@ class AccountingQueues(Vertical):
 
     @on(_Finished)
     def _finished(self, message: _Finished) -> None:
-        self.uploading = False
+        self.uploading, self._sending = False, []
         self.query_one("#qbo-progress").remove_class("-running")
         notify = self.app.notify
         if message.skipped:
@@ -364,6 +425,56 @@ class AccountingQueues(Vertical):
         if more > 0:
             notify(f"{more:,} more failed: see the Errors tabs.", severity="error")
 
+    # --- decisions on an upload that may be in QuickBooks ------------------------------------
+
+    @on(ErrorsPane.DecisionRequested)
+    def _decision_requested(self, message: ErrorsPane.DecisionRequested) -> None:
+        from screens.accounting_decide import QuickBooksIdPrompt
+
+        message.stop()
+        po_id, number, decision = message.po_id, message.number, message.decision
+        if decision == "done":
+
+            def entered(qbo_id: str | None) -> None:
+                if qbo_id:
+                    self.run_decision(po_id, number, decision, qbo_id)
+
+            self.app.push_screen(QuickBooksIdPrompt(number), entered)
+            return
+        if decision == "cancel":
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_decision(po_id, number, decision)
+
+            question = f"Cancel the upload of {number}? It goes back to its Purchases tab."
+            self.app.push_screen(Confirm(question, yes="Cancel it", no="Keep"), answered)
+            return
+        self.run_decision(po_id, number, decision)
+
+    @work(thread=True, group="accounting-decision", exit_on_error=False)
+    def run_decision(self, po_id: int, number: str, decision: str, qbo_id: str = "") -> None:
+        from posync_tui.delivery_decisions import NotDecidable
+        from screens.accounting_decide import DECISIONS, decide
+
+        try:
+            decide(self.rt.db, po_id, decision, qbo_id)
+        except NotDecidable as exc:
+            text, severity = f"{number}: {exc}", "warning"
+        else:
+            text, severity = f"{number}: {DECISIONS[decision]} — done.", "information"
+        self.app.call_from_thread(
+            self.app.notify, text, title="QuickBooks", severity=severity, markup=False
+        )
+        if decision in ("look_up", "send"):
+            self.app.call_from_thread(self._hand_to_leader)
+
+    def _hand_to_leader(self) -> None:
+        """The leader delivers what an operator put back in the queue: run it now if here."""
+        scheduler = getattr(self.app, "scheduler", None)
+        if scheduler is not None and "quickbooks" in scheduler.jobs:
+            self._decided_run = scheduler.run_now("quickbooks")  # held: the loop keeps weak refs
+
     # --- admin: reset for re-import -----------------------------------------------------------
 
     def reset(self, po_ids: list[int]) -> None:
@@ -385,14 +496,20 @@ class AccountingQueues(Vertical):
 
     @work(thread=True, group="accounting-reset", exit_on_error=False)
     def run_reset(self, po_ids: list[int]) -> None:
-        from posync_tui.services.accounting import reset_for_reimport
+        from posync_tui.services.accounting import ResetRefused, reset_for_reimport
 
-        done = 0
+        done, refused = 0, []
         for po_id in po_ids:
             try:
                 reset_for_reimport(self.rt.db, po_id)
                 done += 1
             except LookupError:
                 continue  # deleted meanwhile
+            except ResetRefused as exc:
+                refused.append(str(exc))
         text = f"{done:,} PO{'s' if done != 1 else ''} reset for re-import."
         self.app.call_from_thread(self.app.notify, text, title="Admin")
+        for why in refused[:SHOWN_FAILURES]:
+            self.app.call_from_thread(
+                self.app.notify, why, title="Not reset", severity="warning", markup=False
+            )

@@ -48,7 +48,13 @@ def explain(row: QueueRow, errors_tab: bool) -> Content:
         if row.truncated:
             parts.append(safe(f" → QuickBooks gets {row.doc_number}", one_line=True))
         parts.append(Content("\n"))
-    if errors_tab or row.upload_state == "error":
+    if row.upload_state == "decision":
+        from screens.accounting_decide import HINT
+
+        parts.append(Content.styled("Needs a decision: ", "bold $error"))
+        parts.append(Content(f"{row.error} " if row.error else ""))
+        parts.append(Content(HINT))
+    elif errors_tab or row.upload_state == "error":
         words = CODE_WORDS.get(row.error_code or "", "")
         code = f"{row.error_code} ({words})" if words and row.error_code != "not ready" else ""
         title = f"QuickBooks error {code}: " if code else "Not ready when sent: "
@@ -150,4 +156,22 @@ class ErrorsPane(QueuePane):
     BINDINGS = [
         Binding("u", "upload(False)", "Re-sync sel"),
         Binding("U", "upload(True)", "Re-sync all"),
+        # An upload waiting for a decision: its line says these keys.
+        Binding("l", "decide('look_up')", "Look up again", show=False),
+        Binding("s", "decide('send')", "Send again", show=False),
+        Binding("d", "decide('done')", "Mark done", show=False),
+        Binding("x", "decide('cancel')", "Cancel upload", show=False),
     ]
+
+    @dataclass
+    class DecisionRequested(Message):
+        po_id: int
+        number: str
+        decision: str
+
+    def action_decide(self, decision: str) -> None:
+        row = self.table.cursor_row
+        if row is None or row.data["queue"].upload_state != "decision":
+            self.app.notify("This upload is not waiting for a decision.", severity="warning")
+            return
+        self.post_message(self.DecisionRequested(row.key, row.data["number"], decision))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from posync_tui.models import PurchaseOrder, PurchaseOrderLine
+from posync_tui import events, leases
+from posync_tui.leases import Fence
+from posync_tui.models import OutboxMessage, PurchaseOrder, PurchaseOrderLine
 
 
 def add_po(
@@ -33,3 +35,46 @@ def add_po(
             )
         )
         return po.id
+
+
+def fence(db, name: str = "quickbooks", holder: str | None = None) -> Fence:
+    """The lease of ``name`` for this process (or ``holder``), as the scheduler takes it."""
+    return leases.acquire(db, name, holder or events.ORIGIN, ttl=600).fence()
+
+
+def upload(
+    db,
+    po_id: int,
+    kind: str = "bill",
+    status: str = "failed",
+    *,
+    code: str | None = None,
+    error: str | None = None,
+) -> int:
+    """A QuickBooks upload of the PO in ``status`` (e.g. refused with QuickBooks' code and
+    message, as the Errors tabs show it); its outbox message's id."""
+    with db.session() as s:
+        po = s.get(PurchaseOrder, po_id)
+        po.accounting_error_code, po.accounting_error = code, error
+        message = OutboxMessage(
+            connector="quickbooks",
+            kind=kind,
+            record_kind="purchase_order",
+            record_id=po_id,
+            idempotency_key=f"{db.installation_id()}:qbo:{kind}:{po_id}:test",
+            status=status,
+            error_code=code,
+            last_error=error,
+        )
+        s.add(message)
+        s.flush()
+        return message.id
+
+
+def upload_state(db, po_id: int) -> str | None:
+    """Where the PO's upload stands: "waiting", "error", "decision", or None."""
+    from posync_tui.services.po_accounting import current_upload
+
+    with db.reader() as s:
+        upload = current_upload(s, po_id)
+    return upload[1] if upload else None

@@ -18,6 +18,7 @@ from connectors.quickbooks import DuplicateName, Limits, ReconnectQuickBooks
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
 from posync_tui.config import QuickBooksSettings, Settings
+from posync_tui.delivery import Message
 from posync_tui.models import (
     AccountingStatus,
     AuditEntry,
@@ -35,8 +36,9 @@ from posync_tui.runtime import Runtime
 from posync_tui.services import accounting
 from posync_tui.services.accounting import QueueTab, UploadKind
 from posync_tui.services.accounting_connection import qbo_client
-from posync_tui.services.accounting_deliver import _prepare, _with_account
+from posync_tui.services.accounting_deliver import QuickBooksAdapter, _with_account
 from posync_tui.services.accounting_rules import bill_reference, qbo_doc_number
+from tests import records
 
 BILL, PO_KIND = UploadKind.BILL, UploadKind.PURCHASE_ORDER
 
@@ -121,6 +123,11 @@ def po(db, po_id) -> PurchaseOrder:
         return s.get(PurchaseOrder, po_id)
 
 
+async def deliver(rt, **kw) -> str:
+    """One run of the "quickbooks" job under this process's lease, as the scheduler runs it."""
+    return await accounting.deliver(rt, fence=records.fence(rt.db), **kw)
+
+
 def ids(rows) -> list[int]:
     return [r.po_id for r in rows]
 
@@ -150,7 +157,7 @@ def test_each_failing_rule_is_named_in_plain_words(rt, db, sandbox, change, says
             setattr(s.get(PurchaseOrder, po_id), field, value)
     result = accounting.enqueue_upload(db, BILL, [po_id])
     assert result.queued == [] and any(says in reason for reason in result.skipped[po_id])
-    assert po(db, po_id).qbo_upload_state is None  # nothing written for a PO that is not ready
+    assert records.upload_state(db, po_id) is None  # nothing written for a PO that is not ready
 
 
 def test_a_vendor_not_linked_to_quickbooks_is_named(rt, db, sandbox):
@@ -180,7 +187,7 @@ def test_the_reference_is_invoice_number_and_po_reference_shown_whole_and_cut_to
 async def test_quickbooks_receives_the_reference_truncated_to_21_characters(rt, db, sandbox):
     po_id = add_po(db, add_vendor(db, sandbox), "PO-000123", invoice_no="SUPPLIER-INV-998877")
     accounting.enqueue_upload(db, BILL, [po_id])
-    await accounting.deliver(rt)
+    await deliver(rt)
     [bill] = sandbox.bills()
     assert bill["DocNumber"] == "SUPPLIER-INV-998877/P"
     assert "SUPPLIER-INV-998877/PO-000123" in bill["PrivateNote"]  # the whole one, in the memo
@@ -195,14 +202,12 @@ async def test_a_synced_po_is_imported_and_leaves_the_queue(rt, db, sandbox):
     accounting.enqueue_upload(db, BILL, [po_id])
     assert accounting.queue_counts(db)["upload_waiting"] == 1
     progress = []
-    summary = await accounting.deliver(
-        rt, progress=lambda done, total: progress.append((done, total))
-    )
+    summary = await deliver(rt, progress=lambda done, total: progress.append((done, total)))
     assert summary == "1 uploaded to QuickBooks" and progress == [(1, 1)]
     synced = po(db, po_id)
     assert synced.accounting_status == AccountingStatus.IMPORTED
     assert (synced.qbo_kind, synced.qbo_id) == ("bill", sandbox.bills()[0]["Id"])
-    assert synced.qbo_upload_state is None
+    assert records.upload_state(db, po_id) is None
     assert accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES) == []
     assert accounting.queue_counts(db)["upload_waiting"] == 0
     [bill] = sandbox.bills()
@@ -224,7 +229,7 @@ async def test_a_line_with_a_quickbooks_item_is_item_based(rt, db, sandbox):
     item = sandbox.add_item("Hex bolts")
     po_id = add_po(db, add_vendor(db, sandbox), qbo_item_id=item)
     accounting.enqueue_upload(db, BILL, [po_id])
-    await accounting.deliver(rt)
+    await deliver(rt)
     line = sandbox.bills()[0]["Line"][0]
     assert line["DetailType"] == "ItemBasedExpenseLineDetail"
     assert line["ItemBasedExpenseLineDetail"]["ItemRef"]["value"] == item
@@ -238,7 +243,7 @@ async def test_upload_all_sends_in_batches_of_at_most_30(rt, db, sandbox):
         db, BILL, accounting.queue_ids(db, QueueTab.SUPPLIER_INVOICES)
     )
     assert len(result.queued) == 65
-    assert await accounting.deliver(rt) == "65 uploaded to QuickBooks"
+    assert await deliver(rt) == "65 uploaded to QuickBooks"
     # Batches go out a few at a time: they may arrive in any order.
     assert sorted(sandbox.stats.batch_sizes) == [5, 30, 30] and len(sandbox.bills()) == 65
 
@@ -251,10 +256,10 @@ async def test_quickbooks_down_mid_upload_stops_the_run_and_a_later_run_makes_no
     accounting.enqueue_upload(db, BILL, ids)
     sandbox.inject_fault("10000", status=503, times=1000, writes_only=True)
     with pytest.raises(PartnerUnavailable):  # the error itself, as one batch at a time gave it
-        await accounting.deliver(rt)
-    assert {po(db, i).qbo_upload_state for i in ids} == {"waiting"}
+        await deliver(rt)
+    assert {records.upload_state(db, i) for i in ids} == {"waiting"}
     sandbox.clear_faults()
-    assert await accounting.deliver(rt) == "65 uploaded to QuickBooks"
+    assert await deliver(rt) == "65 uploaded to QuickBooks"
     assert len(sandbox.bills()) == 65
 
 
@@ -269,9 +274,7 @@ async def test_a_failure_moves_the_po_to_errors_with_a_notification_and_resyncs_
         s.get(Vendor, vendor).qbo_vendor_id = "4040"  # deleted in QuickBooks since it was linked
     po_id = add_po(db, vendor)
     accounting.enqueue_upload(db, BILL, [po_id])
-    assert (
-        await accounting.deliver(rt) == "0 uploaded to QuickBooks, 1 failed (see the Errors tabs)"
-    )
+    assert await deliver(rt) == "0 uploaded to QuickBooks, 1 failed (see the Errors tabs)"
 
     [row] = accounting.list_queue(db, QueueTab.ERRORS_SUPPLIER_INVOICES)
     assert (
@@ -291,12 +294,14 @@ async def test_a_failure_moves_the_po_to_errors_with_a_notification_and_resyncs_
         db, vendor, qbo_vendor(sandbox, "Northwind Traders"), "Northwind Traders"
     )
     assert accounting.enqueue_upload(db, BILL, [row.po_id]).queued == [po_id]
-    assert await accounting.deliver(rt) == "1 uploaded to QuickBooks"
+    assert await deliver(rt) == "1 uploaded to QuickBooks"
     assert po(db, po_id).accounting_status == AccountingStatus.IMPORTED
     assert accounting.queue_counts(db)["upload_errors"] == 0
     with db.reader() as s:
         keys = [m.idempotency_key for m in s.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
-    assert keys == [f"qbo:bill:{po_id}:1", f"qbo:bill:{po_id}:2"]  # a new requestid, not a replay
+    # A new requestid, not a replay; this database's installation id comes first.
+    here = db.installation_id()
+    assert keys == [f"{here}:qbo:bill:{po_id}:1", f"{here}:qbo:bill:{po_id}:2"]
 
 
 async def test_two_references_equal_in_their_first_21_characters_clash_in_quickbooks(
@@ -306,13 +311,13 @@ async def test_two_references_equal_in_their_first_21_characters_clash_in_quickb
     first = add_po(db, vendor, "PO-1", invoice_no="A-VERY-LONG-INVOICE-NO-1")
     second = add_po(db, vendor, "PO-2", invoice_no="A-VERY-LONG-INVOICE-NO-2")
     accounting.enqueue_upload(db, BILL, [first, second])
-    await accounting.deliver(rt)
+    await deliver(rt)
     [row] = accounting.list_queue(db, QueueTab.ERRORS_SUPPLIER_INVOICES)
     assert row.po_id == second and row.error_code == "6140"
     with db.session() as s:
         s.get(PurchaseOrder, second).supplier_invoice_no = "INV-NO-2"  # the fix
     accounting.enqueue_upload(db, BILL, [second])
-    assert await accounting.deliver(rt) == "1 uploaded to QuickBooks"
+    assert await deliver(rt) == "1 uploaded to QuickBooks"
 
 
 async def test_deliver_checks_the_rules_again(rt, db, sandbox):
@@ -320,7 +325,7 @@ async def test_deliver_checks_the_rules_again(rt, db, sandbox):
     po_id = add_po(db, vendor)
     accounting.enqueue_upload(db, BILL, [po_id])
     accounting.unlink_vendor(db, vendor)
-    assert "1 failed" in await accounting.deliver(rt)
+    assert "1 failed" in await deliver(rt)
     assert po(db, po_id).accounting_error_code == "not ready" and sandbox.bills() == []
 
 
@@ -332,7 +337,7 @@ async def test_an_unbilled_po_uploads_as_a_quickbooks_purchase_order(rt, db, san
     [row] = accounting.list_queue(db, QueueTab.PURCHASE_ORDERS, settings=rt.settings)
     assert row.ready and row.reference == "PO-2001"
     assert accounting.enqueue_upload(db, PO_KIND, [po_id], settings=rt.settings).queued == [po_id]
-    await accounting.deliver(rt)
+    await deliver(rt)
     [qbo_po] = sandbox.purchase_orders()
     assert qbo_po["DocNumber"] == "PO-2001" and sandbox.bills() == []
     uploaded = po(db, po_id)
@@ -366,7 +371,7 @@ def test_only_an_unbilled_po_can_be_uploaded_as_a_purchase_order(rt, db, sandbox
 async def test_a_po_uploaded_as_a_purchase_order_can_no_longer_be_synced_as_a_bill(rt, db, sandbox):
     po_id = add_po(db, add_vendor(db, sandbox), "PO-3001", invoice_no=None, invoice_date=None)
     accounting.enqueue_upload(db, PO_KIND, [po_id], settings=rt.settings)
-    await accounting.deliver(rt)
+    await deliver(rt)
     with db.session() as s:  # later the supplier's invoice arrives: the PO is billed
         billed = s.get(PurchaseOrder, po_id)
         billed.supplier_invoice_no, billed.invoice_date = "INV-9", date(2024, 6, 1)
@@ -388,13 +393,13 @@ async def test_reset_for_reimport_puts_the_po_back_and_resync_replaces_the_same_
 ):
     po_id = add_po(db, add_vendor(db, sandbox))
     accounting.enqueue_upload(db, BILL, [po_id])
-    await accounting.deliver(rt)
+    await deliver(rt)
     assert accounting.enqueue_upload(db, BILL, [po_id]).queued == []  # Imported: not again
     accounting.reset_for_reimport(db, po_id)
     assert po(db, po_id).accounting_status == AccountingStatus.NOT_IMPORTED
     assert ids(accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES)) == [po_id]
     accounting.enqueue_upload(db, BILL, [po_id])
-    await accounting.deliver(rt)
+    await deliver(rt)
     [bill] = sandbox.bills()
     assert bill["SyncToken"] == "1" and po(db, po_id).accounting_status == AccountingStatus.IMPORTED
 
@@ -406,14 +411,14 @@ def test_queueing_twice_writes_one_outbox_row(rt, db, sandbox):
     assert again.skipped[po_id] == ["Already waiting to upload to QuickBooks."]
     with db.reader() as s:
         assert len(s.exec(select(OutboxMessage)).all()) == 1
-    assert po(db, po_id).qbo_upload_state == "waiting"
+    assert records.upload_state(db, po_id) == "waiting"
 
 
 async def test_delivering_twice_sends_once(rt, db, sandbox):
     po_id = add_po(db, add_vendor(db, sandbox))
     accounting.enqueue_upload(db, BILL, [po_id])
-    await accounting.deliver(rt)
-    assert await accounting.deliver(rt) == "nothing waiting to upload to QuickBooks"
+    await deliver(rt)
+    assert await deliver(rt) == "nothing waiting to upload to QuickBooks"
     assert len(sandbox.bills()) == 1
 
 
@@ -426,11 +431,19 @@ async def test_after_a_crash_mid_send_the_next_run_finds_the_bill_instead_of_mak
     with db.reader() as s:
         [message_id] = s.exec(select(OutboxMessage.id)).all()
     # The crashed run: counted its attempt, sent the bill, died before storing the answer.
-    [plan], _ = _prepare(db, [message_id], setting_on=False)
+    with db.session() as s:
+        message = s.get(OutboxMessage, message_id)
+        message.attempts = 1
+        claimed = Message(message_id, "bill", "purchase_order", po_id, message.idempotency_key,
+                          {}, 1, 0)  # fmt: skip
     async with qbo_client(rt) as client:
+        with db.reader() as s:
+            [request] = QuickBooksAdapter(client, setting_on=False).build(s, [claimed]).values()
+        with db.session() as s:
+            s.get(OutboxMessage, message_id).payload = json.dumps(request.payload)
         account = await client.default_expense_account()
-        await client.create(_with_account(plan.draft, account), requestid="lost")
-    assert await accounting.deliver(rt) == "1 uploaded to QuickBooks"
+        await client.create(_with_account(request.body.draft, account), requestid="lost")
+    assert await deliver(rt) == "1 uploaded to QuickBooks"
     assert len(sandbox.bills()) == 1 and po(db, po_id).qbo_id == sandbox.bills()[0]["Id"]
     with db.reader() as s:
         assert (
@@ -458,12 +471,14 @@ async def test_a_revoked_connection_asks_to_reconnect_and_keeps_the_rows_waiting
     accounting.enqueue_upload(db, BILL, [po_id])
     sandbox.revoke()
     with pytest.raises(ReconnectQuickBooks, match="Reconnect QuickBooks"):
-        await accounting.deliver(rt_real)
-    assert po(db, po_id).qbo_upload_state == "waiting"
+        await deliver(rt_real)
+    assert records.upload_state(db, po_id) == "waiting"
+    with db.reader() as s:  # nothing reached QuickBooks: no attempt counted, no look-up due
+        assert s.exec(select(OutboxMessage.attempts)).one() == 0
     assert accounting.connection_state(rt_real).startswith("reconnect QuickBooks")
     # The operator reconnects: a new refresh token in the settings; the waiting row goes out.
     rt_real.settings.quickbooks.refresh_token = SecretStr(sandbox.issue_refresh_token())
-    assert await accounting.deliver(rt_real) == "1 uploaded to QuickBooks"
+    assert await deliver(rt_real) == "1 uploaded to QuickBooks"
     assert accounting.connection_state(rt_real) == "connected"
 
 

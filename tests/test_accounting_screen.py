@@ -14,8 +14,12 @@ import pytest
 from connectors.quickbooks import Limits
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
+from posync_tui import leases
 from posync_tui.config import QuickBooksSettings, Settings
 from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
+from posync_tui.runtime import Runtime
+from posync_tui.scheduler import Job
+from posync_tui.services.accounting import deliver
 from screens.accounting import AccountingQueues
 from screens.confirm import Confirm
 from tests import records
@@ -36,12 +40,24 @@ def sandbox(qbo) -> QuickBooksSandbox:
     return qbo[0]
 
 
-def app_for(db, qbo, *, upload_pos=True):
+def quickbooks_job(rt) -> list[Job]:
+    """The console's scheduler with the "quickbooks" job alone (it runs when handed work)."""
+    return [Job("quickbooks", interval=3600, run=lambda fence: deliver(rt, fence=fence))]
+
+
+def runtime_of(db, qbo, *, upload_pos=True) -> Runtime:
     _, partners, server = qbo
     settings = Settings(
         quickbooks=QuickBooksSettings(timeout=2, upload_pos_as_purchase_orders=upload_pos)
     )
-    return console_app(db, settings=settings, sandbox=partners, sandbox_server=server)
+    return Runtime(settings=settings, db=db, sandbox=partners, sandbox_server=server)
+
+
+def app_for(db, qbo, *, upload_pos=True, jobs=quickbooks_job):
+    rt = runtime_of(db, qbo, upload_pos=upload_pos)
+    return console_app(
+        db, settings=rt.settings, sandbox=rt.sandbox, sandbox_server=rt.sandbox_server, jobs=jobs
+    )
 
 
 def add_vendor(db, sandbox, name="Acme Supplies", code="ACME", linked=True) -> int:
@@ -193,10 +209,7 @@ async def test_unbilled_pos_upload_as_quickbooks_purchase_orders_with_the_settin
 async def test_reset_for_reimport_clears_the_error_and_puts_the_po_back(db, qbo, sandbox):
     vendor = add_vendor(db, sandbox)
     po_id = add_po(db, vendor, "PO-1")
-    with db.session() as s:
-        failed = s.get(PurchaseOrder, po_id)
-        failed.qbo_upload_kind, failed.qbo_upload_state = "bill", "error"
-        failed.accounting_error_code, failed.accounting_error = "2500", "unknown vendor"
+    records.upload(db, po_id, "bill", code="2500", error="unknown vendor")
     app = app_for(db, qbo)
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_accounting(pilot, "errors_supplier_invoices")
@@ -224,7 +237,7 @@ async def test_a_refused_sign_in_says_reconnect_quickbooks(db, qbo, sandbox):
         )
     )
     sandbox.revoke()  # the company disconnected posync
-    app = console_app(db, settings=settings)
+    app = console_app(db, settings=settings, jobs=quickbooks_job)
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_accounting(pilot)
         await pilot.press("u")
@@ -265,3 +278,57 @@ async def test_contacts_are_linked_to_an_existing_vendor_or_created(db, qbo, san
 def rows_of_contacts(body) -> list[str]:
     table = body.query_one("#contacts-pane").table
     return [table._row_at(i, read=False).data["name"] for i in range(table.row_count)]
+
+
+async def test_upload_all_in_a_console_that_does_not_lead_leaves_the_upload_to_the_leader(
+    db, qbo, sandbox
+):
+    vendor = add_vendor(db, sandbox)
+    first, second = (add_po(db, vendor, f"PO-{n}", f"INV-{n}") for n in (1, 2))
+    leases.acquire(db, "quickbooks", "worker-on-the-server", ttl=600)  # another process leads
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot)
+        await pilot.press("U")
+        assert await answer_yes(pilot) == "Upload 2 POs to QuickBooks as bills?"
+        assert sandbox.bills() == []  # this console delivered nothing itself
+        assert "2 queued: worker-on-the-server runs QuickBooks and uploads them" in notifications(
+            app
+        )
+        assert {records.upload_state(db, i) for i in (first, second)} == {"waiting"}
+        assert body.query_one("#supplier_invoices-pane").table.row_count == 2
+
+        # The leader's run sends them; this console's queue follows its commits.
+        leader = records.fence(db, holder="worker-on-the-server")
+        assert await deliver(runtime_of(db, qbo), fence=leader) == "2 uploaded to QuickBooks"
+        await settled(pilot)
+        assert len(sandbox.bills()) == 2
+        assert body.query_one("#supplier_invoices-pane").table.row_count == 0
+
+
+async def test_an_upload_waiting_for_a_decision_is_decided_on_the_errors_tab(db, qbo, sandbox):
+    vendor = add_vendor(db, sandbox)
+    found, again = (add_po(db, vendor, f"PO-{n}", f"INV-{n}") for n in (1, 2))
+    for po_id in (found, again):
+        records.upload(db, po_id, status="decision", code="lookup failed", error="It may be.")
+    leases.acquire(db, "quickbooks", "worker-on-the-server", ttl=600)  # the leader sends
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot, "errors_supplier_invoices")
+        assert rows(body, "errors_supplier_invoices") == ["PO-1", "PO-2"]
+        detail = str(body.query_one("#errors_supplier_invoices-pane .queue-detail").render())
+        assert "Needs a decision: It may be. l look it up again · s send it again" in detail
+
+        await pilot.press("d")  # the operator found PO-1 in QuickBooks as 1234
+        await settled(pilot)
+        await pilot.press(*"1234", "enter")
+        await settled(pilot)
+        assert po(db, found).qbo_id == "1234"
+        assert po(db, found).accounting_status == AccountingStatus.IMPORTED
+
+        assert rows(body, "errors_supplier_invoices") == ["PO-2"]
+        await pilot.press("l")  # look PO-2 up again: back in the queue for the leader
+        await settled(pilot)
+        assert records.upload_state(db, again) == "waiting"
+        assert rows(body, "errors_supplier_invoices") == []
+        assert "PO-2: look it up again — done." in notifications(app)

@@ -23,10 +23,12 @@ from posync_tui.models import (
     Vendor,
 )
 from posync_tui.services.accounting import QueueTab, link_vendor, queue_ids
+from posync_tui.services.po_accounting import current_upload
 from screens.confirm import Confirm
 from screens.po_accounting import AccountingPane
 from screens.po_detail import PurchaseOrderDetail
 from screens.po_widgets import EditBar, FieldGrid
+from tests import records
 from tests.console import console_app, settled
 from tests.records import add_po
 
@@ -122,7 +124,7 @@ async def test_the_tab_says_each_condition_the_po_fails(db, vendor_id):
         assert not isinstance(pilot.app.screen, Confirm)
         hint = str(pilot.app.screen.query_one("#hint", Static).render())
         assert hint.startswith("PO-0000001 cannot be synced as a bill now: No Invoice Date")
-    assert read_po(db, po_id).qbo_upload_state is None
+    assert records.upload_state(db, po_id) is None
 
 
 async def test_entering_invoice_date_and_supplier_inv_no_makes_it_eligible_and_u_queues_it(
@@ -152,7 +154,7 @@ async def test_entering_invoice_date_and_supplier_inv_no_makes_it_eligible_and_u
 
     po = read_po(db, po_id)
     assert (po.invoice_date, po.supplier_invoice_no) == (date(2026, 11, 20), INVOICE_NO)
-    assert po.qbo_upload_state == "waiting"
+    assert records.upload_state(db, po_id) == "waiting"
     with db.reader() as s:
         assert len(s.exec(select(OutboxMessage)).all()) == 1
         edits = s.exec(select(AuditEntry).where(AuditEntry.source == "operator")).all()
@@ -247,7 +249,7 @@ async def test_a_po_uploaded_as_a_quickbooks_purchase_order_says_the_bill_is_mad
         await settled(pilot)
         assert not isinstance(pilot.app.screen, Confirm)
         assert "Create the bill by hand" in str(pilot.app.screen.query_one("#hint").render())
-    assert read_po(db, po_id).qbo_upload_state is None
+    assert records.upload_state(db, po_id) is None
 
 
 async def test_an_unbilled_po_goes_as_a_quickbooks_purchase_order_when_the_setting_is_on(
@@ -265,8 +267,8 @@ async def test_an_unbilled_po_goes_as_a_quickbooks_purchase_order_when_the_setti
         assert pilot.app.screen.question == ("Upload PO-0000001 to QuickBooks as a purchase order?")
         await pilot.press("y")
         await settled(pilot)
-    po = read_po(db, po_id)
-    assert (po.qbo_upload_kind, po.qbo_upload_state) == ("purchase_order", "waiting")
+    with db.reader() as s:
+        assert current_upload(s, po_id) == ("purchase_order", "waiting")
 
 
 async def test_the_last_upload_error_is_shown_with_its_code(db, vendor_id):
@@ -276,10 +278,13 @@ async def test_the_last_upload_error_is_shown_with_its_code(db, vendor_id):
         vendor_id,
         invoice_date=date(2026, 11, 20),
         supplier_invoice_no="INV-77",
-        qbo_upload_kind="bill",
-        qbo_upload_state="error",
-        accounting_error_code="6140",
-        accounting_error="QuickBooks error 6140: Duplicate Document Number Error",
+    )
+    records.upload(
+        db,
+        po_id,
+        "bill",
+        code="6140",
+        error="QuickBooks error 6140: Duplicate Document Number Error",
     )
     async with console(db).run_test(size=(80, 24)) as pilot:
         pane = await accounting_tab(pilot, po_id)

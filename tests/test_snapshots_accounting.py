@@ -14,6 +14,7 @@ from sqlmodel import select
 from posync_tui.config import QuickBooksSettings, Settings
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import PurchaseOrder
+from tests import records
 from tests.console import console_app, settled
 
 pytestmark = pytest.mark.usefixtures("local_time_utc")
@@ -21,11 +22,15 @@ pytestmark = pytest.mark.usefixtures("local_time_utc")
 FIXED = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 
 
-def _edit(db, number: str, **fields) -> None:
+def _edit(db, number: str, *, upload: tuple[str, str] | None = None, **fields) -> None:
+    """Set fields of a PO; ``upload`` (kind, code): QuickBooks refused its upload."""
     with db.session() as s:
         po = s.exec(select(PurchaseOrder).where(PurchaseOrder.number == number)).one()
         for name, value in fields.items():
             setattr(po, name, value)
+    if upload is not None:
+        kind, code = upload
+        records.upload(db, po.id, kind, code=code, error=fields["accounting_error"])
 
 
 @pytest.fixture
@@ -35,8 +40,7 @@ def app(db):
     _edit(
         db,
         "PO-0000001",
-        qbo_upload_kind="bill",
-        qbo_upload_state="error",
+        upload=("bill", "6140"),
         accounting_error_code="6140",
         accounting_error="QuickBooks error 6140: QuickBooks already has a transaction with this "
         "reference number (DocNumber); change the supplier invoice number or the PO reference",
@@ -44,8 +48,7 @@ def app(db):
     _edit(
         db,
         "PO-0000002",
-        qbo_upload_kind="purchase_order",
-        qbo_upload_state="error",
+        upload=("purchase_order", "2500"),
         accounting_error_code="2500",
         accounting_error="QuickBooks error 2500: it refers to a record QuickBooks does not know "
         "(VendorRef), such as a vendor, item or account that was deleted or made inactive",

@@ -431,9 +431,11 @@ class QuickBooksClient(PartnerClient):
 
 
 def _ours(draft: TxnDraft, candidates: list[Txn]) -> Txn | None:
-    """The transaction an earlier attempt made: same DocNumber and same vendor."""
+    """The transaction an earlier attempt made: same DocNumber, vendor and memo (the memo carries
+    the sender's key, so another sender's record with the same number is not taken)."""
+    note = draft.private_note[:4000]
     for txn in candidates:
-        if txn.vendor_id == draft.vendor_id:
+        if txn.vendor_id == draft.vendor_id and (not note or txn.private_note == note):
             return replace(txn, recovered=True)
     return None
 

@@ -139,6 +139,7 @@ class _TxnAnswer(BaseModel):
         Decimal(0)
     )
     LinkedTxn: list[_Link] = []
+    PrivateNote: IdText = ""
 
 
 class _Email(BaseModel):
@@ -182,6 +183,7 @@ class Txn:
     warnings: tuple[str, ...] = ()
     # True when posync found it already in QuickBooks after a lost answer (no second copy made).
     recovered: bool = False
+    private_note: str = ""
 
     @classmethod
     def from_qbo(cls, entity: str, data: Any) -> Txn:
@@ -194,6 +196,7 @@ class Txn:
             vendor_id=answer.VendorRef.value,
             total=answer.TotalAmt,
             linked=tuple((link.TxnType, link.TxnId) for link in answer.LinkedTxn),
+            private_note=answer.PrivateNote or "",
         )
 
 

@@ -17,9 +17,11 @@ from posync_tui.models.core import (
 )
 from posync_tui.models.feed import QuarantinedEntry
 from posync_tui.models.sync import (
+    OPEN_OUTBOX_STATUSES,
     AuditEntry,
     ChangeLogEntry,
     ConnectorState,
+    Installation,
     NotificationKind,
     OutboxMessage,
     OutboxStatus,
@@ -28,6 +30,7 @@ from posync_tui.models.sync import (
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
 
 __all__ = [
+    "OPEN_OUTBOX_STATUSES",
     "OPEN_PO_STATUSES",
     "AccountingStatus",
     "AuditEntry",
@@ -38,6 +41,7 @@ __all__ = [
     "Decimal4",
     "Division",
     "Integration",
+    "Installation",
     "Item",
     "NotificationKind",
     "OutboxMessage",

@@ -94,8 +94,7 @@ class PurchaseOrder(SQLModel, table=True):
         Index("ix_po_auto_sync_number", "auto_sync", "number"),
         Index("ix_po_line_count", "line_count"),
         # The accounting upload queues and their counts (Cin7 seed).
-        Index("ix_po_accounting_queue", "accounting_status", "qbo_upload_state", "number"),
-        Index("ix_po_upload_state", "qbo_upload_state", "qbo_upload_kind", "number"),
+        Index("ix_po_accounting_queue", "accounting_status", "number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,13 +124,11 @@ class PurchaseOrder(SQLModel, table=True):
         default=AccountingStatus.NOT_IMPORTED, sa_type=String(40)
     )
     # QuickBooks Online: what the PO became there ("bill" or "purchase_order"), its id and the
-    # DocNumber it got; and the upload queue (kind and "waiting"/"error", with QBO's error).
+    # DocNumber it got, and the last upload's error. Where the upload stands is its outbox row.
     qbo_kind: str | None = Field(default=None, max_length=20)
     qbo_id: str | None = Field(default=None, max_length=30)
     qbo_doc_number: str | None = Field(default=None, max_length=21)
     qbo_synced_at: datetime | None = timestamp()
-    qbo_upload_kind: str | None = Field(default=None, max_length=20)
-    qbo_upload_state: str | None = Field(default=None, max_length=10)
     accounting_error_code: str | None = Field(default=None, max_length=20)
     accounting_error: str | None = None
     created_at: datetime = timestamp(default_now=True)

@@ -60,19 +60,36 @@ class SyncNotification(SQLModel, table=True):
 
 
 class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
+    PENDING = "pending"  # waiting for the deliverer
+    CLAIMED = "claimed"  # a deliverer works on it until ``claimed_until``
+    SENT = "sent"  # the partner holds it: ``partner_id`` and ``doc_number`` say what it became
+    FAILED = "failed"  # the partner refused it: fix the record, then send it anew
+    DECISION = "decision"  # it may or may not have reached the partner: an operator decides
+    CANCELLED = "cancelled"  # an operator (or a newer message for the record) replaced it
+
+
+# A message in these states may still reach the partner or needs an operator; one per record.
+OPEN_OUTBOX_STATUSES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.DECISION)
 
 
 class OutboxMessage(SQLModel, table=True):
-    """Outbound work written in the same transaction as the state change it delivers."""
+    """Outbound work written in the same transaction as the state change it delivers.
+
+    ``attempts`` counts the times it was handed to the partner: above zero, an answer may have
+    been lost, so the next try looks the record up first. ``lookups`` counts the look-ups that
+    failed since; after a few the message waits for an operator's decision.
+    """
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_pending", "connector", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "connector", "status", "id"),
+        # The queue screens ask "which records have an open or failed message".
+        Index("ix_outbox_record", "connector", "record_kind", "status", "record_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = timestamp(default_now=True)
+    updated_at: datetime = timestamp(default_now=True)
     connector: str = Field(max_length=30)
     kind: str = Field(max_length=40)
     record_kind: str = Field(max_length=30)
@@ -80,9 +97,32 @@ class OutboxMessage(SQLModel, table=True):
     idempotency_key: str = Field(unique=True, max_length=80)
     payload: str | None = None
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=String(10))
+    # The claim: which lease holder, in which term of its lease (the fence's generation), until.
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claim_generation: int | None = None
+    claimed_until: datetime | None = timestamp()
     attempts: int = 0
+    lookups: int = 0
+    error_code: str | None = Field(default=None, max_length=20)
     last_error: str | None = None
+    # What the partner made of it, once known.
+    partner_id: str | None = Field(default=None, max_length=60)
+    doc_number: str | None = Field(default=None, max_length=60)
     sent_at: datetime | None = timestamp()
+
+
+class Installation(SQLModel, table=True):
+    """This database's random id (one row), part of every idempotency key it sends.
+
+    Two posync databases delivering to one partner account must never be answered with each
+    other's records.
+    """
+
+    __tablename__ = "installation"
+
+    id: int = Field(default=1, primary_key=True)
+    installation_id: str = Field(max_length=32)
+    created_at: datetime = timestamp(default_now=True)
 
 
 class ChangeLogEntry(SQLModel, table=True):

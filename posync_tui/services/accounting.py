@@ -5,8 +5,9 @@ Tabs: Purchases › Supplier Invoices (billed POs to sync as bills), Purchases �
 Purchase Orders, and Contacts (vendors not yet linked to a QuickBooks vendor).
 
 Upload Selected / Upload All call ``enqueue_upload``: it checks the rules and writes one outbox
-row per PO in the same transaction that marks the PO "waiting"; ``deliver`` (the scheduled
-"quickbooks" job, in ``accounting_deliver``) sends them. Every commit notes its change.
+message per PO; where an upload stands (waiting, refused, waiting for a decision) is that
+message's state, not the PO's. ``deliver`` (the scheduled "quickbooks" job, run by the lease
+holder, in ``accounting_deliver``) sends them. Every commit notes its change.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from sqlmodel import Session, select
 
 from posync_tui.config import Settings
 from posync_tui.db import Database
+from posync_tui.delivery import Outcome, noted, settle
 from posync_tui.events import note_change
 from posync_tui.models import (
+    OPEN_OUTBOX_STATUSES,
     AccountingStatus,
     AuditEntry,
     OutboxMessage,
+    OutboxStatus,
     POStatus,
     PurchaseOrder,
     Vendor,
@@ -62,6 +66,44 @@ TAB_KIND = {
 
 PO = PurchaseOrder.__table__.c
 VENDOR = Vendor.__table__.c
+MSG = OutboxMessage.__table__.c
+
+WAITING_STATUSES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
+ERROR_STATUSES = (OutboxStatus.FAILED, OutboxStatus.DECISION)
+UPLOAD_STATE = {
+    OutboxStatus.PENDING: UploadState.WAITING,
+    OutboxStatus.CLAIMED: UploadState.WAITING,
+    OutboxStatus.FAILED: UploadState.ERROR,
+    OutboxStatus.DECISION: UploadState.DECISION,
+}
+
+
+def uploads_in(statuses: tuple[OutboxStatus, ...], kind: UploadKind | None = None):
+    """The POs with a QuickBooks message in one of ``statuses`` (walks ix_outbox_record)."""
+    query = select(MSG.record_id).where(
+        MSG.connector == CONNECTOR,
+        MSG.record_kind == "purchase_order",
+        MSG.status.in_([str(status) for status in statuses]),
+    )
+    return query.where(MSG.kind == str(kind)) if kind is not None else query
+
+
+def upload_message(column):
+    """A PO's current upload message's ``column`` (waiting, refused or undecided), as a
+    correlated subquery for the paged tables."""
+    return (
+        select(column)
+        .where(
+            MSG.connector == CONNECTOR,
+            MSG.record_kind == "purchase_order",
+            MSG.record_id == PO.id,
+            MSG.status.in_([str(status) for status in (*WAITING_STATUSES, *ERROR_STATUSES)]),
+        )
+        .order_by(MSG.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
 
 BILLED: ColumnElement = or_(
     PO.invoice_date.is_not(None), func.coalesce(PO.supplier_invoice_no, "") != ""
@@ -71,9 +113,7 @@ UNBILLED: ColumnElement = and_(
     func.coalesce(PO.supplier_invoice_no, "") == "",
     PO.dispatch_date.is_(None),
 )
-NOT_FAILED: ColumnElement = or_(
-    PO.qbo_upload_state.is_(None), PO.qbo_upload_state != UploadState.ERROR
-)
+NOT_FAILED: ColumnElement = PO.id.not_in(uploads_in(ERROR_STATUSES))
 VENDOR_LINKED: ColumnElement = exists().where(
     VENDOR.id == PO.vendor_id, VENDOR.qbo_vendor_id.is_not(None)
 )
@@ -98,7 +138,7 @@ def queue_condition(tab: QueueTab) -> ColumnElement:
             PO.status != POStatus.CANCELLED,
             NOT_FAILED,
         )
-    return and_(PO.qbo_upload_state == UploadState.ERROR, PO.qbo_upload_kind == TAB_KIND[tab])
+    return PO.id.in_(uploads_in(ERROR_STATUSES, TAB_KIND[tab]))
 
 
 def ready_condition(tab: QueueTab) -> ColumnElement:
@@ -106,7 +146,7 @@ def ready_condition(tab: QueueTab) -> ColumnElement:
     base = and_(
         queue_condition(tab),
         VENDOR_LINKED,
-        or_(PO.qbo_upload_state.is_(None), PO.qbo_upload_state != UploadState.WAITING),
+        PO.id.not_in(uploads_in(WAITING_STATUSES)),
     )
     if tab == QueueTab.SUPPLIER_INVOICES:
         return and_(
@@ -134,10 +174,11 @@ class QueueRow:
     doc_number: str  # what QuickBooks receives (21 characters at most)
     truncated: bool
     accounting_status: str
-    upload_state: str | None  # None, "waiting" or "error"
+    upload_state: str | None  # None, "waiting", "error" or "decision"
     error_code: str | None
     error: str | None
     blockers: tuple[str, ...] = field(default=())
+    message_id: int | None = None  # the upload's outbox message (an Errors tab's decisions)
 
     @property
     def ready(self) -> bool:
@@ -149,8 +190,14 @@ def _setting_on(settings: Settings | None) -> bool:
 
 
 def queue_row(
-    po: PurchaseOrder, vendor: Vendor | None, tab: QueueTab, *, setting_on: bool
+    po: PurchaseOrder,
+    vendor: Vendor | None,
+    tab: QueueTab,
+    *,
+    setting_on: bool,
+    message: tuple[int, str] | None = None,
 ) -> QueueRow:
+    """``message``: the id and status of the PO's current upload message, if it has one."""
     kind = TAB_KIND[tab]
     reference = reference_for(po, kind)
     doc = qbo_doc_number(reference)
@@ -167,10 +214,11 @@ def queue_row(
         doc_number=doc,
         truncated=doc != reference,
         accounting_status=str(po.accounting_status),
-        upload_state=po.qbo_upload_state,
+        upload_state=UPLOAD_STATE.get(OutboxStatus(message[1])) if message else None,
         error_code=po.accounting_error_code,
         error=po.accounting_error,
         blockers=tuple(blockers(po, vendor, kind, setting_on=setting_on)),
+        message_id=message[0] if message else None,
     )
 
 
@@ -185,7 +233,7 @@ def list_queue(
 ) -> list[QueueRow]:
     """A page of a tab, ordered by PO number; ``text`` filters by PO number or invoice number."""
     query = (
-        select(PurchaseOrder, Vendor)
+        select(PurchaseOrder, Vendor, upload_message(MSG.id), upload_message(MSG.status))
         .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
         .where(queue_condition(tab))
         .order_by(PurchaseOrder.number)
@@ -199,7 +247,10 @@ def list_queue(
         )
     with db.reader() as s:
         rows = s.exec(query).all()
-    return [queue_row(po, v, tab, setting_on=_setting_on(settings)) for po, v in rows]
+    return [
+        queue_row(po, v, tab, setting_on=_setting_on(settings), message=(mid, st) if mid else None)
+        for po, v, mid, st in rows
+    ]
 
 
 def queue_ids(db: Database, tab: QueueTab) -> list[int]:
@@ -222,7 +273,7 @@ def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, in
         counts = {str(tab): count(queue_condition(tab)) for tab in QueueTab}
         ready_bills = count(ready_condition(QueueTab.SUPPLIER_INVOICES))
         ready_pos = count(ready_condition(QueueTab.PURCHASE_ORDERS)) if _setting_on(settings) else 0
-        sending = count(PO.qbo_upload_state == UploadState.WAITING)
+        sending = count(PO.id.in_(uploads_in(WAITING_STATUSES)))
         counts["contacts"] = s.exec(
             select(func.count()).select_from(Vendor).where(Vendor.qbo_vendor_id.is_(None))
         ).one()
@@ -241,6 +292,7 @@ def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, in
 @dataclass
 class EnqueueResult:
     queued: list[int] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)  # the outbox messages written
     skipped: dict[int, list[str]] = field(default_factory=dict)  # PO id → reasons
 
     def summary(self) -> str:
@@ -268,13 +320,26 @@ def enqueue_upload(
 
 def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -> EnqueueResult:
     result = EnqueueResult()
+    installation = db.installation_id()
     with db.session() as s:
         found: dict[int, PurchaseOrder] = {}
+        current: dict[int, OutboxMessage] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             found.update(
                 (po.id, po)
                 for po in s.exec(select(PurchaseOrder).where(PurchaseOrder.id.in_(chunk)))
+            )
+            current.update(
+                (m.record_id, m)
+                for m in s.exec(
+                    select(OutboxMessage).where(
+                        OutboxMessage.connector == CONNECTOR,
+                        OutboxMessage.record_kind == "purchase_order",
+                        OutboxMessage.record_id.in_(chunk),
+                        OutboxMessage.status.in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
+                    )
+                )
             )
         vendors = _vendors(s, {po.vendor_id for po in found.values()})
         for po_id in ids:
@@ -282,22 +347,34 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
             if po is None:
                 result.skipped[po_id] = ["The PO no longer exists."]
                 continue
-            if po.qbo_upload_state == UploadState.WAITING:
+            earlier = current.get(po_id)
+            if earlier is not None and earlier.status in WAITING_STATUSES:
                 result.skipped[po_id] = ["Already waiting to upload to QuickBooks."]
+                continue
+            if earlier is not None and earlier.status == OutboxStatus.DECISION:
+                result.skipped[po_id] = [DECIDE_FIRST]
                 continue
             reasons = blockers(po, vendors.get(po.vendor_id), kind, setting_on=setting_on)
             if reasons:
                 result.skipped[po_id] = reasons
                 continue
-            _add_outbox(s, po, kind)
+            if earlier is not None:  # refused before: this upload replaces it
+                earlier.status, earlier.updated_at = OutboxStatus.CANCELLED, utcnow()
+            result.message_ids.append(_add_outbox(s, po, kind, installation))
             result.queued.append(po_id)
         if result.queued:
             note_change(s, "purchase_order", result.queued)
-            note_change(s, "outbox")
+            note_change(s, "outbox", result.message_ids)
     return result
 
 
-def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind) -> None:
+DECIDE_FIRST = (
+    "It may already be in QuickBooks: on the Errors tab, look it up again, send it again, "
+    "mark it done with its QuickBooks id, or cancel it."
+)
+
+
+def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind, installation: str) -> int:
     earlier = s.exec(
         select(func.count())
         .select_from(OutboxMessage)
@@ -309,20 +386,20 @@ def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind) -> None:
         )
     ).one()
     # A new key per upload: QuickBooks replays the answer to a known requestid, so a re-sync
-    # after a fix must not reuse the key of the attempt it refused.
-    s.add(
-        OutboxMessage(
-            connector=CONNECTOR,
-            kind=str(kind),
-            record_kind="purchase_order",
-            record_id=po.id,
-            idempotency_key=f"qbo:{kind}:{po.id}:{earlier + 1}",
-        )
+    # after a fix must not reuse the key of the attempt it refused. The installation's id makes
+    # it unique among every posync database uploading to the same company.
+    message = OutboxMessage(
+        connector=CONNECTOR,
+        kind=str(kind),
+        record_kind="purchase_order",
+        record_id=po.id,
+        idempotency_key=f"{installation}:qbo:{kind}:{po.id}:{earlier + 1}",
     )
-    po.qbo_upload_kind = str(kind)
-    po.qbo_upload_state = UploadState.WAITING
+    s.add(message)
     po.accounting_error = po.accounting_error_code = None
     po.updated_at = utcnow()
+    s.flush()
+    return message.id
 
 
 def _vendors(s: Session, ids: Iterable[int]) -> dict[int, Vendor]:
@@ -333,21 +410,45 @@ def _vendors(s: Session, ids: Iterable[int]) -> dict[int, Vendor]:
 # --- admin ------------------------------------------------------------------------------------
 
 
+class ResetRefused(Exception):
+    """A PO cannot be reset for re-import now; the message says why and what to do."""
+
+
 def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> None:
     """Admin: set Accounting Status back to "Not Imported Yet Or Reset For Re-import".
 
     The QuickBooks id is kept: the next sync replaces that bill instead of making a second one.
     A PO uploaded as a QuickBooks purchase order stays blocked from bill sync (see the rules).
+    A waiting or refused upload is cancelled; one being sent right now, or one that may have
+    reached QuickBooks without posync knowing its id, is not: ResetRefused says why.
     """
+    from posync_tui.services.accounting_deliver import QuickBooksRecords
+
     with db.session() as s:
         po = s.get(PurchaseOrder, po_id)
         if po is None:
             raise LookupError(f"PO {po_id} does not exist")
+        for message in s.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.connector == CONNECTOR,
+                OutboxMessage.record_kind == "purchase_order",
+                OutboxMessage.record_id == po_id,
+                OutboxMessage.status.in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
+            )
+        ):
+            if message.status == OutboxStatus.CLAIMED:
+                raise ResetRefused(
+                    f"PO {po.number} is being uploaded to QuickBooks right now: reset it once "
+                    "the upload has finished."
+                )
+            if message.status == OutboxStatus.DECISION:
+                raise ResetRefused(f"PO {po.number}: {DECIDE_FIRST}")
+            cancelled = Outcome(OutboxStatus.CANCELLED, text=f"reset for re-import by {by}")
+            settle(s, message, cancelled, QuickBooksRecords())
+            noted(s, [message], QuickBooksRecords())
         old = po.accounting_status
         po.accounting_status = AccountingStatus.NOT_IMPORTED
-        if po.qbo_upload_state == UploadState.ERROR:
-            po.qbo_upload_state = None
-            po.accounting_error = po.accounting_error_code = None
+        po.accounting_error = po.accounting_error_code = None
         po.updated_at = utcnow()
         if old != po.accounting_status:
             s.add(
@@ -386,6 +487,7 @@ __all__ = [
     "connect_company",
     "QueueRow",
     "QueueTab",
+    "ResetRefused",
     "UploadKind",
     "UploadState",
     "connection_state",

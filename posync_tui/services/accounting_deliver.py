@@ -1,36 +1,39 @@
-"""Delivering the QuickBooks outbox: the scheduled "quickbooks" job, and the Contacts calls.
+"""Delivering the QuickBooks outbox: the scheduled "quickbooks" job, on the delivery engine.
 
-``deliver`` reads the waiting outbox rows, checks each PO against the rules again (it may have
-changed since it was queued), builds the Bill or PurchaseOrder, and sends them 30 to a batch.
-Each answer is applied in its own transaction: success → Accounting Status "Imported" (bills),
-the QuickBooks id and DocNumber stored, the row leaves the queue; refusal → the PO moves to its
-Errors tab with QuickBooks' code and message, and an "upload error" notification is raised.
-
-The attempt count is raised BEFORE sending, so after a crash or a lost answer the next run
-looks the DocNumber up first, and a retry never makes a second bill.
+``deliver`` runs ``posync_tui.delivery`` with ``QuickBooksAdapter``: it checks each PO against the
+rules again (it may have changed since it was queued), builds the Bill or PurchaseOrder, sends
+them 30 to a batch (``IN_FLIGHT`` batches at once), and looks a record up by DocNumber — and by
+the memo carrying its idempotency key, so that another posync's record is never taken for ours
+— when an earlier attempt may have reached QuickBooks. ``record`` writes what each outcome means
+for the PO: success → Accounting Status "Imported" (bills), the QuickBooks id and DocNumber
+stored; refusal → the PO moves to its Errors tab with QuickBooks' code and message, and an
+"upload error" notification is raised; an outcome nobody can be sure of → the Errors tab too,
+waiting for an operator's decision.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, select
 
-from connectors.base import ConnectorError
+from connectors.base import ConnectorError, PartnerUnavailable
 from connectors.quickbooks import (
+    AuthFailed,
     BatchItem,
-    BatchOutcome,
     ExpenseLine,
     NotFound,
     QuickBooksClient,
     QuickBooksError,
+    ReconnectQuickBooks,
+    Txn,
     TxnDraft,
 )
-from posync_tui.db import Database
+from posync_tui import delivery
+from posync_tui.delivery import Answer, Message, NoAnswer, Outcome, Refused, Request
 from posync_tui.events import note_change
 from posync_tui.leases import Fence
 from posync_tui.models import (
@@ -50,16 +53,13 @@ from posync_tui.runtime import Runtime
 from posync_tui.services.accounting_connection import qbo_client
 from posync_tui.services.accounting_rules import (
     UploadKind,
-    UploadState,
     blockers,
     qbo_doc_number,
     reference_for,
 )
 
 CONNECTOR = "quickbooks"
-Progress = Callable[[int, int], None]
-
-IN_FLIGHT = 3  # batches being prepared, sent or applied at once
+NOTHING = "nothing waiting to upload to QuickBooks"
 
 KIND_WORDS = {
     UploadKind.BILL: "sync as a bill",
@@ -67,176 +67,181 @@ KIND_WORDS = {
 }
 
 
-# --- deliver ----------------------------------------------------------------------------------
+async def deliver(rt: Runtime, *, fence: Fence, progress: delivery.Progress | None = None) -> str:
+    """Send every waiting upload to QuickBooks under the "quickbooks" lease; a plain summary.
 
-
-@dataclass
-class Plan:
-    """One outbox row ready to send."""
-
-    message_id: int
-    po_id: int
-    kind: UploadKind
-    requestid: str
-    draft: TxnDraft
-    update_id: str | None  # the QuickBooks bill to replace (a PO reset for re-import)
-    lookup_first: bool  # an earlier attempt may have reached QuickBooks
-
-    @property
-    def bid(self) -> str:
-        return str(self.message_id)
-
-
-async def deliver(
-    rt: Runtime, *, fence: Fence | None = None, progress: Progress | None = None
-) -> str:
-    """Send every waiting upload to QuickBooks; a summary in plain words.
-
-    Batches go out ``IN_FLIGHT`` at a time, so that the database work for one (one batch at a
-    time) overlaps the round trip of another and the client's rate limiter, not this loop, sets
-    the pace. Raises ReconnectQuickBooks (sign-in refused) or PartnerUnavailable (QuickBooks
-    unreachable after retries); the rows not sent stay waiting and go out on the next run.
+    Raises ReconnectQuickBooks (sign-in refused) or PartnerUnavailable (QuickBooks unreachable
+    after retries) once the batches under way have applied their outcomes; the rows not sent
+    stay waiting and go out on the next run. Raises LeaseLost if the lease passed on.
     """
-    waiting = await asyncio.to_thread(_waiting, rt.db)
-    if not waiting:
-        return "nothing waiting to upload to QuickBooks"
+    if not await asyncio.to_thread(delivery.has_work, rt.db, CONNECTOR):
+        return NOTHING
     setting_on = rt.settings.quickbooks.upload_pos_as_purchase_orders
-    totals = [0, 0, 0]  # uploaded, failed, to try again
-    done = 0
     async with qbo_client(rt) as client:
-        size = client.limits.batch_size
-        account: asyncio.Task[str] | None = None  # asked for once, by the first batch needing it
-        slots = asyncio.Semaphore(IN_FLIGHT)
-        # One batch at a time in the database: two writers would wait on SQLite's lock by
-        # sleeping, slower than taking turns.
-        db_turn = asyncio.Lock()
-
-        async def one(chunk: list[int]) -> None:
-            nonlocal account, done
-            async with slots:
-                async with db_turn:
-                    plans, refused = await asyncio.to_thread(_prepare, rt.db, chunk, setting_on)
-                totals[1] += refused
-                if any(_needs_account(p.draft) for p in plans):
-                    if account is None:
-                        account = asyncio.ensure_future(client.default_expense_account())
-                    account_id = await account
-                    plans = [replace(p, draft=_with_account(p.draft, account_id)) for p in plans]
-                outcomes = await _send(client, plans)
-                async with db_turn:
-                    counts = await asyncio.to_thread(_apply, rt.db, plans, outcomes)
-            for i, count in enumerate(counts):
-                totals[i] += count
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(waiting))
-
-        batches = [
-            asyncio.ensure_future(one(waiting[start : start + size]))
-            for start in range(0, len(waiting), size)
-        ]
-        try:
-            await asyncio.gather(*batches)
-        except BaseException:
-            # The first error stops the run as it is; batches not sent stay waiting (those
-            # under way may have reached QuickBooks: their next attempt looks them up first).
-            for batch in batches:
-                batch.cancel()
-            await asyncio.gather(*batches, return_exceptions=True)
-            raise
-    uploaded, failed, unknown = totals
-    parts = [f"{uploaded} uploaded to QuickBooks"]
-    if failed:
-        parts.append(f"{failed} failed (see the Errors tabs)")
-    if unknown:
-        parts.append(f"{unknown} to try again")
+        adapter = QuickBooksAdapter(client, setting_on=setting_on)
+        tally = await delivery.deliver(rt.db, adapter, fence, progress=progress)
+    if not tally.total:
+        return NOTHING
+    parts = [f"{tally.sent} uploaded to QuickBooks"]
+    if tally.failed:
+        parts.append(f"{tally.failed} failed (see the Errors tabs)")
+    if tally.decision:
+        parts.append(f"{tally.decision} need a decision (see the Errors tabs)")
+    if tally.later:
+        parts.append(f"{tally.later} to try again")
     return ", ".join(parts)
 
 
-async def _send(client: QuickBooksClient, plans: list[Plan]) -> dict[str, BatchOutcome]:
-    outcomes: dict[str, BatchOutcome] = {}
-    creates = [p for p in plans if p.update_id is None]
-    items = {p.bid: BatchItem(p.bid, p.draft, p.requestid) for p in creates}
-    recheck = [items[p.bid] for p in creates if p.lookup_first]
-    if recheck:
-        for bid, txn in (await client.find_created(recheck)).items():
-            outcomes[bid] = BatchOutcome(bid, txn=txn)
-            items.pop(bid)
-    if items:
-        outcomes.update(await client.batch_create(list(items.values())))
-    for plan in (p for p in plans if p.update_id is not None):
-        try:
-            txn = await client.update(plan.update_id, plan.draft)
-        except NotFound:
-            # The bill was deleted in QuickBooks since: make it again.
-            txn = await client.create(plan.draft, requestid=plan.requestid, lookup_first=True)
-        except QuickBooksError as exc:
-            outcomes[plan.bid] = BatchOutcome(plan.bid, error=exc)
-            continue
-        outcomes[plan.bid] = BatchOutcome(plan.bid, txn=txn)
-    return outcomes
+@dataclass(frozen=True)
+class Upload:
+    """The body of one request: the Bill or PurchaseOrder, or the bill it replaces."""
+
+    kind: UploadKind
+    po_id: int
+    draft: TxnDraft
+    update_id: str | None  # the QuickBooks bill to replace (a PO reset for re-import)
 
 
-def _waiting(db: Database) -> list[int]:
-    with db.reader() as s:
-        query = (
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.connector == CONNECTOR,
-                OutboxMessage.status == OutboxStatus.PENDING,
-            )
-            .order_by(OutboxMessage.id)
-        )
-        return list(s.exec(query).all())
+class QuickBooksRecords:
+    """What an upload's outcome means for its PO (also used by an operator's decisions)."""
+
+    def record(self, s: Session, message: OutboxMessage, outcome: Outcome) -> None:
+        po = s.get(PurchaseOrder, message.record_id)
+        if po is None:
+            return
+        kind = UploadKind(message.kind)
+        if outcome.status == OutboxStatus.SENT:
+            _succeed(s, po, kind, outcome.answer)
+        elif outcome.status in (OutboxStatus.FAILED, OutboxStatus.DECISION):
+            _fail(s, po, kind, outcome.code or "QuickBooks", outcome.text or "")
+        elif outcome.status == OutboxStatus.CANCELLED:
+            po.accounting_error = po.accounting_error_code = None
+            po.updated_at = utcnow()
+
+    def changed(self, s: Session, messages: Sequence[OutboxMessage]) -> None:
+        note_change(s, "purchase_order", [m.record_id for m in messages])
+        # Refusals, decisions and warnings of a success each raise a notification.
+        if any(m.status not in (OutboxStatus.PENDING, OutboxStatus.CANCELLED) for m in messages):
+            note_change(s, "notification")
 
 
-def _prepare(db: Database, message_ids: list[int], setting_on: bool) -> tuple[list[Plan], int]:
-    """Check and build each row; count the attempt before anything is sent (one transaction)."""
-    plans, refused = [], 0
-    # Every read here is of rows this transaction has not changed: flushing before each (the
-    # ORM's default) only costs time; the commit writes everything once.
-    with db.session() as s, s.no_autoflush:
-        messages = s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))).all()
+class QuickBooksAdapter(QuickBooksRecords):
+    """The delivery engine's partner adapter for QuickBooks Online."""
+
+    connector = CONNECTOR
+
+    def __init__(self, client: QuickBooksClient, *, setting_on: bool):
+        self.client = client
+        self.setting_on = setting_on
+        self.batch_size = client.limits.batch_size
+        self._account: asyncio.Task[str] | None = None  # asked for once, when first needed
+
+    def build(self, s: Session, messages: Sequence[Message]) -> dict[int, Request | Refused]:
+        built: dict[int, Request | Refused] = {}
         lines = _lines_of(s, [m.record_id for m in messages])
         for message in messages:
-            if message.status != OutboxStatus.PENDING:
-                continue  # another process delivered it meanwhile
             po = s.get(PurchaseOrder, message.record_id)
             kind = UploadKind(message.kind)
             vendor = s.get(Vendor, po.vendor_id) if po else None
             reasons = ["The PO no longer exists."] if po is None else []
-            if po is not None and not reasons:
-                # The rules again, minus "waiting" itself (that is this row).
-                reasons = blockers(po, vendor, kind, setting_on=setting_on)
+            if po is not None:
+                # The rules again, minus "waiting" itself (that is this message).
+                reasons = blockers(po, vendor, kind, setting_on=self.setting_on)
             if reasons:
-                _fail(s, message, po, kind, "not ready", " ".join(reasons), tid=None)
-                refused += 1
+                built[message.id] = Refused("not ready", " ".join(reasons))
                 continue
-            details = json.loads(message.payload or "{}")
+            details = message.payload
             if not details:  # fixed at the first attempt, so a retry sends the same DocNumber
                 reference = reference_for(po, kind)
                 details = {"reference": reference, "doc_number": qbo_doc_number(reference)}
-                message.payload = json.dumps(details, sort_keys=True)
-            lookup_first = message.attempts > 0
-            message.attempts += 1
-            plans.append(
-                Plan(
-                    message_id=message.id,
-                    po_id=po.id,
-                    kind=kind,
-                    requestid=message.idempotency_key,
-                    draft=_draft(po, vendor, kind, details, lines.get(po.id, [])),
-                    update_id=po.qbo_id
-                    if kind == UploadKind.BILL and po.qbo_kind == kind
-                    else None,
-                    lookup_first=lookup_first,
+            update_id = po.qbo_id if kind == UploadKind.BILL and po.qbo_kind == kind else None
+            draft = _draft(po, vendor, kind, details, message.key, lines.get(po.id, []))
+            built[message.id] = Request(message, Upload(kind, po.id, draft, update_id), details)
+        return built
+
+    async def send(self, requests: Sequence[Request]) -> dict[int, Answer | Exception]:
+        try:
+            requests = await self._with_account(requests)
+        except (ConnectorError, QuickBooksError) as exc:  # asked before anything is sent
+            raise delivery.NotSent(exc) from exc
+        answers: dict[int, Answer | Exception] = {}
+        creates = [r for r in requests if r.body.update_id is None]
+        if creates:
+            try:
+                outcomes = await self.client.batch_create([_item(r) for r in creates])
+            except (ReconnectQuickBooks, AuthFailed) as exc:
+                raise delivery.NotSent(exc) from exc
+            for r in creates:
+                outcome = outcomes.get(str(r.message.id))
+                if outcome is not None and outcome.ok:
+                    answers[r.message.id] = _answer(outcome.txn)
+                elif outcome is not None:
+                    answers[r.message.id] = _error(outcome.error)
+        for r in (r for r in requests if r.body.update_id is not None):
+            answers[r.message.id] = await self._replace(r)
+        return answers
+
+    async def _replace(self, request: Request) -> Answer | Exception:
+        """A PO reset for re-import: replace its bill; if the bill was deleted, make it again."""
+        draft = request.body.draft
+        try:
+            try:
+                txn = await self.client.update(request.body.update_id, draft)
+            except NotFound:
+                txn = await self.client.create(
+                    draft, requestid=request.message.key, lookup_first=True
                 )
-            )
-        note_change(s, "outbox", [p.message_id for p in plans])
-        if refused:
-            note_change(s, "purchase_order")
-            note_change(s, "notification")
-    return plans, refused
+        except (ConnectorError, QuickBooksError) as exc:
+            return _error(exc)
+        return _answer(txn)
+
+    async def look_up(self, requests: Sequence[Request]) -> dict[int, Answer]:
+        found = await self.client.find_created([_item(r) for r in requests])
+        return {int(bid): _answer(txn) for bid, txn in found.items()}
+
+    def check(self, request: Request, answer: Answer) -> str | None:
+        draft: TxnDraft = request.body.draft
+        txn: Txn = answer.record
+        wrong = []
+        if txn.doc_number != draft.doc_number:
+            wrong.append(f"DocNumber {txn.doc_number!r}, sent {draft.doc_number!r}")
+        if txn.vendor_id != draft.vendor_id:
+            wrong.append(f"vendor {txn.vendor_id}, sent {draft.vendor_id}")
+        sent_total = sum((line.amount for line in draft.lines), Decimal(0))
+        if txn.total != sent_total:
+            wrong.append(f"amount {txn.total}, sent {sent_total}")
+        return "; ".join(wrong) or None
+
+    async def _with_account(self, requests: Sequence[Request]) -> list[Request]:
+        """Item-less lines are booked to the company's default expense account."""
+        if not any(_needs_account(r.body.draft) for r in requests):
+            return list(requests)
+        if self._account is None:
+            self._account = asyncio.ensure_future(self.client.default_expense_account())
+        account_id = await self._account
+        return [
+            replace(r, body=replace(r.body, draft=_with_account(r.body.draft, account_id)))
+            for r in requests
+        ]
+
+
+def _item(request: Request) -> BatchItem:
+    return BatchItem(str(request.message.id), request.body.draft, request.message.key)
+
+
+def _answer(txn: Txn) -> Answer:
+    return Answer(partner_id=txn.id, doc_number=txn.doc_number, warnings=txn.warnings, record=txn)
+
+
+def _error(error: Exception | None) -> Exception:
+    if isinstance(error, QuickBooksError):
+        text = error.message
+        if error.intuit_tid:
+            text = f"{text} (Intuit reference {error.intuit_tid})"
+        return Refused(error.code or "QuickBooks", text)
+    if isinstance(error, PartnerUnavailable) or error is None:
+        return NoAnswer(plain_error(error) if error else "QuickBooks gave no answer for it")
+    return NoAnswer(plain_error(error))
 
 
 def _lines_of(
@@ -260,6 +265,7 @@ def _draft(
     vendor: Vendor,
     kind: UploadKind,
     details: dict,
+    key: str,
     rows: list[tuple[PurchaseOrderLine, Item | None]],
 ) -> TxnDraft:
     lines = []
@@ -288,8 +294,9 @@ def _draft(
         txn_date=po.invoice_date if kind == UploadKind.BILL else po.order_date,
         lines=tuple(lines),
         currency=po.currency,
-        # The whole reference travels in the memo when QuickBooks only keeps 21 characters.
-        private_note=f"posync {po.number}; reference {details['reference']}",
+        # The whole reference travels in the memo when QuickBooks only keeps 21 characters; the
+        # key tells this installation's record from another's with the same DocNumber.
+        private_note=f"posync {po.number}; reference {details['reference']}; key {key}",
     )
 
 
@@ -304,51 +311,10 @@ def _with_account(draft: TxnDraft, account_id: str) -> TxnDraft:
     return replace(draft, lines=lines)
 
 
-def _apply(
-    db: Database, plans: list[Plan], outcomes: dict[str, BatchOutcome]
-) -> tuple[int, int, int]:
-    """Store QuickBooks' answers: (uploaded, failed, unknown)."""
-    uploaded = failed = unknown = 0
-    with db.session() as s, s.no_autoflush:  # as in _prepare: one flush, at the commit
-        for plan in plans:
-            message = s.get(OutboxMessage, plan.message_id)
-            po = s.get(PurchaseOrder, plan.po_id)
-            outcome = outcomes.get(plan.bid)
-            if outcome is not None and outcome.ok:
-                _succeed(s, message, po, plan.kind, outcome)
-                uploaded += 1
-            elif outcome is not None and isinstance(outcome.error, QuickBooksError):
-                error = outcome.error
-                _fail(
-                    s,
-                    message,
-                    po,
-                    plan.kind,
-                    error.code or "QuickBooks",
-                    error.message,
-                    tid=error.intuit_tid,
-                )
-                failed += 1
-            else:
-                # No answer for it: it stays waiting; the next run looks it up first.
-                message.last_error = str(outcome.error) if outcome else "no answer from QuickBooks"
-                unknown += 1
-        note_change(s, "purchase_order", [p.po_id for p in plans])
-        note_change(s, "outbox", [p.message_id for p in plans])
-        if failed:
-            note_change(s, "notification")
-    return uploaded, failed, unknown
-
-
-def _succeed(
-    s: Session, message: OutboxMessage, po: PurchaseOrder, kind: UploadKind, outcome: BatchOutcome
-) -> None:
-    txn = outcome.txn
+def _succeed(s: Session, po: PurchaseOrder, kind: UploadKind, answer: Answer) -> None:
     now = utcnow()
-    message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, None
-    po.qbo_kind, po.qbo_id, po.qbo_doc_number = str(kind), txn.id, txn.doc_number
+    po.qbo_kind, po.qbo_id, po.qbo_doc_number = str(kind), answer.partner_id, answer.doc_number
     po.qbo_synced_at = po.updated_at = now
-    po.qbo_upload_state = None
     po.accounting_error = po.accounting_error_code = None
     if kind == UploadKind.BILL and po.accounting_status != AccountingStatus.IMPORTED:
         s.add(
@@ -363,7 +329,7 @@ def _succeed(
             )
         )
         po.accounting_status = AccountingStatus.IMPORTED
-    for warning in txn.warnings:
+    for warning in answer.warnings:
         s.add(
             SyncNotification(
                 kind=NotificationKind.UPLOAD_ERROR,
@@ -374,30 +340,15 @@ def _succeed(
         )
 
 
-def _fail(
-    s: Session,
-    message: OutboxMessage,
-    po: PurchaseOrder | None,
-    kind: UploadKind,
-    code: str,
-    text: str,
-    *,
-    tid: str | None,
-) -> None:
-    full = f"{text} (Intuit reference {tid})" if tid else text
-    message.status, message.last_error = OutboxStatus.FAILED, full
-    if po is None:
-        return
-    po.qbo_upload_kind = str(kind)
-    po.qbo_upload_state = UploadState.ERROR
-    po.accounting_error_code, po.accounting_error = code[:20], full
+def _fail(s: Session, po: PurchaseOrder, kind: UploadKind, code: str, text: str) -> None:
+    po.accounting_error_code, po.accounting_error = code[:20], text
     po.updated_at = utcnow()
     s.add(
         SyncNotification(
             kind=NotificationKind.UPLOAD_ERROR,
             vendor_id=po.vendor_id,
             po_id=po.id,
-            message=f"PO {po.number} failed to {KIND_WORDS[kind]} to QuickBooks: {full}",
+            message=f"PO {po.number} failed to {KIND_WORDS[kind]} to QuickBooks: {text}",
         )
     )
 

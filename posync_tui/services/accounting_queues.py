@@ -21,7 +21,10 @@ from posync_tui.db import Database
 from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
 from posync_tui.paging import Column, PagedSource, Row, View, contains_pattern
 from posync_tui.services.accounting import (
+    ERROR_STATUSES,
+    MSG,
     TAB_KIND,
+    WAITING_STATUSES,
     QueueRow,
     QueueTab,
     UploadKind,
@@ -29,6 +32,8 @@ from posync_tui.services.accounting import (
     queue_condition,
     queue_row,
     ready_condition,
+    upload_message,
+    uploads_in,
 )
 
 PO = PurchaseOrder.__table__.c
@@ -77,7 +82,7 @@ def short_status(row: QueueRow, po: PurchaseOrder, vendor: Vendor, kind: UploadK
     """A few words for the Status column; the detail line gives the rules' full sentences."""
     if row.upload_state == UploadState.WAITING:
         return "sending"
-    if row.upload_state == UploadState.ERROR:
+    if row.upload_state in (UploadState.ERROR, UploadState.DECISION):
         return code_words(row.error_code)
     if not row.blockers:
         return "ready"
@@ -105,6 +110,9 @@ def short_status(row: QueueRow, po: PurchaseOrder, vendor: Vendor, kind: UploadK
 
 
 # --- the queue tabs ------------------------------------------------------------------------------
+
+
+UPLOAD_STATUS = upload_message(MSG.status)
 
 
 def _columns(tab: QueueTab) -> tuple[Column, ...]:
@@ -140,7 +148,7 @@ def _columns(tab: QueueTab) -> tuple[Column, ...]:
             nullable=True,
             format=_date,
         )
-        status = Column("status", "Status", 12, PO.qbo_upload_state)
+        status = Column("status", "Status", 12, UPLOAD_STATUS)
         return (reference, vendor, invoice, total, status, doc)
     if tab == QueueTab.PURCHASE_ORDERS:
         ordered = Column(
@@ -152,7 +160,7 @@ def _columns(tab: QueueTab) -> tuple[Column, ...]:
             nullable=True,
             format=_date,
         )
-        status = Column("status", "Status", 29, PO.qbo_upload_state)
+        status = Column("status", "Status", 29, UPLOAD_STATUS)
         return (po_reference, replace(vendor, width=14), ordered, total, status, doc)
     if tab == QueueTab.ERRORS_SUPPLIER_INVOICES:
         return (replace(reference, width=24), replace(vendor, width=10), code, error, total, doc)
@@ -193,14 +201,14 @@ class QueueSource(PagedSource):
             PO.qbo_kind,
             PO.qbo_id,
             PO.qbo_doc_number,
-            PO.qbo_upload_kind,
-            PO.qbo_upload_state,
             PO.accounting_error_code,
             PO.accounting_error,
         )
         return (
             *(f.label(f"po_{f.name}") for f in fields),
             PO.total.label("po_total"),
+            upload_message(MSG.id).label("message_id"),
+            UPLOAD_STATUS.label("message_status"),
             VENDOR.name.label("vendor_name"),
             VENDOR.qbo_vendor_id.label("vendor_qbo_vendor_id"),
         )
@@ -244,7 +252,8 @@ class QueueSource(PagedSource):
             name=data["vendor_name"] or "",
             qbo_vendor_id=data["vendor_qbo_vendor_id"],
         )
-        queue = queue_row(po, vendor, self.tab, setting_on=self.setting_on)
+        message = (data["message_id"], data["message_status"]) if data["message_id"] else None
+        queue = queue_row(po, vendor, self.tab, setting_on=self.setting_on, message=message)
         data.update(
             number=queue.number,
             queue=queue,
@@ -335,12 +344,25 @@ def upload_failures(db: Database, po_ids: Sequence[int]) -> list[UploadFailure]:
                 select(PO.id, PO.number, PO.accounting_error_code, PO.accounting_error)
                 .where(
                     PO.id.in_(list(po_ids[start : start + 500])),
-                    PO.qbo_upload_state == UploadState.ERROR,
+                    PO.id.in_(uploads_in(ERROR_STATUSES)),
                 )
                 .order_by(PO.number)
             )
             found += [UploadFailure(i, n, c or "", e or "") for i, n, c, e in s.execute(query)]
     return found
+
+
+def settled_count(db: Database, message_ids: Sequence[int]) -> int:
+    """How many of these outbox messages are no longer waiting (an upload's progress)."""
+    waiting = 0
+    with db.reader() as s:
+        for start in range(0, len(message_ids), 500):
+            query = select(func.count()).where(
+                MSG.id.in_(list(message_ids[start : start + 500])),
+                MSG.status.in_([str(status) for status in WAITING_STATUSES]),
+            )
+            waiting += s.execute(query).scalar_one()
+    return len(message_ids) - waiting
 
 
 def po_numbers(db: Database, po_ids: Sequence[int]) -> dict[int, str]:

@@ -27,8 +27,11 @@ class UploadKind(StrEnum):
 
 
 class UploadState(StrEnum):
+    """Where a PO's upload stands, from its outbox message."""
+
     WAITING = "waiting"  # in the outbox, not yet answered by QuickBooks
     ERROR = "error"  # QuickBooks refused it: shown on the Errors tabs
+    DECISION = "decision"  # it may have reached QuickBooks: an operator decides (Errors tabs)
 
 
 def bill_reference(po: PurchaseOrder) -> str:

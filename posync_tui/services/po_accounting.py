@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
+from sqlalchemy.orm import object_session
+from sqlmodel import Session, select
+
+from posync_tui.models import AccountingStatus, OutboxMessage, OutboxStatus, PurchaseOrder, Vendor
+from posync_tui.services.accounting import CONNECTOR, UPLOAD_STATE
 from posync_tui.services.accounting_queues import code_words, plain_error
 from posync_tui.services.accounting_rules import (
     UploadKind,
@@ -37,7 +41,7 @@ class POAccounting:
     qbo_doc_number: str | None
     qbo_synced_at: datetime | None
     upload_kind: str | None  # the kind of the last upload queued or refused
-    upload_state: str | None  # None, "waiting" or "error"
+    upload_state: str | None  # None, "waiting", "error" or "decision"
     error_code: str | None  # "6140 duplicate number"
     error: str | None
     bill_blockers: tuple[str, ...]  # each condition failed; empty: it can be synced as a bill
@@ -78,7 +82,28 @@ class POAccounting:
         return None
 
 
+def current_upload(s: Session, po_id: int) -> tuple[str, str] | None:
+    """The kind and state ("waiting", "error", "decision") of the PO's current upload."""
+    row = s.exec(
+        select(OutboxMessage.kind, OutboxMessage.status)
+        .where(
+            OutboxMessage.connector == CONNECTOR,
+            OutboxMessage.record_kind == "purchase_order",
+            OutboxMessage.record_id == po_id,
+            OutboxMessage.status.in_(list(UPLOAD_STATE)),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], str(UPLOAD_STATE[OutboxStatus(row[1])]))
+
+
 def po_accounting(po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool) -> POAccounting:
+    """Read in the PO's own session (its upload's state comes from the outbox)."""
+    session = object_session(po)
+    upload_kind, upload_state = (
+        current_upload(session, po.id) if session is not None else None
+    ) or (None, None)
     reference = bill_reference(po)
     po_blockers = None
     if setting_on and is_unbilled(po) and po.qbo_kind is None:
@@ -91,8 +116,8 @@ def po_accounting(po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool)
         qbo_id=po.qbo_id,
         qbo_doc_number=po.qbo_doc_number,
         qbo_synced_at=po.qbo_synced_at,
-        upload_kind=po.qbo_upload_kind,
-        upload_state=po.qbo_upload_state,
+        upload_kind=upload_kind,
+        upload_state=upload_state,
         error_code=code_words(po.accounting_error_code) or None,
         error=plain_error(po.accounting_error_code, po.accounting_error) or None,
         bill_blockers=tuple(bill_blockers(po, vendor)),

@@ -65,6 +65,7 @@ class _Script:
 
     faults: deque = field(default_factory=deque)  # (SandboxFault, xml, writes only)
     after_commit: deque = field(default_factory=deque)  # ("fail", status) or ("hang", seconds)
+    altered: deque = field(default_factory=deque)  # fields to change in the next write answers
 
 
 class QuickBooksSandbox:
@@ -218,6 +219,12 @@ class QuickBooksSandbox:
         with self._lock:
             self._script.after_commit.extend([("hang", seconds)] * times)
 
+    def alter_answers(self, times: int = 1, **fields) -> None:
+        """Do the work, then answer with these fields changed (e.g. another DocNumber): an
+        answer that is not what was sent."""
+        with self._lock:
+            self._script.altered.extend([fields] * times)
+
     # --- HTTP -----------------------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
@@ -349,6 +356,8 @@ class QuickBooksSandbox:
                 status, content = fault.status, dumps(fault.body()).encode()
             if key is not None:
                 self._replies[key] = (status, content)
+            if writes and status == 200 and self._script.altered:
+                content = dumps(_altered(load(content), self._script.altered.popleft())).encode()
             if writes and self._script.after_commit:
                 after = self._script.after_commit.popleft()
         if after and after[0] == "hang":
@@ -392,6 +401,15 @@ class QuickBooksSandbox:
             self.throttle_body == "alternate" and self._throttle_count % 2 == 0
         )
         return xml_fault(fault, tid) if xml else json_response(fault.body(), 429, tid)
+
+
+def _altered(answer: dict, fields: dict) -> dict:
+    """The answer with ``fields`` changed in each transaction it holds (batch or single)."""
+    for part in answer.get("BatchItemResponse") or [answer]:
+        for entity in ("Bill", "PurchaseOrder"):
+            if isinstance(part.get(entity), dict):
+                part[entity] = {**part[entity], **fields}
+    return answer
 
 
 def _batch_item(company: Company, item: object) -> dict:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 05:05:56.762389
+Create Date: 2026-12-02 05:49:21.143884
 """
 
 from collections.abc import Sequence
@@ -104,9 +104,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "installation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("installation_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "outbox_message",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("connector", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("record_kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
@@ -114,14 +122,24 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("payload", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("claim_generation", sa.Integer(), nullable=True),
+        sa.Column("claimed_until", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("lookups", sa.Integer(), nullable=False),
+        sa.Column("error_code", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("partner_id", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+        sa.Column("doc_number", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
         sa.Column("sent_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("idempotency_key"),
     )
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_pending", ["connector", "status", "id"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_record", ["connector", "record_kind", "status", "record_id"], unique=False
+        )
 
     op.create_table(
         "vendor",
@@ -221,8 +239,6 @@ def upgrade() -> None:
         sa.Column("qbo_id", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
         sa.Column("qbo_doc_number", sqlmodel.sql.sqltypes.AutoString(length=21), nullable=True),
         sa.Column("qbo_synced_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("qbo_upload_kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
-        sa.Column("qbo_upload_state", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
         sa.Column(
             "accounting_error_code", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
         ),
@@ -238,18 +254,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("purchase_order", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_po_accounting_queue",
-            ["accounting_status", "qbo_upload_state", "number"],
-            unique=False,
+            "ix_po_accounting_queue", ["accounting_status", "number"], unique=False
         )
         batch_op.create_index("ix_po_auto_sync_number", ["auto_sync", "number"], unique=False)
         batch_op.create_index("ix_po_last_synced", ["last_synced_at"], unique=False)
         batch_op.create_index("ix_po_line_count", ["line_count"], unique=False)
         batch_op.create_index("ix_po_status_number", ["status", "number"], unique=False)
         batch_op.create_index("ix_po_total", ["total"], unique=False)
-        batch_op.create_index(
-            "ix_po_upload_state", ["qbo_upload_state", "qbo_upload_kind", "number"], unique=False
-        )
         batch_op.create_index("ix_po_vendor_number", ["vendor_id", "number"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_purchase_order_supplier_order_no"), ["supplier_order_no"], unique=False
@@ -421,7 +432,6 @@ def downgrade() -> None:
     with op.batch_alter_table("purchase_order", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_purchase_order_supplier_order_no"))
         batch_op.drop_index("ix_po_vendor_number")
-        batch_op.drop_index("ix_po_upload_state")
         batch_op.drop_index("ix_po_total")
         batch_op.drop_index("ix_po_status_number")
         batch_op.drop_index("ix_po_line_count")
@@ -445,9 +455,11 @@ def downgrade() -> None:
 
     op.drop_table("vendor")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_record")
         batch_op.drop_index("ix_outbox_pending")
 
     op.drop_table("outbox_message")
+    op.drop_table("installation")
     with op.batch_alter_table("feed_quarantine", schema=None) as batch_op:
         batch_op.drop_index("ix_quarantine_open")
 

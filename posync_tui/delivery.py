@@ -1,0 +1,405 @@
+"""The delivery engine: the outbox of every partner, delivered by its lease holder.
+
+A message moves pending → claimed → sent / failed / decision (see ``OutboxStatus``). Only the
+process holding the connector's lease delivers, and every write it makes checks the lease's
+``Fence`` first in its own transaction, so a deliverer paused past its lease writes nothing.
+
+One run claims the waiting messages a batch at a time (``IN_FLIGHT`` batches at once, so the
+database work of one overlaps the round trip of another) and, for each batch:
+
+1. claims them and builds each message's request in one transaction (the partner adapter reads
+   the record; a record that no longer passes its rules is refused there and then), counting
+   the attempt of each new message, which is sent right after the commit;
+2. looks up at the partner the messages an earlier attempt may have delivered (``attempts`` > 0:
+   an answer lost, a timeout, a process killed while it held the claim) — found means done, not
+   found means send it again; a failed look-up is tried again on a later run, and after
+   ``MAX_LOOKUPS`` the message waits for an operator's decision;
+3. counts the attempt of each message sent again (committed before sending), sends them all;
+4. applies the outcomes after checking the partner's answer against what was sent (a mismatch
+   waits for a decision, never counts as done): the batch in one transaction, or, if that
+   fails, each message in its own, so one that cannot be written holds back no other.
+
+An outcome belongs to its message alone: a refusal, a failed look-up or a lost answer never stops
+the others, and only messages actually sent count an attempt. A claim lasts ``CLAIM_SECONDS``;
+one left by a killed process is taken again by the next run after it expires (which looks the
+record up first if it may have been sent). The engine names no partner: each implements
+``Adapter``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from posync_tui.db import Database
+from posync_tui.delivery_adapter import (
+    Adapter,
+    Answer,
+    Message,
+    NoAnswer,
+    NotSent,
+    Outcome,
+    Recorder,
+    Refused,
+    Request,
+    Tally,
+)
+from posync_tui.events import note_change
+from posync_tui.leases import Fence, LeaseLost, db_now
+from posync_tui.models import OutboxMessage, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT = 3  # batches being prepared, sent or applied at once
+CLAIM_SECONDS = 300.0  # how long a claim lasts; a killed deliverer's claims are retaken after
+MAX_LOOKUPS = 3  # failed look-ups before a message that may have been sent waits for a decision
+MAX_ATTEMPTS = 5  # sends left without an answer before a message waits for a decision
+
+Progress = Callable[[int, int], None]
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+async def deliver(
+    db: Database,
+    adapter: Adapter,
+    fence: Fence,
+    *,
+    progress: Progress | None = None,
+    claim_seconds: float = CLAIM_SECONDS,
+) -> Tally:
+    """Deliver every waiting message of ``adapter.connector`` under ``fence``.
+
+    Messages queued while it runs go out in a further round. Raises LeaseLost when the lease
+    passed to another process, and the first batch-wide failure (partner unreachable, sign-in
+    refused) after the batches under way have applied their outcomes.
+    """
+    return await _Run(db, adapter, fence, progress, claim_seconds).run()
+
+
+def has_work(db: Database, connector: str) -> bool:
+    """Whether ``connector`` has messages to deliver (waiting, or claims that expired)."""
+    with db.reader() as s:
+        query = select(OutboxMessage.id).where(
+            OutboxMessage.connector == connector, _claimable(db_now(s))
+        )
+        return s.exec(query.limit(1)).first() is not None
+
+
+class _Run:
+    def __init__(self, db, adapter, fence, progress, claim_seconds):
+        self.db: Database = db
+        self.adapter: Adapter = adapter
+        self.fence: Fence = fence
+        self.progress: Progress | None = progress
+        self.claim_for = timedelta(seconds=claim_seconds)
+        self.tally = Tally()
+        self.error: BaseException | None = None
+        self.total = 0
+        # One batch at a time in the database: two writers would wait on SQLite's lock by
+        # sleeping, slower than taking turns.
+        self.db_turn = asyncio.Lock()
+
+    async def run(self) -> Tally:
+        handled: set[int] = set()
+        while self.error is None:
+            async with self.db_turn:
+                waiting = await asyncio.to_thread(self._claimable)
+            ids = [i for i in waiting if i not in handled]
+            if not ids:
+                break
+            handled.update(ids)
+            self.total += len(ids)
+            size = self.adapter.batch_size
+            slots = asyncio.Semaphore(IN_FLIGHT)
+            await asyncio.gather(
+                *(self._batch(ids[at : at + size], slots) for at in range(0, len(ids), size))
+            )
+        if self.error is not None:
+            raise self.error
+        return self.tally
+
+    async def _batch(self, ids: list[int], slots: asyncio.Semaphore) -> None:
+        async with slots:
+            if self.error is not None:
+                return  # the run stops: these stay waiting for the next one
+            try:
+                await self._deliver(ids)
+            except BaseException as exc:  # noqa: BLE001 - kept to stop the run, raised by run()
+                if self.error is None:
+                    self.error = exc
+                return
+        if self.progress is not None:
+            self.progress(self.tally.total, self.total)
+
+    async def _deliver(self, ids: list[int]) -> None:
+        async with self.db_turn:
+            built = await asyncio.to_thread(self._claim, ids)
+        outcomes: dict[int, Outcome] = {}
+        requests: list[Request] = []
+        for message_id, request in built.items():
+            if isinstance(request, Refused):
+                outcomes[message_id] = Outcome(
+                    OutboxStatus.FAILED, code=request.code, text=request.message
+                )
+            else:
+                requests.append(request)
+        to_send = [r for r in requests if r.message.attempts == 0]  # attempt counted at claim
+        maybe_sent = [r for r in requests if r.message.attempts > 0]
+        if maybe_sent:
+            resend: list[Request] = []
+            outcomes |= await self._look_up(maybe_sent, resend)
+            if resend:
+                async with self.db_turn:
+                    await asyncio.to_thread(self._mark_sending, resend)
+                to_send += resend
+        stop: BaseException | None = None
+        if to_send:
+            try:
+                answers = await self.adapter.send(to_send)
+            except NotSent as exc:
+                answers, stop = {}, exc.cause
+                for r in to_send:
+                    outcomes[r.message.id] = Outcome(
+                        OutboxStatus.PENDING, text=_plain(exc.cause), unsent=True
+                    )
+            except NoAnswer as exc:  # this batch's answer was lost: the next run looks it up
+                answers = {r.message.id: exc for r in to_send}
+            except LeaseLost:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the partner is down: each looks up later
+                answers, stop = {r.message.id: NoAnswer(_plain(exc)) for r in to_send}, exc
+            for r in to_send:
+                if r.message.id not in outcomes:
+                    outcomes[r.message.id] = self._answered(r, answers.get(r.message.id))
+        async with self.db_turn:
+            await asyncio.to_thread(self._apply_all, outcomes)
+        if stop is not None:
+            raise stop
+
+    async def _look_up(self, requests: list[Request], to_send: list[Request]) -> dict:
+        """Resolve messages that may have been sent; those not found join ``to_send``."""
+        try:
+            found = await self.adapter.look_up(requests)
+        except LeaseLost:
+            raise
+        except Exception as exc:  # noqa: BLE001 - each message is retried or decided on its own
+            return {r.message.id: _lookup_failed(r.message, _plain(exc)) for r in requests}
+        outcomes = {}
+        for r in requests:
+            answer = found.get(r.message.id)
+            if answer is None:
+                to_send.append(r)  # it never arrived: sending it now is safe
+            else:
+                outcomes[r.message.id] = self._checked(r, answer)
+        return outcomes
+
+    def _answered(self, request: Request, answer: Answer | Exception | None) -> Outcome:
+        if isinstance(answer, Answer):
+            return self._checked(request, answer)
+        if isinstance(answer, Refused):
+            return Outcome(OutboxStatus.FAILED, code=answer.code, text=answer.message)
+        text = _plain(answer) if answer is not None else "no answer from the partner"
+        if request.message.attempts + 1 >= MAX_ATTEMPTS:
+            return Outcome(
+                OutboxStatus.DECISION,
+                code="no answer",
+                text=f"Sent {request.message.attempts + 1} times without an answer ({text}): "
+                "look it up again, send it again, mark it done with the partner's id, or cancel.",
+            )
+        return Outcome(OutboxStatus.PENDING, text=text)
+
+    def _checked(self, request: Request, answer: Answer) -> Outcome:
+        mismatch = self.adapter.check(request, answer)
+        if mismatch is None:
+            return Outcome(OutboxStatus.SENT, answer=answer)
+        return Outcome(
+            OutboxStatus.DECISION,
+            answer=answer,
+            code="mismatch",
+            text=f"The partner's record {answer.doc_number or answer.partner_id} is not what was "
+            f"sent: {mismatch}",
+        )
+
+    # --- database work, each in a thread ----------------------------------------------------
+
+    def _claimable(self) -> list[int]:
+        with self.db.reader() as s:
+            now = db_now(s)
+            return list(
+                s.exec(
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.connector == self.adapter.connector, _claimable(now))
+                    .order_by(OutboxMessage.id)
+                ).all()
+            )
+
+    def _claim(self, ids: list[int]) -> dict[int, Request | Refused]:
+        """Claim those of ``ids`` still claimable and build their requests, under the fence;
+        count the attempt of each new message, which is sent right after (one transaction)."""
+        # Every read here is of rows this transaction has not changed: flushing before each
+        # (the ORM's default) only costs time; the commit writes everything once.
+        with self.db.session() as s, s.no_autoflush:
+            self.fence.check(s)
+            now = db_now(s)
+            rows = s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), _claimable(now))
+                .order_by(OutboxMessage.id)
+            ).all()
+            if not rows:
+                return {}
+            messages = [_message(row) for row in rows]
+            built = self._build(s, messages)
+            for row in rows:
+                row.status = OutboxStatus.CLAIMED
+                row.claimed_by, row.claim_generation = self.fence.holder, self.fence.generation
+                row.claimed_until, row.updated_at = now + self.claim_for, now
+                request = built[row.id]
+                if isinstance(request, Request) and row.attempts == 0:
+                    row.attempts = 1
+                    row.payload = json.dumps(request.payload, sort_keys=True)
+            note_change(s, "outbox", [row.id for row in rows])
+            return built
+
+    def _build(self, s: Session, messages: list[Message]) -> dict[int, Request | Refused]:
+        try:
+            return self.adapter.build(s, messages)
+        except Exception:
+            if len(messages) == 1:
+                raise
+        # One record the adapter cannot build must not hold back the others: build alone.
+        built: dict[int, Request | Refused] = {}
+        for message in messages:
+            try:
+                built |= self._build(s, [message])
+            except Exception as exc:  # noqa: BLE001 - that message's own error
+                built[message.id] = Refused("error", f"{type(exc).__name__}: {_plain(exc)}")
+        return built
+
+    def _mark_sending(self, requests: list[Request]) -> None:
+        """Count the attempt of each message sent again after its look-up, before it leaves."""
+        with self.db.session() as s, s.no_autoflush:
+            self.fence.check(s)
+            now = db_now(s)
+            ids = [r.message.id for r in requests]
+            rows = {r.id: r for r in s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+            for request in requests:
+                row = rows[request.message.id]
+                row.attempts += 1
+                row.payload = json.dumps(request.payload, sort_keys=True)
+                row.claimed_until, row.updated_at = now + self.claim_for, now
+
+    def _apply_all(self, outcomes: dict[int, Outcome]) -> None:
+        """Write the outcomes in one transaction under the fence; if that fails, each in its
+        own, so that one that cannot be written leaves only its message claimed (retaken, and
+        looked up, once the claim expires)."""
+        try:
+            settled = self._apply(outcomes)
+        except LeaseLost:
+            raise
+        except Exception:
+            if len(outcomes) == 1:
+                log.exception("outbox message %s: its outcome could not be written", *outcomes)
+                return
+            for message_id, outcome in outcomes.items():
+                self._apply_all({message_id: outcome})
+            return
+        for message_id, outcome in settled:
+            self.tally.add(outcome)
+            if outcome.unsent:
+                self.tally.not_sent.append(message_id)
+
+    def _apply(self, outcomes: dict[int, Outcome]) -> list[tuple[int, Outcome]]:
+        with self.db.session() as s, s.no_autoflush:  # one flush, at the commit
+            self.fence.check(s)
+            ids = list(outcomes)
+            rows = {r.id: r for r in s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+            settled = []
+            for message_id, outcome in outcomes.items():
+                row = rows.get(message_id)
+                mine = (
+                    row is not None
+                    and row.status == OutboxStatus.CLAIMED
+                    and row.claimed_by == self.fence.holder
+                    and row.claim_generation == self.fence.generation
+                )
+                if mine:  # else an operator or another term of the lease took it meanwhile
+                    settle(s, row, outcome, self.adapter)
+                    settled.append((message_id, outcome))
+            noted(s, [rows[message_id] for message_id, _ in settled], self.adapter)
+        return settled
+
+
+def _claimable(now) -> Any:
+    return or_(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_until <= now),
+    )
+
+
+def _message(row: OutboxMessage) -> Message:
+    return Message(
+        id=row.id,
+        kind=row.kind,
+        record_kind=row.record_kind,
+        record_id=row.record_id,
+        key=row.idempotency_key,
+        payload=json.loads(row.payload or "{}"),
+        attempts=row.attempts,
+        lookups=row.lookups,
+    )
+
+
+def _lookup_failed(message: Message, text: str) -> Outcome:
+    tries = message.lookups + 1
+    if tries >= MAX_LOOKUPS:
+        return Outcome(
+            OutboxStatus.DECISION,
+            code="lookup failed",
+            text=f"It may have reached the partner, and looking it up failed {tries} times "
+            f"({text}): look it up again, send it again, mark it done with the partner's id, "
+            "or cancel.",
+        )
+    return Outcome(OutboxStatus.PENDING, code="lookup failed", text=text)
+
+
+def settle(session: Session, row: OutboxMessage, outcome: Outcome, recorder: Recorder) -> None:
+    """Write an outcome on its message (and, through the recorder, on its record); the caller
+    notes the change once for all it settled (``noted``)."""
+    now = utcnow()
+    row.status = outcome.status
+    row.claimed_by = row.claim_generation = row.claimed_until = None
+    row.updated_at = now
+    if outcome.unsent:
+        row.attempts -= 1
+    if outcome.code == "lookup failed":
+        row.lookups += 1
+    if outcome.answer is not None:
+        row.partner_id = outcome.answer.partner_id
+        row.doc_number = outcome.answer.doc_number or None
+    if outcome.status == OutboxStatus.SENT:
+        row.sent_at, row.error_code, row.last_error, row.lookups = now, None, None, 0
+    else:
+        row.error_code = outcome.code[:20] if outcome.code else None
+        row.last_error = outcome.text
+    recorder.record(session, row, outcome)
+
+
+def noted(session: Session, rows: Sequence[OutboxMessage], recorder: Recorder) -> None:
+    """Tell every console what changed: the messages, then the records (one entry each)."""
+    if rows:
+        note_change(session, "outbox", [row.id for row in rows])
+        recorder.changed(session, rows)
+
+
+def _plain(exc: BaseException) -> str:
+    return getattr(exc, "message", None) or str(exc) or type(exc).__name__
