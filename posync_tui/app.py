@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -309,7 +310,9 @@ class PosyncApp(App):
             await self.open_vendor(record_id)
 
 
-def _why_not_started(exc: Exception) -> str:
+def _why_not_started(exc: Exception) -> Text:
     from posync_tui.failures import expected_failure
 
-    return expected_failure(exc) or f"posync cannot start: {exc}"
+    # Printed by Rich after the app has gone: a Text, so that a "[/]" in a path or an error is
+    # shown as it is, never parsed as markup; controls made visible like everything shown.
+    return Text(visible(expected_failure(exc) or f"posync cannot start: {exc}"))
