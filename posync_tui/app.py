@@ -143,8 +143,10 @@ class PosyncApp(App):
         self.refresh_counts()
 
     def _on_bus_change(self, change) -> None:
-        # Runs on whichever thread committed; post_message is thread-safe.
+        # Runs on whichever thread committed; post_message and pick_up are thread-safe.
         self.post_message(Changed(change.kind, change.ids))
+        if self.scheduler is not None:
+            self.scheduler.pick_up(change)  # another console's uploads, if this one delivers
 
     def _exit_if_terminal_gone(self) -> None:
         if sys.__stdin__ is None or not sys.__stdin__.isatty():

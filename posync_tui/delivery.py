@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -63,6 +63,7 @@ MAX_LOOKUPS = 3  # failed look-ups before a message that may have been sent wait
 MAX_ATTEMPTS = 5  # sends left without an answer before a message waits for a decision
 
 Progress = Callable[[int, int], None]
+OUTBOX = "outbox"  # the change kind of outbox messages, before ":<connector>"
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -83,6 +84,19 @@ async def deliver(
     refused) after the batches under way have applied their outcomes.
     """
     return await _Run(db, adapter, fence, progress, claim_seconds).run()
+
+
+def note_outbox(session: Session, connector: str, ids: Iterable[int]) -> None:
+    """Note a change of ``connector``'s outbox messages ``ids``. Its kind names the connector
+    ("outbox:quickbooks"), so that the holder of the connector's lease in another process sees
+    work queued for it and delivers at once (``scheduler.PollScheduler.pick_up``)."""
+    note_change(session, f"{OUTBOX}:{connector}", ids)
+
+
+def outbox_connector(kind: str) -> str | None:
+    """The connector an outbox change concerns (see ``note_outbox``); None for other kinds."""
+    family, _, connector = kind.partition(":")
+    return connector or None if family == OUTBOX else None
 
 
 def has_work(db: Database, connector: str) -> bool:
@@ -267,7 +281,7 @@ class _Run:
                 if isinstance(request, Request) and row.attempts == 0:
                     row.attempts = 1
                     row.payload = json.dumps(request.payload, sort_keys=True)
-            note_change(s, "outbox", [row.id for row in rows])
+            note_outbox(s, self.adapter.connector, [row.id for row in rows])
             return built
 
     def _build(self, s: Session, messages: list[Message]) -> dict[int, Request | Refused]:
@@ -397,7 +411,7 @@ def settle(session: Session, row: OutboxMessage, outcome: Outcome, recorder: Rec
 def noted(session: Session, rows: Sequence[OutboxMessage], recorder: Recorder) -> None:
     """Tell every console what changed: the messages, then the records (one entry each)."""
     if rows:
-        note_change(session, "outbox", [row.id for row in rows])
+        note_outbox(session, rows[0].connector, [row.id for row in rows])
         recorder.changed(session, rows)
 
 

@@ -44,6 +44,15 @@ from sqlalchemy.orm import Session
 from connectors.base import ConnectorError, MalformedResponse
 from posync_tui.db import Database
 from posync_tui.events import note_change
+from posync_tui.feed_cursor import (
+    Entry,
+    FeedRefused,
+    Page,
+    check_page,
+    parse_cursor,
+    read_cursor,
+    shown,
+)
 from posync_tui.leases import Fence, LeaseLost
 from posync_tui.models import (
     ConnectorState,
@@ -55,7 +64,6 @@ from posync_tui.models import (
 
 log = logging.getLogger(__name__)
 
-SEQ_LIMIT = 2**63  # a cursor or sequence number fits a signed 64-bit integer
 SKEW = timedelta(minutes=5)  # a partner's clock may run this far ahead without a word
 EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)  # no partner notified before this
 FETCHES_AT_ONCE = 8
@@ -63,21 +71,6 @@ FETCHES_AT_ONCE = 8
 SYSTEMIC = (OperationalError, InterfaceError)
 
 W = TypeVar("W")  # a connector's unit of work: one fetched (or failed) record
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One entry of a partner's feed: ``key`` names the partner's record that changed."""
-
-    seq: int
-    key: str
-    notified_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    entries: list[Entry]
-    next_cursor: Any  # as the partner sent it: checked by ``check_page``
 
 
 @dataclass
@@ -113,11 +106,6 @@ class Bad:
         raw = getattr(exc, "raw", None) or raw
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         return cls(entry, stage, type(exc).__name__, first_line(message), where and str(where), raw)
-
-
-class FeedRefused(ConnectorError):
-    """The partner's page breaks the feed contract (its cursor, its sequence numbers): nothing
-    of it is applied. Not retryable: it will not heal by itself."""
 
 
 class Source(Protocol[W]):
@@ -157,66 +145,6 @@ class Run:
     quarantined: int = 0
 
 
-# --- the cursor ------------------------------------------------------------------------------
-
-
-def read_cursor(db: Database, connector: str) -> str | None:
-    with db.reader() as session:
-        state = session.get(ConnectorState, connector)
-        return state.cursor if state else None
-
-
-def parse_cursor(value: Any) -> int | None:
-    """A cursor as the contract has it (see the module docstring), or None if it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if isinstance(value, int) and 0 <= value < SEQ_LIMIT:
-        return value
-    return None
-
-
-def check_page(partner: str, sent: str | None, page: Page) -> None:
-    """``FeedRefused`` if the page breaks the contract (see the module docstring)."""
-    start = parse_cursor(sent) if sent is not None else None
-    after = -1 if start is None else start
-    previous = after
-    for entry in page.entries:
-        seq = entry.seq if isinstance(entry.seq, int) and not isinstance(entry.seq, bool) else None
-        if seq is None or not after < seq < SEQ_LIMIT:
-            raise FeedRefused(
-                f"{partner} sent an entry numbered {_shown(entry.seq)} after cursor "
-                f"{_shown(sent)}: refused, nothing of that page was applied"
-            )
-        if seq <= previous:
-            raise FeedRefused(
-                f"{partner} sent its entries out of order ({previous}, then {seq}): refused, "
-                f"nothing of that page was applied"
-            )
-        previous = seq
-    nxt = parse_cursor(page.next_cursor)
-    why = None
-    if nxt is None:
-        why = "is not a whole number"
-    elif page.entries and nxt <= after:
-        why = "does not move forward"
-    elif not page.entries and nxt != (start or 0):
-        why = "moves without delivering any entry"
-    elif page.entries and nxt > previous:
-        why = f"jumps past entries it did not deliver (the last one delivered was {previous})"
-    if why is not None:
-        raise FeedRefused(
-            f"{partner} sent next cursor {_shown(page.next_cursor)} after cursor {_shown(sent)}, "
-            f"which {why}: refused, nothing of that page was applied"
-        )
-
-
-def _shown(value: Any) -> str:
-    text = repr(value) if not isinstance(value, int) else str(value)
-    return text if len(text) <= 40 else text[:40] + "…"
-
-
 # --- a poll ----------------------------------------------------------------------------------
 
 
@@ -242,7 +170,7 @@ async def poll(
         except Exception as exc:
             # A page that could not even be read cannot be taken entry by entry.
             refused = FeedRefused(
-                f"{source.partner}'s feed after cursor {_shown(cursor)} could not be read "
+                f"{source.partner}'s feed after cursor {shown(cursor)} could not be read "
                 f"({type(exc).__name__}: {first_line(str(exc))}): nothing of it was applied"
             )
             await asyncio.to_thread(

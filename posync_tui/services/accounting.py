@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from posync_tui.config import Settings
 from posync_tui.db import Database
-from posync_tui.delivery import Outcome, noted, settle
+from posync_tui.delivery import Outcome, note_outbox, noted, settle
 from posync_tui.events import note_change
 from posync_tui.models import (
     OPEN_OUTBOX_STATUSES,
@@ -364,7 +364,7 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
             result.queued.append(po_id)
         if result.queued:
             note_change(s, "purchase_order", result.queued)
-            note_change(s, "outbox", result.message_ids)
+            note_outbox(s, CONNECTOR, result.message_ids)
     return result
 
 
