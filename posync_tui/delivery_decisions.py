@@ -26,7 +26,7 @@ def look_up_again(db: Database, message_id: int) -> None:
         row = _deciding(s, message_id)
         row.status, row.lookups, row.updated_at = OutboxStatus.PENDING, 0, utcnow()
         row.attempts = max(row.attempts, 1)  # so the next run looks it up before anything
-        note_outbox(s, row.connector, [row.id])
+        note_outbox(s, row.connector, [message_id])
 
 
 def send_again(db: Database, message_id: int) -> None:
@@ -35,7 +35,7 @@ def send_again(db: Database, message_id: int) -> None:
         row = _deciding(s, message_id)
         row.status, row.lookups, row.attempts = OutboxStatus.PENDING, 0, 0
         row.updated_at = utcnow()
-        note_outbox(s, row.connector, [row.id])
+        note_outbox(s, row.connector, [message_id])
 
 
 def mark_done(

@@ -60,6 +60,7 @@ def qbo_client(rt: Runtime) -> QuickBooksClient:
                 + ", quickbooks.".join(missing)
                 + " in the config file, then connect the company."
             )
+        assert q.client_id and q.client_secret and q.realm_id  # none is missing
         client_id, secret, realm = q.client_id, q.client_secret.get_secret_value(), q.realm_id
         token_url, limits = q.token_url or TOKEN_URL, None
         if q.refresh_token is not None:
