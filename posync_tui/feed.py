@@ -135,6 +135,10 @@ class Source(Protocol[W]):
     def refused(self, work: W, message: str) -> W:
         """The same record as a failure (it could not be applied)."""
 
+    def owner(self, session: Session, key: str) -> tuple[int | None, int | None]:
+        """The vendor and PO of posync's that the partner's record ``key`` belongs to, if known:
+        what a bad entry's notification names, so the operator sees which PO waits for it."""
+
 
 @dataclass
 class Run:
@@ -384,10 +388,13 @@ def _quarantine(session: Session, source: Source, bad: Bad, now: datetime) -> No
         f"(feed entry {entry.seq}): {bad.stage} failed{where}: {bad.message} ({bad.error}). "
         f"Set aside; the feed goes on. After a fix, t re-processes it"
     )
+    vendor_id, po_id = source.owner(session, entry.key)
     session.add(
         SyncNotification(
             created_at=now,
             kind=NotificationKind.BAD_DATA,
+            vendor_id=vendor_id,
+            po_id=po_id,
             message=storable(text),
             payload=json.dumps({"quarantine_id": row.id}),
         )

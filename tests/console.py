@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from posync_tui.app import PosyncApp
 from posync_tui.config import Settings, load_settings
 from posync_tui.db import Database
@@ -41,10 +43,9 @@ async def settled(pilot) -> None:
 
     for _ in range(3):
         await pilot.pause()
-        try:
+        # An exclusive worker replaced by a newer one is cancelled: the next round waits on.
+        with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            pass  # an exclusive worker replaced by a newer one: the next round waits for that
     await pilot.pause()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.base import ConnectorError
@@ -14,6 +15,7 @@ from connectors.supplier import PARTNER, SupplierClient, SupplierOrder
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.feed import Entry, Page, Taken
+from posync_tui.models import PurchaseOrder
 from posync_tui.services.supplier_sync_apply import (
     ApplyResult,
     CatalogAnswers,
@@ -54,6 +56,15 @@ class SupplierFeed:
 
     async def fetch(self, key: str) -> SupplierOrder:
         return await self.supplier.order(key)
+
+    def owner(self, session: Session, key: str) -> tuple[int | None, int | None]:
+        """The PO linked to the supplier order ``key``, and its vendor."""
+        found = session.execute(
+            select(PurchaseOrder.vendor_id, PurchaseOrder.id).where(
+                PurchaseOrder.supplier_order_no == key
+            )
+        ).first()
+        return (found[0], found[1]) if found else (None, None)
 
     def work(self, taken: Taken) -> OrderWork:
         account = self.accounts.get(taken.entry.key)
