@@ -14,6 +14,7 @@ from posync_tui.models.core import (
     SalesOrder,
     SalesOrderLine,
     Vendor,
+    saved_id,
 )
 from posync_tui.models.feed import QuarantinedEntry
 from posync_tui.models.sync import (
@@ -55,5 +56,6 @@ __all__ = [
     "SyncNotification",
     "UTCDateTime",
     "Vendor",
+    "saved_id",
     "utcnow",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, Literal, overload
+from typing import Any, ClassVar, Literal, Protocol, overload
 
 from sqlalchemy import Index, String, Table
 from sqlmodel import Field, SQLModel
@@ -22,6 +22,17 @@ class TableModel(SQLModel):
 
     # SQLModel builds it at class creation but does not declare it to type checkers.
     __table__: ClassVar[Table]
+
+
+class Numbered(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(record: Numbered) -> int:
+    """The id of a record the database has numbered: loaded, or added and flushed."""
+    assert record.id is not None, f"{type(record).__name__} has no id until it is flushed"
+    return record.id
 
 
 @overload

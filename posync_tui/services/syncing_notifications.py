@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from posync_tui.db import Database
+from posync_tui.db import Database, changed_rows
 from posync_tui.events import note_change
 from posync_tui.models import (
     Item,
@@ -42,11 +42,12 @@ def mark_reviewed(db: Database, notification_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with db.session() as s:
-        done = s.execute(
+        done = changed_rows(
+            s,
             update(SyncNotification)
             .where(SyncNotification.id.in_(ids), SyncNotification.reviewed.is_(False))
             .values(reviewed=True, reviewed_at=utcnow())
-        ).rowcount
+        )
         note_change(s, "notification", ids)
         return done
 
