@@ -13,6 +13,7 @@ from posync_tui.models.core import (
     PurchaseOrderLine,
     SalesOrder,
     SalesOrderLine,
+    TableModel,
     Vendor,
     saved_id,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "SalesOrder",
     "SalesOrderLine",
     "SyncNotification",
+    "TableModel",
     "UTCDateTime",
     "Vendor",
     "saved_id",
