@@ -131,7 +131,9 @@ def _refuse(changes: dict, editable: set[str], locked: set[str], where: str) -> 
         )
 
 
-def audited_write(s: Session, record, kind: str, record_id: int, po_id: int, changes: dict) -> None:
+def audited_write(
+    s: Session, record, kind: str, record_id: int, po_id: int | None, changes: dict
+) -> None:
     now = utcnow()
     for name, new in changes.items():
         old = getattr(record, name)
