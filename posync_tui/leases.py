@@ -74,12 +74,10 @@ class Fence:
                 STATE.c.generation == self.generation,
                 STATE.c.lease_expires_at > now,
             )
-            .values(leader=STATE.c.leader)
+            .values(leader=STATE.c.leader),
         )
         if held != 1:
-            raise LeaseLost(
-                self.name, f"{self.holder} lost the {self.name} lease: nothing written"
-            )
+            raise LeaseLost(self.name, f"{self.holder} lost the {self.name} lease: nothing written")
 
 
 def lease_ttl(interval: float) -> float:
@@ -141,7 +139,7 @@ def acquire(db: Database, name: str, holder: str, ttl: float) -> Lease:
                     STATE.c.lease_expires_at <= now,
                 ),
             )
-            .values(leader=holder, lease_expires_at=new_expiry, generation=new_generation)
+            .values(leader=holder, lease_expires_at=new_expiry, generation=new_generation),
         )
         if taken == 1:
             if leader != holder:
@@ -178,7 +176,7 @@ def release(db: Database, name: str, holder: str) -> bool:
             session,
             update(STATE)
             .where(STATE.c.name == name, STATE.c.leader == holder)
-            .values(leader=None, lease_expires_at=None)
+            .values(leader=None, lease_expires_at=None),
         )
         if released:
             note_change(session, "connector")

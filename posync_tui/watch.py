@@ -182,7 +182,7 @@ def prune_change_log(db: Database, keep: timedelta = KEEP_CHANGES) -> int:
             return 0
         return changed_rows(
             session,
-            delete(log_table).where(log_table.c.at < utcnow() - keep, log_table.c.id < newest)
+            delete(log_table).where(log_table.c.at < utcnow() - keep, log_table.c.id < newest),
         )
 
 
