@@ -35,11 +35,12 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from connectors.base import ConnectorError, MalformedResponse
 from posync_tui.db import Database
@@ -197,12 +198,13 @@ async def poll(
         result, set_aside = await asyncio.to_thread(
             store, db, source, fence, position, works, bad, now
         )
-        untrusted = next((t for t in takens if t.untrusted), None)
+        untrusted = next(((t.entry.key, t.untrusted) for t in takens if t.untrusted), None)
         if untrusted is not None:
+            key, at = untrusted
             prefix = f"{source.partner} dates its changes at times that cannot be"
             text = (
-                f"{prefix} ({source.noun} {_shown_key(untrusted.entry.key)} at "
-                f"{untrusted.untrusted.isoformat()}): posync takes each as the time it fetched "
+                f"{prefix} ({source.noun} {_shown_key(key)} at "
+                f"{at.isoformat()}): posync takes each as the time it fetched "
                 f"the {source.noun}. Check the partner's clock"
             )
             await asyncio.to_thread(_notify_once, db, fence, source.connector, text, prefix)
@@ -239,9 +241,9 @@ async def _take(
     for entry in entries:
         record, fetched_at, exc = answers[entry.key]
         if isinstance(exc, ConnectorError) and exc.retryable:
-            taken = takens.setdefault(entry.key, Taken(entry))
-            taken.error, taken.transient = exc.message, True
-            taken.notified_at = _latest(taken.notified_at, _trusted(source, entry, fetched_at))
+            stopped = takens.setdefault(entry.key, Taken(entry))
+            stopped.error, stopped.transient = exc.message, True
+            stopped.notified_at = _latest(stopped.notified_at, _trusted(source, entry, fetched_at))
             return list(takens.values()), (entry.seq, exc)
         taken = takens.get(entry.key)
         if taken is None:
@@ -419,10 +421,10 @@ def _notify_once(db: Database, fence: Fence, connector: str, message: str, same:
     with db.session() as session:
         fence.check(session)
         seen = session.execute(
-            select(SyncNotification.id).where(
-                SyncNotification.kind == NotificationKind.SYNC_ERROR.value,
-                SyncNotification.reviewed.is_(False),
-                SyncNotification.message.startswith(same, autoescape=True),
+            select(col(SyncNotification.id)).where(
+                col(SyncNotification.kind) == NotificationKind.SYNC_ERROR.value,
+                col(SyncNotification.reviewed).is_(False),
+                col(SyncNotification.message).startswith(same, autoescape=True),
             )
         ).first()
         if seen is None:
@@ -443,6 +445,10 @@ def _shown_key(key: str) -> str:
     return repr(key) if not key.isprintable() or len(key) > 40 else key
 
 
+@overload
+def storable(text: str) -> str: ...
+@overload
+def storable(text: str | None) -> str | None: ...
 def storable(text: str | None) -> str | None:
     """Text any database keeps as it is: PostgreSQL refuses NUL and unpaired surrogates."""
     if text is None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from connectors.base import ConnectorError
 from posync_tui import partners
@@ -89,19 +90,20 @@ def _apply_again(db: Database, source: Source, quarantine_id: int, work, now) ->
     except SYSTEMIC:
         raise
     except Exception as exc:
-        entry = source.taken(work).entry
-        _still_bad(db, quarantine_id, Bad.of(entry, "apply", exc))
+        taken = source.taken(work)
+        assert taken is not None  # the work was made from the quarantined feed entry
+        _still_bad(db, quarantine_id, Bad.of(taken.entry, "apply", exc))
         raise ValueError(f"Still bad: {type(exc).__name__}: {first_line(str(exc))}") from None
 
 
 def _resolve(session: Session, quarantine_id: int, now: datetime) -> None:
-    row = session.get(QuarantinedEntry, quarantine_id)
+    row = session.get_one(QuarantinedEntry, quarantine_id)
     row.reprocessed_at = now
     payload = json.dumps({"quarantine_id": quarantine_id})
     for note in session.scalars(
         select(SyncNotification).where(
-            SyncNotification.kind == NotificationKind.BAD_DATA.value,
-            SyncNotification.payload == payload,
+            col(SyncNotification.kind) == NotificationKind.BAD_DATA.value,
+            col(SyncNotification.payload) == payload,
         )
     ):
         note.resolved, note.reviewed, note.reviewed_at = True, True, note.reviewed_at or now
@@ -110,7 +112,7 @@ def _resolve(session: Session, quarantine_id: int, now: datetime) -> None:
 
 def _still_bad(db: Database, quarantine_id: int, bad: Bad) -> None:
     with db.session() as session:
-        row = session.get(QuarantinedEntry, quarantine_id)
+        row = session.get_one(QuarantinedEntry, quarantine_id)
         row.stage, row.error, row.field_path = bad.stage, bad.error[:80], bad.field_path
         row.message = storable(bad.message)
         if bad.raw is not None:

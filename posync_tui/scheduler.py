@@ -182,7 +182,9 @@ class PollScheduler:
             return Outcome(name, "skipped", "the scheduler is stopping")
         if name in self._running:
             return Outcome(name, "busy", f"{name} is already running")
-        self._running[name] = asyncio.current_task()
+        task = asyncio.current_task()
+        assert task is not None  # a coroutine awaited on the loop runs in a task
+        self._running[name] = task
         try:
             return await self._lead_and_run(job)
         finally:
