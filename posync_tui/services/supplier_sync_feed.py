@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from connectors.base import ConnectorError
 from connectors.catalog import CatalogProduct
@@ -71,8 +72,8 @@ class SupplierFeed:
     def owner(self, session: Session, key: str) -> tuple[int | None, int | None]:
         """The PO linked to the supplier order ``key``, and its vendor."""
         found = session.execute(
-            select(PurchaseOrder.vendor_id, PurchaseOrder.id).where(
-                PurchaseOrder.supplier_order_no == key
+            select(col(PurchaseOrder.vendor_id), col(PurchaseOrder.id)).where(
+                col(PurchaseOrder.supplier_order_no) == key
             )
         ).first()
         return (found[0], found[1]) if found else (None, None)
