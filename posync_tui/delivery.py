@@ -52,7 +52,7 @@ from posync_tui.delivery_adapter import (
 )
 from posync_tui.events import note_change
 from posync_tui.leases import Fence, LeaseLost, db_now
-from posync_tui.models import OutboxMessage, OutboxStatus, utcnow
+from posync_tui.models import OutboxMessage, OutboxStatus, saved_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -282,11 +282,11 @@ class _Run:
                 row.status = OutboxStatus.CLAIMED
                 row.claimed_by, row.claim_generation = self.fence.holder, self.fence.generation
                 row.claimed_until, row.updated_at = now + self.claim_for, now
-                request = built[_id(row)]
+                request = built[saved_id(row)]
                 if isinstance(request, Request) and row.attempts == 0:
                     row.attempts = 1
                     row.payload = json.dumps(request.payload, sort_keys=True)
-            note_outbox(s, self.adapter.connector, [_id(row) for row in rows])
+            note_outbox(s, self.adapter.connector, [saved_id(row) for row in rows])
             return built
 
     def _build(self, s: Session, messages: list[Message]) -> dict[int, Request | Refused]:
@@ -373,15 +373,9 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _id(row: OutboxMessage) -> int:
-    """A message's id: set, as every message here was read from the database."""
-    assert row.id is not None
-    return row.id
-
-
 def _message(row: OutboxMessage) -> Message:
     return Message(
-        id=_id(row),
+        id=saved_id(row),
         kind=row.kind,
         record_kind=row.record_kind,
         record_id=row.record_id,
@@ -430,7 +424,7 @@ def settle(session: Session, row: OutboxMessage, outcome: Outcome, recorder: Rec
 def noted(session: Session, rows: Sequence[OutboxMessage], recorder: Recorder) -> None:
     """Tell every console what changed: the messages, then the records (one entry each)."""
     if rows:
-        note_outbox(session, rows[0].connector, [_id(row) for row in rows])
+        note_outbox(session, rows[0].connector, [saved_id(row) for row in rows])
         recorder.changed(session, rows)
 
 
