@@ -66,7 +66,10 @@ def _check_columns(db) -> None:
     from posync_tui.db import SchemaOutOfDate
 
     found = inspect(db.engine)
+    tables = set(found.get_table_names())
     for table in SQLModel.metadata.sorted_tables:
+        if table.name not in tables:
+            raise SchemaOutOfDate(f"{table.name} is missing", "the models")
         have = {c["name"] for c in found.get_columns(table.name)}
         if not {c.name for c in table.columns} <= have:
             raise SchemaOutOfDate(f"{table.name} lacks columns", "the models")

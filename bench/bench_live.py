@@ -29,9 +29,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench import line
+from bench import bench_db, line
 from bench._live_writer import shown
-from bench.bench_stall import current_bench_db
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300
@@ -141,7 +140,7 @@ def _report(name: str, latencies: list[float], pos: int) -> list[str]:
 
 def _sqlite(tmp: Path, count: int, config: Path) -> list[str]:
     path = tmp / "live.db"
-    source, target = sqlite3.connect(current_bench_db()), sqlite3.connect(path)
+    source, target = sqlite3.connect(bench_db()), sqlite3.connect(path)
     source.backup(target)  # a copy: the writer changes totals
     source.close()
     pos = target.execute("SELECT count(*) FROM purchase_order").fetchone()[0]

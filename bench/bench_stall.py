@@ -77,34 +77,6 @@ def _supplier(pipe, orders: int) -> None:
 # --- the database ----------------------------------------------------------------------------
 
 
-def current_bench_db() -> Path:
-    """``bench.bench_db()``, made again if it lacks a column the models have.
-
-    Its schema check compares Alembic revisions, and the single 0001 migration keeps its id when
-    it is regenerated: a database seeded before a column was added passes the check.
-    """
-    from sqlalchemy import create_engine, inspect
-    from sqlmodel import SQLModel
-
-    import posync_tui.models  # noqa: F401 - the tables
-
-    path = bench_db()
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        found = inspect(engine)
-        stale = any(
-            {c.name for c in t.columns} - {c["name"] for c in found.get_columns(t.name)}
-            for t in SQLModel.metadata.sorted_tables
-        )
-    finally:
-        engine.dispose()
-    if stale:
-        for old in path.parent.glob(path.name + "*"):
-            old.unlink()
-        path = bench_db()
-    return path
-
-
 def _database(path: Path, orders: int, cursor: int):
     """A copy of the 100k-PO bench database plus the auto-sync vendor's POs, cursor set."""
     from sqlalchemy import insert
@@ -120,7 +92,7 @@ def _database(path: Path, orders: int, cursor: int):
     )
     from posync_tui.sqltypes import utcnow
 
-    source = sqlite3.connect(current_bench_db())
+    source = sqlite3.connect(bench_db())
     target = sqlite3.connect(path)
     source.backup(target)  # a consistent copy, whatever WAL the source has
     source.close()

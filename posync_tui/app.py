@@ -84,6 +84,10 @@ class PosyncApp(App):
         self.watcher: ChangeWatcher | None = None
         self.health: list[ConnectorHealth] = []
         self.counts: ShellCounts | None = None
+        # One count at a time: on a big database a count takes a while, and a burst of changes
+        # must not start one per change. A change during a count asks for one more after it.
+        self._counting = False
+        self._count_again = False
         self._live: set[Screen] = set()
 
     # --- start-up ----------------------------------------------------------------------------
@@ -201,13 +205,29 @@ class PosyncApp(App):
         self.health = health
         self._broadcast(lambda: HealthChanged(health))
 
-    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def refresh_counts(self) -> None:
+        if self._counting:
+            self._count_again = True
+            return
+        self._counting = True
+        self._count()
+
+    @work(thread=True, group="counts", exit_on_error=False)
+    def _count(self) -> None:
         from posync_tui.services.status import shell_counts
 
         assert self.runtime is not None  # refreshed only once the runtime is up
-        counts = shell_counts(self.runtime)
+        try:
+            counts = shell_counts(self.runtime)
+        finally:
+            self.call_from_thread(self._counted)
         self.call_from_thread(self._set_counts, counts)
+
+    def _counted(self) -> None:
+        self._counting = False
+        if self._count_again:
+            self._count_again = False
+            self.refresh_counts()
 
     def _set_counts(self, counts: ShellCounts) -> None:
         self.counts = counts
