@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
+from posync_tui import audit
 from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.delivery import Outcome, noted, settle
@@ -30,7 +31,6 @@ from posync_tui.events import note_change
 from posync_tui.models import (
     OPEN_OUTBOX_STATUSES,
     AccountingStatus,
-    AuditEntry,
     OutboxMessage,
     OutboxStatus,
     POStatus,
@@ -446,22 +446,10 @@ def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> Non
             cancelled = Outcome(OutboxStatus.CANCELLED, text=f"reset for re-import by {by}")
             settle(s, message, cancelled, QuickBooksRecords())
             noted(s, [message], QuickBooksRecords())
-        old = po.accounting_status
-        po.accounting_status = AccountingStatus.NOT_IMPORTED
+        changes = {"accounting_status": AccountingStatus.NOT_IMPORTED}
+        audit.edit(s, po, changes, record_kind="purchase_order", po_id=po.id, source=by)
         po.accounting_error = po.accounting_error_code = None
         po.updated_at = utcnow()
-        if old != po.accounting_status:
-            s.add(
-                AuditEntry(
-                    record_kind="purchase_order",
-                    record_id=po.id,
-                    po_id=po.id,
-                    field="accounting_status",
-                    old_value=str(old),
-                    new_value=str(po.accounting_status),
-                    source=by,
-                )
-            )
         note_change(s, "purchase_order", [po.id])
 
 

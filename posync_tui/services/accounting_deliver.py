@@ -32,13 +32,12 @@ from connectors.quickbooks import (
     Txn,
     TxnDraft,
 )
-from posync_tui import delivery
+from posync_tui import audit, delivery
 from posync_tui.delivery import Answer, Message, NoAnswer, Outcome, Refused, Request
 from posync_tui.events import note_change
 from posync_tui.leases import Fence
 from posync_tui.models import (
     AccountingStatus,
-    AuditEntry,
     Item,
     NotificationKind,
     OutboxMessage,
@@ -317,18 +316,8 @@ def _succeed(s: Session, po: PurchaseOrder, kind: UploadKind, answer: Answer) ->
     po.qbo_synced_at = po.updated_at = now
     po.accounting_error = po.accounting_error_code = None
     if kind == UploadKind.BILL and po.accounting_status != AccountingStatus.IMPORTED:
-        s.add(
-            AuditEntry(
-                record_kind="purchase_order",
-                record_id=po.id,
-                po_id=po.id,
-                field="accounting_status",
-                old_value=str(po.accounting_status),
-                new_value=str(AccountingStatus.IMPORTED),
-                source=CONNECTOR,
-            )
-        )
-        po.accounting_status = AccountingStatus.IMPORTED
+        changes = {"accounting_status": AccountingStatus.IMPORTED}
+        audit.edit(s, po, changes, record_kind="purchase_order", po_id=po.id, source=CONNECTOR)
     for warning in answer.warnings:
         s.add(
             SyncNotification(
