@@ -25,6 +25,7 @@ from posync_tui.models.sync import (
     NotificationKind,
     OutboxMessage,
     OutboxStatus,
+    PartnerLink,
     SyncNotification,
 )
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
@@ -46,6 +47,7 @@ __all__ = [
     "NotificationKind",
     "OutboxMessage",
     "OutboxStatus",
+    "PartnerLink",
     "POStatus",
     "PurchaseOrder",
     "PurchaseOrderLine",

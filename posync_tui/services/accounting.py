@@ -28,17 +28,20 @@ from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.delivery import Outcome, noted, settle
 from posync_tui.events import note_change
+from posync_tui.links import linked, links_of
 from posync_tui.models import (
     OPEN_OUTBOX_STATUSES,
     AccountingStatus,
     OutboxMessage,
     OutboxStatus,
+    PartnerLink,
     POStatus,
     PurchaseOrder,
     Vendor,
     utcnow,
 )
 from posync_tui.services.accounting_rules import (
+    QBO_ENTITY,
     UploadKind,
     UploadState,
     blockers,
@@ -114,6 +117,10 @@ UNBILLED: ColumnElement = and_(
     PO.dispatch_date.is_(None),
 )
 NOT_FAILED: ColumnElement = PO.id.not_in(uploads_in(ERROR_STATUSES))
+NOT_UPLOADED: ColumnElement = PO.id.not_in(linked(CONNECTOR, "purchase_order"))
+NOT_MADE_AS_PURCHASE_ORDER: ColumnElement = PO.id.not_in(
+    linked(CONNECTOR, "purchase_order", QBO_ENTITY[UploadKind.PURCHASE_ORDER])
+)
 VENDOR_LINKED: ColumnElement = exists().where(
     VENDOR.id == PO.vendor_id, VENDOR.qbo_vendor_id.is_not(None)
 )
@@ -133,7 +140,7 @@ def queue_condition(tab: QueueTab) -> ColumnElement:
     if tab == QueueTab.PURCHASE_ORDERS:
         return and_(
             UNBILLED,
-            PO.qbo_kind.is_(None),
+            NOT_UPLOADED,
             PO.accounting_status == AccountingStatus.NOT_IMPORTED,
             PO.status != POStatus.CANCELLED,
             NOT_FAILED,
@@ -153,7 +160,7 @@ def ready_condition(tab: QueueTab) -> ColumnElement:
             base,
             PO.invoice_date.is_not(None),
             func.coalesce(PO.supplier_invoice_no, "") != "",
-            or_(PO.qbo_kind.is_(None), PO.qbo_kind != UploadKind.PURCHASE_ORDER),
+            NOT_MADE_AS_PURCHASE_ORDER,
         )
     return base
 
@@ -194,10 +201,12 @@ def queue_row(
     vendor: Vendor | None,
     tab: QueueTab,
     *,
+    link: PartnerLink | None,
     setting_on: bool,
     message: tuple[int, str] | None = None,
 ) -> QueueRow:
-    """``message``: the id and status of the PO's current upload message, if it has one."""
+    """``link``: what the PO became in QuickBooks, if anything; ``message``: the id and status
+    of the PO's current upload message, if it has one."""
     kind = TAB_KIND[tab]
     reference = reference_for(po, kind)
     doc = qbo_doc_number(reference)
@@ -217,7 +226,7 @@ def queue_row(
         upload_state=UPLOAD_STATE.get(OutboxStatus(message[1])) if message else None,
         error_code=po.accounting_error_code,
         error=po.accounting_error,
-        blockers=tuple(blockers(po, vendor, kind, setting_on=setting_on)),
+        blockers=tuple(blockers(po, vendor, kind, link=link, setting_on=setting_on)),
         message_id=message[0] if message else None,
     )
 
@@ -233,8 +242,11 @@ def list_queue(
 ) -> list[QueueRow]:
     """A page of a tab, ordered by PO number; ``text`` filters by PO number or invoice number."""
     query = (
-        select(PurchaseOrder, Vendor, upload_message(MSG.id), upload_message(MSG.status))
+        select(
+            PurchaseOrder, Vendor, PartnerLink, upload_message(MSG.id), upload_message(MSG.status)
+        )
         .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+        .outerjoin(PartnerLink, quickbooks_link(PurchaseOrder.id))
         .where(queue_condition(tab))
         .order_by(PurchaseOrder.number)
         .offset(offset)
@@ -247,10 +259,20 @@ def list_queue(
         )
     with db.reader() as s:
         rows = s.exec(query).all()
+    setting_on = _setting_on(settings)
     return [
-        queue_row(po, v, tab, setting_on=_setting_on(settings), message=(mid, st) if mid else None)
-        for po, v, mid, st in rows
+        queue_row(po, v, tab, link=link, setting_on=setting_on, message=(mid, st) if mid else None)
+        for po, v, link, mid, st in rows
     ]
+
+
+def quickbooks_link(po_id) -> ColumnElement:
+    """The join of a PO to its QuickBooks link (one at most: ix_partner_link_record)."""
+    return and_(
+        PartnerLink.connector == CONNECTOR,
+        PartnerLink.record_kind == "purchase_order",
+        PartnerLink.record_id == po_id,
+    )
 
 
 def queue_ids(db: Database, tab: QueueTab) -> list[int]:
@@ -324,6 +346,7 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
     with db.session() as s:
         found: dict[int, PurchaseOrder] = {}
         current: dict[int, OutboxMessage] = {}
+        links = links_of(s, CONNECTOR, "purchase_order", ids)
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             found.update(
@@ -354,7 +377,8 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
             if earlier is not None and earlier.status == OutboxStatus.DECISION:
                 result.skipped[po_id] = [DECIDE_FIRST]
                 continue
-            reasons = blockers(po, vendors.get(po.vendor_id), kind, setting_on=setting_on)
+            vendor, link = vendors.get(po.vendor_id), links.get(po_id)
+            reasons = blockers(po, vendor, kind, link=link, setting_on=setting_on)
             if reasons:
                 result.skipped[po_id] = reasons
                 continue

@@ -32,7 +32,7 @@ from connectors.quickbooks import (
     Txn,
     TxnDraft,
 )
-from posync_tui import audit, delivery
+from posync_tui import audit, delivery, links
 from posync_tui.delivery import Answer, Message, NoAnswer, Outcome, Refused, Request
 from posync_tui.events import note_change
 from posync_tui.leases import Fence
@@ -51,8 +51,10 @@ from posync_tui.models import (
 from posync_tui.runtime import Runtime
 from posync_tui.services.accounting_connection import qbo_client
 from posync_tui.services.accounting_rules import (
+    QBO_ENTITY,
     UploadKind,
     blockers,
+    made_as,
     qbo_doc_number,
     reference_for,
 )
@@ -137,15 +139,18 @@ class QuickBooksAdapter(QuickBooksRecords):
 
     def build(self, s: Session, messages: Sequence[Message]) -> dict[int, Request | Refused]:
         built: dict[int, Request | Refused] = {}
-        lines = _lines_of(s, [m.record_id for m in messages])
+        po_ids = [m.record_id for m in messages]
+        lines = _lines_of(s, po_ids)
+        made = links.links_of(s, CONNECTOR, "purchase_order", po_ids)
         for message in messages:
             po = s.get(PurchaseOrder, message.record_id)
             kind = UploadKind(message.kind)
             vendor = s.get(Vendor, po.vendor_id) if po else None
+            link = made.get(message.record_id)
             reasons = ["The PO no longer exists."] if po is None else []
             if po is not None:
                 # The rules again, minus "waiting" itself (that is this message).
-                reasons = blockers(po, vendor, kind, setting_on=self.setting_on)
+                reasons = blockers(po, vendor, kind, link=link, setting_on=self.setting_on)
             if reasons:
                 built[message.id] = Refused("not ready", " ".join(reasons))
                 continue
@@ -153,7 +158,8 @@ class QuickBooksAdapter(QuickBooksRecords):
             if not details:  # fixed at the first attempt, so a retry sends the same DocNumber
                 reference = reference_for(po, kind)
                 details = {"reference": reference, "doc_number": qbo_doc_number(reference)}
-            update_id = po.qbo_id if kind == UploadKind.BILL and po.qbo_kind == kind else None
+            # A bill reset for re-import replaces the one it made (kept in its link).
+            update_id = link.partner_id if kind == UploadKind.BILL and made_as(link, kind) else None
             draft = _draft(po, vendor, kind, details, message.key, lines.get(po.id, []))
             built[message.id] = Request(message, Upload(kind, po.id, draft, update_id), details)
         return built
@@ -312,8 +318,17 @@ def _with_account(draft: TxnDraft, account_id: str) -> TxnDraft:
 
 def _succeed(s: Session, po: PurchaseOrder, kind: UploadKind, answer: Answer) -> None:
     now = utcnow()
-    po.qbo_kind, po.qbo_id, po.qbo_doc_number = str(kind), answer.partner_id, answer.doc_number
-    po.qbo_synced_at = po.updated_at = now
+    links.link(
+        s,
+        CONNECTOR,
+        "purchase_order",
+        po.id,
+        partner_kind=QBO_ENTITY[kind],
+        partner_id=answer.partner_id,
+        doc_number=answer.doc_number,
+        at=now,
+    )
+    po.updated_at = now
     po.accounting_error = po.accounting_error_code = None
     if kind == UploadKind.BILL and po.accounting_status != AccountingStatus.IMPORTED:
         changes = {"accounting_status": AccountingStatus.IMPORTED}
