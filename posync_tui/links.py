@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import inspect
+from sqlmodel import Session, col, select
 
 from posync_tui.models import PartnerLink, utcnow
 
-LINK = PartnerLink.__table__.c
+LINK = inspect(PartnerLink).local_table.c
 _CHUNK = 500  # ids per IN (...) list
 
 
@@ -31,12 +32,22 @@ def link(
     at: datetime | None = None,
 ) -> PartnerLink:
     """Link a record to what the partner made of it (a new link, or the one it had, updated)."""
+    at, doc_number = at or utcnow(), doc_number or None
     found = link_of(session, connector, record_kind, record_id)
     if found is None:
-        found = PartnerLink(connector=connector, record_kind=record_kind, record_id=record_id)
+        found = PartnerLink(
+            connector=connector,
+            record_kind=record_kind,
+            record_id=record_id,
+            partner_kind=partner_kind,
+            partner_id=partner_id,
+            doc_number=doc_number,
+            synced_at=at,
+        )
         session.add(found)
-    found.partner_kind, found.partner_id = partner_kind, partner_id
-    found.doc_number, found.synced_at = doc_number or None, at or utcnow()
+    else:
+        found.partner_kind, found.partner_id = partner_kind, partner_id
+        found.doc_number, found.synced_at = doc_number, at
     return found
 
 
@@ -62,7 +73,7 @@ def links_of(
         query = select(PartnerLink).where(
             PartnerLink.connector == connector,
             PartnerLink.record_kind == record_kind,
-            PartnerLink.record_id.in_(ids[start : start + _CHUNK]),
+            col(PartnerLink.record_id).in_(ids[start : start + _CHUNK]),
         )
         found.update((row.record_id, row) for row in session.exec(query))
     return found

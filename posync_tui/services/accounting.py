@@ -18,17 +18,17 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, exists, func, inspect, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from posync_tui import audit
 from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.delivery import Outcome, noted, settle
 from posync_tui.events import note_change
-from posync_tui.links import linked, links_of
+from posync_tui.links import LINK, linked, links_of
 from posync_tui.models import (
     OPEN_OUTBOX_STATUSES,
     AccountingStatus,
@@ -67,9 +67,9 @@ TAB_KIND = {
     QueueTab.ERRORS_PURCHASE_ORDERS: UploadKind.PURCHASE_ORDER,
 }
 
-PO = PurchaseOrder.__table__.c
-VENDOR = Vendor.__table__.c
-MSG = OutboxMessage.__table__.c
+PO = inspect(PurchaseOrder).local_table.c
+VENDOR = inspect(Vendor).local_table.c
+MSG = inspect(OutboxMessage).local_table.c
 
 WAITING_STATUSES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
 ERROR_STATUSES = (OutboxStatus.FAILED, OutboxStatus.DECISION)
@@ -211,7 +211,7 @@ def queue_row(
     reference = reference_for(po, kind)
     doc = qbo_doc_number(reference)
     return QueueRow(
-        po_id=po.id,
+        po_id=saved_id(po),
         number=po.number,
         vendor_id=po.vendor_id,
         vendor_name=vendor.name if vendor else "",
@@ -242,23 +242,20 @@ def list_queue(
 ) -> list[QueueRow]:
     """A page of a tab, ordered by PO number; ``text`` filters by PO number or invoice number."""
     query = (
-        select(
-            PurchaseOrder, Vendor, PartnerLink, upload_message(MSG.id), upload_message(MSG.status)
-        )
-        .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
-        .outerjoin(PartnerLink, quickbooks_link(PurchaseOrder.id))
+        select(PurchaseOrder, Vendor, PartnerLink, upload_message(MSG.id))
+        .add_columns(upload_message(MSG.status))
+        .join(Vendor, VENDOR.id == PO.vendor_id)
+        .outerjoin(PartnerLink, quickbooks_link(PO.id))
         .where(queue_condition(tab))
-        .order_by(PurchaseOrder.number)
+        .order_by(PO.number)
         .offset(offset)
         .limit(limit)
     )
     if text:
         pattern = f"%{text}%"
-        query = query.where(
-            or_(PurchaseOrder.number.like(pattern), PurchaseOrder.supplier_invoice_no.like(pattern))
-        )
+        query = query.where(or_(PO.number.like(pattern), PO.supplier_invoice_no.like(pattern)))
     with db.reader() as s:
-        rows = s.exec(query).all()
+        rows = s.execute(query).all()
     setting_on = _setting_on(settings)
     return [
         queue_row(po, v, tab, link=link, setting_on=setting_on, message=(mid, st) if mid else None)
@@ -266,19 +263,24 @@ def list_queue(
     ]
 
 
-def quickbooks_link(po_id) -> ColumnElement:
+def quickbooks_link(po_id: ColumnElement) -> ColumnElement:
     """The join of a PO to its QuickBooks link (one at most: ix_partner_link_record)."""
     return and_(
-        PartnerLink.connector == CONNECTOR,
-        PartnerLink.record_kind == "purchase_order",
-        PartnerLink.record_id == po_id,
+        LINK.connector == CONNECTOR, LINK.record_kind == "purchase_order", LINK.record_id == po_id
     )
+
+
+def saved_id(record: PurchaseOrder | OutboxMessage) -> int:
+    """The id of a record read from the database, or flushed to it."""
+    if record.id is None:
+        raise ValueError(f"{type(record).__name__} not saved yet")
+    return record.id
 
 
 def queue_ids(db: Database, tab: QueueTab) -> list[int]:
     """Every PO id of a tab, for Upload All (the rules are checked again when queued)."""
     with db.reader() as s:
-        return list(s.exec(select(PurchaseOrder.id).where(queue_condition(tab))).all())
+        return list(s.execute(select(PO.id).where(queue_condition(tab))).scalars())
 
 
 def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, int]:
@@ -297,7 +299,7 @@ def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, in
         ready_pos = count(ready_condition(QueueTab.PURCHASE_ORDERS)) if _setting_on(settings) else 0
         sending = count(PO.id.in_(uploads_in(WAITING_STATUSES)))
         counts["contacts"] = s.exec(
-            select(func.count()).select_from(Vendor).where(Vendor.qbo_vendor_id.is_(None))
+            select(func.count()).select_from(Vendor).where(VENDOR.qbo_vendor_id.is_(None))
         ).one()
     counts["upload_ready"] = ready_bills + ready_pos
     counts["upload_sending"] = sending
@@ -350,8 +352,8 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             found.update(
-                (po.id, po)
-                for po in s.exec(select(PurchaseOrder).where(PurchaseOrder.id.in_(chunk)))
+                (saved_id(po), po)
+                for po in s.exec(select(PurchaseOrder).where(col(PurchaseOrder.id).in_(chunk)))
             )
             current.update(
                 (m.record_id, m)
@@ -359,8 +361,8 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
                     select(OutboxMessage).where(
                         OutboxMessage.connector == CONNECTOR,
                         OutboxMessage.record_kind == "purchase_order",
-                        OutboxMessage.record_id.in_(chunk),
-                        OutboxMessage.status.in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
+                        col(OutboxMessage.record_id).in_(chunk),
+                        col(OutboxMessage.status).in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
                     )
                 )
             )
@@ -416,19 +418,21 @@ def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind, installation: s
         connector=CONNECTOR,
         kind=str(kind),
         record_kind="purchase_order",
-        record_id=po.id,
+        record_id=saved_id(po),
         idempotency_key=f"{installation}:qbo:{kind}:{po.id}:{earlier + 1}",
     )
     s.add(message)
     po.accounting_error = po.accounting_error_code = None
     po.updated_at = utcnow()
     s.flush()
-    return message.id
+    return saved_id(message)
 
 
 def _vendors(s: Session, ids: Iterable[int]) -> dict[int, Vendor]:
     ids = list(ids)
-    return {v.id: v for v in s.exec(select(Vendor).where(Vendor.id.in_(ids)))} if ids else {}
+    if not ids:
+        return {}
+    return {v.id: v for v in s.exec(select(Vendor).where(col(Vendor.id).in_(ids))) if v.id}
 
 
 # --- admin ------------------------------------------------------------------------------------
@@ -457,7 +461,7 @@ def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> Non
                 OutboxMessage.connector == CONNECTOR,
                 OutboxMessage.record_kind == "purchase_order",
                 OutboxMessage.record_id == po_id,
-                OutboxMessage.status.in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
+                col(OutboxMessage.status).in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
             )
         ):
             if message.status == OutboxStatus.CLAIMED:
@@ -474,7 +478,7 @@ def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> Non
         audit.edit(s, po, changes, record_kind="purchase_order", po_id=po.id, source=by)
         po.accounting_error = po.accounting_error_code = None
         po.updated_at = utcnow()
-        note_change(s, "purchase_order", [po.id])
+        note_change(s, "purchase_order", [po_id])
 
 
 # The other halves live in their own modules; re-exported so callers need one import.
