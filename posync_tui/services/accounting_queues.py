@@ -1,7 +1,7 @@
 """The Accounting screen's paged reads: one source per upload queue tab, and the Contacts list.
 
 Each queue tab is a ``PagedSource`` over ``purchase_order`` (joined to its vendor, and to its
-QuickBooks link if it has one) limited by
+QuickBooks link if it has one: what it became there, read in the page's own query) limited by
 ``accounting.queue_condition``. The rows a page reads are turned into ``QueueRow``s with the
 service's own ``queue_row``, so the Reference (shown whole), the 21-character DocNumber and the
 reasons a PO is not ready come from the same rules that ``enqueue_upload`` checks.
