@@ -1,10 +1,10 @@
 """The audit log: what field a partner or an operator changed, from what, to what, when, by whom.
 
 Every writer of audit entries goes through ``record``: a partner's adapter or an operator's edit
-in its own transaction, one change or thousands (one ``INSERT`` for all, on an ORM session or on
-the Core connection of a bulk path). ``edit`` sets an operator's changes on a record and records
-those that change something. Values are kept as text the way ``shown`` writes them, so that the
-PO's History reads alike whoever made the change.
+in its own transaction, one change or thousands (on an ORM session with the rest of its unit of
+work, or in one ``INSERT`` on the Core connection of a bulk path). ``edit`` sets an operator's
+changes on a record and records those that change something. Values are kept as text the way
+``shown`` writes them, so that the PO's History reads alike whoever made the change.
 """
 
 from __future__ import annotations
@@ -46,7 +46,27 @@ def record(
     """Write an audit entry for each change in the caller's transaction; how many it wrote.
 
     ``source`` names who changed it (``OPERATOR``, a connector's name); ``at`` defaults to now.
+    On an ORM session the entries join its unit of work (a delivery settling a batch writes
+    them in one statement with the rest at its commit); on a Core connection (a bulk path) they
+    are inserted now, in one statement.
     """
+    at = at or utcnow()
+    if isinstance(session, Session):
+        entries = [
+            AuditEntry(
+                at=at,
+                record_kind=c.record_kind,
+                record_id=c.record_id,
+                po_id=c.po_id,
+                field=c.field,
+                old_value=shown(c.old),
+                new_value=shown(c.new),
+                source=source,
+            )
+            for c in changes
+        ]
+        session.add_all(entries)
+        return len(entries)
     rows = [
         {
             "record_kind": c.record_kind,
@@ -60,7 +80,7 @@ def record(
     ]
     if rows:
         # One time and source for all: bound once, not converted per row.
-        stmt = insert(_TABLE).values(at=at or utcnow(), source=source)
+        stmt = insert(_TABLE).values(at=at, source=source)
         session.execute(stmt, rows)
     return len(rows)
 

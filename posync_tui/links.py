@@ -1,15 +1,17 @@
 """Which partner record each posync record is: one ``PartnerLink`` per record and connector.
 
-A partner's delivery adapter calls ``link`` from its success path (``Recorder.record`` for a
-SENT outcome, inside the engine's transaction, and for an operator's "mark done"), so that a
-record is linked exactly when its message is sent. Screens and rules read it with ``link_of`` /
-``links_of``, and the paged queues join or filter on it in SQL (``linked``), walking its indexes.
+A partner's delivery adapter calls ``link`` from its success path, inside the transaction that
+settles the messages (``Recorder.changed``, called once for the messages the engine or an
+operator's "mark done" settled), so that a record is linked exactly when its message is sent.
+Screens and rules read it with ``link_of`` / ``links_of``, and the paged queues join or filter
+on it in SQL (``linked``), walking its indexes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import inspect
 from sqlmodel import Session, col, select
@@ -20,35 +22,46 @@ LINK = inspect(PartnerLink).local_table.c
 _CHUNK = 500  # ids per IN (...) list
 
 
+class Made(NamedTuple):
+    """What the partner made of one record."""
+
+    record_id: int
+    partner_kind: str  # the partner's own word, e.g. "Bill"
+    partner_id: str
+    doc_number: str | None = None
+
+
 def link(
     session: Session,
     connector: str,
     record_kind: str,
-    record_id: int,
+    made: Iterable[Made],
     *,
-    partner_kind: str,
-    partner_id: str,
-    doc_number: str | None,
     at: datetime | None = None,
-) -> PartnerLink:
-    """Link a record to what the partner made of it (a new link, or the one it had, updated)."""
-    at, doc_number = at or utcnow(), doc_number or None
-    found = link_of(session, connector, record_kind, record_id)
-    if found is None:
-        found = PartnerLink(
-            connector=connector,
-            record_kind=record_kind,
-            record_id=record_id,
-            partner_kind=partner_kind,
-            partner_id=partner_id,
-            doc_number=doc_number,
-            synced_at=at,
-        )
-        session.add(found)
-    else:
-        found.partner_kind, found.partner_id = partner_kind, partner_id
-        found.doc_number, found.synced_at = doc_number, at
-    return found
+) -> None:
+    """Link each record to what the partner made of it: a new link, or the one it had, updated.
+
+    One query for all of them; the new links join the session's unit of work, so that a batch
+    of deliveries writes them in one statement with the rest at its commit.
+    """
+    made = list(made)
+    at = at or utcnow()
+    found = links_of(session, connector, record_kind, [m.record_id for m in made])
+    for m in made:
+        row = found.get(m.record_id)
+        if row is None:
+            row = PartnerLink(
+                connector=connector,
+                record_kind=record_kind,
+                record_id=m.record_id,
+                partner_kind=m.partner_kind,
+                partner_id=m.partner_id,
+                synced_at=at,
+            )
+            session.add(row)
+            found[m.record_id] = row
+        row.partner_kind, row.partner_id = m.partner_kind, m.partner_id
+        row.doc_number, row.synced_at = m.doc_number or None, at
 
 
 def link_of(

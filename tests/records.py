@@ -83,15 +83,8 @@ def upload_state(db, po_id: int) -> str | None:
 def uploaded(db, po_id: int, partner_kind: str, partner_id: str, doc_number: str) -> None:
     """The PO was made in QuickBooks as ``partner_kind`` ("Bill", "PurchaseOrder") earlier."""
     with db.session() as s:
-        links.link(
-            s,
-            "quickbooks",
-            "purchase_order",
-            po_id,
-            partner_kind=partner_kind,
-            partner_id=partner_id,
-            doc_number=doc_number,
-        )
+        made = links.Made(po_id, partner_kind, partner_id, doc_number)
+        links.link(s, "quickbooks", "purchase_order", [made])
 
 
 def qbo_link(db, po_id: int) -> PartnerLink | None:

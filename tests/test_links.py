@@ -13,17 +13,9 @@ from posync_tui.models import PartnerLink
 
 
 def link(db, record_id: int, partner_id: str, kind: str = "Bill", connector="quickbooks", **kw):
+    made = links.Made(record_id, kind, partner_id, f"DOC-{partner_id}")
     with db.session() as s:
-        links.link(
-            s,
-            connector,
-            "purchase_order",
-            record_id,
-            partner_kind=kind,
-            partner_id=partner_id,
-            doc_number=f"DOC-{partner_id}",
-            **kw,
-        )
+        links.link(s, connector, "purchase_order", [made], **kw)
 
 
 def count(db) -> int:
@@ -53,18 +45,9 @@ def test_each_connector_has_its_own_link_of_a_record(db):
 
 def test_links_of_reads_many_records_by_id(db):
     linked_ids = [n for n in range(1, 1201) if n % 3]
+    made = [links.Made(n, "Bill" if n % 2 else "PurchaseOrder", str(n)) for n in linked_ids]
     with db.session() as s:
-        for n in linked_ids:
-            kind = "Bill" if n % 2 else "PurchaseOrder"
-            links.link(
-                s,
-                "quickbooks",
-                "purchase_order",
-                n,
-                partner_kind=kind,
-                partner_id=str(n),
-                doc_number=None,
-            )
+        links.link(s, "quickbooks", "purchase_order", made)
     with db.reader() as s:
         found = links.links_of(s, "quickbooks", "purchase_order", range(1, 1301))
     assert sorted(found) == linked_ids

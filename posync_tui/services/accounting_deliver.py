@@ -5,10 +5,11 @@ rules again (it may have changed since it was queued), builds the Bill or Purcha
 them 30 to a batch (``IN_FLIGHT`` batches at once), and looks a record up by DocNumber — and by
 the memo carrying its idempotency key, so that another posync's record is never taken for ours
 — when an earlier attempt may have reached QuickBooks. ``record`` writes what each outcome means
-for the PO: success → Accounting Status "Imported" (bills), the QuickBooks id and DocNumber
-stored; refusal → the PO moves to its Errors tab with QuickBooks' code and message, and an
-"upload error" notification is raised; an outcome nobody can be sure of → the Errors tab too,
-waiting for an operator's decision.
+for the PO: success → Accounting Status "Imported" (bills), and ``changed`` links the PO to
+the QuickBooks record (its id and DocNumber, in ``partner_link``); refusal → the PO moves to
+its Errors tab with QuickBooks' code and message, and an "upload error" notification is
+raised; an outcome nobody can be sure of → the Errors tab too, waiting for an operator's
+decision.
 """
 
 from __future__ import annotations
@@ -120,6 +121,14 @@ class QuickBooksRecords:
             po.updated_at = utcnow()
 
     def changed(self, s: Session, messages: Sequence[OutboxMessage]) -> None:
+        """Link the POs now in QuickBooks to what they became (one query for all), then note
+        the change."""
+        made = [
+            links.Made(m.record_id, QBO_ENTITY[UploadKind(m.kind)], m.partner_id, m.doc_number)
+            for m in messages
+            if m.status == OutboxStatus.SENT
+        ]
+        links.link(s, CONNECTOR, "purchase_order", made)
         note_change(s, "purchase_order", [m.record_id for m in messages])
         # Refusals, decisions and warnings of a success each raise a notification.
         if any(m.status not in (OutboxStatus.PENDING, OutboxStatus.CANCELLED) for m in messages):
@@ -318,16 +327,6 @@ def _with_account(draft: TxnDraft, account_id: str) -> TxnDraft:
 
 def _succeed(s: Session, po: PurchaseOrder, kind: UploadKind, answer: Answer) -> None:
     now = utcnow()
-    links.link(
-        s,
-        CONNECTOR,
-        "purchase_order",
-        po.id,
-        partner_kind=QBO_ENTITY[kind],
-        partner_id=answer.partner_id,
-        doc_number=answer.doc_number,
-        at=now,
-    )
     po.updated_at = now
     po.accounting_error = po.accounting_error_code = None
     if kind == UploadKind.BILL and po.accounting_status != AccountingStatus.IMPORTED:

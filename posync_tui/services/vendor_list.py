@@ -268,7 +268,7 @@ def _auto_sync_open_pos(s, vendor_id: int) -> int:
         .values(auto_sync=True, updated_at=now)
     )
     changes = (Change("purchase_order", po_id, "auto_sync", False, True, po_id) for po_id in ids)
-    record(s, changes, source=OPERATOR, at=now)
+    record(s.connection(), changes, source=OPERATOR, at=now)  # a bulk path: one INSERT
     note_change(s, "purchase_order", ids)
     return len(ids)
 
