@@ -74,17 +74,22 @@ async def _polls(path: Path, entries: int, *, bad: bool) -> tuple[int, float]:
             else:
                 supplier.notify(order_no)
     settings = load_settings(supplier={"timeout": 30.0}, catalog={"enabled": False})
-    rt = Runtime(settings=settings, db=db, sandbox=Sandbox([supplier, CatalogSandbox()]))
+    sandbox = Sandbox([supplier, CatalogSandbox()])
+    server = sandbox.serve()
+    rt = Runtime(settings=settings, db=db, sandbox=sandbox, sandbox_server=server)
     fence = leases.acquire(db, "supplier", "bench", ttl=3600).fence()
     polls = 0
     started = time.perf_counter()
-    while supplier_sync.read_cursor(db) != str(supplier.feed_length()):
-        await supplier_sync.poll(rt, fence=fence, page_size=PAGE, attempts=1)
-        polls += 1
-        if polls > 10 * entries // PAGE:
-            raise AssertionError(
-                f"the feed did not finish: stuck at {supplier_sync.read_cursor(db)}"
-            )
+    try:
+        while supplier_sync.read_cursor(db) != str(supplier.feed_length()):
+            await supplier_sync.poll(rt, fence=fence, page_size=PAGE, attempts=1)
+            polls += 1
+            if polls > 10 * entries // PAGE:
+                raise AssertionError(
+                    f"the feed did not finish: stuck at {supplier_sync.read_cursor(db)}"
+                )
+    finally:
+        server.stop()
     elapsed = time.perf_counter() - started
     db.dispose()
     return polls, elapsed

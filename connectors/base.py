@@ -120,7 +120,7 @@ class RetryPolicy:
         tries = {True: 0, False: 0}  # failed tries so far: throttled or not
 
         def stop(state: RetryCallState) -> bool:
-            error = state.outcome.exception()  # a retryable ConnectorError: retry= said so
+            error = _failure(state)
             if error.retry_after is not None and error.retry_after > self.max_wait:
                 return True
             tries[error.throttled] += 1
@@ -128,14 +128,15 @@ class RetryPolicy:
             return tries[error.throttled] >= limit
 
         def wait(state: RetryCallState) -> float:
-            error = state.outcome.exception()
+            error = _failure(state)
             if error.retry_after is not None:
                 return min(error.retry_after, self.max_wait)
             return backoff(state)
 
         def before_sleep(state: RetryCallState) -> None:
             if on_retry is not None:
-                on_retry(state.outcome.exception(), state.next_action.sleep)
+                assert state.next_action is not None  # set before tenacity calls before_sleep
+                on_retry(_failure(state), state.next_action.sleep)
 
         retrying = AsyncRetrying(
             stop=stop,
@@ -161,6 +162,18 @@ class RetryPolicy:
     @staticmethod
     def _retryable(error: BaseException | None) -> bool:
         return isinstance(error, ConnectorError) and error.retryable
+
+
+def _failure(state: RetryCallState) -> ConnectorError:
+    """The error the last attempt raised, as stop, wait and before_sleep see it.
+
+    Tenacity calls them only after a failed attempt that ``retry=`` let through, and that lets
+    through only a retryable ConnectorError.
+    """
+    assert state.outcome is not None
+    error = state.outcome.exception()
+    assert isinstance(error, ConnectorError)
+    return error
 
 
 class PartnerClient:

@@ -24,7 +24,15 @@ from pydantic import AfterValidator, TypeAdapter
 from pydantic_core import PydanticCustomError
 
 from connectors.base import PartnerClient
-from connectors.validation import Amount, OptionalText, Text, optional_text, text, validate
+from connectors.validation import (
+    Amount,
+    LongText,
+    OptionalText,
+    RequiredLongText,
+    Text,
+    Upc,
+    validate,
+)
 
 PARTNER = "The cloud catalog"
 
@@ -32,11 +40,11 @@ PARTNER = "The cloud catalog"
 @dataclass(frozen=True)
 class CatalogProduct:
     sku: Text
-    description: text(None)
+    description: RequiredLongText
     supplier_part_no: OptionalText = None
-    upc: optional_text(14) = None
+    upc: Upc = None
     mpn: OptionalText = None
-    brand: optional_text(None) = None
+    brand: LongText = None
     unit_cost: Amount | None = None
 
     def as_json(self) -> dict[str, Any]:

@@ -60,7 +60,7 @@ from connectors.validation import (
     OptionalText,
     Text,
     Timestamp,
-    optional_text,
+    Upc,
     validate,
 )
 
@@ -128,7 +128,7 @@ class FeedPage:
 class SupplierLine:
     line_no: LineNo
     supplier_part_no: Text
-    upc: optional_text(14)
+    upc: Upc
     description: Description
     quantity_ordered: Amount
     quantity_confirmed: Amount | None

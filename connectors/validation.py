@@ -22,7 +22,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from connectors.errors import MalformedResponse
 
@@ -58,17 +58,19 @@ def _utc(value: datetime) -> datetime:
         ) from None
 
 
-def text(max_length: int | None = 40) -> Any:
-    """Required text, stripped, at most ``max_length`` characters."""
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-    ]
+def _text(max_length: int | None) -> StringConstraints:
+    """Text, stripped, not empty, at most ``max_length`` characters (None: no limit)."""
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-def optional_text(max_length: int | None = 40) -> Any:
-    """Text or None (an empty string is None)."""
-    return Annotated[text(max_length) | None, BeforeValidator(_blank_is_none)]
-
+# The Optional kinds take None too, and an empty string as None.
+_BLANK_IS_NONE = BeforeValidator(_blank_is_none)
+Text = Annotated[str, _text(40)]
+OptionalText = Annotated[Annotated[str, _text(40)] | None, _BLANK_IS_NONE]
+RequiredLongText = Annotated[str, _text(None)]
+LongText = Annotated[Annotated[str, _text(None)] | None, _BLANK_IS_NONE]
+# A UPC, EAN or GTIN-14 code, or None.
+Upc = Annotated[Annotated[str, _text(14)] | None, _BLANK_IS_NONE]
 
 Amount = Annotated[
     Decimal,
@@ -76,9 +78,6 @@ Amount = Annotated[
     BeforeValidator(_not_bool),
 ]
 Whole = Annotated[int, Field(strict=True, ge=0, le=WHOLE_LIMIT)]
-Text = text(40)
-OptionalText = optional_text(40)
-LongText = optional_text(None)
 Day = Annotated[date, BeforeValidator(_text_only)]
 Timestamp = Annotated[datetime, BeforeValidator(_text_only), AfterValidator(_utc)]
 
@@ -89,7 +88,7 @@ def validate(
     what: str,
     *,
     detail: Any = None,
-    words: Callable[[dict], str | None] | None = None,
+    words: Callable[[ErrorDetails], str | None] | None = None,
 ) -> T:
     """``data`` as the adapter's type, or MalformedResponse "{what} is malformed: {path}: ..."."""
     try:
@@ -121,7 +120,7 @@ def shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def plain_words(error: dict) -> str:
+def plain_words(error: ErrorDetails) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "missing":
         return "missing"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -31,12 +32,14 @@ from screens.palette import JumpProvider
 from screens.safe_text import visible
 
 if TYPE_CHECKING:
+    from textual.message import Message
     from textual.notifications import SeverityLevel
 
     from posync_tui.db import Database
     from posync_tui.runtime import Runtime
-    from posync_tui.scheduler import Job
+    from posync_tui.scheduler import Job, PollScheduler
     from posync_tui.services.status import ShellCounts
+    from posync_tui.watch import ChangeWatcher
 
 CSS = Path(__file__).parent.parent / "screens" / "app.tcss"
 
@@ -77,8 +80,8 @@ class PosyncApp(App):
         self._jobs = jobs
         self._watch = watch_other_processes
         self.runtime: Runtime | None = None
-        self.scheduler = None
-        self.watcher = None
+        self.scheduler: PollScheduler | None = None
+        self.watcher: ChangeWatcher | None = None
         self.health: list[ConnectorHealth] = []
         self.counts: ShellCounts | None = None
         self._live: set[Screen] = set()
@@ -142,8 +145,10 @@ class PosyncApp(App):
         self.refresh_counts()
 
     def _on_bus_change(self, change) -> None:
-        # Runs on whichever thread committed; post_message is thread-safe.
+        # Runs on whichever thread committed; post_message and pick_up are thread-safe.
         self.post_message(Changed(change.kind, change.ids))
+        if self.scheduler is not None:
+            self.scheduler.pick_up(change)  # another console's uploads, if this one delivers
 
     def _exit_if_terminal_gone(self) -> None:
         if sys.__stdin__ is None or not sys.__stdin__.isatty():
@@ -172,7 +177,7 @@ class PosyncApp(App):
     def unregister_live_screen(self, screen: Screen) -> None:
         self._live.discard(screen)
 
-    def _broadcast(self, make: Callable[[], object]) -> None:
+    def _broadcast(self, make: Callable[[], Message]) -> None:
         for screen in list(self._live):
             screen.post_message(make())
 
@@ -187,6 +192,7 @@ class PosyncApp(App):
     def refresh_health(self) -> None:
         from posync_tui.services.status import connector_health
 
+        assert self.runtime is not None  # refreshed only once the runtime is up
         rows = connector_health(self.runtime)
         health = [ConnectorHealth(**row) for row in rows]
         self.call_from_thread(self._set_health, health)
@@ -199,6 +205,7 @@ class PosyncApp(App):
     def refresh_counts(self) -> None:
         from posync_tui.services.status import shell_counts
 
+        assert self.runtime is not None  # refreshed only once the runtime is up
         counts = shell_counts(self.runtime)
         self.call_from_thread(self._set_counts, counts)
 
@@ -213,7 +220,7 @@ class PosyncApp(App):
 
     def action_help(self) -> None:
         screen = self.screen
-        sections = [("Everywhere", binding_rows(list(self.BINDINGS), self))]
+        sections = [("Everywhere", binding_rows(list(Binding.make_bindings(self.BINDINGS)), self))]
         sections.append(("Command palette", [("ctrl+p", "jump to a PO or vendor")]))
         sections.append(
             (
@@ -231,9 +238,8 @@ class PosyncApp(App):
             if active.node is not self and active.binding.description:
                 local.append(active.binding)
         if local:
-            sections.insert(
-                0, (f"Here ({screen.AREA or 'this screen'})", binding_rows(local, self))
-            )
+            area = getattr(screen, "AREA", "") or "this screen"  # modal screens name no area
+            sections.insert(0, (f"Here ({area})", binding_rows(local, self)))
         self.push_screen(HelpScreen(sections))
 
     def open_purchase_order(self, po_id: int) -> None:
@@ -248,17 +254,20 @@ class PosyncApp(App):
 
     async def open_vendor(self, vendor_id: int) -> None:
         """Show a vendor's Edit Vendor form from anywhere (the command palette)."""
+        from screens.vendors import Vendors
+
         await self.switch_mode("vendors")
-        self.screen.body.edit(vendor_id)
+        self.screen.query_one(".area-body", Vendors).edit(vendor_id)
 
     async def show_vendor_pos(self, vendor_id: int, code: str | None) -> None:
         """The PO list filtered to one vendor (from the Vendors area)."""
+        from screens.purchase_orders import PurchaseOrders
         from screens.shell import AreaScreen
 
         await self.switch_mode("purchase_orders")
         while len(self.screen_stack) > 1 and not isinstance(self.screen, AreaScreen):
             self.pop_screen()
-        self.screen.body.show_vendor(vendor_id, code)
+        self.screen.query_one(".area-body", PurchaseOrders).show_vendor(vendor_id, code)
 
     def action_connectors(self) -> None:
         from screens.connectors import ConnectorsScreen
@@ -277,7 +286,7 @@ class PosyncApp(App):
     @work(group="run now", exit_on_error=False)
     async def _report_run(self, name: str, task) -> None:
         outcome = await task
-        severity = "error" if outcome.status == "failed" else "information"
+        severity: SeverityLevel = "error" if outcome.status == "failed" else "information"
         self.notify(f"{name}: {outcome.summary}", severity=severity)
 
     def notify(
@@ -309,7 +318,9 @@ class PosyncApp(App):
             await self.open_vendor(record_id)
 
 
-def _why_not_started(exc: Exception) -> str:
+def _why_not_started(exc: Exception) -> Text:
     from posync_tui.failures import expected_failure
 
-    return expected_failure(exc) or f"posync cannot start: {exc}"
+    # Printed by Rich after the app has gone: a Text, so that a "[/]" in a path or an error is
+    # shown as it is, never parsed as markup; controls made visible like everything shown.
+    return Text(visible(expected_failure(exc) or f"posync cannot start: {exc}"))

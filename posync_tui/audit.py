@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, insert, inspect
+from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from posync_tui.models import AuditEntry, utcnow
 
 OPERATOR = "operator"  # the source of a change typed in the console
 
-_TABLE = cast(Table, inspect(AuditEntry).local_table)
+_TABLE = AuditEntry.__table__
 
 
 class Change(NamedTuple):

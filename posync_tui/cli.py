@@ -196,14 +196,12 @@ def quickbooks_connect(
     from urllib.parse import parse_qs, urlparse
 
     from connectors.quickbooks import ReconnectQuickBooks
-    from posync_tui.runtime import Runtime
     from posync_tui.services.accounting_connection import authorization_link, connect_company
 
     settings = _settings()
-    rt = Runtime(settings=settings, db=None)  # connecting touches no database
     try:
         if url is None:
-            link = authorization_link(rt, secrets.token_urlsafe(16))
+            link = authorization_link(settings, secrets.token_urlsafe(16))
             typer.echo("1. Open this address in a browser and choose your company:\n")
             typer.echo(f"   {link}\n")
             typer.echo(
@@ -221,7 +219,7 @@ def quickbooks_connect(
         if not code or not realm:
             typer.echo("That address has no code and realmId: copy it whole.", err=True)
             raise typer.Exit(2)
-        realm_id = asyncio.run(connect_company(rt, code, realm))
+        realm_id = asyncio.run(connect_company(settings, code, realm))
     except ReconnectQuickBooks as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

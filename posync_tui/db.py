@@ -8,12 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 
 from posync_tui import events, paths
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.orm import Session as AnySession
+    from sqlalchemy.sql.dml import UpdateBase
     from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -137,6 +139,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def changed_rows(session: AnySession, statement: UpdateBase) -> int:
+    """Run an INSERT, UPDATE or DELETE and count the rows it matched."""
+    result = session.execute(statement)
+    # A Core DML statement always answers with a cursor result; the session types it as any.
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 # What posync runs on: SQLite (the standard library's driver) and PostgreSQL (psycopg 3).

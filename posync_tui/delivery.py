@@ -31,12 +31,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import Session, col, select
 
 from posync_tui.db import Database
 from posync_tui.delivery_adapter import (
@@ -53,7 +52,7 @@ from posync_tui.delivery_adapter import (
 )
 from posync_tui.events import note_change
 from posync_tui.leases import Fence, LeaseLost, db_now
-from posync_tui.models import OutboxMessage, OutboxStatus, utcnow
+from posync_tui.models import OutboxMessage, OutboxStatus, saved_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +62,7 @@ MAX_LOOKUPS = 3  # failed look-ups before a message that may have been sent wait
 MAX_ATTEMPTS = 5  # sends left without an answer before a message waits for a decision
 
 Progress = Callable[[int, int], None]
+OUTBOX = "outbox"  # the change kind of outbox messages, before ":<connector>"
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -85,6 +85,19 @@ async def deliver(
     return await _Run(db, adapter, fence, progress, claim_seconds).run()
 
 
+def note_outbox(session: Session, connector: str, ids: Iterable[int]) -> None:
+    """Note a change of ``connector``'s outbox messages ``ids``. Its kind names the connector
+    ("outbox:quickbooks"), so that the holder of the connector's lease in another process sees
+    work queued for it and delivers at once (``scheduler.PollScheduler.pick_up``)."""
+    note_change(session, f"{OUTBOX}:{connector}", ids)
+
+
+def outbox_connector(kind: str) -> str | None:
+    """The connector an outbox change concerns (see ``note_outbox``); None for other kinds."""
+    family, _, connector = kind.partition(":")
+    return connector or None if family == OUTBOX else None
+
+
 def has_work(db: Database, connector: str) -> bool:
     """Whether ``connector`` has messages to deliver (waiting, or claims that expired)."""
     with db.reader() as s:
@@ -95,11 +108,18 @@ def has_work(db: Database, connector: str) -> bool:
 
 
 class _Run:
-    def __init__(self, db, adapter, fence, progress, claim_seconds):
-        self.db: Database = db
-        self.adapter: Adapter = adapter
-        self.fence: Fence = fence
-        self.progress: Progress | None = progress
+    def __init__(
+        self,
+        db: Database,
+        adapter: Adapter,
+        fence: Fence,
+        progress: Progress | None,
+        claim_seconds: float,
+    ) -> None:
+        self.db = db
+        self.adapter = adapter
+        self.fence = fence
+        self.progress = progress
         self.claim_for = timedelta(seconds=claim_seconds)
         self.tally = Tally()
         self.error: BaseException | None = None
@@ -234,13 +254,12 @@ class _Run:
     def _claimable(self) -> list[int]:
         with self.db.reader() as s:
             now = db_now(s)
-            return list(
-                s.exec(
-                    select(OutboxMessage.id)
-                    .where(OutboxMessage.connector == self.adapter.connector, _claimable(now))
-                    .order_by(OutboxMessage.id)
-                ).all()
-            )
+            ids = s.exec(
+                select(col(OutboxMessage.id))
+                .where(OutboxMessage.connector == self.adapter.connector, _claimable(now))
+                .order_by(col(OutboxMessage.id))
+            ).all()
+            return [id_ for id_ in ids if id_ is not None]  # a primary key is never NULL
 
     def _claim(self, ids: list[int]) -> dict[int, Request | Refused]:
         """Claim those of ``ids`` still claimable and build their requests, under the fence;
@@ -252,8 +271,8 @@ class _Run:
             now = db_now(s)
             rows = s.exec(
                 select(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), _claimable(now))
-                .order_by(OutboxMessage.id)
+                .where(col(OutboxMessage.id).in_(ids), _claimable(now))
+                .order_by(col(OutboxMessage.id))
             ).all()
             if not rows:
                 return {}
@@ -263,11 +282,11 @@ class _Run:
                 row.status = OutboxStatus.CLAIMED
                 row.claimed_by, row.claim_generation = self.fence.holder, self.fence.generation
                 row.claimed_until, row.updated_at = now + self.claim_for, now
-                request = built[row.id]
+                request = built[saved_id(row)]
                 if isinstance(request, Request) and row.attempts == 0:
                     row.attempts = 1
                     row.payload = json.dumps(request.payload, sort_keys=True)
-            note_change(s, "outbox", [row.id for row in rows])
+            note_outbox(s, self.adapter.connector, [saved_id(row) for row in rows])
             return built
 
     def _build(self, s: Session, messages: list[Message]) -> dict[int, Request | Refused]:
@@ -291,7 +310,9 @@ class _Run:
             self.fence.check(s)
             now = db_now(s)
             ids = [r.message.id for r in requests]
-            rows = {r.id: r for r in s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+            rows = {
+                r.id: r for r in s.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
+            }
             for request in requests:
                 row = rows[request.message.id]
                 row.attempts += 1
@@ -322,33 +343,39 @@ class _Run:
         with self.db.session() as s, s.no_autoflush:  # one flush, at the commit
             self.fence.check(s)
             ids = list(outcomes)
-            rows = {r.id: r for r in s.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+            rows = {
+                r.id: r for r in s.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
+            }
             settled = []
             for message_id, outcome in outcomes.items():
                 row = rows.get(message_id)
-                mine = (
-                    row is not None
-                    and row.status == OutboxStatus.CLAIMED
-                    and row.claimed_by == self.fence.holder
-                    and row.claim_generation == self.fence.generation
-                )
-                if mine:  # else an operator or another term of the lease took it meanwhile
-                    settle(s, row, outcome, self.adapter)
-                    settled.append((message_id, outcome))
+                if row is None or not self._holds(row):
+                    continue  # an operator or another term of the lease took it meanwhile
+                settle(s, row, outcome, self.adapter)
+                settled.append((message_id, outcome))
             noted(s, [rows[message_id] for message_id, _ in settled], self.adapter)
         return settled
 
+    def _holds(self, row: OutboxMessage) -> bool:
+        """Whether ``row`` is still claimed by this run's term of the lease."""
+        return (
+            row.status == OutboxStatus.CLAIMED
+            and row.claimed_by == self.fence.holder
+            and row.claim_generation == self.fence.generation
+        )
 
-def _claimable(now) -> Any:
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    status = col(OutboxMessage.status)
     return or_(
-        OutboxMessage.status == OutboxStatus.PENDING,
-        and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_until <= now),
+        status == OutboxStatus.PENDING,
+        and_(status == OutboxStatus.CLAIMED, col(OutboxMessage.claimed_until) <= now),
     )
 
 
 def _message(row: OutboxMessage) -> Message:
     return Message(
-        id=row.id,
+        id=saved_id(row),
         kind=row.kind,
         record_kind=row.record_kind,
         record_id=row.record_id,
@@ -397,7 +424,7 @@ def settle(session: Session, row: OutboxMessage, outcome: Outcome, recorder: Rec
 def noted(session: Session, rows: Sequence[OutboxMessage], recorder: Recorder) -> None:
     """Tell every console what changed: the messages, then the records (one entry each)."""
     if rows:
-        note_change(session, "outbox", [row.id for row in rows])
+        note_outbox(session, rows[0].connector, [saved_id(row) for row in rows])
         recorder.changed(session, rows)
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from posync_tui.db import Database
-from posync_tui.delivery import noted, settle
+from posync_tui.delivery import note_outbox, noted, settle
 from posync_tui.delivery_adapter import Answer, Outcome, Recorder
-from posync_tui.events import note_change
 from posync_tui.models import OutboxMessage, OutboxStatus, utcnow
 
 
@@ -27,7 +26,7 @@ def look_up_again(db: Database, message_id: int) -> None:
         row = _deciding(s, message_id)
         row.status, row.lookups, row.updated_at = OutboxStatus.PENDING, 0, utcnow()
         row.attempts = max(row.attempts, 1)  # so the next run looks it up before anything
-        note_change(s, "outbox", [row.id])
+        note_outbox(s, row.connector, [message_id])
 
 
 def send_again(db: Database, message_id: int) -> None:
@@ -36,7 +35,7 @@ def send_again(db: Database, message_id: int) -> None:
         row = _deciding(s, message_id)
         row.status, row.lookups, row.attempts = OutboxStatus.PENDING, 0, 0
         row.updated_at = utcnow()
-        note_change(s, "outbox", [row.id])
+        note_outbox(s, row.connector, [message_id])
 
 
 def mark_done(

@@ -26,6 +26,7 @@ from posync_tui.models import (
     SalesOrder,
     SalesOrderLine,
     Vendor,
+    saved_id,
     utcnow,
 )
 
@@ -152,7 +153,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
                 )
         s.add_all(items)
         s.flush()
-        by_vendor: dict[int, list[Item]] = {}
+        by_vendor: dict[int | None, list[Item]] = {}
         for item in items:
             by_vendor.setdefault(item.vendor_id, []).append(item)
 
@@ -168,7 +169,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
             status = statuses[rnd.randrange(len(statuses))]
             po = PurchaseOrder(
                 number=f"PO-{n + 1:07d}",
-                vendor_id=vendor.id,
+                vendor_id=saved_id(vendor),
                 status=status,
                 order_date=ordered,
                 expected_date=ordered + timedelta(days=rnd.randrange(5, 30)),
@@ -193,7 +194,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
                 item = catalogue[rnd.randrange(len(catalogue))]
                 qty = Decimal(rnd.choice([1, 2, 5, 10, 12, 24, 50, 100]))
                 line = PurchaseOrderLine(
-                    po_id=po.id,
+                    po_id=saved_id(po),
                     line_no=line_no,
                     item_id=item.id,
                     supplier_part_no=item.supplier_part_no,
@@ -230,7 +231,7 @@ def _seed_customers(s, rnd, divisions, items, today: date) -> None:
         s.flush()
         city = CITIES[i % len(CITIES)]
         ship = CustomerLocation(
-            customer_id=customer.id,
+            customer_id=saved_id(customer),
             code="SHIP",
             name=f"{name} – {city}",
             address=f"{100 + i} Main St",
@@ -240,7 +241,7 @@ def _seed_customers(s, rnd, divisions, items, today: date) -> None:
             warehouse_interface=i % 4 != 3,
         )
         bill = CustomerLocation(
-            customer_id=customer.id,
+            customer_id=saved_id(customer),
             code="BILL",
             name=f"{name} – accounts",
             address=f"PO Box {2000 + i}",
@@ -254,7 +255,7 @@ def _seed_customers(s, rnd, divisions, items, today: date) -> None:
             ordered = today - timedelta(days=rnd.randrange(0, 60))
             so = SalesOrder(
                 number=f"SO-{70000 + i * 20 + k}",
-                customer_id=customer.id,
+                customer_id=saved_id(customer),
                 ship_to_id=ship.id,
                 division_id=divisions[k % 2].id,
                 order_date=ordered,
@@ -268,7 +269,7 @@ def _seed_customers(s, rnd, divisions, items, today: date) -> None:
                 backordered = qty if rnd.random() < 0.2 else Decimal(0)
                 s.add(
                     SalesOrderLine(
-                        sales_order_id=so.id,
+                        sales_order_id=saved_id(so),
                         line_no=line_no,
                         item_id=item.id,
                         quantity=qty,

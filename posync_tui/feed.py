@@ -35,15 +35,25 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from connectors.base import ConnectorError, MalformedResponse
 from posync_tui.db import Database
 from posync_tui.events import note_change
+from posync_tui.feed_cursor import (
+    Entry,
+    FeedRefused,
+    Page,
+    check_page,
+    parse_cursor,
+    read_cursor,
+    shown,
+)
 from posync_tui.leases import Fence, LeaseLost
 from posync_tui.models import (
     ConnectorState,
@@ -55,7 +65,6 @@ from posync_tui.models import (
 
 log = logging.getLogger(__name__)
 
-SEQ_LIMIT = 2**63  # a cursor or sequence number fits a signed 64-bit integer
 SKEW = timedelta(minutes=5)  # a partner's clock may run this far ahead without a word
 EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)  # no partner notified before this
 FETCHES_AT_ONCE = 8
@@ -63,21 +72,6 @@ FETCHES_AT_ONCE = 8
 SYSTEMIC = (OperationalError, InterfaceError)
 
 W = TypeVar("W")  # a connector's unit of work: one fetched (or failed) record
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One entry of a partner's feed: ``key`` names the partner's record that changed."""
-
-    seq: int
-    key: str
-    notified_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    entries: list[Entry]
-    next_cursor: Any  # as the partner sent it: checked by ``check_page``
 
 
 @dataclass
@@ -115,11 +109,6 @@ class Bad:
         return cls(entry, stage, type(exc).__name__, first_line(message), where and str(where), raw)
 
 
-class FeedRefused(ConnectorError):
-    """The partner's page breaks the feed contract (its cursor, its sequence numbers): nothing
-    of it is applied. Not retryable: it will not heal by itself."""
-
-
 class Source(Protocol[W]):
     """What a connector supplies to have its feed read, fetched and applied by this module."""
 
@@ -147,6 +136,10 @@ class Source(Protocol[W]):
     def refused(self, work: W, message: str) -> W:
         """The same record as a failure (it could not be applied)."""
 
+    def owner(self, session: Session, key: str) -> tuple[int | None, int | None]:
+        """The vendor and PO of posync's that the partner's record ``key`` belongs to, if known:
+        what a bad entry's notification names, so the operator sees which PO waits for it."""
+
 
 @dataclass
 class Run:
@@ -155,66 +148,6 @@ class Run:
     entries: int = 0
     results: list[Any] = field(default_factory=list)
     quarantined: int = 0
-
-
-# --- the cursor ------------------------------------------------------------------------------
-
-
-def read_cursor(db: Database, connector: str) -> str | None:
-    with db.reader() as session:
-        state = session.get(ConnectorState, connector)
-        return state.cursor if state else None
-
-
-def parse_cursor(value: Any) -> int | None:
-    """A cursor as the contract has it (see the module docstring), or None if it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if isinstance(value, int) and 0 <= value < SEQ_LIMIT:
-        return value
-    return None
-
-
-def check_page(partner: str, sent: str | None, page: Page) -> None:
-    """``FeedRefused`` if the page breaks the contract (see the module docstring)."""
-    start = parse_cursor(sent) if sent is not None else None
-    after = -1 if start is None else start
-    previous = after
-    for entry in page.entries:
-        seq = entry.seq if isinstance(entry.seq, int) and not isinstance(entry.seq, bool) else None
-        if seq is None or not after < seq < SEQ_LIMIT:
-            raise FeedRefused(
-                f"{partner} sent an entry numbered {_shown(entry.seq)} after cursor "
-                f"{_shown(sent)}: refused, nothing of that page was applied"
-            )
-        if seq <= previous:
-            raise FeedRefused(
-                f"{partner} sent its entries out of order ({previous}, then {seq}): refused, "
-                f"nothing of that page was applied"
-            )
-        previous = seq
-    nxt = parse_cursor(page.next_cursor)
-    why = None
-    if nxt is None:
-        why = "is not a whole number"
-    elif page.entries and nxt <= after:
-        why = "does not move forward"
-    elif not page.entries and nxt != (start or 0):
-        why = "moves without delivering any entry"
-    elif page.entries and nxt > previous:
-        why = f"jumps past entries it did not deliver (the last one delivered was {previous})"
-    if why is not None:
-        raise FeedRefused(
-            f"{partner} sent next cursor {_shown(page.next_cursor)} after cursor {_shown(sent)}, "
-            f"which {why}: refused, nothing of that page was applied"
-        )
-
-
-def _shown(value: Any) -> str:
-    text = repr(value) if not isinstance(value, int) else str(value)
-    return text if len(text) <= 40 else text[:40] + "…"
 
 
 # --- a poll ----------------------------------------------------------------------------------
@@ -242,7 +175,7 @@ async def poll(
         except Exception as exc:
             # A page that could not even be read cannot be taken entry by entry.
             refused = FeedRefused(
-                f"{source.partner}'s feed after cursor {_shown(cursor)} could not be read "
+                f"{source.partner}'s feed after cursor {shown(cursor)} could not be read "
                 f"({type(exc).__name__}: {first_line(str(exc))}): nothing of it was applied"
             )
             await asyncio.to_thread(
@@ -265,12 +198,13 @@ async def poll(
         result, set_aside = await asyncio.to_thread(
             store, db, source, fence, position, works, bad, now
         )
-        untrusted = next((t for t in takens if t.untrusted), None)
+        untrusted = next(((t.entry.key, t.untrusted) for t in takens if t.untrusted), None)
         if untrusted is not None:
+            key, at = untrusted
             prefix = f"{source.partner} dates its changes at times that cannot be"
             text = (
-                f"{prefix} ({source.noun} {_shown_key(untrusted.entry.key)} at "
-                f"{untrusted.untrusted.isoformat()}): posync takes each as the time it fetched "
+                f"{prefix} ({source.noun} {_shown_key(key)} at "
+                f"{at.isoformat()}): posync takes each as the time it fetched "
                 f"the {source.noun}. Check the partner's clock"
             )
             await asyncio.to_thread(_notify_once, db, fence, source.connector, text, prefix)
@@ -307,9 +241,9 @@ async def _take(
     for entry in entries:
         record, fetched_at, exc = answers[entry.key]
         if isinstance(exc, ConnectorError) and exc.retryable:
-            taken = takens.setdefault(entry.key, Taken(entry))
-            taken.error, taken.transient = exc.message, True
-            taken.notified_at = _latest(taken.notified_at, _trusted(source, entry, fetched_at))
+            stopped = takens.setdefault(entry.key, Taken(entry))
+            stopped.error, stopped.transient = exc.message, True
+            stopped.notified_at = _latest(stopped.notified_at, _trusted(source, entry, fetched_at))
             return list(takens.values()), (entry.seq, exc)
         taken = takens.get(entry.key)
         if taken is None:
@@ -456,10 +390,13 @@ def _quarantine(session: Session, source: Source, bad: Bad, now: datetime) -> No
         f"(feed entry {entry.seq}): {bad.stage} failed{where}: {bad.message} ({bad.error}). "
         f"Set aside; the feed goes on. After a fix, t re-processes it"
     )
+    vendor_id, po_id = source.owner(session, entry.key)
     session.add(
         SyncNotification(
             created_at=now,
             kind=NotificationKind.BAD_DATA,
+            vendor_id=vendor_id,
+            po_id=po_id,
             message=storable(text),
             payload=json.dumps({"quarantine_id": row.id}),
         )
@@ -484,10 +421,10 @@ def _notify_once(db: Database, fence: Fence, connector: str, message: str, same:
     with db.session() as session:
         fence.check(session)
         seen = session.execute(
-            select(SyncNotification.id).where(
-                SyncNotification.kind == NotificationKind.SYNC_ERROR.value,
-                SyncNotification.reviewed.is_(False),
-                SyncNotification.message.startswith(same, autoescape=True),
+            select(col(SyncNotification.id)).where(
+                col(SyncNotification.kind) == NotificationKind.SYNC_ERROR.value,
+                col(SyncNotification.reviewed).is_(False),
+                col(SyncNotification.message).startswith(same, autoescape=True),
             )
         ).first()
         if seen is None:
@@ -508,6 +445,10 @@ def _shown_key(key: str) -> str:
     return repr(key) if not key.isprintable() or len(key) > 40 else key
 
 
+@overload
+def storable(text: str) -> str: ...
+@overload
+def storable(text: str | None) -> str | None: ...
 def storable(text: str | None) -> str | None:
     """Text any database keeps as it is: PostgreSQL refuses NUL and unpaired surrogates."""
     if text is None:

@@ -1,7 +1,8 @@
 """Re-processing a quarantined feed entry: fetch the partner's record again and apply it.
 
 After the partner fixed its data, the operator takes the entry again (the "bad partner data"
-notification's key); the cursor does not move. Still bad, the quarantined row says what failed
+notification's key), through the ``reprocess`` of the partner whose feed it came from; the
+cursor does not move. Still bad, the quarantined row says what failed
 this time. Not done under the poll's lease: like a refresh, it is the operator's own action.
 """
 
@@ -10,16 +11,21 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from connectors.base import ConnectorError
+from posync_tui import partners
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.feed import SYSTEMIC, Bad, Entry, Source, Taken, first_line, stage_of, storable
 from posync_tui.models import NotificationKind, QuarantinedEntry, SyncNotification, utcnow
+
+if TYPE_CHECKING:
+    from posync_tui.runtime import Runtime
 
 
 def quarantined(db: Database, quarantine_id: int) -> QuarantinedEntry:
@@ -28,6 +34,26 @@ def quarantined(db: Database, quarantine_id: int) -> QuarantinedEntry:
         if row is None:
             raise LookupError(f"No quarantined entry with id {quarantine_id}")
         return row
+
+
+async def reprocess_entry(rt: Runtime, quarantine_id: int) -> str:
+    """Re-process a quarantined entry through its partner's declaration (the operator's ``t``).
+
+    What it did in plain words; ValueError says why not, e.g. a partner that cannot re-process."""
+    row = await asyncio.to_thread(quarantined, rt.db, quarantine_id)
+    try:
+        owner = partners.partner(row.connector)
+    except KeyError:
+        raise ValueError(
+            f"Entry {row.entry_key} came from {row.connector}, which is no longer set up: "
+            "it cannot be re-processed"
+        ) from None
+    if owner.reprocess is None:
+        raise ValueError(
+            f"The {owner.name} connector cannot re-process its entries: entry {row.entry_key} "
+            "stays set aside"
+        )
+    return await owner.reprocess(rt, quarantine_id)
 
 
 async def reprocess(source: Source, db: Database, quarantine_id: int) -> Any:
@@ -64,19 +90,20 @@ def _apply_again(db: Database, source: Source, quarantine_id: int, work, now) ->
     except SYSTEMIC:
         raise
     except Exception as exc:
-        entry = source.taken(work).entry
-        _still_bad(db, quarantine_id, Bad.of(entry, "apply", exc))
+        taken = source.taken(work)
+        assert taken is not None  # the work was made from the quarantined feed entry
+        _still_bad(db, quarantine_id, Bad.of(taken.entry, "apply", exc))
         raise ValueError(f"Still bad: {type(exc).__name__}: {first_line(str(exc))}") from None
 
 
 def _resolve(session: Session, quarantine_id: int, now: datetime) -> None:
-    row = session.get(QuarantinedEntry, quarantine_id)
+    row = session.get_one(QuarantinedEntry, quarantine_id)
     row.reprocessed_at = now
     payload = json.dumps({"quarantine_id": quarantine_id})
     for note in session.scalars(
         select(SyncNotification).where(
-            SyncNotification.kind == NotificationKind.BAD_DATA.value,
-            SyncNotification.payload == payload,
+            col(SyncNotification.kind) == NotificationKind.BAD_DATA.value,
+            col(SyncNotification.payload) == payload,
         )
     ):
         note.resolved, note.reviewed, note.reviewed_at = True, True, note.reviewed_at or now
@@ -85,7 +112,7 @@ def _resolve(session: Session, quarantine_id: int, now: datetime) -> None:
 
 def _still_bad(db: Database, quarantine_id: int, bad: Bad) -> None:
     with db.session() as session:
-        row = session.get(QuarantinedEntry, quarantine_id)
+        row = session.get_one(QuarantinedEntry, quarantine_id)
         row.stage, row.error, row.field_path = bad.stage, bad.error[:80], bad.field_path
         row.message = storable(bad.message)
         if bad.raw is not None:

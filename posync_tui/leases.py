@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from posync_tui.db import Database
+from posync_tui.db import Database, changed_rows
 from posync_tui.events import note_change
 from posync_tui.models import ConnectorState
 from posync_tui.sqltypes import utcnow
@@ -65,7 +65,8 @@ class Fence:
         Holds the lease row (the database's write lock on SQLite) until the transaction ends.
         """
         now = db_now(session)
-        held = session.execute(
+        held = changed_rows(
+            session,
             update(STATE)
             .where(
                 STATE.c.name == self.name,
@@ -73,12 +74,10 @@ class Fence:
                 STATE.c.generation == self.generation,
                 STATE.c.lease_expires_at > now,
             )
-            .values(leader=STATE.c.leader)
-        ).rowcount
+            .values(leader=STATE.c.leader),
+        )
         if held != 1:
-            raise LeaseLost(
-                self.name, f"{self.holder} lost the {self.name} lease: nothing written"
-            )
+            raise LeaseLost(self.name, f"{self.holder} lost the {self.name} lease: nothing written")
 
 
 def lease_ttl(interval: float) -> float:
@@ -128,7 +127,8 @@ def acquire(db: Database, name: str, holder: str, ttl: float) -> Lease:
         # another process, or this one after it expired) starts a new term.
         renewal = leader == holder and expires is not None and expires > now
         new_generation = generation if renewal else generation + 1
-        taken = session.execute(
+        taken = changed_rows(
+            session,
             update(STATE)
             .where(
                 STATE.c.name == name,
@@ -139,8 +139,8 @@ def acquire(db: Database, name: str, holder: str, ttl: float) -> Lease:
                     STATE.c.lease_expires_at <= now,
                 ),
             )
-            .values(leader=holder, lease_expires_at=new_expiry, generation=new_generation)
-        ).rowcount
+            .values(leader=holder, lease_expires_at=new_expiry, generation=new_generation),
+        )
         if taken == 1:
             if leader != holder:
                 # A new leader: every console's status line shows which process polls.
@@ -172,11 +172,12 @@ def current(db: Database, name: str, holder: str) -> Lease:
 def release(db: Database, name: str, holder: str) -> bool:
     """Give up the lease (on a clean stop) so another process need not wait for it to expire."""
     with db.session() as session:
-        released = session.execute(
+        released = changed_rows(
+            session,
             update(STATE)
             .where(STATE.c.name == name, STATE.c.leader == holder)
-            .values(leader=None, lease_expires_at=None)
-        ).rowcount
+            .values(leader=None, lease_expires_at=None),
+        )
         if released:
             note_change(session, "connector")
     return bool(released)

@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import inspect
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from posync_tui.models import PartnerLink, utcnow
 
-LINK = inspect(PartnerLink).local_table.c
+LINK = PartnerLink.__table__.c
 _CHUNK = 500  # ids per IN (...) list
 
 
@@ -67,11 +67,11 @@ def link(
 def link_of(
     session: Session, connector: str, record_kind: str, record_id: int
 ) -> PartnerLink | None:
-    return session.exec(
+    return session.scalars(
         select(PartnerLink).where(
-            PartnerLink.connector == connector,
-            PartnerLink.record_kind == record_kind,
-            PartnerLink.record_id == record_id,
+            col(PartnerLink.connector) == connector,
+            col(PartnerLink.record_kind) == record_kind,
+            col(PartnerLink.record_id) == record_id,
         )
     ).first()
 
@@ -84,11 +84,11 @@ def links_of(
     found: dict[int, PartnerLink] = {}
     for start in range(0, len(ids), _CHUNK):
         query = select(PartnerLink).where(
-            PartnerLink.connector == connector,
-            PartnerLink.record_kind == record_kind,
+            col(PartnerLink.connector) == connector,
+            col(PartnerLink.record_kind) == record_kind,
             col(PartnerLink.record_id).in_(ids[start : start + _CHUNK]),
         )
-        found.update((row.record_id, row) for row in session.exec(query))
+        found.update((row.record_id, row) for row in session.scalars(query))
     return found
 
 

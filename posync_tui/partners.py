@@ -2,7 +2,8 @@
 
 A partner's declaration (a ``Partner``, next to its flow in ``services/``) says everything the
 rest of the app needs: its settings section, how its client is made, its scheduled jobs, its
-short name on the status line and its queue counts for the title bar. The scheduler, the CLI,
+short name on the status line, its queue counts for the title bar and how a quarantined entry of
+its feed is re-processed. The scheduler, the CLI,
 the status line, the Connectors screen and the title bar read the declarations; nothing else
 names a partner.
 
@@ -60,6 +61,9 @@ class Partner:
     jobs: tuple[Schedule, ...] = ()  # none: only called from other partners' jobs (see status)
     queue: Callable[[Runtime], Queue] | None = None  # its outbound queue, for the title bar
     section: str | None = None  # its settings section; None: its name
+    # reprocess(rt, quarantine_id): fetch a quarantined entry of its feed again and apply it;
+    # what it did in plain words (ValueError: why not). None: its feed has no re-processing.
+    reprocess: Callable[[Runtime, int], Awaitable[str]] | None = None
 
     def settings(self, settings: Settings) -> ConnectorSettings:
         return getattr(settings, self.section or self.name)

@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from posync_tui import events, leases
+from posync_tui import delivery, events, leases
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import ConnectorState
@@ -72,11 +72,16 @@ class PollScheduler:
         self._scheduler: AsyncIOScheduler | None = None
         self._running: dict[str, asyncio.Task] = {}
         self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._picked_up: set[asyncio.Task] = set()  # held: the loop keeps only weak references
+        self._picking_up: set[str] = set()  # jobs with a pick-up waiting for their run
+        self._led_elsewhere: dict[str, datetime] = {}  # job → when another's lease expires
 
     # --- life cycle -------------------------------------------------------------------------
 
     def start(self) -> None:
         """Start on the running asyncio loop; each job's first tick is now."""
+        self._loop = asyncio.get_running_loop()
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
         for job in self.jobs.values():
@@ -116,6 +121,47 @@ class PollScheduler:
         """The console's "run now" key: one tick of ``name`` at once (call on the loop)."""
         return asyncio.get_running_loop().create_task(self.tick(name))
 
+    def pick_up(self, change: events.Change) -> None:
+        """Another process queued outbox messages of a connector whose job runs here: deliver
+        them now, not at the next tick. Safe from any thread (the change watcher's).
+
+        A connector's deliveries run in the job named after it. The run takes the lease as a
+        tick does; while another process holds it, that process picks the work up instead. Runs
+        are not doubled: a run under way is followed by at most one more, if work still waits.
+        """
+        connector = delivery.outbox_connector(change.kind)
+        loop = self._loop
+        if connector is None or connector not in self.jobs or loop is None:
+            return
+        if change.local or self._stopping:
+            return
+        loop.call_soon_threadsafe(self._start_pick_up, connector)
+
+    def _start_pick_up(self, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._deliver_waiting(name))
+        self._picked_up.add(task)
+        task.add_done_callback(self._picked_up.discard)
+
+    async def _deliver_waiting(self, name: str) -> None:
+        if name in self._picking_up:
+            return  # a pick-up of this job already waits: it covers this change too
+        led_until = self._led_elsewhere.get(name)
+        if led_until is not None and led_until > datetime.now(UTC):
+            return  # another process leads: it sees the same change
+        self._picking_up.add(name)
+        try:
+            if (running := self._running.get(name)) is not None:
+                # Its next round may send them; what it no longer saw goes right after it.
+                await asyncio.wait([running])
+            if self._stopping or not await asyncio.to_thread(delivery.has_work, self.db, name):
+                return  # nothing waits: delivered already, or an outcome another process noted
+        except Exception:
+            log.exception("could not look for %s work", name)
+            return
+        finally:
+            self._picking_up.discard(name)
+        await self._scheduled_tick(name)
+
     async def run_all_once(self) -> dict[str, Outcome]:
         """One tick of every job, one after another (``posync sync --once``)."""
         return {name: await self.tick(name) for name in self.jobs}
@@ -136,7 +182,9 @@ class PollScheduler:
             return Outcome(name, "skipped", "the scheduler is stopping")
         if name in self._running:
             return Outcome(name, "busy", f"{name} is already running")
-        self._running[name] = asyncio.current_task()
+        task = asyncio.current_task()
+        assert task is not None  # a coroutine awaited on the loop runs in a task
+        self._running[name] = task
         try:
             return await self._lead_and_run(job)
         finally:
@@ -150,6 +198,8 @@ class PollScheduler:
             log.exception("could not take the %s lease", job.name)
             return Outcome(job.name, "failed", f"database unavailable: {exc}")
         if not lease.held:
+            if lease.expires_at is not None:
+                self._led_elsewhere[job.name] = lease.expires_at
             self._follow(job, lease)
             return Outcome(
                 job.name,
@@ -157,6 +207,7 @@ class PollScheduler:
                 f"not run here: {lease.leader} polls {job.name}",
                 leader=lease.leader,
             )
+        self._led_elsewhere.pop(job.name, None)
         started = datetime.now(UTC)
         fence = lease.fence()
         keeper = asyncio.create_task(self._keep_lease(job, ttl))

@@ -25,7 +25,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from posync_tui import events
-from posync_tui.db import Database
+from posync_tui.db import Database, DatabaseError, changed_rows
 from posync_tui.models import ChangeLogEntry
 from posync_tui.sqltypes import utcnow
 
@@ -91,7 +91,10 @@ class ChangeWatcher:
         self.ready.set()
 
     def _watch_sqlite(self) -> None:
-        conn = sqlite3.connect(self.db.engine.url.database, isolation_level=None)
+        path = self.db.engine.url.database
+        if not path:  # another process could not see an in-memory database anyway
+            raise DatabaseError("the change watcher needs an SQLite database file")
+        conn = sqlite3.connect(path, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout=5000")
             version = conn.execute("PRAGMA data_version").fetchone()[0]
@@ -113,7 +116,9 @@ class ChangeWatcher:
         conn = psycopg.connect(libpq_url(self.db.url), autocommit=True)
         try:
             conn.execute(f"LISTEN {events.PG_CHANNEL}")
-            self._start_at(conn.execute(_NEWEST).fetchone()[0])
+            newest = conn.execute(_NEWEST).fetchone()
+            assert newest is not None  # an aggregate answers one row
+            self._start_at(newest[0])
             read_at = time.monotonic()
             while not self._stop.is_set():
                 # Run the generator to its end: it holds the connection's lock while open.
@@ -175,9 +180,10 @@ def prune_change_log(db: Database, keep: timedelta = KEEP_CHANGES) -> int:
         newest = session.execute(select(func.max(log_table.c.id))).scalar()
         if newest is None:
             return 0
-        return session.execute(
-            delete(log_table).where(log_table.c.at < utcnow() - keep, log_table.c.id < newest)
-        ).rowcount
+        return changed_rows(
+            session,
+            delete(log_table).where(log_table.c.at < utcnow() - keep, log_table.c.id < newest),
+        )
 
 
 def libpq_url(url: str) -> str:

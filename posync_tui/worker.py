@@ -33,8 +33,14 @@ async def _serve(runtime: Runtime, jobs: list[Job]) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     scheduler = PollScheduler(runtime.db, jobs)
-    # The worker shows nothing, but its watcher keeps the change log pruned.
-    watcher = ChangeWatcher(runtime.db, _log_change)
+
+    def changed(change: events.Change) -> None:
+        log.debug("change from %s: %s %s", change.origin, change.kind, change.ids)
+        scheduler.pick_up(change)  # work a console queued: delivered now where this one leads
+
+    # The worker shows nothing, but its watcher keeps the change log pruned and brings it the
+    # work the consoles queue.
+    watcher = ChangeWatcher(runtime.db, changed)
     watcher.start()
     scheduler.start()
     names = ", ".join(f"{job.name} every {job.interval:g} s" for job in jobs) or "no jobs"
@@ -46,10 +52,6 @@ async def _serve(runtime: Runtime, jobs: list[Job]) -> None:
         scheduler.shutdown()
         await asyncio.sleep(0)  # let APScheduler's own shutdown run on the loop
         watcher.stop()
-
-
-def _log_change(change: events.Change) -> None:
-    log.debug("change from %s: %s %s", change.origin, change.kind, change.ids)
 
 
 def run_once(runtime: Runtime, jobs: list[Job]) -> dict[str, dict]:

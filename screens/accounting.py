@@ -148,8 +148,9 @@ class AccountingQueues(Vertical):
 
     def on_change(self, change: Change) -> None:
         """A committed change; safe to call from any thread."""
-        if change.kind in KINDS:
-            self.post_message(self._Changed(frozenset({change.kind})))
+        kind = change.kind.partition(":")[0]  # "outbox:quickbooks" is an outbox change
+        if kind in KINDS:
+            self.post_message(self._Changed(frozenset({kind})))
 
     @on(_Changed)
     def _refresh(self, message: _Changed) -> None:

@@ -8,7 +8,6 @@ each vendor.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -83,13 +83,14 @@ class LinkVendor(ModalScreen["QboVendor | None"]):
         event.stop()
         self.search(event.value)
 
-    @work(thread=True, exclusive=True, group="qbo-vendor-search", exit_on_error=False)
-    def search(self, name: str) -> None:
+    # An async worker on the app's loop: the service does its database work in threads.
+    @work(exclusive=True, group="qbo-vendor-search", exit_on_error=False)
+    async def search(self, name: str) -> None:
         from posync_tui.services.accounting_contacts import find_qbo_vendors_by_name
 
-        self.app.call_from_thread(self._say, f"Looking up {name!r} in QuickBooks…")
+        self._say(f"Looking up {name!r} in QuickBooks…")
         try:
-            found = asyncio.run(find_qbo_vendors_by_name(self.rt, name))
+            found = await find_qbo_vendors_by_name(self.rt, name)
         except Exception as exc:  # noqa: BLE001 - shown to the operator
             self.post_message(self._Found(name, [], _plain(exc)))
             return
@@ -220,14 +221,14 @@ class ContactsPane(Vertical):
 
         self.app.push_screen(Confirm(question, yes="Create"), answered)
 
-    @work(thread=True, group="qbo-contacts", exit_on_error=False)
-    def create(self, vendor_ids: list[int]) -> None:
+    @work(group="qbo-contacts", exit_on_error=False)
+    async def create(self, vendor_ids: list[int]) -> None:
         from posync_tui.services.accounting_contacts import create_qbo_vendor
 
         made = 0
         for vendor_id in vendor_ids:
             try:
-                created = asyncio.run(create_qbo_vendor(self.rt, vendor_id))
+                created = await create_qbo_vendor(self.rt, vendor_id)
             except Exception as exc:  # noqa: BLE001 - shown to the operator, then the next
                 self._notify(f"Not created: {_plain(exc)}", "error")
                 continue
@@ -236,10 +237,7 @@ class ContactsPane(Vertical):
                 f"Created {created.display_name} in QuickBooks and linked it.", "information"
             )
         if made:
-            self.app.call_from_thread(self.table.clear_marks)
+            self.table.clear_marks()
 
-    def _notify(self, text: str, severity: str) -> None:
-        # From a worker thread.
-        self.app.call_from_thread(
-            self.app.notify, text, title="QuickBooks contacts", severity=severity
-        )
+    def _notify(self, text: str, severity: SeverityLevel) -> None:
+        self.app.notify(text, title="QuickBooks contacts", severity=severity)

@@ -1,7 +1,8 @@
 """The Errors tabs' decisions on an upload that may or may not be in QuickBooks.
 
-``l`` looks it up again, ``s`` sends it again, ``d`` marks it done with the QuickBooks id the
-operator found there (asked by ``QuickBooksIdPrompt``), ``x`` cancels it (after a confirmation).
+``l`` looks it up again, ``g`` sends it again (``s`` sorts, as in every list), ``d`` marks it
+done with the QuickBooks id the operator found there (asked by ``QuickBooksIdPrompt``), ``x``
+cancels it (after a confirmation).
 The work runs in a worker thread; the outcome comes back as a notification.
 """
 
@@ -21,7 +22,7 @@ DECISIONS = {
     "done": "mark it done",
     "cancel": "cancel it",
 }
-HINT = "l look it up again · s send it again · d mark it done with its QuickBooks id · x cancel"
+HINT = "l look it up again · g send it again · d mark it done with its QuickBooks id · x cancel"
 
 
 class QuickBooksIdPrompt(ModalScreen["str | None"]):

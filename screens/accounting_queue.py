@@ -158,7 +158,7 @@ class ErrorsPane(QueuePane):
         Binding("U", "upload(True)", "Re-sync all"),
         # An upload waiting for a decision: its line says these keys.
         Binding("l", "decide('look_up')", "Look up again", show=False),
-        Binding("s", "decide('send')", "Send again", show=False),
+        Binding("g", "decide('send')", "Send again", show=False),
         Binding("d", "decide('done')", "Mark done", show=False),
         Binding("x", "decide('cancel')", "Cancel upload", show=False),
     ]

@@ -224,10 +224,10 @@ class Notifications(Vertical):
     @work(exclusive=True, group="notifications-reprocess", exit_on_error=False)
     async def _reprocess(self, quarantine_id: int) -> None:
         """Fetch the entry again and apply it (network and database work off the UI thread)."""
-        from posync_tui.services.supplier_sync import reprocess
+        from posync_tui.feed_reprocess import reprocess_entry
 
         try:
-            message = await reprocess(self.rt, quarantine_id)
+            message = await reprocess_entry(self.rt, quarantine_id)
         except (LookupError, ValueError, ConnectorError) as exc:
             self.app.notify(
                 getattr(exc, "message", None) or str(exc), severity="error", markup=False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from posync_tui.app import PosyncApp
 from posync_tui.config import Settings, load_settings
 from posync_tui.db import Database
@@ -37,9 +39,13 @@ def console_app(
 
 async def settled(pilot) -> None:
     """Wait until the console's workers (reads in threads) and their messages are done."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        # An exclusive worker replaced by a newer one is cancelled: the next round waits on.
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

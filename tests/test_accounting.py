@@ -223,7 +223,7 @@ async def test_a_synced_po_is_imported_and_leaves_the_queue(rt, db, sandbox):
     assert [(a.field, a.new_value, a.source) for a in audit] == [
         ("accounting_status", "Imported", "quickbooks")
     ]
-    assert {"purchase_order", "outbox"} <= kinds
+    assert {"purchase_order", "outbox:quickbooks"} <= kinds
 
 
 async def test_a_line_with_a_quickbooks_item_is_item_based(rt, db, sandbox):

@@ -308,16 +308,16 @@ async def test_upload_all_in_a_console_that_does_not_lead_leaves_the_upload_to_t
 
 async def test_an_upload_waiting_for_a_decision_is_decided_on_the_errors_tab(db, qbo, sandbox):
     vendor = add_vendor(db, sandbox)
-    found, again = (add_po(db, vendor, f"PO-{n}", f"INV-{n}") for n in (1, 2))
-    for po_id in (found, again):
+    found, again, resend = (add_po(db, vendor, f"PO-{n}", f"INV-{n}") for n in (1, 2, 3))
+    for po_id in (found, again, resend):
         records.upload(db, po_id, status="decision", code="lookup failed", error="It may be.")
     leases.acquire(db, "quickbooks", "worker-on-the-server", ttl=600)  # the leader sends
     app = app_for(db, qbo)
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_accounting(pilot, "errors_supplier_invoices")
-        assert rows(body, "errors_supplier_invoices") == ["PO-1", "PO-2"]
+        assert rows(body, "errors_supplier_invoices") == ["PO-1", "PO-2", "PO-3"]
         detail = str(body.query_one("#errors_supplier_invoices-pane .queue-detail").render())
-        assert "Needs a decision: It may be. l look it up again · s send it again" in detail
+        assert "Needs a decision: It may be. l look it up again · g send it again" in detail
 
         await pilot.press("d")  # the operator found PO-1 in QuickBooks as 1234
         await settled(pilot)
@@ -326,9 +326,15 @@ async def test_an_upload_waiting_for_a_decision_is_decided_on_the_errors_tab(db,
         assert records.qbo_link(db, found).partner_id == "1234"
         assert po(db, found).accounting_status == AccountingStatus.IMPORTED
 
-        assert rows(body, "errors_supplier_invoices") == ["PO-2"]
+        assert rows(body, "errors_supplier_invoices") == ["PO-2", "PO-3"]
         await pilot.press("l")  # look PO-2 up again: back in the queue for the leader
         await settled(pilot)
         assert records.upload_state(db, again) == "waiting"
-        assert rows(body, "errors_supplier_invoices") == []
+        assert rows(body, "errors_supplier_invoices") == ["PO-3"]
         assert "PO-2: look it up again — done." in notifications(app)
+
+        await pilot.press("g")  # send PO-3 again (s would sort, as in every list)
+        await settled(pilot)
+        assert records.upload_state(db, resend) == "waiting"
+        assert rows(body, "errors_supplier_invoices") == []
+        assert "PO-3: send it again — done." in notifications(app)

@@ -253,3 +253,8 @@ def test_the_console_cannot_start_in_a_data_directory_that_is_a_file(demo, start
 
 def test_the_demo_cannot_start_on_a_full_disk(full_disk, start_console):
     assert start_console(demo=True) == (1, ["database error: database or disk is full"])
+
+
+def test_the_cannot_start_message_shows_markup_and_controls_as_text(start_console, monkeypatch):
+    monkeypatch.setenv("POSYNC_DATABASE_URL", "mysql://db/po[/]\x1b]0;pwned\x07")
+    assert start_console() == (1, [_one_unsupported("mysql://db/po[/]␛]0;pwned␇")])

@@ -167,7 +167,7 @@ async def test_an_invalid_config_stops_the_console_with_one_line_per_problem(tmp
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
     assert app.return_code == 1
-    assert said[0].startswith("config error:") and "supplier.poll_interval" in said[0]
+    assert said[0].plain.startswith("config error:") and "supplier.poll_interval" in said[0].plain
 
 
 async def test_the_key_bar_shows_the_focused_keys_and_a_click_presses_one(db):

@@ -91,6 +91,9 @@ class FakePartner:
     def refused(self, work: Taken, message: str) -> Taken:
         return replace(work, record=None, error=message)
 
+    def owner(self, session, key: str) -> tuple[int | None, int | None]:
+        return None, None
+
 
 def applied(db, connector: str = "edi") -> list[str]:
     with db.reader() as s:

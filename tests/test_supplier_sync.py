@@ -627,6 +627,8 @@ async def test_a_body_that_cannot_be_read_or_saved_is_quarantined_and_reprocesse
     assert (row.entry_key, row.stage) == (order_no, stage) and row.error and row.message
     (bad,) = world.notes(NotificationKind.BAD_DATA)
     assert order_no in bad.message and row.error in bad.message
+    # It names the PO that waits for the order, so the operator can open it.
+    assert (bad.po_id, bad.vendor_id) == (po_id, world.po(po_id).vendor_id)
     # The PO keeps the time of the partner data it reflects, and shows red.
     po = world.po(po_id)
     assert po.last_synced_at == synced and out_of_sync(po) and red_in_po_list(world, po_id)

@@ -370,7 +370,7 @@ class QuickBooksClient(PartnerClient):
                 self.stats.refreshed_after_401 += 1
                 await self.auth.refresh(rejected=token)
                 continue
-            return self._body(reply)
+            return self._json_object(reply)
 
     def _retrying(self, error: ConnectorError, wait: float) -> None:
         if not error.throttled:
@@ -391,7 +391,7 @@ class QuickBooksClient(PartnerClient):
             errors, fault_type=fault_type, status=status, intuit_tid=tid, retry_after=retry_after
         )
 
-    def _body(self, reply: Reply) -> dict:
+    def _json_object(self, reply: Reply) -> dict:
         body = reply.json()
         if not isinstance(body, dict):
             raise reply.malformed("sent an answer that is not a JSON object")

@@ -245,10 +245,17 @@ def error_for(
         detail=first.detail or first.message or "no detail given",
     )
     message = f"QuickBooks error {code}: {words}" if code else words
-    kw = dict(code=code, status=status, errors=errors, fault_type=fault_type, intuit_tid=intuit_tid)
-    if cls is Throttled:
-        return Throttled(message, retry_after=retry_after, **kw)
-    return cls(message, **kw)
+    error = cls(
+        message,
+        code=code,
+        status=status,
+        errors=errors,
+        fault_type=fault_type,
+        intuit_tid=intuit_tid,
+    )
+    if isinstance(error, Throttled):
+        error.retry_after = retry_after
+    return error
 
 
 def _clean_code(code: str) -> str:

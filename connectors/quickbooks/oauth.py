@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -34,10 +35,10 @@ with warnings.catch_warnings():
 from connectors.base import PartnerUnavailable
 from connectors.quickbooks.errors import ReconnectQuickBooks
 
-try:  # POSIX; posync consoles run on servers reached over SSH.
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: one process at a time is assumed
+if sys.platform == "win32":  # pragma: no cover - Windows: one process at a time is assumed
     fcntl = None
+else:  # POSIX; posync consoles run on servers reached over SSH.
+    import fcntl
 
 AUTHORIZATION_URL = "https://appcenter.intuit.com/connect/oauth2"
 TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
@@ -183,6 +184,7 @@ class QuickBooksAuth:
         token = self._usable(current, rejected)
         if token is not None:
             return token.access_token
+        assert current is not None  # _usable refused a missing one
         try:
             async with self._oauth() as oauth:
                 answer = await oauth.refresh_token(

@@ -1,4 +1,4 @@
-"""The simulated partners as one HTTP application: in-process (httpx) or on a loopback port."""
+"""The simulated partners as one HTTP application, served on a loopback port."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import threading
 import time
 from typing import Protocol
 
-import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Router
@@ -50,10 +49,6 @@ class Sandbox:
 
     def __getitem__(self, name: str) -> Partner:
         return self.partners[name]
-
-    def transport(self) -> httpx.AsyncBaseTransport:
-        """In-process transport: the connector's requests go straight into the sandbox app."""
-        return httpx.ASGITransport(app=self.app)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
         return SandboxServer(self.app, host, port).start()

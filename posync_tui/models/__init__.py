@@ -13,7 +13,9 @@ from posync_tui.models.core import (
     PurchaseOrderLine,
     SalesOrder,
     SalesOrderLine,
+    TableModel,
     Vendor,
+    saved_id,
 )
 from posync_tui.models.feed import QuarantinedEntry
 from posync_tui.models.sync import (
@@ -55,7 +57,9 @@ __all__ = [
     "SalesOrder",
     "SalesOrderLine",
     "SyncNotification",
+    "TableModel",
     "UTCDateTime",
     "Vendor",
+    "saved_id",
     "utcnow",
 ]

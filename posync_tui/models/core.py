@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, ClassVar, Literal, Protocol, overload
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Table
 from sqlmodel import Field, SQLModel
 
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
@@ -16,7 +17,29 @@ def money(default: Decimal | None = Decimal(0), **kw) -> Decimal:
     return Field(default=default, sa_type=Decimal4, **kw)
 
 
-def timestamp(default_now: bool = False, **kw) -> datetime | None:
+class TableModel(SQLModel):
+    """Base of every table: declares the Core ``Table`` SQLModel sets on each one."""
+
+    # SQLModel builds it at class creation but does not declare it to type checkers.
+    __table__: ClassVar[Table]
+
+
+class Numbered(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(record: Numbered) -> int:
+    """The id of a record the database has numbered: loaded, or added and flushed."""
+    assert record.id is not None, f"{type(record).__name__} has no id until it is flushed"
+    return record.id
+
+
+@overload
+def timestamp(default_now: Literal[True], **kw: Any) -> datetime: ...
+@overload
+def timestamp(default_now: Literal[False] = False, **kw: Any) -> datetime | None: ...
+def timestamp(default_now: bool = False, **kw: Any) -> datetime | None:
     if default_now:
         return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
     return Field(default=None, sa_type=UTCDateTime, **kw)
@@ -45,14 +68,14 @@ class AccountingStatus(StrEnum):
     IMPORTED = "Imported"
 
 
-class Division(SQLModel, table=True):
+class Division(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=20)
     name: str = Field(max_length=100)
     warehouse_interface: bool = False
 
 
-class Vendor(SQLModel, table=True):
+class Vendor(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=20)
     name: str = Field(max_length=100, index=True)
@@ -68,7 +91,7 @@ class Vendor(SQLModel, table=True):
     created_at: datetime = timestamp(default_now=True)
 
 
-class Item(SQLModel, table=True):
+class Item(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     sku: str = Field(unique=True, max_length=40)
     description: str = Field(max_length=200)
@@ -82,7 +105,7 @@ class Item(SQLModel, table=True):
     created_at: datetime = timestamp(default_now=True)
 
 
-class PurchaseOrder(SQLModel, table=True):
+class PurchaseOrder(TableModel, table=True):
     __tablename__ = "purchase_order"
     __table_args__ = (
         Index("ix_po_vendor_number", "vendor_id", "number"),
@@ -131,7 +154,7 @@ class PurchaseOrder(SQLModel, table=True):
     updated_at: datetime = timestamp(default_now=True)
 
 
-class PurchaseOrderLine(SQLModel, table=True):
+class PurchaseOrderLine(TableModel, table=True):
     __tablename__ = "purchase_order_line"
     __table_args__ = (Index("ix_pol_po_line", "po_id", "line_no"),)
 
@@ -154,13 +177,13 @@ class PurchaseOrderLine(SQLModel, table=True):
     special_order_line_id: int | None = Field(default=None, foreign_key="sales_order_line.id")
 
 
-class Customer(SQLModel, table=True):
+class Customer(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=20)
     name: str = Field(max_length=100, index=True)
 
 
-class CustomerLocation(SQLModel, table=True):
+class CustomerLocation(TableModel, table=True):
     __tablename__ = "customer_location"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -174,7 +197,7 @@ class CustomerLocation(SQLModel, table=True):
     warehouse_interface: bool = False
 
 
-class SalesOrder(SQLModel, table=True):
+class SalesOrder(TableModel, table=True):
     __tablename__ = "sales_order"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -189,7 +212,7 @@ class SalesOrder(SQLModel, table=True):
     updated_at: datetime = timestamp(default_now=True, index=True)
 
 
-class SalesOrderLine(SQLModel, table=True):
+class SalesOrderLine(TableModel, table=True):
     __tablename__ = "sales_order_line"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from posync_tui.models.core import timestamp
+from posync_tui.models.core import TableModel, timestamp
 
 
-class QuarantinedEntry(SQLModel, table=True):
+class QuarantinedEntry(TableModel, table=True):
     """One feed entry that could not be fetched, parsed or applied; the feed moved past it."""
 
     __tablename__ = "feed_quarantine"

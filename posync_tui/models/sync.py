@@ -6,12 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from posync_tui.models.core import timestamp
+from posync_tui.models.core import TableModel, timestamp
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(TableModel, table=True):
     """One field a partner changed: what, from what, to what, when, by which sync."""
 
     __tablename__ = "audit_entry"
@@ -37,7 +37,7 @@ class NotificationKind(StrEnum):
     BAD_DATA = "bad partner data"  # a feed entry quarantined
 
 
-class SyncNotification(SQLModel, table=True):
+class SyncNotification(TableModel, table=True):
     __tablename__ = "sync_notification"
     __table_args__ = (
         Index("ix_notification_reviewed", "reviewed", "id"),
@@ -72,7 +72,7 @@ class OutboxStatus(StrEnum):
 OPEN_OUTBOX_STATUSES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.DECISION)
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(TableModel, table=True):
     """Outbound work written in the same transaction as the state change it delivers.
 
     ``attempts`` counts the times it was handed to the partner: above zero, an answer may have
@@ -111,7 +111,7 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = timestamp()
 
 
-class PartnerLink(SQLModel, table=True):
+class PartnerLink(TableModel, table=True):
     """This posync record is that partner record: what a delivery made of it at one partner.
 
     Written with the message's success, in the same transaction; kept when the record is sent
@@ -135,7 +135,7 @@ class PartnerLink(SQLModel, table=True):
     synced_at: datetime = timestamp(default_now=True)
 
 
-class Installation(SQLModel, table=True):
+class Installation(TableModel, table=True):
     """This database's random id (one row), part of every idempotency key it sends.
 
     Two posync databases delivering to one partner account must never be answered with each
@@ -149,7 +149,7 @@ class Installation(SQLModel, table=True):
     created_at: datetime = timestamp(default_now=True)
 
 
-class ChangeLogEntry(SQLModel, table=True):
+class ChangeLogEntry(TableModel, table=True):
     """Committed changes, read by the other processes on the same database."""
 
     __tablename__ = "change_log"
@@ -161,7 +161,7 @@ class ChangeLogEntry(SQLModel, table=True):
     ids: str = ""  # comma-separated record ids; empty means "many or unknown"
 
 
-class ConnectorState(SQLModel, table=True):
+class ConnectorState(TableModel, table=True):
     """Health, feed cursor and poll leadership of one connector, shared by all processes."""
 
     __tablename__ = "connector_state"

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import and_, exists, func, inspect, or_
+from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from posync_tui import audit
 from posync_tui.config import Settings
 from posync_tui.db import Database
-from posync_tui.delivery import Outcome, noted, settle
+from posync_tui.delivery import Outcome, note_outbox, noted, settle
 from posync_tui.events import note_change
 from posync_tui.links import LINK, linked, links_of
 from posync_tui.models import (
@@ -38,6 +38,7 @@ from posync_tui.models import (
     POStatus,
     PurchaseOrder,
     Vendor,
+    saved_id,
     utcnow,
 )
 from posync_tui.services.accounting_rules import (
@@ -67,9 +68,9 @@ TAB_KIND = {
     QueueTab.ERRORS_PURCHASE_ORDERS: UploadKind.PURCHASE_ORDER,
 }
 
-PO = inspect(PurchaseOrder).local_table.c
-VENDOR = inspect(Vendor).local_table.c
-MSG = inspect(OutboxMessage).local_table.c
+PO = PurchaseOrder.__table__.c
+VENDOR = Vendor.__table__.c
+MSG = OutboxMessage.__table__.c
 
 WAITING_STATUSES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
 ERROR_STATUSES = (OutboxStatus.FAILED, OutboxStatus.DECISION)
@@ -270,13 +271,6 @@ def quickbooks_link(po_id: ColumnElement) -> ColumnElement:
     )
 
 
-def saved_id(record: PurchaseOrder | OutboxMessage) -> int:
-    """The id of a record read from the database, or flushed to it."""
-    if record.id is None:
-        raise ValueError(f"{type(record).__name__} not saved yet")
-    return record.id
-
-
 def queue_ids(db: Database, tab: QueueTab) -> list[int]:
     """Every PO id of a tab, for Upload All (the rules are checked again when queued)."""
     with db.reader() as s:
@@ -390,7 +384,7 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
             result.queued.append(po_id)
         if result.queued:
             note_change(s, "purchase_order", result.queued)
-            note_change(s, "outbox", result.message_ids)
+            note_outbox(s, CONNECTOR, result.message_ids)
     return result
 
 

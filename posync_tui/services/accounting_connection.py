@@ -18,6 +18,7 @@ from connectors.quickbooks import (
     seed_refresh_token,
 )
 from connectors.quickbooks.oauth import TOKEN_URL, Token
+from posync_tui.config import Settings
 from posync_tui.leases import Fence
 from posync_tui.partners import Partner, Queue, Schedule, address
 from posync_tui.paths import data_dir
@@ -34,8 +35,11 @@ def _sandbox(rt: Runtime):
 
 def token_store(rt: Runtime) -> TokenStore:
     # The demo's simulated company has its own file, so it never overwrites a real sign-in.
-    name = "quickbooks-sandbox-token.json" if _sandbox(rt) else "quickbooks-token.json"
+    name = "quickbooks-sandbox-token.json" if _sandbox(rt) else TOKEN_FILE
     return TokenStore(data_dir() / name)
+
+
+TOKEN_FILE = "quickbooks-token.json"  # a real company's tokens
 
 
 def qbo_client(rt: Runtime) -> QuickBooksClient:
@@ -60,6 +64,7 @@ def qbo_client(rt: Runtime) -> QuickBooksClient:
                 + ", quickbooks.".join(missing)
                 + " in the config file, then connect the company."
             )
+        assert q.client_id and q.client_secret and q.realm_id  # none is missing
         client_id, secret, realm = q.client_id, q.client_secret.get_secret_value(), q.realm_id
         token_url, limits = q.token_url or TOKEN_URL, None
         if q.refresh_token is not None:
@@ -92,20 +97,21 @@ def connection_state(rt: Runtime) -> str:
 # --- connecting a real company (OAuth authorization code flow) -----------------------------
 
 
-def authorization_link(rt: Runtime, state: str) -> str:
+def authorization_link(settings: Settings, state: str) -> str:
     """The Intuit sign-in page where an operator picks the company to connect to posync."""
-    q = rt.settings.quickbooks
+    q = settings.quickbooks
     if not q.client_id:
         raise ReconnectQuickBooks("Set quickbooks.client_id (your Intuit app's key) first.")
     return authorization_url(q.client_id, q.redirect_uri, state)
 
 
-async def connect_company(rt: Runtime, code: str, realm_id: str) -> str:
-    """Finish connecting: Intuit redirected to ``redirect_uri?code=..&realmId=..&state=..``.
+async def connect_company(settings: Settings, code: str, realm_id: str) -> str:
+    """Finish connecting a real company: Intuit redirected to
+    ``redirect_uri?code=..&realmId=..&state=..``. Touches no database.
 
     Saves the tokens (0600 file); returns the realm id to put in quickbooks.realm_id.
     """
-    q = rt.settings.quickbooks
+    q = settings.quickbooks
     if not (q.client_id and q.client_secret):
         raise ReconnectQuickBooks("Set quickbooks.client_id and client_secret first.")
     token = await connect_with_code(
@@ -114,7 +120,7 @@ async def connect_company(rt: Runtime, code: str, realm_id: str) -> str:
         code=code,
         realm_id=realm_id,
         redirect_uri=q.redirect_uri,
-        store=token_store(rt),
+        store=TokenStore(data_dir() / TOKEN_FILE),
         token_url=q.token_url or TOKEN_URL,
     )
     return token.realm_id

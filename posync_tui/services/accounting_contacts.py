@@ -6,7 +6,7 @@ import asyncio
 import secrets
 
 from sqlalchemy import or_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from connectors.quickbooks import DuplicateName, QboVendor
 from posync_tui.db import Database
@@ -57,9 +57,14 @@ def _vendor(db: Database, vendor_id: int) -> Vendor:
 def unlinked_vendors(
     db: Database, *, offset: int = 0, limit: int = 100, text: str = ""
 ) -> list[Vendor]:
-    query = select(Vendor).where(Vendor.qbo_vendor_id.is_(None)).order_by(Vendor.name, Vendor.id)
+    query = (
+        select(Vendor)
+        .where(col(Vendor.qbo_vendor_id).is_(None))
+        .order_by(col(Vendor.name), col(Vendor.id))
+    )
     if text:
-        query = query.where(or_(Vendor.name.like(f"%{text}%"), Vendor.code.like(f"%{text}%")))
+        pattern = f"%{text}%"
+        query = query.where(or_(col(Vendor.name).like(pattern), col(Vendor.code).like(pattern)))
     with db.reader() as s:
         return list(s.exec(query.offset(offset).limit(limit)).all())
 

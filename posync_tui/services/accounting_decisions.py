@@ -35,9 +35,11 @@ def mark_done(db: Database, po_id: int, qbo_id: str) -> None:
     message_id = _undecided(db, po_id)
     with db.reader() as s:
         message = s.get(OutboxMessage, message_id)
+        assert message is not None  # outbox messages are never deleted
         doc_number = json.loads(message.payload or "{}").get("doc_number")
         if doc_number is None:  # never built: what it would have been sent as
             po = s.get(PurchaseOrder, po_id)
+            assert po is not None  # POs are never deleted
             doc_number = qbo_doc_number(reference_for(po, UploadKind(message.kind)))
     decisions.mark_done(db, message_id, qbo_id, QuickBooksRecords(), doc_number=doc_number)
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from connectors.base import ConnectorError, PartnerUnavailable
 from connectors.quickbooks import (
@@ -113,6 +113,7 @@ class QuickBooksRecords:
             return
         kind = UploadKind(message.kind)
         if outcome.status == OutboxStatus.SENT:
+            assert outcome.answer is not None  # a message is sent when the partner answered
             _succeed(s, po, kind, outcome.answer)
         elif outcome.status in (OutboxStatus.FAILED, OutboxStatus.DECISION):
             _fail(s, po, kind, outcome.code or "QuickBooks", outcome.text or "")
@@ -123,11 +124,15 @@ class QuickBooksRecords:
     def changed(self, s: Session, messages: Sequence[OutboxMessage]) -> None:
         """Link the POs now in QuickBooks to what they became (one query for all), then note
         the change."""
-        made = [
-            links.Made(m.record_id, QBO_ENTITY[UploadKind(m.kind)], m.partner_id, m.doc_number)
-            for m in messages
-            if m.status == OutboxStatus.SENT
-        ]
+        made = []
+        for m in messages:
+            if m.status == OutboxStatus.SENT:
+                assert m.partner_id is not None  # a message is sent when the partner answered
+                made.append(
+                    links.Made(
+                        m.record_id, QBO_ENTITY[UploadKind(m.kind)], m.partner_id, m.doc_number
+                    )
+                )
         links.link(s, CONNECTOR, "purchase_order", made)
         note_change(s, "purchase_order", [m.record_id for m in messages])
         # Refusals, decisions and warnings of a success each raise a notification.
@@ -154,23 +159,28 @@ class QuickBooksAdapter(QuickBooksRecords):
         for message in messages:
             po = s.get(PurchaseOrder, message.record_id)
             kind = UploadKind(message.kind)
-            vendor = s.get(Vendor, po.vendor_id) if po else None
+            if po is None:
+                built[message.id] = Refused("not ready", "The PO no longer exists.")
+                continue
+            vendor = s.get(Vendor, po.vendor_id)
             link = made.get(message.record_id)
-            reasons = ["The PO no longer exists."] if po is None else []
-            if po is not None:
-                # The rules again, minus "waiting" itself (that is this message).
-                reasons = blockers(po, vendor, kind, link=link, setting_on=self.setting_on)
+            # The rules again, minus "waiting" itself (that is this message).
+            reasons = blockers(po, vendor, kind, link=link, setting_on=self.setting_on)
             if reasons:
                 built[message.id] = Refused("not ready", " ".join(reasons))
                 continue
+            # No reasons: the vendor is linked to QuickBooks.
+            assert vendor is not None and vendor.qbo_vendor_id
             details = message.payload
             if not details:  # fixed at the first attempt, so a retry sends the same DocNumber
                 reference = reference_for(po, kind)
                 details = {"reference": reference, "doc_number": qbo_doc_number(reference)}
             # A bill reset for re-import replaces the one it made (kept in its link).
             update_id = link.partner_id if kind == UploadKind.BILL and made_as(link, kind) else None
-            draft = _draft(po, vendor, kind, details, message.key, lines.get(po.id, []))
-            built[message.id] = Request(message, Upload(kind, po.id, draft, update_id), details)
+            po_lines = lines.get(message.record_id, [])
+            draft = _draft(po, vendor.qbo_vendor_id, kind, details, message.key, po_lines)
+            upload = Upload(kind, message.record_id, draft, update_id)
+            built[message.id] = Request(message, upload, details)
         return built
 
     async def send(self, requests: Sequence[Request]) -> dict[int, Answer | Exception]:
@@ -187,7 +197,7 @@ class QuickBooksAdapter(QuickBooksRecords):
                 raise delivery.NotSent(exc) from exc
             for r in creates:
                 outcome = outcomes.get(str(r.message.id))
-                if outcome is not None and outcome.ok:
+                if outcome is not None and outcome.txn is not None:
                     answers[r.message.id] = _answer(outcome.txn)
                 elif outcome is not None:
                     answers[r.message.id] = _error(outcome.error)
@@ -264,9 +274,9 @@ def _lines_of(
     """The shown lines of these POs with their items, in line order: one query for a batch."""
     rows = s.exec(
         select(PurchaseOrderLine, Item)
-        .join(Item, Item.id == PurchaseOrderLine.item_id, isouter=True)
-        .where(PurchaseOrderLine.po_id.in_(po_ids), PurchaseOrderLine.hidden.is_(False))
-        .order_by(PurchaseOrderLine.po_id, PurchaseOrderLine.line_no)
+        .join(Item, col(Item.id) == col(PurchaseOrderLine.item_id), isouter=True)
+        .where(col(PurchaseOrderLine.po_id).in_(po_ids), col(PurchaseOrderLine.hidden).is_(False))
+        .order_by(col(PurchaseOrderLine.po_id), col(PurchaseOrderLine.line_no))
     ).all()
     found: dict[int, list[tuple[PurchaseOrderLine, Item | None]]] = {}
     for line, item in rows:
@@ -276,7 +286,7 @@ def _lines_of(
 
 def _draft(
     po: PurchaseOrder,
-    vendor: Vendor,
+    qbo_vendor_id: str,
     kind: UploadKind,
     details: dict,
     key: str,
@@ -303,7 +313,7 @@ def _draft(
         )
     return TxnDraft(
         entity="Bill" if kind == UploadKind.BILL else "PurchaseOrder",
-        vendor_id=vendor.qbo_vendor_id,
+        vendor_id=qbo_vendor_id,
         doc_number=details["doc_number"],
         txn_date=po.invoice_date if kind == UploadKind.BILL else po.order_date,
         lines=tuple(lines),

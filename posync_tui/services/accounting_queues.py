@@ -311,7 +311,7 @@ class ContactSource(PagedSource):
         return Vendor.__table__
 
     def conditions(self, view: View) -> list[ColumnElement]:
-        found = [VENDOR.qbo_vendor_id.is_(None)]
+        found: list[ColumnElement] = [VENDOR.qbo_vendor_id.is_(None)]
         text = view.text.strip()
         if text:
             pattern = contains_pattern(text)

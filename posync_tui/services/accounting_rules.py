@@ -16,6 +16,7 @@ console can say why a PO is not ready.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeGuard
 
 from posync_tui.models import AccountingStatus, PartnerLink, PurchaseOrder, Vendor
 
@@ -32,7 +33,7 @@ class UploadKind(StrEnum):
 QBO_ENTITY = {UploadKind.BILL: "Bill", UploadKind.PURCHASE_ORDER: "PurchaseOrder"}
 
 
-def made_as(link: PartnerLink | None, kind: UploadKind) -> bool:
+def made_as(link: PartnerLink | None, kind: UploadKind) -> TypeGuard[PartnerLink]:
     """Whether the PO was made in QuickBooks as ``kind``'s record."""
     return link is not None and link.partner_kind == QBO_ENTITY[kind]
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from posync_tui.db import Database
 from posync_tui.models import PurchaseOrder, Vendor
 from posync_tui.paging import contains_pattern
+
+# The Core tables' ids: read back, an id is set; the models type it ``int | None`` (unsaved).
+PO_ID, VENDOR_ID = PurchaseOrder.__table__.c.id, Vendor.__table__.c.id
 
 
 @dataclass(frozen=True)
@@ -27,30 +30,31 @@ def find(db: Database, text: str, limit: int = 15) -> list[Found]:
     pattern = contains_pattern(text)
     with db.reader() as s:
         pos = s.exec(
-            select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, Vendor.name)
-            .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+            select(PO_ID, PurchaseOrder.number, PurchaseOrder.status, Vendor.name)
+            .join(Vendor, col(Vendor.id) == col(PurchaseOrder.vendor_id))
             .where(
                 or_(
-                    PurchaseOrder.number.ilike(pattern, escape="\\"),
-                    PurchaseOrder.supplier_order_no.ilike(pattern, escape="\\"),
+                    col(PurchaseOrder.number).ilike(pattern, escape="\\"),
+                    col(PurchaseOrder.supplier_order_no).ilike(pattern, escape="\\"),
                 )
             )
-            .order_by(PurchaseOrder.number)
+            .order_by(col(PurchaseOrder.number))
             .limit(limit)
         ).all()
         vendors = s.exec(
-            select(Vendor.id, Vendor.code, Vendor.name)
+            select(VENDOR_ID, Vendor.code, Vendor.name)
             .where(
                 or_(
-                    Vendor.code.ilike(pattern, escape="\\"), Vendor.name.ilike(pattern, escape="\\")
+                    col(Vendor.code).ilike(pattern, escape="\\"),
+                    col(Vendor.name).ilike(pattern, escape="\\"),
                 )
             )
-            .order_by(Vendor.name)
+            .order_by(col(Vendor.name))
             .limit(limit)
         ).all()
-    found = [Found("vendor", v.id, f"{v.code}  {v.name}", "vendor") for v in vendors]
+    found = [Found("vendor", id_, f"{code}  {name}", "vendor") for id_, code, name in vendors]
     found += [
-        Found("purchase_order", p.id, p.number, f"purchase order · {p.name} · {p.status}")
-        for p in pos
+        Found("purchase_order", id_, number, f"purchase order · {vendor} · {status}")
+        for id_, number, status, vendor in pos
     ]
     return found

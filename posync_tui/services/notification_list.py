@@ -19,7 +19,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from posync_tui import timefmt
-from posync_tui.models import NotificationKind, PurchaseOrder, SyncNotification, Vendor
+from posync_tui.models import (
+    NotificationKind,
+    PurchaseOrder,
+    SyncNotification,
+    Vendor,
+    saved_id,
+)
 from posync_tui.paging import Column, PagedSource, View, contains_pattern
 
 if TYPE_CHECKING:  # the screen imports this module at start-up: keep it light
@@ -47,6 +53,8 @@ PO_NUMBER: ColumnElement = select(PO.number).where(PO.id == NOTE.po_id).scalar_s
 
 
 def _kind(value: str | None) -> str:
+    if value is None:
+        return ""
     try:
         return KIND_SHORT[NotificationKind(value)]
     except ValueError:
@@ -158,7 +166,7 @@ def read_notification(db: Database, notification_id: int) -> NotificationInfo:
         vendor = s.get(Vendor, note.vendor_id) if note.vendor_id else None
         po = s.get(PurchaseOrder, note.po_id) if note.po_id else None
         return NotificationInfo(
-            id=note.id,
+            id=saved_id(note),
             created_at=note.created_at,
             kind=NotificationKind(note.kind),
             vendor=f"{vendor.code} · {vendor.name}" if vendor else None,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import object_session
-from sqlmodel import Session, select
+from sqlalchemy.orm import Session, object_session
+from sqlmodel import col, select
 
 from posync_tui.links import link_of
 from posync_tui.models import (
@@ -22,6 +22,7 @@ from posync_tui.models import (
     PartnerLink,
     PurchaseOrder,
     Vendor,
+    saved_id,
 )
 from posync_tui.services.accounting import CONNECTOR, UPLOAD_STATE
 from posync_tui.services.accounting_queues import code_words, plain_error
@@ -90,15 +91,15 @@ class POAccounting:
 
 def current_upload(s: Session, po_id: int) -> tuple[str, str] | None:
     """The kind and state ("waiting", "error", "decision") of the PO's current upload."""
-    row = s.exec(
+    row = s.execute(
         select(OutboxMessage.kind, OutboxMessage.status)
         .where(
-            OutboxMessage.connector == CONNECTOR,
-            OutboxMessage.record_kind == "purchase_order",
-            OutboxMessage.record_id == po_id,
-            OutboxMessage.status.in_(list(UPLOAD_STATE)),
+            col(OutboxMessage.connector) == CONNECTOR,
+            col(OutboxMessage.record_kind) == "purchase_order",
+            col(OutboxMessage.record_id) == po_id,
+            col(OutboxMessage.status).in_(list(UPLOAD_STATE)),
         )
-        .order_by(OutboxMessage.id.desc())
+        .order_by(col(OutboxMessage.id).desc())
         .limit(1)
     ).first()
     return None if row is None else (row[0], str(UPLOAD_STATE[OutboxStatus(row[1])]))
@@ -109,9 +110,11 @@ def po_accounting(po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool)
     from its link)."""
     session = object_session(po)
     upload_kind, upload_state = (
-        current_upload(session, po.id) if session is not None else None
+        current_upload(session, saved_id(po)) if session is not None else None
     ) or (None, None)
-    link = link_of(session, CONNECTOR, "purchase_order", po.id) if session is not None else None
+    link = None
+    if session is not None:
+        link = link_of(session, CONNECTOR, "purchase_order", saved_id(po))
     reference = bill_reference(po)
     po_blockers = None
     if setting_on and is_unbilled(po) and link is None:

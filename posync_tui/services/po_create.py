@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from posync_tui.audit import OPERATOR, Change, record, shown
 from posync_tui.db import Database
@@ -30,6 +31,7 @@ from posync_tui.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Vendor,
+    saved_id,
     utcnow,
 )
 from posync_tui.paging import contains_pattern
@@ -109,10 +111,11 @@ def find_vendors(db: Database, text: str, limit: int = 6) -> list[VendorChoice]:
             select(Vendor)
             .where(
                 or_(
-                    Vendor.code.ilike(pattern, escape="\\"), Vendor.name.ilike(pattern, escape="\\")
+                    col(Vendor.code).ilike(pattern, escape="\\"),
+                    col(Vendor.name).ilike(pattern, escape="\\"),
                 )
             )
-            .order_by(Vendor.code)
+            .order_by(col(Vendor.code))
             .limit(limit * 4)
         ).all()
     choices = [_vendor_choice(v) for v in rows]
@@ -131,7 +134,7 @@ def vendor_choice(db: Database, vendor_id: int) -> VendorChoice:
 
 def _vendor_choice(v: Vendor) -> VendorChoice:
     return VendorChoice(
-        v.id,
+        saved_id(v),
         v.code,
         v.name,
         Integration(v.integration),
@@ -152,18 +155,19 @@ def find_items(db: Database, text: str, vendor_id: int | None, limit: int = 6) -
     pattern = contains_pattern(text)
     query = select(Item).where(
         or_(
-            Item.sku.ilike(pattern, escape="\\"),
-            Item.description.ilike(pattern, escape="\\"),
-            Item.supplier_part_no.ilike(pattern, escape="\\"),
-            Item.upc.ilike(pattern, escape="\\"),
+            col(Item.sku).ilike(pattern, escape="\\"),
+            col(Item.description).ilike(pattern, escape="\\"),
+            col(Item.supplier_part_no).ilike(pattern, escape="\\"),
+            col(Item.upc).ilike(pattern, escape="\\"),
         )
     )
     if vendor_id is not None:
-        query = query.where(or_(Item.vendor_id == vendor_id, Item.vendor_id.is_(None)))
+        query = query.where(or_(col(Item.vendor_id) == vendor_id, col(Item.vendor_id).is_(None)))
     with db.reader() as s:
-        rows = s.scalars(query.order_by(Item.sku).limit(limit)).all()
+        rows = s.scalars(query.order_by(col(Item.sku)).limit(limit)).all()
         return [
-            ItemChoice(i.id, i.sku, i.description, i.supplier_part_no, i.unit_cost) for i in rows
+            ItemChoice(saved_id(i), i.sku, i.description, i.supplier_part_no, i.unit_cost)
+            for i in rows
         ]
 
 
@@ -271,9 +275,10 @@ def _number(value, label, most, field, n, problems) -> Decimal | None:
     except InvalidOperation:
         problems.append(Problem(field, f"{label} must be a number, e.g. 12.5", n))
         return None
-    if not number.is_finite():
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, str):  # "n", "N" or "F": NaN or infinity
         problems.append(Problem(field, f"{label} must be a number, e.g. 12.5", n))
-    elif number.as_tuple().exponent < -4:
+    elif exponent < -4:
         problems.append(Problem(field, "At most 4 decimal places", n))
     elif abs(number) >= most:
         problems.append(Problem(field, f"{label} must be less than {most:,}", n))
@@ -308,7 +313,7 @@ def _write(
         now = utcnow()
         po = PurchaseOrder(
             number=defaults.number,
-            vendor_id=vendor.id,
+            vendor_id=saved_id(vendor),
             status=defaults.status,
             order_date=defaults.order_date,
             expected_date=expected,
@@ -322,11 +327,14 @@ def _write(
         )
         s.add(po)
         s.flush()  # the PO's id, for its lines; a taken number fails here
+        po_id = saved_id(po)
         for n, ln in enumerate(lines, 1):
+            # A line missing any of these was a problem above.
+            assert ln.item_id is not None and ln.quantity is not None and ln.unit_cost is not None
             item = items[ln.item_id]
             s.add(
                 PurchaseOrderLine(
-                    po_id=po.id,
+                    po_id=po_id,
                     line_no=n,
                     item_id=item.id,
                     supplier_part_no=item.supplier_part_no,
@@ -344,12 +352,12 @@ def _write(
         )
         record(
             s,
-            [Change("purchase_order", po.id, "created", None, created, po.id)],
+            [Change("purchase_order", po_id, "created", None, created, po_id)],
             source=OPERATOR,
             at=now,
         )
-        note_change(s, "purchase_order", [po.id])
-        return po.id
+        note_change(s, "purchase_order", [po_id])
+        return po_id
 
 
 def _auto_sync_problems(vendor: Vendor, auto_sync: bool) -> list[Problem]:
@@ -374,7 +382,11 @@ def _auto_sync_problems(vendor: Vendor, auto_sync: bool) -> list[Problem]:
 
 def _items(s, vendor: Vendor, lines: list[_Line], problems: list[Problem]) -> dict[int, Item]:
     wanted = {ln.item_id for ln in lines if ln.item_id is not None}
-    items = {i.id: i for i in s.scalars(select(Item).where(Item.id.in_(wanted)))} if wanted else {}
+    items = (
+        {saved_id(i): i for i in s.scalars(select(Item).where(col(Item.id).in_(wanted)))}
+        if wanted
+        else {}
+    )
     for n, ln in enumerate(lines, 1):
         if ln.item_id is None:
             continue
@@ -399,4 +411,5 @@ def _form_order(p: Problem) -> tuple:
 
 def _number_taken(db: Database, number: str) -> bool:
     with db.reader() as s:
-        return s.scalar(select(PurchaseOrder.id).where(PurchaseOrder.number == number)) is not None
+        query = select(col(PurchaseOrder.id)).where(col(PurchaseOrder.number) == number)
+        return s.scalar(query) is not None

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from posync_tui.config import Settings
 from posync_tui.db import Database
@@ -26,7 +27,9 @@ from posync_tui.models import (
     SalesOrder,
     SalesOrderLine,
     SyncNotification,
+    TableModel,
     Vendor,
+    saved_id,
 )
 from posync_tui.services.accounting_queues import setting_on
 from posync_tui.services.po_accounting import POAccounting, po_accounting
@@ -41,7 +44,10 @@ from posync_tui.services.supplier_sync_operator import (
 AUDIT_LIMIT = 500
 NOTIFICATION_LIMIT = 200
 PO_STATUSES = tuple(s.value for s in POStatus)
-_TABLES = {"purchase_order": PurchaseOrder, "purchase_order_line": PurchaseOrderLine}
+_TABLES: dict[str, type[TableModel]] = {
+    "purchase_order": PurchaseOrder,
+    "purchase_order_line": PurchaseOrderLine,
+}
 
 
 def max_length(record: str, field: str) -> int | None:
@@ -149,15 +155,15 @@ def load_po_detail(db: Database, po_id: int, *, settings: Settings | None = None
         po = s.get(PurchaseOrder, po_id)
         if po is None:
             raise LookupError(f"No PO with id {po_id}")
-        vendor = s.get(Vendor, po.vendor_id)
+        vendor = s.get_one(Vendor, po.vendor_id)
         lines = _lines(s, po_id)
         line_nos = {ln.id: ln.line_no for ln in lines}
         audit_total = s.execute(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.po_id == po_id)
+            select(func.count()).select_from(AuditEntry).where(col(AuditEntry.po_id) == po_id)
         ).scalar_one()
         audit = tuple(
             DetailAudit(
-                a.id,
+                saved_id(a),
                 a.at,
                 line_nos.get(a.record_id) if a.record_kind == "purchase_order_line" else None,
                 a.field,
@@ -167,22 +173,24 @@ def load_po_detail(db: Database, po_id: int, *, settings: Settings | None = None
             )
             for a in s.scalars(
                 select(AuditEntry)
-                .where(AuditEntry.po_id == po_id)
-                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                .where(col(AuditEntry.po_id) == po_id)
+                .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
                 .limit(AUDIT_LIMIT)
             )
         )
         notifications = tuple(
-            DetailNotification(n.id, n.created_at, str(n.kind), n.message, n.reviewed, n.resolved)
+            DetailNotification(
+                saved_id(n), n.created_at, str(n.kind), n.message, n.reviewed, n.resolved
+            )
             for n in s.scalars(
                 select(SyncNotification)
-                .where(SyncNotification.po_id == po_id)
-                .order_by(SyncNotification.id.desc())
+                .where(col(SyncNotification.po_id) == po_id)
+                .order_by(col(SyncNotification.id).desc())
                 .limit(NOTIFICATION_LIMIT)
             )
         )
         return PODetail(
-            id=po.id,
+            id=saved_id(po),
             number=po.number,
             status=str(po.status),
             vendor_id=po.vendor_id,
@@ -221,27 +229,27 @@ def load_po_detail(db: Database, po_id: int, *, settings: Settings | None = None
 def _lines(s, po_id: int) -> list[DetailLine]:
     special = (
         select(
-            SalesOrderLine.id.label("so_line_id"),
-            SalesOrder.number.label("so_number"),
-            SalesOrderLine.line_no.label("so_line_no"),
-            Customer.name.label("customer"),
+            col(SalesOrderLine.id).label("so_line_id"),
+            col(SalesOrder.number).label("so_number"),
+            col(SalesOrderLine.line_no).label("so_line_no"),
+            col(Customer.name).label("customer"),
         )
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.sales_order_id)
-        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .join(SalesOrder, col(SalesOrder.id) == col(SalesOrderLine.sales_order_id))
+        .join(Customer, col(Customer.id) == col(SalesOrder.customer_id))
         .subquery()
     )
     rows = s.execute(
         select(
             PurchaseOrderLine,
-            Item.sku,
+            col(Item.sku),
             special.c.so_number,
             special.c.so_line_no,
             special.c.customer,
         )
-        .outerjoin(Item, Item.id == PurchaseOrderLine.item_id)
-        .outerjoin(special, special.c.so_line_id == PurchaseOrderLine.special_order_line_id)
-        .where(PurchaseOrderLine.po_id == po_id)
-        .order_by(PurchaseOrderLine.line_no, PurchaseOrderLine.id)
+        .outerjoin(Item, col(Item.id) == col(PurchaseOrderLine.item_id))
+        .outerjoin(special, special.c.so_line_id == col(PurchaseOrderLine.special_order_line_id))
+        .where(col(PurchaseOrderLine.po_id) == po_id)
+        .order_by(col(PurchaseOrderLine.line_no), col(PurchaseOrderLine.id))
     ).all()
     return [
         DetailLine(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from posync_tui.audit import edit
 from posync_tui.db import Database
@@ -30,20 +31,20 @@ def _open_special_orders(item_id: int):
     """Open special-order sales lines for an item, oldest first."""
     return (
         select(
-            SalesOrderLine.id,
-            SalesOrder.number,
-            SalesOrderLine.line_no,
-            Customer.name,
-            SalesOrderLine.quantity,
+            col(SalesOrderLine.id),
+            col(SalesOrder.number),
+            col(SalesOrderLine.line_no),
+            col(Customer.name),
+            col(SalesOrderLine.quantity),
         )
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.sales_order_id)
-        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .join(SalesOrder, col(SalesOrder.id) == col(SalesOrderLine.sales_order_id))
+        .join(Customer, col(Customer.id) == col(SalesOrder.customer_id))
         .where(
-            SalesOrderLine.item_id == item_id,
-            SalesOrderLine.special_order.is_(True),
-            SalesOrder.status.not_in(CLOSED_SALES_STATUSES),
+            col(SalesOrderLine.item_id) == item_id,
+            col(SalesOrderLine.special_order).is_(True),
+            col(SalesOrder.status).not_in(CLOSED_SALES_STATUSES),
         )
-        .order_by(SalesOrder.id, SalesOrderLine.line_no)
+        .order_by(col(SalesOrder.id), col(SalesOrderLine.line_no))
     )
 
 
@@ -55,13 +56,16 @@ def matching_special_orders(db: Database, po_line_id: int) -> list[SpecialOrderC
             return []
         taken = dict(
             s.execute(
-                select(PurchaseOrderLine.special_order_line_id, PurchaseOrderLine.id).where(
-                    PurchaseOrderLine.special_order_line_id.is_not(None)
-                )
+                select(
+                    col(PurchaseOrderLine.special_order_line_id), col(PurchaseOrderLine.id)
+                ).where(col(PurchaseOrderLine.special_order_line_id).is_not(None))
             ).all()
         )
         rows = s.execute(_open_special_orders(line.item_id)).all()
-        return [SpecialOrderChoice(*row, assigned_to_po_line_id=taken.get(row[0])) for row in rows]
+        return [
+            SpecialOrderChoice(line_id, number, line_no, customer, quantity, taken.get(line_id))
+            for line_id, number, line_no, customer, quantity in rows
+        ]
 
 
 def assign_special_order(db: Database, po_line_id: int, sales_order_line_id: int | None) -> None:

@@ -43,10 +43,17 @@ async def _poll(rt: Runtime, fence: Fence) -> str:
     return await supplier_sync.poll(rt, fence=fence)
 
 
+async def _reprocess(rt: Runtime, quarantine_id: int) -> str:
+    from posync_tui.services import supplier_sync  # it imports this module for its clients
+
+    return await supplier_sync.reprocess(rt, quarantine_id)
+
+
 SUPPLIER = Partner(
     name="supplier",
     short="sup",
     client=supplier_client,
     jobs=(Schedule("supplier", _poll),),
+    reprocess=_reprocess,
 )
 CATALOG = Partner(name="catalog", short="cat", client=catalog_client)

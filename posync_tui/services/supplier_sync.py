@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from connectors.base import ConnectorError
 from posync_tui import feed, feed_reprocess
@@ -222,7 +223,8 @@ async def refresh(rt: Runtime, po_ids: list[int], *, attempts: int = 4) -> list[
                 await stack.enter_async_context(catalog)
             answers = await ask_catalog(rt.db, catalog, orders)
         applied = await asyncio.to_thread(_apply_refresh, rt.db, works, answers)
-        synced = await asyncio.to_thread(_synced_at, rt.db, [w.po_id for w in works])
+        looked_up = [t.po_id for t in targets if t.po_id not in results]
+        synced = await asyncio.to_thread(_synced_at, rt.db, looked_up)
         for t in targets:
             if t.po_id in results:
                 continue
@@ -239,14 +241,14 @@ def _targets(db: Database, po_ids: list[int]) -> list[_Target]:
     with db.reader() as session:
         rows = session.execute(
             select(
-                PurchaseOrder.id,
-                PurchaseOrder.number,
-                PurchaseOrder.auto_sync,
-                PurchaseOrder.supplier_order_no,
-                Vendor.supplier_account,
+                col(PurchaseOrder.id),
+                col(PurchaseOrder.number),
+                col(PurchaseOrder.auto_sync),
+                col(PurchaseOrder.supplier_order_no),
+                col(Vendor.supplier_account),
             )
-            .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
-            .where(PurchaseOrder.id.in_(po_ids))
+            .join(Vendor, col(Vendor.id) == col(PurchaseOrder.vendor_id))
+            .where(col(PurchaseOrder.id).in_(po_ids))
         ).all()
     by_id = {r.id: _Target(*r) for r in rows}
     missing = [i for i in po_ids if i not in by_id]
@@ -267,6 +269,7 @@ def _apply_refresh(db: Database, works: list[OrderWork], answers: CatalogAnswers
         # A PO the rules refused without naming it (say, its vendor's supplier account is not
         # the order's) did not sync either.
         for work in works:
+            assert work.po_id is not None  # a refresh names its PO
             if work.po_id not in result.po_ids and work.po_id not in result.po_errors:
                 result.po_errors[work.po_id] = "The supplier's order could not be matched to it"
         return result
@@ -275,8 +278,8 @@ def _apply_refresh(db: Database, works: list[OrderWork], answers: CatalogAnswers
 def _synced_at(db: Database, po_ids: list[int]) -> dict[int, datetime | None]:
     with db.reader() as session:
         rows = session.execute(
-            select(PurchaseOrder.id, PurchaseOrder.last_synced_at).where(
-                PurchaseOrder.id.in_(po_ids)
+            select(col(PurchaseOrder.id), col(PurchaseOrder.last_synced_at)).where(
+                col(PurchaseOrder.id).in_(po_ids)
             )
         )
         return dict(rows.all())

@@ -79,7 +79,7 @@ class _Batch(PageStore):
             return
         po = self._match(work, vendor, order)
         linked = po["supplier_order_no"] if po is not None else None
-        if linked and linked != order.order_no:
+        if po is not None and linked and linked != order.order_no:
             # Its buyer reference names a PO that another supplier order already fills.
             message = (
                 f"Supplier order {order.order_no} names PO {po['number']}, which is already "
@@ -207,7 +207,7 @@ class _Batch(PageStore):
         item = self._item_for(po, vendor, sl)
         ref = Ref()
         row = PurchaseOrderLine(
-            po_id=None,  # set below: it may be a Ref, which the model must not see
+            po_id=0,  # a placeholder, set below: it may be a Ref, which the model must not see
             line_no=sl.line_no,
             item_id=None,
             supplier_part_no=sl.supplier_part_no,

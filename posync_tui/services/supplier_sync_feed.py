@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from connectors.base import ConnectorError
-from connectors.catalog import CatalogClient
+from connectors.catalog import CatalogProduct
 from connectors.supplier import PARTNER, SupplierClient, SupplierOrder
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.feed import Entry, Page, Taken
+from posync_tui.models import PurchaseOrder
 from posync_tui.services.supplier_sync_apply import (
     ApplyResult,
     CatalogAnswers,
@@ -28,6 +32,14 @@ CONNECTOR = "supplier"
 FETCHES_AT_ONCE = 8
 
 
+class Catalog(Protocol):
+    """The cloud catalog's client, or the same with its calls recorded (``RecordedCalls``)."""
+
+    async def lookup(
+        self, *, supplier_part_no: str | None = None, upc: str | None = None
+    ) -> CatalogProduct | None: ...
+
+
 class SupplierFeed:
     """One poll's (or one re-process's) view of the supplier; ``feed.poll`` drives it."""
 
@@ -39,7 +51,7 @@ class SupplierFeed:
         self,
         db: Database,
         supplier: SupplierClient | None,
-        catalog: CatalogClient | None,
+        catalog: Catalog | None,
         answers: CatalogAnswers | None = None,
     ):
         self.db, self.supplier, self.catalog = db, supplier, catalog
@@ -47,13 +59,24 @@ class SupplierFeed:
         self.accounts: dict[str, str] = {}  # order no. → the account the feed named it under
 
     async def page(self, cursor: str | None, limit: int) -> Page:
+        assert self.supplier is not None  # a feed made without one only writes
         page = await self.supplier.feed(cursor, limit)
         entries = [Entry(c.seq, c.order_no, c.notified_at) for c in page.changes]
         self.accounts = {c.order_no: c.supplier_account for c in page.changes}
         return Page(entries, page.next_cursor)
 
     async def fetch(self, key: str) -> SupplierOrder:
+        assert self.supplier is not None  # a feed made without one only writes
         return await self.supplier.order(key)
+
+    def owner(self, session: Session, key: str) -> tuple[int | None, int | None]:
+        """The PO linked to the supplier order ``key``, and its vendor."""
+        found = session.execute(
+            select(col(PurchaseOrder.vendor_id), col(PurchaseOrder.id)).where(
+                col(PurchaseOrder.supplier_order_no) == key
+            )
+        ).first()
+        return (found[0], found[1]) if found else (None, None)
 
     def work(self, taken: Taken) -> OrderWork:
         account = self.accounts.get(taken.entry.key)
@@ -105,7 +128,7 @@ class SupplierFeed:
 
 
 async def ask_catalog(
-    db: Database, catalog: CatalogClient | None, orders: list[SupplierOrder]
+    db: Database, catalog: Catalog | None, orders: list[SupplierOrder]
 ) -> CatalogAnswers:
     """Look each part posync does not know up in the cloud catalog (None: not found)."""
     answers = CatalogAnswers()

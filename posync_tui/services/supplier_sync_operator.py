@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from connectors.currencies import is_currency
 from posync_tui.audit import edit
@@ -26,6 +26,7 @@ from posync_tui.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Vendor,
+    saved_id,
     utcnow,
 )
 from posync_tui.services.supplier_sync_apply import LINE_FIELDS, PO_FIELDS, q4
@@ -101,7 +102,7 @@ def edit_po_line(db: Database, line_id: int, **changes: Any) -> PurchaseOrderLin
     """Change a PO line; a field the supplier sync owns is refused with FieldLocked."""
     with db.session() as s:
         line = get_record(s, PurchaseOrderLine, line_id, "PO line")
-        po = s.get(PurchaseOrder, line.po_id)
+        po = s.get_one(PurchaseOrder, line.po_id)
         where = f"PO {po.number} line {line.line_no}"
         _refuse(changes, LINE_EDITABLE, supplier_line_fields_locked(po), where)
         for name in ("quantity_ordered", "quantity_confirmed", "quantity_received", "unit_cost"):
@@ -110,9 +111,9 @@ def edit_po_line(db: Database, line_id: int, **changes: Any) -> PurchaseOrderLin
                 if not value.is_finite() or value < 0:
                     raise ValueError(f"{name.replace('_', ' ')} must be a number ≥ 0")
                 changes[name] = q4(value)
-        edit(s, line, changes, record_kind="purchase_order_line", po_id=po.id)
+        edit(s, line, changes, record_kind="purchase_order_line", po_id=saved_id(po))
         _recount(s, po)
-        note_change(s, "purchase_order", [po.id])
+        note_change(s, "purchase_order", [saved_id(po)])
         return line
 
 
@@ -133,7 +134,7 @@ def _recount(s: Session, po: PurchaseOrder) -> None:
     s.flush()
     lines = s.scalars(
         select(PurchaseOrderLine).where(
-            PurchaseOrderLine.po_id == po.id, PurchaseOrderLine.hidden.is_(False)
+            col(PurchaseOrderLine.po_id) == po.id, col(PurchaseOrderLine.hidden).is_(False)
         )
     ).all()
     po.total = q4(sum((ln.quantity_ordered * ln.unit_cost for ln in lines), Decimal(0)))
@@ -157,7 +158,10 @@ def count_open_pos(db: Database, vendor_id: int) -> int:
         return s.execute(
             select(func.count())
             .select_from(PurchaseOrder)
-            .where(PurchaseOrder.vendor_id == vendor_id, PurchaseOrder.status.in_(OPEN_PO_STATUSES))
+            .where(
+                col(PurchaseOrder.vendor_id) == vendor_id,
+                col(PurchaseOrder.status).in_(OPEN_PO_STATUSES),
+            )
         ).scalar_one()
 
 
@@ -180,17 +184,17 @@ def set_vendor_auto_sync(
             return 0
         ids = list(
             s.execute(
-                select(PurchaseOrder.id).where(
-                    PurchaseOrder.vendor_id == vendor_id,
-                    PurchaseOrder.status.in_(OPEN_PO_STATUSES),
-                    PurchaseOrder.auto_sync.is_not(on),
+                select(col(PurchaseOrder.id)).where(
+                    col(PurchaseOrder.vendor_id) == vendor_id,
+                    col(PurchaseOrder.status).in_(OPEN_PO_STATUSES),
+                    col(PurchaseOrder.auto_sync).is_not(on),
                 )
             ).scalars()
         )
         if ids:
             s.execute(
                 update(PurchaseOrder)
-                .where(PurchaseOrder.id.in_(ids))
+                .where(col(PurchaseOrder.id).in_(ids))
                 .values(auto_sync=on, updated_at=utcnow())
             )
             note_change(s, "purchase_order", ids)
@@ -212,7 +216,9 @@ def new_po_defaults(db: Database, vendor_id: int) -> PODefaults:
         vendor = get_record(s, Vendor, vendor_id, "vendor")
         top = s.execute(select(func.max(PurchaseOrder.id))).scalar() or 0
         number = f"PO-{top + 1:07d}"
-        while s.execute(select(PurchaseOrder.id).where(PurchaseOrder.number == number)).first():
+        while s.execute(
+            select(col(PurchaseOrder.id)).where(col(PurchaseOrder.number) == number)
+        ).first():
             top += 1
             number = f"PO-{top + 1:07d}"
         return PODefaults(

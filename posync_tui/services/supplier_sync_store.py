@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from posync_tui.models import (
     PurchaseOrderLine,
     SyncNotification,
     Vendor,
+    saved_id,
 )
 
 SOURCE = "supplier-sync"
@@ -141,6 +142,10 @@ def unknown_parts(session: Session, keys: set[PartKey]) -> set[PartKey]:
     return {(p, u) for p, u in keys if p not in known_parts and (not u or u not in known_upcs)}
 
 
+@overload
+def q4(value: Decimal) -> Decimal: ...
+@overload
+def q4(value: Decimal | None) -> Decimal | None: ...
 def q4(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(_Q)
 
@@ -249,16 +254,16 @@ class PageStore:
 
     def write(self) -> None:
         self._insert(ITEM_T, self.new_items)
-        self.result.item_ids |= {ref.id for ref, _ in self.new_items}
+        self.result.item_ids |= {saved_id(ref) for ref, _ in self.new_items}
         self._insert(PO_T, self.new_pos)
-        self.result.po_ids |= {ref.id for ref, _ in self.new_pos}
+        self.result.po_ids |= {saved_id(ref) for ref, _ in self.new_pos}
         self._insert(LINE_T, self.new_lines)
         if self.dirty_lines:
-            cols = ("item_id", "missing_item", "hidden", *LINE_FIELDS)
+            line_cols = ("item_id", "missing_item", "hidden", *LINE_FIELDS)
             stmt = update(LINE_T).where(LINE_T.c.id == bindparam("_id"))
-            stmt = stmt.values({c: bindparam(c) for c in cols})
+            stmt = stmt.values({c: bindparam(c) for c in line_cols})
             rows = [
-                {"_id": ln["id"], **{c: _id(ln[c]) for c in cols}}
+                {"_id": ln["id"], **{c: _id(ln[c]) for c in line_cols}}
                 for ln in self.dirty_lines.values()
             ]
             self.s.execute(stmt, rows)

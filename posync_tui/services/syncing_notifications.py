@@ -13,16 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from posync_tui.audit import edit
-from posync_tui.db import Database
+from posync_tui.db import Database, changed_rows
 from posync_tui.events import note_change
 from posync_tui.models import (
     Item,
     NotificationKind,
     PurchaseOrderLine,
     SyncNotification,
+    saved_id,
     utcnow,
 )
 from posync_tui.services.supplier_sync_apply import q4
@@ -34,7 +35,7 @@ def unreviewed_count(db: Database) -> int:
         return s.execute(
             select(func.count())
             .select_from(SyncNotification)
-            .where(SyncNotification.reviewed.is_(False))
+            .where(col(SyncNotification.reviewed).is_(False))
         ).scalar_one()
 
 
@@ -43,11 +44,12 @@ def mark_reviewed(db: Database, notification_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with db.session() as s:
-        done = s.execute(
+        done = changed_rows(
+            s,
             update(SyncNotification)
-            .where(SyncNotification.id.in_(ids), SyncNotification.reviewed.is_(False))
-            .values(reviewed=True, reviewed_at=utcnow())
-        ).rowcount
+            .where(col(SyncNotification.id).in_(ids), col(SyncNotification.reviewed).is_(False))
+            .values(reviewed=True, reviewed_at=utcnow()),
+        )
         note_change(s, "notification", ids)
         return done
 
@@ -59,9 +61,9 @@ def missing_item_count(db: Database, po_id: int) -> int:
             select(func.count())
             .select_from(PurchaseOrderLine)
             .where(
-                PurchaseOrderLine.po_id == po_id,
-                PurchaseOrderLine.missing_item.is_(True),
-                PurchaseOrderLine.hidden.is_(False),
+                col(PurchaseOrderLine.po_id) == po_id,
+                col(PurchaseOrderLine.missing_item).is_(True),
+                col(PurchaseOrderLine.hidden).is_(False),
             )
         ).scalar_one()
 
@@ -102,7 +104,7 @@ def resolve_missing_item(db: Database, notification_id: int, **item_fields: Any)
         note = _missing_note(s, notification_id)
         if note.resolved:
             raise ValueError("this missing item was already added")
-        if s.scalars(select(Item.id).where(Item.sku == sku)).first():
+        if s.scalars(select(col(Item.id)).where(col(Item.sku) == sku)).first():
             raise ValueError(f"a product with SKU {sku} already exists")
         cost = Decimal(str(item_fields.get("unit_cost") or 0))
         if not cost.is_finite() or cost < 0:
@@ -120,8 +122,8 @@ def resolve_missing_item(db: Database, notification_id: int, **item_fields: Any)
                 ln
                 for ln in s.scalars(
                     select(PurchaseOrderLine).where(
-                        PurchaseOrderLine.missing_item.is_(True),
-                        PurchaseOrderLine.supplier_part_no == part,
+                        col(PurchaseOrderLine.missing_item).is_(True),
+                        col(PurchaseOrderLine.supplier_part_no) == part,
                     )
                 )
                 if ln not in waiting
@@ -133,15 +135,15 @@ def resolve_missing_item(db: Database, notification_id: int, **item_fields: Any)
         s.execute(
             update(SyncNotification)
             .where(
-                (SyncNotification.id == note.id)
+                (col(SyncNotification.id) == note.id)
                 | (
-                    SyncNotification.po_line_id.in_(line_ids)
-                    & (SyncNotification.kind == NotificationKind.MISSING_ITEM.value)
+                    col(SyncNotification.po_line_id).in_(line_ids)
+                    & (col(SyncNotification.kind) == NotificationKind.MISSING_ITEM.value)
                 )
             )
             .values(resolved=True, reviewed=True, reviewed_at=utcnow())
         )
-        note_change(s, "item", [item.id])
+        note_change(s, "item", [saved_id(item)])
         note_change(s, "purchase_order", sorted({ln.po_id for ln in waiting}))
         note_change(s, "notification")
         return item

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.sql import ColumnElement, FromClause
+from sqlmodel import col
 
 from posync_tui import timefmt
 from posync_tui.audit import OPERATOR, Change, edit, record
@@ -231,8 +232,8 @@ def save_vendor(
         vendor = get_record(s, Vendor, vendor_id, "vendor")
         if account is not None:
             other = s.execute(
-                select(Vendor.code).where(
-                    Vendor.supplier_account == account, Vendor.id != vendor_id
+                select(col(Vendor.code)).where(
+                    col(Vendor.supplier_account) == account, col(Vendor.id) != vendor_id
                 )
             ).scalar()
             if other is not None:
@@ -252,10 +253,10 @@ def save_vendor(
 def _auto_sync_open_pos(s, vendor_id: int) -> int:
     ids = list(
         s.execute(
-            select(PurchaseOrder.id).where(
-                PurchaseOrder.vendor_id == vendor_id,
-                PurchaseOrder.status.in_(_OPEN),
-                PurchaseOrder.auto_sync.is_(False),
+            select(col(PurchaseOrder.id)).where(
+                col(PurchaseOrder.vendor_id) == vendor_id,
+                col(PurchaseOrder.status).in_(_OPEN),
+                col(PurchaseOrder.auto_sync).is_(False),
             )
         ).scalars()
     )
@@ -264,7 +265,7 @@ def _auto_sync_open_pos(s, vendor_id: int) -> int:
     now = utcnow()
     s.execute(
         update(PurchaseOrder)
-        .where(PurchaseOrder.id.in_(ids))
+        .where(col(PurchaseOrder.id).in_(ids))
         .values(auto_sync=True, updated_at=now)
     )
     changes = (Change("purchase_order", po_id, "auto_sync", False, True, po_id) for po_id in ids)

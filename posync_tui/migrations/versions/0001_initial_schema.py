@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 06:01:27.024597
+Create Date: 2026-12-02 06:37:48.632247
 """
 
 from collections.abc import Sequence
