@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from posync_tui import timefmt
 from posync_tui.models import AccountingStatus
-from posync_tui.services.accounting_rules import DOC_NUMBER_MAX, UploadKind
+from posync_tui.services.accounting_rules import DOC_NUMBER_MAX, QBO_ENTITY, UploadKind, made_as
 from posync_tui.services.po_accounting import KIND_WORDS, POAccounting
 from posync_tui.services.po_detail import PODetail
 from screens.confirm import Confirm
@@ -41,7 +41,10 @@ ROWS = (
 )
 OK_STYLE, FAIL_STYLE = "bold $success", "bold $error"
 STATUS_HELP = "set by the sync; x (admin) resets a PO already Imported for re-import"
-QBO_KINDS = {UploadKind.BILL: "bill", UploadKind.PURCHASE_ORDER: "purchase order"}
+QBO_KINDS = {
+    QBO_ENTITY[UploadKind.BILL]: "bill",
+    QBO_ENTITY[UploadKind.PURCHASE_ORDER]: "purchase order",
+}
 
 
 # --- what the tab shows (pure) -----------------------------------------------------------------
@@ -76,10 +79,10 @@ def rows(a: POAccounting) -> dict[str, Content | None]:
         doc = Content.assemble(safe(a.doc_number, one_line=True), cut)
     else:
         doc = safe(a.doc_number or "—", one_line=True)
-    if a.qbo_id:
-        made = QBO_KINDS.get(a.qbo_kind, a.qbo_kind or "record")
-        synced = timefmt.local(a.qbo_synced_at)
-        quickbooks = safe(f"{made} {a.qbo_id}, DocNumber {a.qbo_doc_number or '—'}")
+    if a.link is not None:
+        made = QBO_KINDS.get(a.link.partner_kind, a.link.partner_kind)
+        synced = timefmt.local(a.link.synced_at)
+        quickbooks = safe(f"{made} {a.link.partner_id}, DocNumber {a.link.doc_number or '—'}")
         if synced:
             quickbooks = Content.assemble(quickbooks, f", {synced}")
     else:
@@ -246,8 +249,8 @@ class AccountingPane(VerticalScroll, can_focus=False):
             f"Reset {d.number} for re-import? Its Accounting Status becomes "
             f'"{AccountingStatus.NOT_IMPORTED}"'
         )
-        if a.qbo_kind == UploadKind.BILL and a.qbo_id:
-            question += f", and the next sync updates QuickBooks bill {a.qbo_id}"
+        if a.link is not None and made_as(a.link, UploadKind.BILL):
+            question += f", and the next sync updates QuickBooks bill {a.link.partner_id}"
         question += "."
 
         def answered(yes: bool | None) -> None:

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Checkbox, Input, Label, Static
 
+from posync_tui.audit import shown
 from posync_tui.services.po_create import (
     REFERENCE_MAX,
     POInvalid,
@@ -31,7 +32,6 @@ from posync_tui.services.po_create import (
     find_vendors,
 )
 from posync_tui.services.supplier_sync import PODefaults, new_po_defaults
-from posync_tui.services.supplier_sync_store import shown
 from screens.form import FieldError, FormScreen, Tick
 from screens.key_bar import KeyBar
 from screens.safe_text import VISIBLE, safe

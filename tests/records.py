@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from posync_tui import events, leases
+from posync_tui import events, leases, links
 from posync_tui.leases import Fence
-from posync_tui.models import OutboxMessage, PurchaseOrder, PurchaseOrderLine
+from posync_tui.models import OutboxMessage, PartnerLink, PurchaseOrder, PurchaseOrderLine
 
 
 def add_po(
@@ -78,3 +78,16 @@ def upload_state(db, po_id: int) -> str | None:
     with db.reader() as s:
         upload = current_upload(s, po_id)
     return upload[1] if upload else None
+
+
+def uploaded(db, po_id: int, partner_kind: str, partner_id: str, doc_number: str) -> None:
+    """The PO was made in QuickBooks as ``partner_kind`` ("Bill", "PurchaseOrder") earlier."""
+    with db.session() as s:
+        made = links.Made(po_id, partner_kind, partner_id, doc_number)
+        links.link(s, "quickbooks", "purchase_order", [made])
+
+
+def qbo_link(db, po_id: int) -> PartnerLink | None:
+    """What the PO became in QuickBooks (its link), or None."""
+    with db.reader() as s:
+        return links.link_of(s, "quickbooks", "purchase_order", po_id)

@@ -191,7 +191,7 @@ async def test_quickbooks_receives_the_reference_truncated_to_21_characters(rt, 
     [bill] = sandbox.bills()
     assert bill["DocNumber"] == "SUPPLIER-INV-998877/P"
     assert "SUPPLIER-INV-998877/PO-000123" in bill["PrivateNote"]  # the whole one, in the memo
-    assert po(db, po_id).qbo_doc_number == "SUPPLIER-INV-998877/P"
+    assert records.qbo_link(db, po_id).doc_number == "SUPPLIER-INV-998877/P"
 
 
 # --- syncing bills ------------------------------------------------------------------------------
@@ -206,7 +206,8 @@ async def test_a_synced_po_is_imported_and_leaves_the_queue(rt, db, sandbox):
     assert summary == "1 uploaded to QuickBooks" and progress == [(1, 1)]
     synced = po(db, po_id)
     assert synced.accounting_status == AccountingStatus.IMPORTED
-    assert (synced.qbo_kind, synced.qbo_id) == ("bill", sandbox.bills()[0]["Id"])
+    link = records.qbo_link(db, po_id)
+    assert (link.partner_kind, link.partner_id) == ("Bill", sandbox.bills()[0]["Id"])
     assert records.upload_state(db, po_id) is None
     assert accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES) == []
     assert accounting.queue_counts(db)["upload_waiting"] == 0
@@ -340,8 +341,8 @@ async def test_an_unbilled_po_uploads_as_a_quickbooks_purchase_order(rt, db, san
     await deliver(rt)
     [qbo_po] = sandbox.purchase_orders()
     assert qbo_po["DocNumber"] == "PO-2001" and sandbox.bills() == []
-    uploaded = po(db, po_id)
-    assert (uploaded.qbo_kind, uploaded.qbo_id) == ("purchase_order", qbo_po["Id"])
+    link = records.qbo_link(db, po_id)
+    assert (link.partner_kind, link.partner_id) == ("PurchaseOrder", qbo_po["Id"])
     assert accounting.list_queue(db, QueueTab.PURCHASE_ORDERS, settings=rt.settings) == []
 
 
@@ -444,7 +445,8 @@ async def test_after_a_crash_mid_send_the_next_run_finds_the_bill_instead_of_mak
         account = await client.default_expense_account()
         await client.create(_with_account(request.body.draft, account), requestid="lost")
     assert await deliver(rt) == "1 uploaded to QuickBooks"
-    assert len(sandbox.bills()) == 1 and po(db, po_id).qbo_id == sandbox.bills()[0]["Id"]
+    [bill] = sandbox.bills()
+    assert records.qbo_link(db, po_id).partner_id == bill["Id"]
     with db.reader() as s:
         assert (
             json.loads(s.get(OutboxMessage, message_id).payload)["doc_number"] == "INV-77/PO-1001"

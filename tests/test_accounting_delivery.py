@@ -125,8 +125,8 @@ async def test_each_decision_send_again_mark_done_cancel(rt, db, sandbox):
     assert await deliver(rt) == "1 uploaded to QuickBooks"
 
     assert [b["DocNumber"] for b in sandbox.bills()] == ["I-1/PO-1"]
-    marked = po(db, done)
-    assert (marked.accounting_status, marked.qbo_id, marked.qbo_doc_number) == (
+    marked, link = po(db, done), records.qbo_link(db, done)
+    assert (marked.accounting_status, link.partner_id, link.doc_number) == (
         AccountingStatus.IMPORTED,
         "777",
         "I-2/PO-2",
@@ -144,7 +144,8 @@ async def test_an_answer_with_another_doc_number_or_amount_is_not_taken_as_done(
         "0 uploaded to QuickBooks, 1 need a decision (see the Errors tabs)"
     )
     synced = po(db, po_id)
-    assert synced.accounting_status == AccountingStatus.NOT_IMPORTED and synced.qbo_id is None
+    assert synced.accounting_status == AccountingStatus.NOT_IMPORTED
+    assert records.qbo_link(db, po_id) is None
     assert synced.accounting_error_code == "mismatch"
     assert "DocNumber 'INV-99/PO-9999', sent 'INV-77/PO-1001'" in synced.accounting_error
     assert "amount 70" in synced.accounting_error and "sent 7.00" in synced.accounting_error
@@ -172,10 +173,11 @@ async def test_two_posync_databases_on_one_company_never_take_each_others_bills(
         assert await deliver(there) == "0 uploaded to QuickBooks, 2 failed (see the Errors tabs)"
         assert len(sandbox.bills()) == 2
         for po_id in theirs:
-            assert po(other_db, po_id).qbo_id is None
+            assert records.qbo_link(other_db, po_id) is None
             assert po(other_db, po_id).accounting_error_code == "6140"
         for po_id in mine:
-            bill = next(b for b in sandbox.bills() if b["Id"] == po(db, po_id).qbo_id)
+            bill_id = records.qbo_link(db, po_id).partner_id
+            bill = next(b for b in sandbox.bills() if b["Id"] == bill_id)
             assert bill["PrivateNote"].endswith(message_of(db, po_id).idempotency_key)
     finally:
         other_db.dispose()
@@ -192,7 +194,7 @@ async def test_a_not_found_on_re_import_is_that_pos_own_error(rt, db, sandbox):
         accounting.reset_for_reimport(db, po_id)
     # In QuickBooks the first bill was deleted and its vendor made inactive: it cannot be made
     # again, while the second bill is replaced as usual.
-    sandbox.delete("Bill", po(db, gone).qbo_id)
+    sandbox.delete("Bill", records.qbo_link(db, gone).partner_id)
     sandbox.edit("Vendor", qbo_vendor(sandbox, "Northwind Traders"), Active=False)
     accounting.enqueue_upload(db, BILL, [gone, kept])
     summary = await deliver(rt)

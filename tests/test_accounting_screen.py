@@ -323,7 +323,7 @@ async def test_an_upload_waiting_for_a_decision_is_decided_on_the_errors_tab(db,
         await settled(pilot)
         await pilot.press(*"1234", "enter")
         await settled(pilot)
-        assert po(db, found).qbo_id == "1234"
+        assert records.qbo_link(db, found).partner_id == "1234"
         assert po(db, found).accounting_status == AccountingStatus.IMPORTED
 
         assert rows(body, "errors_supplier_invoices") == ["PO-2", "PO-3"]

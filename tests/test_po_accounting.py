@@ -193,10 +193,8 @@ async def test_reset_for_reimport_puts_an_imported_po_back_in_the_queue(db, vend
         invoice_date=date(2026, 11, 20),
         supplier_invoice_no="INV-77",
         accounting_status=AccountingStatus.IMPORTED,
-        qbo_kind="bill",
-        qbo_id="145",
-        qbo_doc_number="INV-77/PO-0000001",
     )
+    records.uploaded(db, po_id, "Bill", "145", "INV-77/PO-0000001")
     assert po_id not in queue_ids(db, QueueTab.SUPPLIER_INVOICES)
     async with console(db).run_test(size=(80, 24)) as pilot:
         pane = await accounting_tab(pilot, po_id)
@@ -232,10 +230,8 @@ async def test_a_po_uploaded_as_a_quickbooks_purchase_order_says_the_bill_is_mad
         vendor_id,
         invoice_date=date(2026, 11, 20),  # billed since it was uploaded as a purchase order
         supplier_invoice_no="INV-77",
-        qbo_kind="purchase_order",
-        qbo_id="77",
-        qbo_doc_number="PO-0000001",
     )
+    records.uploaded(db, po_id, "PurchaseOrder", "77", "PO-0000001")
     async with console(db, upload_pos=True).run_test(size=(80, 24)) as pilot:
         pane = await accounting_tab(pilot, po_id)
         assert shown(pane, "quickbooks").startswith("purchase order 77, DocNumber PO-0000001")

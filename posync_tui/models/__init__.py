@@ -27,6 +27,7 @@ from posync_tui.models.sync import (
     NotificationKind,
     OutboxMessage,
     OutboxStatus,
+    PartnerLink,
     SyncNotification,
 )
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
@@ -48,6 +49,7 @@ __all__ = [
     "NotificationKind",
     "OutboxMessage",
     "OutboxStatus",
+    "PartnerLink",
     "POStatus",
     "PurchaseOrder",
     "PurchaseOrderLine",

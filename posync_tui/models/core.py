@@ -146,12 +146,8 @@ class PurchaseOrder(TableModel, table=True):
     accounting_status: AccountingStatus = Field(
         default=AccountingStatus.NOT_IMPORTED, sa_type=String(40)
     )
-    # QuickBooks Online: what the PO became there ("bill" or "purchase_order"), its id and the
-    # DocNumber it got, and the last upload's error. Where the upload stands is its outbox row.
-    qbo_kind: str | None = Field(default=None, max_length=20)
-    qbo_id: str | None = Field(default=None, max_length=30)
-    qbo_doc_number: str | None = Field(default=None, max_length=21)
-    qbo_synced_at: datetime | None = timestamp()
+    # The last QuickBooks upload's error. Where the upload stands is its outbox message; what
+    # the PO became in QuickBooks is its PartnerLink.
     accounting_error_code: str | None = Field(default=None, max_length=20)
     accounting_error: str | None = None
     created_at: datetime = timestamp(default_now=True)

@@ -111,6 +111,30 @@ class OutboxMessage(TableModel, table=True):
     sent_at: datetime | None = timestamp()
 
 
+class PartnerLink(TableModel, table=True):
+    """This posync record is that partner record: what a delivery made of it at one partner.
+
+    Written with the message's success, in the same transaction; kept when the record is sent
+    again (a re-import replaces the partner's record instead of making a second one).
+    """
+
+    __tablename__ = "partner_link"
+    __table_args__ = (
+        Index("ix_partner_link_record", "connector", "record_kind", "record_id", unique=True),
+        # The queue screens ask "which records became a partner's <kind>" (e.g. PurchaseOrder).
+        Index("ix_partner_link_kind", "connector", "record_kind", "partner_kind", "record_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    connector: str = Field(max_length=30)
+    record_kind: str = Field(max_length=30)
+    record_id: int
+    partner_kind: str = Field(max_length=30)  # the partner's own word, e.g. "Bill"
+    partner_id: str = Field(max_length=60)
+    doc_number: str | None = Field(default=None, max_length=60)
+    synced_at: datetime = timestamp(default_now=True)
+
+
 class Installation(TableModel, table=True):
     """This database's random id (one row), part of every idempotency key it sends.
 

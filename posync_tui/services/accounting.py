@@ -21,24 +21,28 @@ from enum import StrEnum
 from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from posync_tui import audit
 from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.delivery import Outcome, note_outbox, noted, settle
 from posync_tui.events import note_change
+from posync_tui.links import LINK, linked, links_of
 from posync_tui.models import (
     OPEN_OUTBOX_STATUSES,
     AccountingStatus,
-    AuditEntry,
     OutboxMessage,
     OutboxStatus,
+    PartnerLink,
     POStatus,
     PurchaseOrder,
     Vendor,
+    saved_id,
     utcnow,
 )
 from posync_tui.services.accounting_rules import (
+    QBO_ENTITY,
     UploadKind,
     UploadState,
     blockers,
@@ -114,6 +118,10 @@ UNBILLED: ColumnElement = and_(
     PO.dispatch_date.is_(None),
 )
 NOT_FAILED: ColumnElement = PO.id.not_in(uploads_in(ERROR_STATUSES))
+NOT_UPLOADED: ColumnElement = PO.id.not_in(linked(CONNECTOR, "purchase_order"))
+NOT_MADE_AS_PURCHASE_ORDER: ColumnElement = PO.id.not_in(
+    linked(CONNECTOR, "purchase_order", QBO_ENTITY[UploadKind.PURCHASE_ORDER])
+)
 VENDOR_LINKED: ColumnElement = exists().where(
     VENDOR.id == PO.vendor_id, VENDOR.qbo_vendor_id.is_not(None)
 )
@@ -133,7 +141,7 @@ def queue_condition(tab: QueueTab) -> ColumnElement:
     if tab == QueueTab.PURCHASE_ORDERS:
         return and_(
             UNBILLED,
-            PO.qbo_kind.is_(None),
+            NOT_UPLOADED,
             PO.accounting_status == AccountingStatus.NOT_IMPORTED,
             PO.status != POStatus.CANCELLED,
             NOT_FAILED,
@@ -153,7 +161,7 @@ def ready_condition(tab: QueueTab) -> ColumnElement:
             base,
             PO.invoice_date.is_not(None),
             func.coalesce(PO.supplier_invoice_no, "") != "",
-            or_(PO.qbo_kind.is_(None), PO.qbo_kind != UploadKind.PURCHASE_ORDER),
+            NOT_MADE_AS_PURCHASE_ORDER,
         )
     return base
 
@@ -194,15 +202,17 @@ def queue_row(
     vendor: Vendor | None,
     tab: QueueTab,
     *,
+    link: PartnerLink | None,
     setting_on: bool,
     message: tuple[int, str] | None = None,
 ) -> QueueRow:
-    """``message``: the id and status of the PO's current upload message, if it has one."""
+    """``link``: what the PO became in QuickBooks, if anything; ``message``: the id and status
+    of the PO's current upload message, if it has one."""
     kind = TAB_KIND[tab]
     reference = reference_for(po, kind)
     doc = qbo_doc_number(reference)
     return QueueRow(
-        po_id=po.id,
+        po_id=saved_id(po),
         number=po.number,
         vendor_id=po.vendor_id,
         vendor_name=vendor.name if vendor else "",
@@ -217,7 +227,7 @@ def queue_row(
         upload_state=UPLOAD_STATE.get(OutboxStatus(message[1])) if message else None,
         error_code=po.accounting_error_code,
         error=po.accounting_error,
-        blockers=tuple(blockers(po, vendor, kind, setting_on=setting_on)),
+        blockers=tuple(blockers(po, vendor, kind, link=link, setting_on=setting_on)),
         message_id=message[0] if message else None,
     )
 
@@ -233,30 +243,38 @@ def list_queue(
 ) -> list[QueueRow]:
     """A page of a tab, ordered by PO number; ``text`` filters by PO number or invoice number."""
     query = (
-        select(PurchaseOrder, Vendor, upload_message(MSG.id), upload_message(MSG.status))
-        .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+        select(PurchaseOrder, Vendor, PartnerLink, upload_message(MSG.id))
+        .add_columns(upload_message(MSG.status))
+        .join(Vendor, VENDOR.id == PO.vendor_id)
+        .outerjoin(PartnerLink, quickbooks_link(PO.id))
         .where(queue_condition(tab))
-        .order_by(PurchaseOrder.number)
+        .order_by(PO.number)
         .offset(offset)
         .limit(limit)
     )
     if text:
         pattern = f"%{text}%"
-        query = query.where(
-            or_(PurchaseOrder.number.like(pattern), PurchaseOrder.supplier_invoice_no.like(pattern))
-        )
+        query = query.where(or_(PO.number.like(pattern), PO.supplier_invoice_no.like(pattern)))
     with db.reader() as s:
-        rows = s.exec(query).all()
+        rows = s.execute(query).all()
+    setting_on = _setting_on(settings)
     return [
-        queue_row(po, v, tab, setting_on=_setting_on(settings), message=(mid, st) if mid else None)
-        for po, v, mid, st in rows
+        queue_row(po, v, tab, link=link, setting_on=setting_on, message=(mid, st) if mid else None)
+        for po, v, link, mid, st in rows
     ]
+
+
+def quickbooks_link(po_id: ColumnElement) -> ColumnElement:
+    """The join of a PO to its QuickBooks link (one at most: ix_partner_link_record)."""
+    return and_(
+        LINK.connector == CONNECTOR, LINK.record_kind == "purchase_order", LINK.record_id == po_id
+    )
 
 
 def queue_ids(db: Database, tab: QueueTab) -> list[int]:
     """Every PO id of a tab, for Upload All (the rules are checked again when queued)."""
     with db.reader() as s:
-        return list(s.exec(select(PurchaseOrder.id).where(queue_condition(tab))).all())
+        return list(s.execute(select(PO.id).where(queue_condition(tab))).scalars())
 
 
 def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, int]:
@@ -275,7 +293,7 @@ def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, in
         ready_pos = count(ready_condition(QueueTab.PURCHASE_ORDERS)) if _setting_on(settings) else 0
         sending = count(PO.id.in_(uploads_in(WAITING_STATUSES)))
         counts["contacts"] = s.exec(
-            select(func.count()).select_from(Vendor).where(Vendor.qbo_vendor_id.is_(None))
+            select(func.count()).select_from(Vendor).where(VENDOR.qbo_vendor_id.is_(None))
         ).one()
     counts["upload_ready"] = ready_bills + ready_pos
     counts["upload_sending"] = sending
@@ -324,11 +342,12 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
     with db.session() as s:
         found: dict[int, PurchaseOrder] = {}
         current: dict[int, OutboxMessage] = {}
+        links = links_of(s, CONNECTOR, "purchase_order", ids)
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             found.update(
-                (po.id, po)
-                for po in s.exec(select(PurchaseOrder).where(PurchaseOrder.id.in_(chunk)))
+                (saved_id(po), po)
+                for po in s.exec(select(PurchaseOrder).where(col(PurchaseOrder.id).in_(chunk)))
             )
             current.update(
                 (m.record_id, m)
@@ -336,8 +355,8 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
                     select(OutboxMessage).where(
                         OutboxMessage.connector == CONNECTOR,
                         OutboxMessage.record_kind == "purchase_order",
-                        OutboxMessage.record_id.in_(chunk),
-                        OutboxMessage.status.in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
+                        col(OutboxMessage.record_id).in_(chunk),
+                        col(OutboxMessage.status).in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
                     )
                 )
             )
@@ -354,7 +373,8 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
             if earlier is not None and earlier.status == OutboxStatus.DECISION:
                 result.skipped[po_id] = [DECIDE_FIRST]
                 continue
-            reasons = blockers(po, vendors.get(po.vendor_id), kind, setting_on=setting_on)
+            vendor, link = vendors.get(po.vendor_id), links.get(po_id)
+            reasons = blockers(po, vendor, kind, link=link, setting_on=setting_on)
             if reasons:
                 result.skipped[po_id] = reasons
                 continue
@@ -392,19 +412,21 @@ def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind, installation: s
         connector=CONNECTOR,
         kind=str(kind),
         record_kind="purchase_order",
-        record_id=po.id,
+        record_id=saved_id(po),
         idempotency_key=f"{installation}:qbo:{kind}:{po.id}:{earlier + 1}",
     )
     s.add(message)
     po.accounting_error = po.accounting_error_code = None
     po.updated_at = utcnow()
     s.flush()
-    return message.id
+    return saved_id(message)
 
 
 def _vendors(s: Session, ids: Iterable[int]) -> dict[int, Vendor]:
     ids = list(ids)
-    return {v.id: v for v in s.exec(select(Vendor).where(Vendor.id.in_(ids)))} if ids else {}
+    if not ids:
+        return {}
+    return {v.id: v for v in s.exec(select(Vendor).where(col(Vendor.id).in_(ids))) if v.id}
 
 
 # --- admin ------------------------------------------------------------------------------------
@@ -433,7 +455,7 @@ def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> Non
                 OutboxMessage.connector == CONNECTOR,
                 OutboxMessage.record_kind == "purchase_order",
                 OutboxMessage.record_id == po_id,
-                OutboxMessage.status.in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
+                col(OutboxMessage.status).in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
             )
         ):
             if message.status == OutboxStatus.CLAIMED:
@@ -446,23 +468,11 @@ def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> Non
             cancelled = Outcome(OutboxStatus.CANCELLED, text=f"reset for re-import by {by}")
             settle(s, message, cancelled, QuickBooksRecords())
             noted(s, [message], QuickBooksRecords())
-        old = po.accounting_status
-        po.accounting_status = AccountingStatus.NOT_IMPORTED
+        changes = {"accounting_status": AccountingStatus.NOT_IMPORTED}
+        audit.edit(s, po, changes, record_kind="purchase_order", po_id=po.id, source=by)
         po.accounting_error = po.accounting_error_code = None
         po.updated_at = utcnow()
-        if old != po.accounting_status:
-            s.add(
-                AuditEntry(
-                    record_kind="purchase_order",
-                    record_id=po.id,
-                    po_id=po.id,
-                    field="accounting_status",
-                    old_value=str(old),
-                    new_value=str(po.accounting_status),
-                    source=by,
-                )
-            )
-        note_change(s, "purchase_order", [po.id])
+        note_change(s, "purchase_order", [po_id])
 
 
 # The other halves live in their own modules; re-exported so callers need one import.

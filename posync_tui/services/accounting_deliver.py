@@ -5,10 +5,11 @@ rules again (it may have changed since it was queued), builds the Bill or Purcha
 them 30 to a batch (``IN_FLIGHT`` batches at once), and looks a record up by DocNumber — and by
 the memo carrying its idempotency key, so that another posync's record is never taken for ours
 — when an earlier attempt may have reached QuickBooks. ``record`` writes what each outcome means
-for the PO: success → Accounting Status "Imported" (bills), the QuickBooks id and DocNumber
-stored; refusal → the PO moves to its Errors tab with QuickBooks' code and message, and an
-"upload error" notification is raised; an outcome nobody can be sure of → the Errors tab too,
-waiting for an operator's decision.
+for the PO: success → Accounting Status "Imported" (bills), and ``changed`` links the PO to
+the QuickBooks record (its id and DocNumber, in ``partner_link``); refusal → the PO moves to
+its Errors tab with QuickBooks' code and message, and an "upload error" notification is
+raised; an outcome nobody can be sure of → the Errors tab too, waiting for an operator's
+decision.
 """
 
 from __future__ import annotations
@@ -32,13 +33,12 @@ from connectors.quickbooks import (
     Txn,
     TxnDraft,
 )
-from posync_tui import delivery
+from posync_tui import audit, delivery, links
 from posync_tui.delivery import Answer, Message, NoAnswer, Outcome, Refused, Request
 from posync_tui.events import note_change
 from posync_tui.leases import Fence
 from posync_tui.models import (
     AccountingStatus,
-    AuditEntry,
     Item,
     NotificationKind,
     OutboxMessage,
@@ -52,8 +52,10 @@ from posync_tui.models import (
 from posync_tui.runtime import Runtime
 from posync_tui.services.accounting_connection import qbo_client
 from posync_tui.services.accounting_rules import (
+    QBO_ENTITY,
     UploadKind,
     blockers,
+    made_as,
     qbo_doc_number,
     reference_for,
 )
@@ -120,6 +122,18 @@ class QuickBooksRecords:
             po.updated_at = utcnow()
 
     def changed(self, s: Session, messages: Sequence[OutboxMessage]) -> None:
+        """Link the POs now in QuickBooks to what they became (one query for all), then note
+        the change."""
+        made = []
+        for m in messages:
+            if m.status == OutboxStatus.SENT:
+                assert m.partner_id is not None  # a message is sent when the partner answered
+                made.append(
+                    links.Made(
+                        m.record_id, QBO_ENTITY[UploadKind(m.kind)], m.partner_id, m.doc_number
+                    )
+                )
+        links.link(s, CONNECTOR, "purchase_order", made)
         note_change(s, "purchase_order", [m.record_id for m in messages])
         # Refusals, decisions and warnings of a success each raise a notification.
         if any(m.status not in (OutboxStatus.PENDING, OutboxStatus.CANCELLED) for m in messages):
@@ -139,7 +153,9 @@ class QuickBooksAdapter(QuickBooksRecords):
 
     def build(self, s: Session, messages: Sequence[Message]) -> dict[int, Request | Refused]:
         built: dict[int, Request | Refused] = {}
-        lines = _lines_of(s, [m.record_id for m in messages])
+        po_ids = [m.record_id for m in messages]
+        lines = _lines_of(s, po_ids)
+        made = links.links_of(s, CONNECTOR, "purchase_order", po_ids)
         for message in messages:
             po = s.get(PurchaseOrder, message.record_id)
             kind = UploadKind(message.kind)
@@ -147,8 +163,9 @@ class QuickBooksAdapter(QuickBooksRecords):
                 built[message.id] = Refused("not ready", "The PO no longer exists.")
                 continue
             vendor = s.get(Vendor, po.vendor_id)
+            link = made.get(message.record_id)
             # The rules again, minus "waiting" itself (that is this message).
-            reasons = blockers(po, vendor, kind, setting_on=self.setting_on)
+            reasons = blockers(po, vendor, kind, link=link, setting_on=self.setting_on)
             if reasons:
                 built[message.id] = Refused("not ready", " ".join(reasons))
                 continue
@@ -158,7 +175,8 @@ class QuickBooksAdapter(QuickBooksRecords):
             if not details:  # fixed at the first attempt, so a retry sends the same DocNumber
                 reference = reference_for(po, kind)
                 details = {"reference": reference, "doc_number": qbo_doc_number(reference)}
-            update_id = po.qbo_id if kind == UploadKind.BILL and po.qbo_kind == kind else None
+            # A bill reset for re-import replaces the one it made (kept in its link).
+            update_id = link.partner_id if kind == UploadKind.BILL and made_as(link, kind) else None
             po_lines = lines.get(message.record_id, [])
             draft = _draft(po, vendor.qbo_vendor_id, kind, details, message.key, po_lines)
             upload = Upload(kind, message.record_id, draft, update_id)
@@ -319,23 +337,11 @@ def _with_account(draft: TxnDraft, account_id: str) -> TxnDraft:
 
 def _succeed(s: Session, po: PurchaseOrder, kind: UploadKind, answer: Answer) -> None:
     now = utcnow()
-    po.qbo_kind, po.qbo_id, po.qbo_doc_number = str(kind), answer.partner_id, answer.doc_number
-    po.qbo_synced_at = po.updated_at = now
+    po.updated_at = now
     po.accounting_error = po.accounting_error_code = None
     if kind == UploadKind.BILL and po.accounting_status != AccountingStatus.IMPORTED:
-        assert po.id is not None  # read from the database
-        s.add(
-            AuditEntry(
-                record_kind="purchase_order",
-                record_id=po.id,
-                po_id=po.id,
-                field="accounting_status",
-                old_value=str(po.accounting_status),
-                new_value=str(AccountingStatus.IMPORTED),
-                source=CONNECTOR,
-            )
-        )
-        po.accounting_status = AccountingStatus.IMPORTED
+        changes = {"accounting_status": AccountingStatus.IMPORTED}
+        audit.edit(s, po, changes, record_kind="purchase_order", po_id=po.id, source=CONNECTOR)
     for warning in answer.warnings:
         s.add(
             SyncNotification(

@@ -1,6 +1,7 @@
 """The Accounting screen's paged reads: one source per upload queue tab, and the Contacts list.
 
-Each queue tab is a ``PagedSource`` over ``purchase_order`` (joined to its vendor) limited by
+Each queue tab is a ``PagedSource`` over ``purchase_order`` (joined to its vendor, and to its
+QuickBooks link if it has one: what it became there, read in the page's own query) limited by
 ``accounting.queue_condition``. The rows a page reads are turned into ``QueueRow``s with the
 service's own ``queue_row``, so the Reference (shown whole), the 21-character DocNumber and the
 reasons a PO is not ready come from the same rules that ``enqueue_upload`` checks.
@@ -18,7 +19,8 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from posync_tui.config import Settings
 from posync_tui.db import Database
-from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
+from posync_tui.links import LINK
+from posync_tui.models import AccountingStatus, PartnerLink, PurchaseOrder, Vendor
 from posync_tui.paging import Column, PagedSource, Row, View, contains_pattern
 from posync_tui.services.accounting import (
     ERROR_STATUSES,
@@ -31,15 +33,19 @@ from posync_tui.services.accounting import (
     UploadState,
     queue_condition,
     queue_row,
+    quickbooks_link,
     ready_condition,
     upload_message,
     uploads_in,
 )
+from posync_tui.services.accounting_rules import made_as
 
 PO = PurchaseOrder.__table__.c
 VENDOR = Vendor.__table__.c
 
 ERROR_TABS = (QueueTab.ERRORS_SUPPLIER_INVOICES, QueueTab.ERRORS_PURCHASE_ORDERS)
+# What the rules read of a PO's QuickBooks link.
+LINK_FIELDS = ("partner_kind", "partner_id", "doc_number")
 
 # QuickBooks' error codes in a word or two (the stored message says the rest in plain words).
 CODE_WORDS = {
@@ -78,7 +84,9 @@ def _date(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-def short_status(row: QueueRow, po: PurchaseOrder, vendor: Vendor, kind: UploadKind) -> str:
+def short_status(
+    row: QueueRow, po: PurchaseOrder, vendor: Vendor, link: PartnerLink | None, kind: UploadKind
+) -> str:
     """A few words for the Status column; the detail line gives the rules' full sentences."""
     if row.upload_state == UploadState.WAITING:
         return "sending"
@@ -90,7 +98,7 @@ def short_status(row: QueueRow, po: PurchaseOrder, vendor: Vendor, kind: UploadK
     linked = bool(vendor.qbo_vendor_id)
     if kind == UploadKind.BILL:
         labels = [
-            ("made as QBO PO", po.qbo_kind == UploadKind.PURCHASE_ORDER),
+            ("made as QBO PO", made_as(link, UploadKind.PURCHASE_ORDER)),
             ("no inv date", po.invoice_date is None),
             ("no inv no", not po.supplier_invoice_no),
             ("link contact", not linked),
@@ -99,7 +107,7 @@ def short_status(row: QueueRow, po: PurchaseOrder, vendor: Vendor, kind: UploadK
     else:
         labels = [
             ("setting off", True),  # the only reason left when the others do not apply
-            ("uploaded", bool(po.qbo_kind)),
+            ("uploaded", link is not None),
             ("billed", bool(po.invoice_date or po.supplier_invoice_no or po.dispatch_date)),
             ("link contact", not linked),
         ]
@@ -182,7 +190,9 @@ class QueueSource(PagedSource):
         self.kind = TAB_KIND[tab]
         self.setting_on = setting_on
         self.columns = _columns(tab)
-        self._joined = PurchaseOrder.__table__.join(Vendor.__table__, VENDOR.id == PO.vendor_id)
+        self._joined = PurchaseOrder.__table__.join(
+            Vendor.__table__, VENDOR.id == PO.vendor_id
+        ).outerjoin(PartnerLink.__table__, quickbooks_link(PO.id))
 
     def from_clause(self, view: View) -> FromClause:
         return self._joined
@@ -198,9 +208,6 @@ class QueueSource(PagedSource):
             PO.supplier_invoice_no,
             PO.dispatch_date,
             PO.accounting_status,
-            PO.qbo_kind,
-            PO.qbo_id,
-            PO.qbo_doc_number,
             PO.accounting_error_code,
             PO.accounting_error,
         )
@@ -211,6 +218,7 @@ class QueueSource(PagedSource):
             UPLOAD_STATUS.label("message_status"),
             VENDOR.name.label("vendor_name"),
             VENDOR.qbo_vendor_id.label("vendor_qbo_vendor_id"),
+            *(LINK[name].label(f"link_{name}") for name in LINK_FIELDS),
         )
 
     def conditions(self, view: View) -> list[ColumnElement]:
@@ -252,14 +260,19 @@ class QueueSource(PagedSource):
             name=data["vendor_name"] or "",
             qbo_vendor_id=data["vendor_qbo_vendor_id"],
         )
+        link = None
+        if data["link_partner_id"] is not None:
+            link = PartnerLink(**{name: data[f"link_{name}"] for name in LINK_FIELDS})
         message = (data["message_id"], data["message_status"]) if data["message_id"] else None
-        queue = queue_row(po, vendor, self.tab, setting_on=self.setting_on, message=message)
+        queue = queue_row(
+            po, vendor, self.tab, link=link, setting_on=self.setting_on, message=message
+        )
         data.update(
             number=queue.number,
             queue=queue,
             reference=queue.reference,
             doc_number=queue.doc_number,
-            status=short_status(queue, po, vendor, self.kind),
+            status=short_status(queue, po, vendor, link, self.kind),
             error=plain_error(queue.error_code, queue.error),
             code=queue.error_code or "",
         )

@@ -8,14 +8,17 @@
   Invoice Number and Dispatch Date all empty) can be uploaded as a QuickBooks purchase order
   with its own reference; a PO uploaded that way can no longer be synced as a bill.
 
-Each rule that fails is named in plain words, so the console can say why a PO is not ready.
+What a PO became in QuickBooks (a Bill or a PurchaseOrder, its id and DocNumber) is its
+``PartnerLink``, passed in as ``link``. Each rule that fails is named in plain words, so the
+console can say why a PO is not ready.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeGuard
 
-from posync_tui.models import AccountingStatus, PurchaseOrder, Vendor
+from posync_tui.models import AccountingStatus, PartnerLink, PurchaseOrder, Vendor
 
 DOC_NUMBER_MAX = 21  # QuickBooks Online's DocNumber limit
 SETTING_NAME = "Upload POs as QuickBooks Purchase Orders"
@@ -24,6 +27,15 @@ SETTING_NAME = "Upload POs as QuickBooks Purchase Orders"
 class UploadKind(StrEnum):
     BILL = "bill"  # a billed PO → a QuickBooks Bill ("Supplier Invoices")
     PURCHASE_ORDER = "purchase_order"  # an unbilled PO → a QuickBooks PurchaseOrder
+
+
+# What each upload makes in QuickBooks: the PartnerLink's partner_kind.
+QBO_ENTITY = {UploadKind.BILL: "Bill", UploadKind.PURCHASE_ORDER: "PurchaseOrder"}
+
+
+def made_as(link: PartnerLink | None, kind: UploadKind) -> TypeGuard[PartnerLink]:
+    """Whether the PO was made in QuickBooks as ``kind``'s record."""
+    return link is not None and link.partner_kind == QBO_ENTITY[kind]
 
 
 class UploadState(StrEnum):
@@ -61,12 +73,16 @@ def is_unbilled(po: PurchaseOrder) -> bool:
     return po.invoice_date is None and not po.supplier_invoice_no and po.dispatch_date is None
 
 
-def uploaded_as_purchase_order_text(po: PurchaseOrder) -> str:
+def uploaded_as_purchase_order_text(po: PurchaseOrder, link: PartnerLink) -> str:
     return (
-        f"PO {po.number} was uploaded to QuickBooks as purchase order "
-        f"{po.qbo_doc_number or po.qbo_id}, so it can no longer be synced as a bill. Create the "
-        "bill by hand in QuickBooks and add the purchase order to it."
+        f"PO {po.number} was uploaded to QuickBooks as purchase order {_named(link)}, so it can "
+        "no longer be synced as a bill. Create the bill by hand in QuickBooks and add the "
+        "purchase order to it."
     )
+
+
+def _named(link: PartnerLink) -> str:
+    return link.doc_number or link.partner_id
 
 
 def vendor_blocker(vendor: Vendor | None) -> str | None:
@@ -80,10 +96,12 @@ def vendor_blocker(vendor: Vendor | None) -> str | None:
     return None
 
 
-def bill_blockers(po: PurchaseOrder, vendor: Vendor | None) -> list[str]:
+def bill_blockers(
+    po: PurchaseOrder, vendor: Vendor | None, *, link: PartnerLink | None
+) -> list[str]:
     """Why ``po`` cannot be synced as a bill now (empty: it can)."""
-    if po.qbo_kind == UploadKind.PURCHASE_ORDER:
-        return [uploaded_as_purchase_order_text(po)]
+    if link is not None and made_as(link, UploadKind.PURCHASE_ORDER):
+        return [uploaded_as_purchase_order_text(po, link)]
     reasons = []
     if po.invoice_date is None:
         reasons.append("No Invoice Date: enter the date of the supplier's invoice.")
@@ -100,17 +118,15 @@ def bill_blockers(po: PurchaseOrder, vendor: Vendor | None) -> list[str]:
 
 
 def purchase_order_blockers(
-    po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool
+    po: PurchaseOrder, vendor: Vendor | None, *, link: PartnerLink | None, setting_on: bool
 ) -> list[str]:
     """Why ``po`` cannot be uploaded as a QuickBooks purchase order now (empty: it can)."""
     reasons = []
     if not setting_on:
         reasons.append(f'The setting "{SETTING_NAME}" is off in the QuickBooks settings.')
-    if po.qbo_kind == UploadKind.PURCHASE_ORDER:
-        reasons.append(
-            f"Already uploaded to QuickBooks as purchase order {po.qbo_doc_number or po.qbo_id}."
-        )
-    elif po.qbo_kind == UploadKind.BILL or po.accounting_status == AccountingStatus.IMPORTED:
+    if link is not None and made_as(link, UploadKind.PURCHASE_ORDER):
+        reasons.append(f"Already uploaded to QuickBooks as purchase order {_named(link)}.")
+    elif made_as(link, UploadKind.BILL) or po.accounting_status == AccountingStatus.IMPORTED:
         reasons.append("Already synced to QuickBooks as a bill.")
     filled = [
         name
@@ -132,8 +148,13 @@ def purchase_order_blockers(
 
 
 def blockers(
-    po: PurchaseOrder, vendor: Vendor | None, kind: UploadKind, *, setting_on: bool = False
+    po: PurchaseOrder,
+    vendor: Vendor | None,
+    kind: UploadKind,
+    *,
+    link: PartnerLink | None,
+    setting_on: bool = False,
 ) -> list[str]:
     if kind == UploadKind.BILL:
-        return bill_blockers(po, vendor)
-    return purchase_order_blockers(po, vendor, setting_on=setting_on)
+        return bill_blockers(po, vendor, link=link)
+    return purchase_order_blockers(po, vendor, link=link, setting_on=setting_on)

@@ -1,23 +1,25 @@
 """The accounting side of one PO, as its detail shows it (Cin7 seed): read-only.
 
-Built from the PO and its vendor by the rules in ``accounting_rules`` (not restated here): the
-Accounting Status, the bill's reference whole and the DocNumber QuickBooks receives, what the
-PO became in QuickBooks, the last upload error, and each condition that keeps it from being
-synced as a bill now. ``upload_kind`` says what "upload now" would make of it.
+Built from the PO, its vendor and its QuickBooks link by the rules in ``accounting_rules`` (not
+restated here): the Accounting Status, the bill's reference whole and the DocNumber QuickBooks
+receives, what the PO became in QuickBooks (its link), the last upload error, and each
+condition that keeps it from being synced as a bill now. ``upload_kind`` says what "upload
+now" would make of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.orm import Session, object_session
 from sqlmodel import col, select
 
+from posync_tui.links import link_of
 from posync_tui.models import (
     AccountingStatus,
     OutboxMessage,
     OutboxStatus,
+    PartnerLink,
     PurchaseOrder,
     Vendor,
     saved_id,
@@ -30,6 +32,7 @@ from posync_tui.services.accounting_rules import (
     bill_blockers,
     bill_reference,
     is_unbilled,
+    made_as,
     purchase_order_blockers,
     qbo_doc_number,
     reference_for,
@@ -43,10 +46,7 @@ class POAccounting:
     accounting_status: str  # "Not Imported Yet Or Reset For Re-import" or "Imported"
     bill_reference: str  # shown whole
     doc_number: str  # what QuickBooks receives: the bill reference cut to 21 characters
-    qbo_kind: str | None  # what the PO became in QuickBooks: "bill" or "purchase_order"
-    qbo_id: str | None
-    qbo_doc_number: str | None
-    qbo_synced_at: datetime | None
+    link: PartnerLink | None  # what the PO became in QuickBooks (a Bill or PurchaseOrder)
     upload_kind: str | None  # the kind of the last upload queued or refused
     upload_state: str | None  # None, "waiting", "error" or "decision"
     error_code: str | None  # "6140 duplicate number"
@@ -71,7 +71,7 @@ class POAccounting:
     @property
     def uploaded_as_purchase_order(self) -> bool:
         """Made as a QuickBooks purchase order: the bill must be made by hand in QuickBooks."""
-        return self.qbo_kind == UploadKind.PURCHASE_ORDER
+        return made_as(self.link, UploadKind.PURCHASE_ORDER)
 
     @property
     def can_reset(self) -> bool:
@@ -106,28 +106,29 @@ def current_upload(s: Session, po_id: int) -> tuple[str, str] | None:
 
 
 def po_accounting(po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool) -> POAccounting:
-    """Read in the PO's own session (its upload's state comes from the outbox)."""
+    """Read in the PO's own session (its upload's state comes from the outbox, what it became
+    from its link)."""
     session = object_session(po)
     upload_kind, upload_state = (
         current_upload(session, saved_id(po)) if session is not None else None
     ) or (None, None)
+    link = None
+    if session is not None:
+        link = link_of(session, CONNECTOR, "purchase_order", saved_id(po))
     reference = bill_reference(po)
     po_blockers = None
-    if setting_on and is_unbilled(po) and po.qbo_kind is None:
-        po_blockers = tuple(purchase_order_blockers(po, vendor, setting_on=setting_on))
+    if setting_on and is_unbilled(po) and link is None:
+        po_blockers = tuple(purchase_order_blockers(po, vendor, link=link, setting_on=setting_on))
     return POAccounting(
         accounting_status=str(po.accounting_status),
         bill_reference=reference,
         doc_number=qbo_doc_number(reference),
-        qbo_kind=po.qbo_kind,
-        qbo_id=po.qbo_id,
-        qbo_doc_number=po.qbo_doc_number,
-        qbo_synced_at=po.qbo_synced_at,
+        link=link,
         upload_kind=upload_kind,
         upload_state=upload_state,
         error_code=code_words(po.accounting_error_code) or None,
         error=plain_error(po.accounting_error_code, po.accounting_error) or None,
-        bill_blockers=tuple(bill_blockers(po, vendor)),
+        bill_blockers=tuple(bill_blockers(po, vendor, link=link)),
         purchase_order_blockers=po_blockers,
         purchase_order_reference=reference_for(po, UploadKind.PURCHASE_ORDER),
     )

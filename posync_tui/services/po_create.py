@@ -22,10 +22,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from posync_tui.audit import OPERATOR, Change, record, shown
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import (
-    AuditEntry,
     Integration,
     Item,
     PurchaseOrder,
@@ -35,8 +35,8 @@ from posync_tui.models import (
     utcnow,
 )
 from posync_tui.paging import contains_pattern
-from posync_tui.services.supplier_sync_operator import OPERATOR, PODefaults, new_po_defaults
-from posync_tui.services.supplier_sync_store import q4, shown
+from posync_tui.services.supplier_sync_operator import PODefaults, new_po_defaults
+from posync_tui.services.supplier_sync_store import q4
 
 REFERENCE_MAX = 60  # PurchaseOrder.reference
 MAX_LINES = 999
@@ -345,20 +345,16 @@ def _write(
                     expected_date=expected,
                 )
             )
-        s.add(
-            AuditEntry(
-                at=now,
-                record_kind="purchase_order",
-                record_id=po_id,
-                po_id=po_id,
-                field="created",
-                new_value=(
-                    f"created in the console: {len(lines)} line{'s' if len(lines) != 1 else ''}, "
-                    f"total {shown(q4(total))} {po.currency}, "
-                    f"auto-sync {'on' if po.auto_sync else 'off'}"
-                ),
-                source=OPERATOR,
-            )
+        created = (
+            f"created in the console: {len(lines)} line{'s' if len(lines) != 1 else ''}, "
+            f"total {shown(q4(total))} {po.currency}, "
+            f"auto-sync {'on' if po.auto_sync else 'off'}"
+        )
+        record(
+            s,
+            [Change("purchase_order", po_id, "created", None, created, po_id)],
+            source=OPERATOR,
+            at=now,
         )
         note_change(s, "purchase_order", [po_id])
         return po_id

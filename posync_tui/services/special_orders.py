@@ -8,10 +8,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import col
 
+from posync_tui.audit import edit
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import Customer, PurchaseOrderLine, SalesOrder, SalesOrderLine
-from posync_tui.services.supplier_sync_operator import audited_write, get_record
+from posync_tui.services.supplier_sync_operator import get_record
 
 CLOSED_SALES_STATUSES = ("closed", "cancelled", "shipped", "invoiced", "completed")
 
@@ -81,12 +82,6 @@ def assign_special_order(db: Database, po_line_id: int, sales_order_line_id: int
                 raise ValueError(
                     "that sales line is not an open special order for this PO line's item"
                 )
-        audited_write(
-            s,
-            line,
-            "purchase_order_line",
-            line.id,
-            line.po_id,
-            {"special_order_line_id": sales_order_line_id},
-        )
+        changes = {"special_order_line_id": sales_order_line_id}
+        edit(s, line, changes, record_kind="purchase_order_line", po_id=line.po_id)
         note_change(s, "purchase_order", [line.po_id])

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.supplier import SupplierLine, SupplierOrder
+from posync_tui.audit import Change, shown
 from posync_tui.models import Item, NotificationKind, POStatus, PurchaseOrder, PurchaseOrderLine
 from posync_tui.services.supplier_sync_store import (  # noqa: F401 - part of this API
     LINE_FIELDS,
@@ -40,7 +41,6 @@ from posync_tui.services.supplier_sync_store import (  # noqa: F401 - part of th
     Ref,
     part_keys,
     q4,
-    shown,
     unknown_parts,
 )
 
@@ -347,17 +347,7 @@ class _Batch(PageStore):
 
     def _audit(self, kind: str, record_id, po: dict, name: str, old, new) -> None:
         self.result.fields_changed += 1
-        self.audits.append(
-            {
-                "record_kind": kind,
-                "record_id": record_id,
-                "po_id": po["id"],
-                "field": name,
-                # A Ref stays one until written: then its id (``_resolved``).
-                "old_value": old if isinstance(old, Ref) else shown(old),
-                "new_value": new if isinstance(new, Ref) else shown(new),
-            }
-        )
+        self.audits.append(Change(kind, record_id, name, old, new, po["id"]))
 
     def _note(self, kind, message, vendor, po, *, line=None, payload=None, reviewed=False):
         self.result.notifications += 1

@@ -16,11 +16,11 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from connectors.currencies import is_currency
+from posync_tui.audit import edit
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import (
     OPEN_PO_STATUSES,
-    AuditEntry,
     Integration,
     POStatus,
     PurchaseOrder,
@@ -29,9 +29,8 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
-from posync_tui.services.supplier_sync_apply import LINE_FIELDS, PO_FIELDS, q4, shown
+from posync_tui.services.supplier_sync_apply import LINE_FIELDS, PO_FIELDS, q4
 
-OPERATOR = "operator"
 PO_EDITABLE = {
     "status",
     "order_date",
@@ -93,7 +92,7 @@ def edit_po(db: Database, po_id: int, **changes: Any) -> PurchaseOrder:
             changes["status"] = POStatus(changes["status"])
         if "currency" in changes and not is_currency(changes["currency"]):
             raise ValueError(f"{changes['currency']!r} is not an ISO 4217 currency code")
-        audited_write(s, po, "purchase_order", po.id, po.id, changes)
+        edit(s, po, changes, record_kind="purchase_order", po_id=po.id)
         po.updated_at = utcnow()
         note_change(s, "purchase_order", [po.id])
         return po
@@ -112,7 +111,7 @@ def edit_po_line(db: Database, line_id: int, **changes: Any) -> PurchaseOrderLin
                 if not value.is_finite() or value < 0:
                     raise ValueError(f"{name.replace('_', ' ')} must be a number ≥ 0")
                 changes[name] = q4(value)
-        audited_write(s, line, "purchase_order_line", line.id, saved_id(po), changes)
+        edit(s, line, changes, record_kind="purchase_order_line", po_id=saved_id(po))
         _recount(s, po)
         note_change(s, "purchase_order", [saved_id(po)])
         return line
@@ -129,28 +128,6 @@ def _refuse(changes: dict, editable: set[str], locked: set[str], where: str) -> 
             f"{names} on {where} {'is' if len(blocked) == 1 else 'are'} set by the supplier "
             f"sync and cannot be edited (turn auto-sync off on the PO to edit)"
         )
-
-
-def audited_write(
-    s: Session, record, kind: str, record_id: int, po_id: int | None, changes: dict
-) -> None:
-    now = utcnow()
-    for name, new in changes.items():
-        old = getattr(record, name)
-        if old != new:
-            s.add(
-                AuditEntry(
-                    at=now,
-                    record_kind=kind,
-                    record_id=record_id,
-                    po_id=po_id,
-                    field=name,
-                    old_value=shown(old),
-                    new_value=shown(new),
-                    source=OPERATOR,
-                )
-            )
-            setattr(record, name, new)
 
 
 def _recount(s: Session, po: PurchaseOrder) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, overload
 
@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from connectors.catalog import CatalogProduct
 from connectors.supplier import SupplierOrder
+from posync_tui.audit import Change, record
 from posync_tui.feed import Taken
 from posync_tui.models import (
-    AuditEntry,
     Item,
     NotificationKind,
     PurchaseOrder,
@@ -37,7 +37,7 @@ PO_FIELDS = ("supplier_order_no", "expected_date", "currency")
 LINE_FIELDS = ("quantity_ordered", "quantity_confirmed", "unit_cost", "expected_date")
 
 PO_T, LINE_T, ITEM_T = PurchaseOrder.__table__, PurchaseOrderLine.__table__, Item.__table__
-AUDIT_T, NOTE_T, VENDOR_T = AuditEntry.__table__, SyncNotification.__table__, Vendor.__table__
+NOTE_T, VENDOR_T = SyncNotification.__table__, Vendor.__table__
 _Q = Decimal("0.0001")
 _VENDOR_COLS = [VENDOR_T.c[n] for n in ("id", "code", "supplier_account", "auto_sync")]
 _PO_COLS = [
@@ -150,17 +150,6 @@ def q4(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(_Q)
 
 
-def shown(value: Any) -> str | None:
-    """A value as an audit entry keeps it: decimals without trailing zeros, dates ISO."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
-
-
 class PageStore:
     """What a page read and what it will write."""
 
@@ -184,7 +173,7 @@ class PageStore:
         self.new_pos: list[tuple[Ref, dict]] = []
         self.new_lines: list[tuple[Ref, dict]] = []
         self.resolved_lines: list[int] = []
-        self.audits: list[dict] = []
+        self.audits: list[Change] = []
         self.notes: list[dict] = []
         self.numbers: list[str] = []
 
@@ -307,10 +296,7 @@ class PageStore:
                 .where(VENDOR_T.c.id.in_(self.result.vendor_ids))
                 .values(last_synced_at=self.now)
             )
-        if self.audits:
-            # One time and source for the whole page: bound once, not converted per row.
-            insert_audits = insert(AUDIT_T).values(at=self.now, source=SOURCE)
-            self.s.execute(insert_audits, [_resolved(a) for a in self.audits])
+        record(self.s, map(_change, self.audits), source=SOURCE, at=self.now)
         if self.notes:
             self.s.execute(insert(NOTE_T), [_resolved(n) for n in self.notes])
 
@@ -336,8 +322,12 @@ def _id(value: Any) -> Any:
 
 
 def _resolved(row: dict) -> dict:
-    """A row with every Ref replaced by its id (as text in an audit entry's values)."""
-    return {
-        k: (str(v.id) if k.endswith("_value") else v.id) if isinstance(v, Ref) else v
-        for k, v in row.items()
-    }
+    """A row with every Ref replaced by its id."""
+    return {k: v.id if isinstance(v, Ref) else v for k, v in row.items()}
+
+
+def _change(change: Change) -> Change:
+    """A change with every Ref (a record, or a value such as a new item) replaced by its id."""
+    if any(isinstance(v, Ref) for v in change):
+        return Change(*map(_id, change))
+    return change

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from posync_tui.audit import edit
 from posync_tui.db import Database, changed_rows
 from posync_tui.events import note_change
 from posync_tui.models import (
@@ -26,7 +27,7 @@ from posync_tui.models import (
     utcnow,
 )
 from posync_tui.services.supplier_sync_apply import q4
-from posync_tui.services.supplier_sync_operator import audited_write, get_record
+from posync_tui.services.supplier_sync_operator import get_record
 
 
 def unreviewed_count(db: Database) -> int:
@@ -128,9 +129,7 @@ def resolve_missing_item(db: Database, notification_id: int, **item_fields: Any)
                 if ln not in waiting
             ]
         for ln in waiting:
-            audited_write(
-                s, ln, "purchase_order_line", saved_id(ln), ln.po_id, {"item_id": item.id}
-            )
+            edit(s, ln, {"item_id": item.id}, record_kind="purchase_order_line", po_id=ln.po_id)
             ln.missing_item = False
         line_ids = [ln.id for ln in waiting]
         s.execute(

@@ -16,23 +16,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlmodel import col
 
 from posync_tui import timefmt
+from posync_tui.audit import OPERATOR, Change, edit, record
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import (
     OPEN_PO_STATUSES,
-    AuditEntry,
     Integration,
     PurchaseOrder,
     Vendor,
     utcnow,
 )
 from posync_tui.paging import Column, PagedSource, View, contains_pattern
-from posync_tui.services.supplier_sync_operator import OPERATOR, audited_write, get_record
+from posync_tui.services.supplier_sync_operator import get_record
 
 VENDOR = Vendor.__table__.c
 PO = PurchaseOrder.__table__.c
@@ -243,7 +243,7 @@ def save_vendor(
                 )
         turned_on = auto_sync and not vendor.auto_sync
         changes = {"integration": integration, "supplier_account": account, "auto_sync": auto_sync}
-        audited_write(s, vendor, "vendor", vendor.id, None, changes)
+        edit(s, vendor, changes, record_kind="vendor", po_id=None)
         note_change(s, "vendor", [vendor.id])
         if not (turned_on and include_open_pos):
             return 0
@@ -268,22 +268,8 @@ def _auto_sync_open_pos(s, vendor_id: int) -> int:
         .where(col(PurchaseOrder.id).in_(ids))
         .values(auto_sync=True, updated_at=now)
     )
-    s.execute(
-        insert(AuditEntry),
-        [
-            dict(
-                at=now,
-                record_kind="purchase_order",
-                record_id=po_id,
-                po_id=po_id,
-                field="auto_sync",
-                old_value="False",
-                new_value="True",
-                source=OPERATOR,
-            )
-            for po_id in ids
-        ],
-    )
+    changes = (Change("purchase_order", po_id, "auto_sync", False, True, po_id) for po_id in ids)
+    record(s.connection(), changes, source=OPERATOR, at=now)  # a bulk path: one INSERT
     note_change(s, "purchase_order", ids)
     return len(ids)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 05:49:21.143884
+Create Date: 2026-12-02 06:37:48.632247
 """
 
 from collections.abc import Sequence
@@ -142,6 +142,28 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "partner_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("connector", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+        sa.Column("record_kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("partner_kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+        sa.Column("partner_id", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column("doc_number", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+        sa.Column("synced_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("partner_link", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_partner_link_kind",
+            ["connector", "record_kind", "partner_kind", "record_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_partner_link_record", ["connector", "record_kind", "record_id"], unique=True
+        )
+
+    op.create_table(
         "vendor",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -235,10 +257,6 @@ def upgrade() -> None:
         ),
         sa.Column("dispatch_date", sa.Date(), nullable=True),
         sa.Column("accounting_status", sa.String(length=40), nullable=False),
-        sa.Column("qbo_kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
-        sa.Column("qbo_id", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
-        sa.Column("qbo_doc_number", sqlmodel.sql.sqltypes.AutoString(length=21), nullable=True),
-        sa.Column("qbo_synced_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column(
             "accounting_error_code", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
         ),
@@ -454,6 +472,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_vendor_name"))
 
     op.drop_table("vendor")
+    with op.batch_alter_table("partner_link", schema=None) as batch_op:
+        batch_op.drop_index("ix_partner_link_record")
+        batch_op.drop_index("ix_partner_link_kind")
+
+    op.drop_table("partner_link")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_record")
         batch_op.drop_index("ix_outbox_pending")
