@@ -7,27 +7,15 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 
 from posync_tui import leases
-from posync_tui.models import ConnectorState
 from posync_tui.scheduler import Job, PollScheduler
 from posync_tui.services.supplier_sync import apply_page, read_cursor
 from posync_tui.services.supplier_sync_store import CatalogAnswers
+from tests.test_leases import _expire
 from tests.test_scheduler import state, until
-
-
-def _expire(db, name):
-    with db.session() as s:
-        row = s.get(ConnectorState, name)
-        s.execute(
-            update(ConnectorState)
-            .where(ConnectorState.name == name)
-            .values(lease_expires_at=row.lease_expires_at - timedelta(hours=1))
-        )
 
 
 def test_each_new_term_of_leadership_has_a_new_generation_and_a_renewal_keeps_it(any_db):

@@ -13,7 +13,7 @@ from sqlmodel import select
 from posync_tui import delivery, events
 from posync_tui.models import ChangeLogEntry, OutboxMessage, OutboxStatus
 from posync_tui.scheduler import Job, PollScheduler
-from tests.test_delivery import CONNECTOR, FakeAdapter, FakePartner
+from tests.test_delivery import CONNECTOR, FakeAdapter, FakePartner, queue
 from tests.test_scheduler import state, until
 
 ELSEWHERE = "console-elsewhere:4242:abcdef"  # the origin of another process's change
@@ -21,20 +21,8 @@ ELSEWHERE = "console-elsewhere:4242:abcdef"  # the origin of another process's c
 
 def enqueue(db, *record_ids: int) -> events.Change:
     """Queue messages as Upload Selected does; the change as another process's watcher sees it."""
+    ids = queue(db, *record_ids)
     with db.session() as s:
-        rows = [
-            OutboxMessage(
-                connector=CONNECTOR,
-                kind="order",
-                record_kind="order",
-                record_id=record_id,
-                idempotency_key=f"{db.installation_id()}:fake:{record_id}",
-            )
-            for record_id in record_ids
-        ]
-        s.add_all(rows)
-        s.flush()
-        ids = [row.id for row in rows]
         delivery.note_outbox(s, CONNECTOR, ids)
     with db.reader() as s:
         kind = s.exec(select(ChangeLogEntry.kind).order_by(ChangeLogEntry.id.desc())).first()
@@ -136,7 +124,7 @@ from posync_tui.db import Database
 from posync_tui.runtime import Runtime
 from posync_tui.scheduler import Job
 from posync_tui.worker import run_worker
-from tests.test_delivery import CONNECTOR, FakeAdapter, FakePartner
+from tests.test_delivery import CONNECTOR, FakeAdapter, FakePartner, queue
 
 db = Database(sys.argv[1])
 partner = FakePartner()
