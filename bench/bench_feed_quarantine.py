@@ -18,17 +18,17 @@ import time
 from pathlib import Path
 
 from bench import line
+from bench.bench_supplier_apply import ACCOUNT, add_vendor
 from connectors.sandbox.catalog import CatalogSandbox
 from connectors.sandbox.server import Sandbox
 from connectors.sandbox.supplier import SupplierSandbox
 from posync_tui import leases
 from posync_tui.config import load_settings
 from posync_tui.db import Database
-from posync_tui.models import Integration, Item, Vendor
+from posync_tui.models import Item
 from posync_tui.runtime import Runtime
 from posync_tui.services import supplier_sync
 
-ACCOUNT = "ACC-BENCH"
 PAGE = 100
 MAX_EXTRA_POLLS = 1
 NESTED = "[" * 50_000 + "]" * 50_000
@@ -53,15 +53,7 @@ async def _polls(path: Path, entries: int, *, bad: bool) -> tuple[int, float]:
     db = Database(f"sqlite:///{path}")
     db.upgrade()
     with db.session() as s:
-        vendor = Vendor(
-            code="BENCH",
-            name="Bench Supply",
-            integration=Integration.B2B,
-            supplier_account=ACCOUNT,
-            auto_sync=True,
-        )
-        s.add(vendor)
-        s.flush()
+        vendor = add_vendor(s)
         s.add(Item(sku="B-1", description="Part", supplier_part_no="BP-1", vendor_id=vendor.id))
     supplier = SupplierSandbox()
     for n in range(entries - 1):

@@ -89,21 +89,27 @@ def run(quick: bool = False) -> list[str]:
     return lines
 
 
+def add_vendor(s) -> Vendor:
+    """The benches' integrated supplier, with auto-sync on."""
+    vendor = Vendor(
+        code="BENCH",
+        name="Bench Supply",
+        integration=Integration.B2B,
+        supplier_account=ACCOUNT,
+        auto_sync=True,
+    )
+    s.add(vendor)
+    s.flush()
+    return vendor
+
+
 def _database(path: Path, changes: int) -> Database:
     """A vendor with auto-sync and one acknowledged PO of five lines per change."""
     db = Database(f"sqlite:///{path}")
     db.upgrade()
     now = datetime.now(UTC)
     with db.session() as s:
-        vendor = Vendor(
-            code="BENCH",
-            name="Bench Supply",
-            integration=Integration.B2B,
-            supplier_account=ACCOUNT,
-            auto_sync=True,
-        )
-        s.add(vendor)
-        s.flush()
+        vendor = add_vendor(s)
         items = [
             Item(
                 sku=f"B-{n}",

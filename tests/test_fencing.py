@@ -15,7 +15,7 @@ from posync_tui.scheduler import Job, PollScheduler
 from posync_tui.services.supplier_sync import apply_page, read_cursor
 from posync_tui.services.supplier_sync_store import CatalogAnswers
 from tests.test_leases import _expire
-from tests.test_scheduler import state, until
+from tests.test_scheduler import state, until, wait_for_line
 
 
 def test_each_new_term_of_leadership_has_a_new_generation_and_a_renewal_keeps_it(any_db):
@@ -94,16 +94,6 @@ run_worker(Runtime(Settings(), db), [Job("supplier", float(sys.argv[2]), poll)])
 """
 
 
-async def _line_with(proc, text: str, seen: list[str]) -> None:
-    while True:
-        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), timeout=30)
-        if not line:
-            pytest.fail(f"the worker exited before printing {text!r}: {seen}")
-        seen.append(line)
-        if text in line:
-            return
-
-
 async def test_a_leader_paused_mid_poll_and_resumed_writes_nothing(any_db):
     interval = 0.5
     proc = subprocess.Popen(
@@ -113,10 +103,9 @@ async def test_a_leader_paused_mid_poll_and_resumed_writes_nothing(any_db):
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    seen: list[str] = []
     follower = None
     try:
-        await _line_with(proc, "fetched the page after 0", seen)
+        await wait_for_line(proc, "fetched the page after 0")
         os.kill(proc.pid, signal.SIGSTOP)
 
         async def newer(fence) -> str:
@@ -129,7 +118,7 @@ async def test_a_leader_paused_mid_poll_and_resumed_writes_nothing(any_db):
         follower.shutdown()  # the paused one may take the lease back: it must still write nothing
 
         os.kill(proc.pid, signal.SIGCONT)
-        await _line_with(proc, "lost the supplier lease", seen)
+        await wait_for_line(proc, "lost the supplier lease")
         assert read_cursor(any_db) == "100"
         assert state(any_db, "supplier").summary == "applied up to 100"
     finally:

@@ -14,7 +14,7 @@ from posync_tui import delivery, events
 from posync_tui.models import ChangeLogEntry, OutboxMessage, OutboxStatus
 from posync_tui.scheduler import Job, PollScheduler
 from tests.test_delivery import CONNECTOR, FakeAdapter, FakePartner, queue
-from tests.test_scheduler import state, until
+from tests.test_scheduler import state, until, wait_for_line
 
 ELSEWHERE = "console-elsewhere:4242:abcdef"  # the origin of another process's change
 
@@ -149,19 +149,10 @@ def worker(any_db):
     proc.wait(timeout=10)
 
 
-async def _line(proc, text: str) -> None:
-    while True:
-        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), timeout=30)
-        if not line:
-            pytest.fail(f"the worker exited before printing {text!r}")
-        if text in line:
-            return
-
-
 async def test_posync_worker_delivers_a_console_upload_within_a_second(any_db, worker):
-    await _line(worker, "delivered 0")  # its first tick: it holds the lease, nothing to do
+    await wait_for_line(worker, "delivered 0")  # its first tick: it holds the lease, nothing to do
     enqueue(any_db, 7, 8)  # this test process is the console: the worker's watcher sees it
     queued_at = time.monotonic()
-    await _line(worker, "delivered 2")
+    await wait_for_line(worker, "delivered 2")
     assert time.monotonic() - queued_at < 1.0  # its next tick was a minute away
     await until(lambda: sent(any_db) == {7, 8}, what="the outcomes written")

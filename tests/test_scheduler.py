@@ -226,7 +226,8 @@ def hanging_worker(any_db):
     proc.wait(timeout=10)
 
 
-async def _wait_for_line(proc, text: str) -> None:
+async def wait_for_line(proc, text: str) -> None:
+    """Read a worker process's output until a line contains ``text``."""
     while True:
         line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), timeout=30)
         if not line:
@@ -239,7 +240,7 @@ async def test_a_worker_killed_mid_poll_hands_its_job_to_another_within_an_inter
     any_db, hanging_worker
 ):
     proc, interval = hanging_worker
-    await _wait_for_line(proc, "polling")
+    await wait_for_line(proc, "polling")
     dead_leader = state(any_db, "supplier").leader
 
     takeover = Counting("taken over")
