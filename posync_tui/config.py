@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     supplier: ConnectorSettings = ConnectorSettings()
     catalog: ConnectorSettings = ConnectorSettings(poll_interval=3600)
     quickbooks: QuickBooksSettings = QuickBooksSettings()
+    p21: ConnectorSettings = ConnectorSettings()
+    # OS user names (each operator logs in as themselves) who may change application settings.
+    admins: list[str] = Field(default_factory=list)
 
     # Set by load_settings; not a setting itself.
     _config_file: Path | None = None

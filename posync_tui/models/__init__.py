@@ -18,6 +18,8 @@ from posync_tui.models.core import (
     saved_id,
 )
 from posync_tui.models.feed import QuarantinedEntry
+from posync_tui.models.p21 import BackorderLink
+from posync_tui.models.settings import AppSetting
 from posync_tui.models.sync import (
     OPEN_OUTBOX_STATUSES,
     AuditEntry,
@@ -36,7 +38,9 @@ __all__ = [
     "OPEN_OUTBOX_STATUSES",
     "OPEN_PO_STATUSES",
     "AccountingStatus",
+    "AppSetting",
     "AuditEntry",
+    "BackorderLink",
     "ChangeLogEntry",
     "ConnectorState",
     "Customer",
