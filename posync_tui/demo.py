@@ -29,7 +29,7 @@ from posync_tui.models import (
 from posync_tui.paths import data_dir
 from posync_tui.runtime import Runtime
 
-POLL_SECONDS = {"supplier": 5.0, "catalog": 3600.0, "quickbooks": 15.0}
+POLL_SECONDS = {"supplier": 5.0, "catalog": 3600.0, "quickbooks": 15.0, "p21": 10.0}
 
 
 def demo_database_path():

@@ -98,6 +98,7 @@ class P21Sandbox:
         self._db.executescript(SCHEMA)
         self._fail_link_writes = 0
         self._lose_answers = 0
+        self._lose_links_only = False
 
     # --- scripting API (thread-safe) -----------------------------------------------------------
 
@@ -141,10 +142,12 @@ class P21Sandbox:
         with self._lock:
             self._fail_link_writes += int(n)
 
-    def lose_answers(self, n: int = 1) -> None:
-        """The next n writes (PO or links) commit, then their answer is lost (HTTP 504)."""
+    def lose_answers(self, n: int = 1, *, links: bool = False) -> None:
+        """The next n writes (PO or links; ``links``: link writes only) commit, then their
+        answer is lost (HTTP 504)."""
         with self._lock:
             self._lose_answers += int(n)
+            self._lose_links_only = bool(links)
 
     def oe_line_po(self, po_no: str | None = None) -> list[dict[str, Any]]:
         """Every row of oe_line_po (of one PO), released ones too."""
@@ -183,7 +186,7 @@ class P21Sandbox:
     async def _put_po(self, request: Request) -> Response:
         body = await request.json()
         po_no = request.path_params["po_no"]
-        return self._write(lambda: self._store_po(po_no, body), lambda: self._po(po_no))
+        return self._write(lambda: self._store_po(po_no, body), lambda: self._po(po_no), False)
 
     async def _get_po(self, request: Request) -> Response:
         with self._lock:
@@ -196,7 +199,7 @@ class P21Sandbox:
         body = await request.json()
         po_no = request.path_params["po_no"]
         return self._write(
-            lambda: self._store_links(po_no, body["links"]), lambda: self._links(po_no)
+            lambda: self._store_links(po_no, body["links"]), lambda: self._links(po_no), True
         )
 
     async def _get_links(self, request: Request) -> Response:
@@ -234,7 +237,7 @@ class P21Sandbox:
 
     # --- writing, one transaction each ----------------------------------------------------------
 
-    def _write(self, write: Callable[[], None], answer: Callable[[], Any]) -> Response:
+    def _write(self, write: Callable[[], None], answer: Callable[[], Any], links: bool) -> Response:
         with self._lock:
             try:
                 with self._transaction():
@@ -245,7 +248,7 @@ class P21Sandbox:
             except _MidWrite:
                 return JSONResponse({"error": "P21 failed while writing"}, status_code=503)
             result = answer()
-            if self._lose_answers:
+            if self._lose_answers and (links or not self._lose_links_only):
                 self._lose_answers -= 1
                 return JSONResponse({"error": "the answer was lost"}, status_code=504)
         return JSONResponse(result)
