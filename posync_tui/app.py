@@ -57,6 +57,8 @@ class PosyncApp(App):
         Binding("b", "area('batches')", "Batches"),
         Binding("a", "area('accounting')", "Accounting"),
         Binding("e", "connectors", "Connectors"),
+        Binding("T", "area('purchase_targets')", "Target lines", show=False),
+        Binding("comma", "area('settings')", "Settings", show=False),
         Binding("R", "run_now", "Run now", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),

@@ -30,10 +30,22 @@ class AccountingScreen(AreaScreen):
     BODY = "screens.accounting:AccountingQueues"
 
 
+class PurchaseTargetsScreen(AreaScreen):
+    AREA = "Purchase target lines"
+    BODY = "screens.purchase_targets:PurchaseTargets"
+
+
+class SettingsScreen(AreaScreen):
+    AREA = "Settings"
+    BODY = "screens.settings:SettingsBody"
+
+
 AREAS = {
     "purchase_orders": PurchaseOrdersScreen,
     "vendors": VendorsScreen,
     "notifications": NotificationsScreen,
     "batches": BatchesScreen,
     "accounting": AccountingScreen,
+    "purchase_targets": PurchaseTargetsScreen,
+    "settings": SettingsScreen,
 }

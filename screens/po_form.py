@@ -6,7 +6,8 @@ Supplier", and "you can uncheck this box for specific purchase orders". The box 
 for integrated (B2B) suppliers. Vendor and items are picked by typing part of their code, name,
 SKU or description (read in a thread). Nothing is written until ctrl+s; refused values are shown
 at their field (``create_po`` names each); esc with unsaved changes asks first. Dismisses with
-the new PO's id (or None).
+the new PO's id (or None). Opened with a ``PODraft`` (from purchase target lines), it starts
+filled in with the draft's vendor and lines, for the purchaser to edit before saving.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from screens.search_picker import Choice, SearchPicker
 
 if TYPE_CHECKING:
     from posync_tui.db import Database
+    from posync_tui.services.purchase_targets import PODraft
 
 AUTO_SYNC_LABEL = "Auto-Sync Purchase Order"
 LINE_FIELDS = ("item", "quantity", "unit_cost")
@@ -118,9 +120,10 @@ class PurchaseOrderForm(FormScreen[int | None]):
     PurchaseOrderForm #po-total { height: 1; text-align: right; }
     """
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, draft: PODraft | None = None):
         super().__init__()
         self.db = db
+        self.draft = draft
         self.vendor: VendorChoice | None = None
         self.defaults: PODefaults | None = None
         self._keys = 0
@@ -153,7 +156,8 @@ class PurchaseOrderForm(FormScreen[int | None]):
                 yield Label("Unit cost", classes="line-input")
                 yield Label("Amount", classes="line-amount")
             with VerticalScroll(id="line-rows", can_focus=False):
-                yield self._new_line(1)
+                for number in range(1, len(self.draft.lines) + 1 if self.draft else 2):
+                    yield self._new_line(number)
             yield FieldError("lines")
             yield Static(id="po-total")
             yield from self.buttons()
@@ -161,8 +165,21 @@ class PurchaseOrderForm(FormScreen[int | None]):
 
     def on_mount(self) -> None:
         self.original = self.values()
+        if self.draft is not None:
+            self._fill(self.draft)
         self._show_total()
         self.query_one("#vendor", Input).focus()
+
+    def _fill(self, draft: PODraft) -> None:
+        vendor = draft.vendor
+        self.query_one("#vendor-picker", SearchPicker).pick(
+            Choice(vendor.id, f"{vendor.code}  {vendor.name}", "", vendor)
+        )
+        for row, line in zip(self.lines, draft.lines, strict=True):
+            item = line.item
+            row.picker.pick(Choice(item.id, f"{item.sku}  {item.description}", "", item))
+            row.unit_cost.value = shown(item.unit_cost) or "0"
+            row.quantity.value = shown(line.quantity) or ""
 
     # --- look-ups (run in the pickers' thread workers) ----------------------------------------
 
@@ -271,6 +288,8 @@ class PurchaseOrderForm(FormScreen[int | None]):
 
     def _item_picked(self, event: SearchPicker.Picked) -> None:
         row = next(r for r in event.picker.ancestors if isinstance(r, LineRow))
+        if self.focused is not row.picker.input:
+            return  # filled in from a draft: its cost and quantity are set
         row.unit_cost.value = shown(event.choice.value.unit_cost) or "0"
         row.quantity.focus()
 
