@@ -7,7 +7,8 @@ date) tells when the supplier last notified, as the seed's hover does. ``r`` fet
 supplier order now. Fields the supplier sync fills are read-only once the PO has synced; enter
 on any other field or line cell edits it in place, and on a line's special-order cell (yellow)
 picks one of the matching open special orders for that item. The Accounting tab
-(``po_accounting``) shows and edits the PO's side in QuickBooks.
+(``po_accounting``) shows and edits the PO's side in QuickBooks; the P21 tab (``po_p21``) its
+export to Prophet 21 and the backordered sales-order lines it is linked to (``X`` exports it).
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ from screens.po_actions import (
     parse_value,
     refresh_summary,
 )
+from screens.po_p21 import P21Pane
 from screens.po_widgets import EditBar, FieldGrid, LineTable, refill
 from screens.safe_text import safe
 from screens.shell import TitleBar
 from screens.status_line import StatusLine
 
-TABS = ("lines-tab", "audit-tab", "notices-tab", "accounting-tab")
+TABS = ("lines-tab", "audit-tab", "notices-tab", "accounting-tab", "p21-tab")
 
 
 class PurchaseOrderDetail(Screen):
@@ -57,6 +59,7 @@ class PurchaseOrderDetail(Screen):
         Binding("h", "toggle_cancelled", "Cancelled"),
         Binding("i", "notified", "Notified"),
         Binding("t", "next_tab", "Tab"),
+        Binding("X", "export_p21", "Export to P21", show=False),
     ]
     DEFAULT_CSS = """
     PurchaseOrderDetail #banner { display: none; }
@@ -100,6 +103,8 @@ class PurchaseOrderDetail(Screen):
                 yield DataTable(id="notices", cursor_type="row")
             with TabPane("Accounting", id="accounting-tab"):
                 yield AccountingPane(id="accounting")
+            with TabPane("P21", id="p21-tab"):
+                yield P21Pane(id="p21")
         yield EditBar(id="editor")
         yield StatusLine()
         yield KeyBar()
@@ -136,7 +141,7 @@ class PurchaseOrderDetail(Screen):
         ids = message.ids
         mine = (
             (message.kind == "purchase_order" and (not ids or self.po_id in ids))
-            or message.kind in ("notification", "item")
+            or message.kind in ("notification", "item", "backorder_link")
             or (
                 message.kind == "vendor"
                 and self.detail
@@ -192,6 +197,7 @@ class PurchaseOrderDetail(Screen):
             ((str(n.id), render.notice_cells(n)) for n in d.notifications),
         )
         self.query_one(AccountingPane).show(d)
+        self.query_one(P21Pane).show(self.app.runtime, self.po_id)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("audit-tab").label = f"Changes ({d.audit_total})"
         tabs.get_tab("notices-tab").label = f"Notices ({len(d.notifications)})"
@@ -212,7 +218,8 @@ class PurchaseOrderDetail(Screen):
         )
 
     @on(AccountingPane.Said)
-    def _hint_said(self, message: AccountingPane.Said) -> None:
+    @on(P21Pane.Said)
+    def _hint_said(self, message: AccountingPane.Said | P21Pane.Said) -> None:
         self._hint(message.text, error=message.error)
 
     def _hint(self, text: str | Content, *, error: bool = False) -> None:
@@ -471,6 +478,9 @@ class PurchaseOrderDetail(Screen):
         grid.move_to("last_synced")
         grid.focus()
         self._hint(render.notified(self.detail))
+
+    def action_export_p21(self) -> None:
+        self.query_one(P21Pane).export()
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)

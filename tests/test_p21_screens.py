@@ -118,3 +118,28 @@ async def test_anyone_else_sees_the_setting_read_only_with_the_reason(world, mon
         await settled(pilot)
         assert not isinstance(pilot.app.screen, Confirm)
     assert app_settings.setting_on(world.db, LINK_BACKORDERS) is False
+
+
+async def test_x_on_the_po_detail_exports_it_and_its_p21_tab_shows_the_linked_lines(world):
+    world.link_backorders()
+    po = world.po("PO-A", ("BOLT-8", 6))
+    app = console_app(world.db, settings=world.rt.settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        pilot.app.open_purchase_order(po)
+        await settled(pilot)
+        await pilot.press("X")
+        await settled(pilot)
+        assert "Queued for export to Prophet 21" in str(
+            pilot.app.screen.query_one("#hint").render()
+        )
+        await world.deliver()
+        await settled(pilot)
+        pane = pilot.app.screen.query_one("#p21")
+        state = str(pane.query_one("#p21-state", Static).render())
+        assert state.startswith("Exported to P21 · 2 backordered sales-order lines linked")
+        table = pane.query_one("#p21-links", DataTable)
+        assert [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)] == [
+            ["1", "SO-1/1", "2026-10-01", "Cobalt Bikes", "BOLT-8", "4"],
+            ["1", "SO-2/1", "2026-10-02", "Delta Marine", "BOLT-8", "2"],
+        ]
