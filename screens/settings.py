@@ -64,9 +64,9 @@ class SettingsBody(Vertical):
     def on_mount(self) -> None:
         settings = self.query_one("#settings", DataTable)
         settings.add_column("Section", key="section", width=22)
-        settings.add_column("Setting", key="label", width=24)
+        settings.add_column("Setting", key="label", width=23)
         settings.add_column("Value", key="value", width=5)
-        settings.add_column("Changed", key="changed", width=22)
+        settings.add_column("Changed", key="changed", width=20)
         history = self.query_one("#history", DataTable)
         for key, label, width in (
             ("at", "When", 16),
