@@ -67,6 +67,10 @@ def open_demo(settings: Settings, *, reset: bool = False) -> Runtime:
             )
         }
     )
+    if not demo_settings.admins:  # the operator running the demo may change its settings
+        from posync_tui.services.app_settings import current_user
+
+        demo_settings = demo_settings.model_copy(update={"admins": [current_user()]})
     sandbox = default_sandbox()
     orders = _populate(db, sandbox)
     server = sandbox.serve()
@@ -127,6 +131,10 @@ def _populate(db: Database, sandbox) -> list[tuple[str, str]]:
                 expected_date=po.expected_date,
             )
             orders.append((order_no, vendor.supplier_account))
+    from posync_tui.demo_data import P21_UNKNOWN_SKU
+    from posync_tui.services.p21_demo import populate
+
+    populate(db, sandbox["p21"], unknown=[P21_UNKNOWN_SKU])
     for n in range(40):
         catalog.add_product(
             f"CAT-{n:04d}",

@@ -220,6 +220,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
             po.last_sync_error = "supplier did not answer in time"
 
         _seed_customers(s, rnd, divisions, items, today)
+        _seed_p21_backorders(s, vendors[0], items[:3], today)
         note_change(s, "purchase_order")
         note_change(s, "vendor")
 
@@ -278,6 +279,47 @@ def _seed_customers(s, rnd, divisions, items, today: date) -> None:
                         unit_price=(item.unit_cost * Decimal("1.35")).quantize(Decimal("0.01")),
                     )
                 )
+
+
+# An item posync has and the demo's P21 does not: exporting a PO for it shows P21's refusal.
+P21_UNKNOWN_SKU = "SKU-NEW-01"
+
+
+def _seed_p21_backorders(s, vendor: Vendor, items: list[Item], today: date) -> None:
+    """Recurrency seed: backordered sales-order lines of a few items across customers and order
+    dates (one customer with hostile text in its name), and one item P21 does not know."""
+    new = Item(
+        sku=P21_UNKNOWN_SKU,
+        description="Bracket, new (not in P21 yet)",
+        vendor_id=vendor.id,
+        unit_cost=Decimal("7.50"),
+    )
+    s.add(new)
+    hostile = Customer(code="C-HOSTILE", name="Ruiz [b]Söhne[/b]\x1b[31m \u202eGmbH")
+    s.add(hostile)
+    s.flush()
+    customers = [c.id for c in s.exec(select(Customer).order_by(Customer.id).limit(4))]
+    customers.append(hostile.id)
+    for n in range(10):
+        so = SalesOrder(
+            number=f"SO-9{n:04d}",
+            customer_id=customers[n % len(customers)],
+            order_date=today - timedelta(days=40 - 3 * n),
+        )
+        s.add(so)
+        s.flush()
+        for line_no, item in enumerate([items[n % len(items)], *([new] if n == 7 else [])], 1):
+            quantity = Decimal(2 + n % 4)
+            s.add(
+                SalesOrderLine(
+                    sales_order_id=so.id,
+                    line_no=line_no,
+                    item_id=item.id,
+                    quantity=quantity + 1,
+                    quantity_backordered=quantity,
+                    unit_price=(item.unit_cost * Decimal("1.35")).quantize(Decimal("0.01")),
+                )
+            )
 
 
 def _gln(i: int) -> str:
