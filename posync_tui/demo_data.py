@@ -10,7 +10,7 @@ import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -298,7 +298,7 @@ def _seed_p21_backorders(s, vendor: Vendor, items: list[Item], today: date) -> N
     hostile = Customer(code="C-HOSTILE", name="Ruiz [b]Söhne[/b]\x1b[31m \u202eGmbH")
     s.add(hostile)
     s.flush()
-    customers = [c.id for c in s.exec(select(Customer).order_by(Customer.id).limit(4))]
+    customers = [c.id for c in s.exec(select(Customer).order_by(col(Customer.id)).limit(4))]
     customers.append(hostile.id)
     for n in range(10):
         so = SalesOrder(
@@ -312,9 +312,9 @@ def _seed_p21_backorders(s, vendor: Vendor, items: list[Item], today: date) -> N
             quantity = Decimal(2 + n % 4)
             s.add(
                 SalesOrderLine(
-                    sales_order_id=so.id,
+                    sales_order_id=saved_id(so),
                     line_no=line_no,
-                    item_id=item.id,
+                    item_id=saved_id(item),
                     quantity=quantity + 1,
                     quantity_backordered=quantity,
                     unit_price=(item.unit_cost * Decimal("1.35")).quantize(Decimal("0.01")),

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from posync_tui.db import Database
-from posync_tui.models import Customer, Item, SalesOrder, SalesOrderLine
+from posync_tui.models import Customer, Item, SalesOrder, SalesOrderLine, saved_id
 
 
 def populate(db: Database, p21: Any, *, unknown: Iterable[str] = ()) -> None:
@@ -34,7 +34,7 @@ def populate(db: Database, p21: Any, *, unknown: Iterable[str] = ()) -> None:
         ):
             lines.setdefault(line.sales_order_id, []).append(line)
     for order in orders:
-        known = [ln for ln in lines.get(order.id, []) if items[ln.item_id].sku not in skip]
+        known = [ln for ln in lines.get(saved_id(order), []) if items[ln.item_id].sku not in skip]
         p21.add_sales_order(
             order.number,
             customers[order.customer_id],

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
-from sqlmodel import col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from connectors.p21 import OeLinePo
 from posync_tui.db import Database
@@ -150,7 +150,7 @@ def needs(session: Session, item_ids: Iterable[int], po_id: int) -> list[Need]:
     covered: dict[int, Decimal] = {}
     if ids:
         for so_line_id, quantity in session.exec(
-            select(BackorderLink.sales_order_line_id, BackorderLink.quantity).where(
+            select(col(BackorderLink.sales_order_line_id), col(BackorderLink.quantity)).where(
                 col(BackorderLink.sales_order_line_id).in_(ids), BackorderLink.po_id != po_id
             )
         ):
@@ -233,16 +233,17 @@ def so_line_pos(db: Database, so_line_id: int) -> list[LinkedLine]:
 
 def _read(db: Database, condition) -> list[LinkedLine]:
     with db.reader() as s:
-        rows = s.exec(
-            select(
-                PurchaseOrder.number,
-                PurchaseOrderLine.line_no,
-                SalesOrder.number,
-                SalesOrderLine.line_no,
-                Customer.name,
-                SalesOrder.order_date,
-                Item.sku,
-                BackorderLink.quantity,
+        # Eight columns: SQLAlchemy's select (sqlmodel's is typed for up to four).
+        rows = s.execute(
+            sa_select(
+                col(PurchaseOrder.number),
+                col(PurchaseOrderLine.line_no),
+                col(SalesOrder.number),
+                col(SalesOrderLine.line_no),
+                col(Customer.name),
+                col(SalesOrder.order_date),
+                col(Item.sku),
+                col(BackorderLink.quantity),
             )
             .join(PurchaseOrder, col(PurchaseOrder.id) == BackorderLink.po_id)
             .join(PurchaseOrderLine, col(PurchaseOrderLine.id) == BackorderLink.po_line_id)
