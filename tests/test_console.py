@@ -203,7 +203,7 @@ def six_connectors(db, monkeypatch) -> SixPartners:
     with db.session() as s:
         for name in ("supplier", "catalog", "quickbooks", "warehouse", "edi", "erp"):
             s.add(ConnectorState(name=name, last_success_at=NINE, leader="elsewhere:1:x"))
-    return configured_settings(SixPartners)
+    return configured_settings(SixPartners, p21={"enabled": False})  # six: the line's limit
 
 
 @pytest.mark.usefixtures("local_time_utc")
