@@ -58,6 +58,8 @@ def test_an_invalid_interchange_prints_the_error_and_its_segment_and_exits_1(tmp
 
 def test_a_wrong_segment_count_is_an_envelope_error(tmp_path):
     file = tmp_path / "count.edi"
-    file.write_text(build_ordrsp(RESPONSE, BACK).replace("UNT+20+1", "UNT+19+1"))
+    text = build_ordrsp(RESPONSE, BACK)
+    assert "UNT+24+1'" in text
+    file.write_text(text.replace("UNT+24+1", "UNT+23+1"))
     result = runner.invoke(app, ["edi", "parse", str(file), "--json"])
     assert result.exit_code == 1 and json.loads(result.output)["tag"] == "UNT"
