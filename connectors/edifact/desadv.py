@@ -102,7 +102,7 @@ def read(unh: Segment, segments: list[Segment], fields: f.Fields) -> DespatchAdv
         supplier=f.party(parties, "SU", bgm),
         buyer=f.party(parties, "BY", bgm),
         ship_to=parties.get("DP") or parties.get("ST"),
-        order_number=(refs.get("ON") or [None])[0],
+        order_number=f.first_reference(refs, "ON"),
         despatched=dates.get("11"),
         estimated_delivery=dates.get("17"),
         tracking=tuple(refs.get("CN", ())),

@@ -128,6 +128,10 @@ def references(segments: Iterable[Segment]) -> dict[str, list[str]]:
     return found
 
 
+def first_reference(found: dict[str, list[str]], qualifier: str) -> str | None:
+    return found[qualifier][0] if found.get(qualifier) else None
+
+
 def party(found: dict[str, str], qualifier: str, anchor: Segment) -> str:
     try:
         return found[qualifier]

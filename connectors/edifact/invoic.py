@@ -76,7 +76,7 @@ def read(unh: Segment, segments: list[Segment], fields: f.Fields) -> Invoice:
         supplier=f.party(parties, "SU", bgm),
         buyer=f.party(parties, "BY", bgm),
         currency=cux.value(0, 1),
-        order_number=(refs.get("ON") or [None])[0],
+        order_number=f.first_reference(refs, "ON"),
         terms=_terms(header, fields),
         charges=charges,
         lines=lines,

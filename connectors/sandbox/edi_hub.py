@@ -168,7 +168,7 @@ class EdiHubSandbox:
         return self._send_back(held.order, response, "ORDRSP")
 
     def _ship(self, held: SupplierOrder, parts: int) -> list[str]:
-        refs = []
+        refs: list[str] = []
         while True:
             number = self._ref("D")
             advice = despatch(held, parts, self._today(), number, f"1Z{number}")
@@ -188,9 +188,10 @@ class EdiHubSandbox:
         return ref
 
     def _deliver(self, content: bytes, kind: str, control_ref: str, sender: str) -> str:
+        document_id = f"IN-{next(self._ids):06d}"
         document = {
             "seq": len(self._inbox) + 1,
-            "id": f"IN-{next(self._ids):06d}",
+            "id": document_id,
             "type": kind,
             "control_ref": control_ref,
             "sender": sender,
@@ -199,7 +200,7 @@ class EdiHubSandbox:
             "acknowledged": False,
         }
         self._inbox.append(document)
-        return document["id"]
+        return document_id
 
     def _ref(self, prefix: str) -> str:
         return f"{prefix}{next(self._refs):08d}"
