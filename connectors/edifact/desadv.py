@@ -129,14 +129,13 @@ def _line(group: list[Segment], fields: f.Fields) -> DespatchLine:
     qty = f.first(group, "QTY", "12")
     if qty is None:
         raise f.error(lin_, "the line has no despatched quantity (QTY+12)")
-    buyer_line = f.first(group, "RFF", "LI")
     order = f.first(group, "RFF", "ON")
     return DespatchLine(
         line_no=f.whole(lin_, 0, "LIN line number"),
         quantity=fields.number(qty, 0, 1, "despatched quantity"),
         mpn=f.mpn(group),
         supplier_item=f.supplier_item(lin_),
-        buyer_line=None if buyer_line is None else f.whole(buyer_line, 0, "RFF+LI line", 1),
+        buyer_line=f.buyer_line(group),
         order_number=order.value(0, 1) if order else None,
         serials=tuple(_serials(group)),
     )

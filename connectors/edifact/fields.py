@@ -148,6 +148,15 @@ def mpn(segments: Iterable[Segment]) -> str | None:
     return None
 
 
+def buyer_line(group: Iterable[Segment]) -> int | None:
+    """The buyer's line number a response, despatch or invoice line points at: RFF+LI with
+    the number in 1154 (``RFF+LI:3``) or, after the PO number, in 1156 (``RFF+LI:PO-1:3``)."""
+    rff = first(group, "RFF", "LI")
+    if rff is None:
+        return None
+    return whole(rff, 0, "RFF+LI line number", 2 if rff.value(0, 2) else 1)
+
+
 def supplier_item(lin: Segment) -> str | None:
     return lin.value(2, 0) if lin.value(2, 1) == "SA" and lin.value(2, 0) else None
 

@@ -281,7 +281,10 @@ def join(segments: Iterable[Sequence[object]], separators: Separators = DEFAULT)
             return ""
         if isinstance(value, Decimal):
             value = _decimal(value, separators.decimal)
-        return pattern.sub(lambda m: escaped[m.group()], str(value))
+        written = str(value)
+        if _CONTROL.search(written):
+            raise ValueError(f"{written!r} holds a control character, which EDIFACT cannot carry")
+        return pattern.sub(lambda m: escaped[m.group()], written)
 
     out = []
     for tag, *elements in segments:
