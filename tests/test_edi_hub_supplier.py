@@ -196,3 +196,15 @@ async def test_the_control_route_lists_its_operations(server):
         f"{server.url}/edi_hub/_control", json={"op": "script", "args": {"behaviour": "dance"}}
     )
     assert bad.status_code == 400 and "behaviour must be one of" in bad.json()["error"]
+
+
+async def test_ship_one_part_now_and_the_rest_later(hub, server):
+    async with client(server) as c:
+        await c.send(orders_text())
+        assert len(hub.ship("PO-000123", parts=2, now=1)) == 1
+        _, first = await inbound(c)
+        assert [line.quantity for line in first.lines] == [Decimal(2), Decimal(1)]
+        assert len(hub.ship("PO-000123", parts=2)) == 1
+        *_, second = await inbound(c)
+    assert [line.quantity for line in second.lines] == [Decimal(2), Decimal("1.5")]
+    assert [o["despatches"] for o in hub.orders()] == [2]
