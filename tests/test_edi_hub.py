@@ -130,3 +130,12 @@ async def test_a_malformed_interchange_dropped_in_the_inbox_is_downloaded_as_is(
     assert text == bad
     with pytest.raises(ContentError, match="FOUR"):
         parse(text)
+
+
+async def test_control_references_are_unique_per_sender(hub, server):
+    other = replace(ENVELOPE, sender="5412345000037")
+    async with client(server) as c:
+        first = await c.send(orders_text())
+        second = await c.send(build_orders(replace(ORDER, number="PO-2"), other))
+    assert (first.outcome, second.outcome) == ("accepted", "accepted")
+    assert first.control_ref == second.control_ref and first.document_id != second.document_id
