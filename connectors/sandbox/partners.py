@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connectors.sandbox.catalog import CatalogSandbox
+from connectors.sandbox.edi_hub import EdiHubSandbox
 from connectors.sandbox.p21 import P21Sandbox
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
@@ -10,4 +11,6 @@ from connectors.sandbox.supplier import SupplierSandbox
 
 
 def default_sandbox() -> Sandbox:
-    return Sandbox([SupplierSandbox(), CatalogSandbox(), QuickBooksSandbox(), P21Sandbox()])
+    return Sandbox(
+        [SupplierSandbox(), CatalogSandbox(), QuickBooksSandbox(), EdiHubSandbox(), P21Sandbox()]
+    )
