@@ -106,11 +106,11 @@ class PosyncApp(App):
         try:
             db = self._open_database() if self._open_database is not None else None
             if db is not None:
-                db.check_schema()
+                db.open_schema()
                 self.call_from_thread(self._database_ready, db)
             runtime = self._load_runtime(db)
             if runtime.db is not db:
-                runtime.db.check_schema()
+                runtime.db.open_schema()
             # Building the jobs imports the services and the HTTP stack: here, not on the loop.
             jobs = self._jobs(runtime) if self._jobs is not None else None
         except Exception as exc:  # noqa: BLE001 - shown to the operator, then we stop
