@@ -86,14 +86,33 @@ def refresh_summary(results) -> tuple[str, str]:
     if len(results) == 1:
         (r,) = results
         if r.ok:
-            return r.message, "information"
+            return f"{r.po_number}: {r.message}", "information"
         return f"Refresh of {r.po_number} failed: {r.message}", "error"
-    lines = [f"{len(ok)} refreshed, {len(failed)} failed"]
-    lines += [f"{r.po_number}: {r.message}" for r in failed[:SHOWN_FAILURES]]
+    lines = [f"{len(ok)} refreshed, {len(failed)} failed", *_failure_lines(failed)]
+    return "\n".join(lines), _severity(len(ok), len(failed))
+
+
+def _failure_lines(failed) -> list[str]:
+    """Each PO that did not sync, with its reason in plain words (the first few)."""
+    lines = [f"{r.po_number}: {r.message}" for r in failed[:SHOWN_FAILURES]]
     if len(failed) > SHOWN_FAILURES:
         lines.append(f"… and {len(failed) - SHOWN_FAILURES} more")
-    severity = "information" if not failed else ("warning" if ok else "error")
-    return "\n".join(lines), severity
+    return lines
+
+
+def _severity(ok: int, failed: int) -> str:
+    return "information" if not failed else ("warning" if ok else "error")
+
+
+def auto_sync_summary(vendor_code: str, results) -> tuple[str, str]:
+    """The outcome of syncing a vendor's open POs when its auto-sync was turned on: counts,
+    then each PO that did not sync with its reason."""
+    ok = sum(r.ok for r in results)
+    failed = [r for r in results if not r.ok]
+    head = f"Saved vendor {vendor_code}: {ok} of {len(results)} open POs synced"
+    if failed:
+        head += f", {len(failed)} not"
+    return "\n".join([head, *_failure_lines(failed)]), _severity(ok, len(failed))
 
 
 # --- editing -----------------------------------------------------------------------------------

@@ -97,7 +97,9 @@ def banner(d: PODetail) -> Content | None:
                 f": {count} not in posync (add them from Syncing notifications, n)",
             )
         )
-    if d.last_sync_error and d.auto_sync:
+    if d.sync_inactive:
+        parts.append(Content.styled(f"– {d.sync_inactive}", "bold"))
+    elif d.last_sync_error and d.auto_sync:
         failed = Content.styled("✖ Last sync failed: ", "bold $error")
         parts.append(Content.assemble(failed, safe(d.last_sync_error)))
     return Content("\n").join(parts) if parts else None
@@ -125,8 +127,10 @@ def last_synced(d: PODetail) -> Content:
     """Shown when auto-sync is on; red when the supplier notified after the last sync."""
     if not d.auto_sync:
         return Content.styled("— (auto-sync off)", "$text-muted")
+    if d.sync_inactive:
+        return Content("– inactive (see above)")
     if d.last_synced_at is None:
-        text = Content("never")
+        text = Content("never (the sync failed)" if d.out_of_sync else "never")
     else:
         text = Content(timefmt.local(d.last_synced_at, SECONDS))
     if d.out_of_sync:

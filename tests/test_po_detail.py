@@ -16,7 +16,7 @@ from screens.po_actions import SpecialOrderPicker
 from screens.po_detail import PurchaseOrderDetail
 from screens.po_widgets import EditBar, FieldGrid
 from screens.purchase_orders import OUT_OF_SYNC_STYLE
-from tests.console import console_app, settled
+from tests.console import console_app, screen_lines, settled
 from tests.supplier_world import lease, make_world
 
 
@@ -83,7 +83,7 @@ async def test_refresh_fetches_the_supplier_order_and_updates_the_last_synced_da
         await settled(pilot)
 
         assert screen.detail.last_synced_at > before
-        assert "matches the supplier's order; last synced" in text(screen, "#hint")
+        assert "Matches the supplier's order; last synced" in text(screen, "#hint")
         assert str(screen.query_one("#lines", DataTable).get_row_at(0)[4]).strip() == "11"
         assert not last_synced_is_red(screen)
 
@@ -306,3 +306,20 @@ async def test_a_po_is_one_call_away_from_any_area(world):
         assert pilot.app.current_mode == "purchase_orders"
         assert isinstance(pilot.app.screen, PurchaseOrderDetail)
         assert pilot.app.screen.po_id == po_id
+
+
+async def test_a_po_of_a_vendor_switched_away_says_its_auto_sync_is_inactive_and_why(world):
+    from posync_tui.models import Integration, Vendor
+
+    po_id, _ = world.make_po()
+    await poll(world.rt, fence=lease(world.db))
+    with world.db.session() as s:
+        s.get(Vendor, world.vendor_id).integration = Integration.NONE
+    async with console(world).run_test(size=(80, 24)) as pilot:
+        screen = await open_po(pilot, po_id)
+        assert "Auto-sync inactive: ACME is no longer an integrated supplier" in text(
+            screen, "#banner"
+        )
+        await pilot.press("escape")
+        await settled(pilot)
+        assert any("– inactive" in line for line in screen_lines(pilot.app))

@@ -77,10 +77,18 @@ def supplier_line_fields_locked(po: PurchaseOrder) -> set[str]:
 
 
 def out_of_sync(po: PurchaseOrder) -> bool:
-    """The last-synced date shows red: the supplier notified after the last successful sync."""
-    if not po.auto_sync or po.supplier_notified_at is None:
+    """The last-synced date is flagged: the supplier notified after the last successful sync,
+    or a PO that never synced failed to. A PO nothing was asked of yet is not flagged."""
+    if not po.auto_sync:
         return False
-    return po.last_synced_at is None or po.last_synced_at < po.supplier_notified_at
+    if po.last_synced_at is None:
+        return po.supplier_notified_at is not None or po.last_sync_error is not None
+    return po.supplier_notified_at is not None and po.last_synced_at < po.supplier_notified_at
+
+
+def inactive_reason(vendor_code: str) -> str:
+    """Why a PO with auto-sync on does not sync: its vendor is no longer integrated."""
+    return f"Auto-sync inactive: {vendor_code} is no longer an integrated supplier"
 
 
 def edit_po(db: Database, po_id: int, **changes: Any) -> PurchaseOrder:
@@ -153,7 +161,7 @@ def get_record(s: Session, model, record_id: int, name: str):
 
 
 def count_open_pos(db: Database, vendor_id: int) -> int:
-    """The vendor's open POs (draft, open, partly received): what "auto-sync all" would cover."""
+    """The vendor's open POs (open, partly received): what "auto-sync all" would cover."""
     with db.reader() as s:
         return s.execute(
             select(func.count())
@@ -167,10 +175,10 @@ def count_open_pos(db: Database, vendor_id: int) -> int:
 
 def set_vendor_auto_sync(
     db: Database, vendor_id: int, on: bool, include_open_pos: bool = False
-) -> int:
+) -> list[int]:
     """Turn the vendor's auto-sync on or off; with ``include_open_pos`` its open POs too.
 
-    Returns how many open POs changed. Only integrated (B2B) suppliers can auto-sync.
+    Returns the open POs that changed. Only integrated (B2B) suppliers can auto-sync.
     """
     with db.session() as s:
         vendor = get_record(s, Vendor, vendor_id, "vendor")
@@ -181,7 +189,7 @@ def set_vendor_auto_sync(
         vendor.auto_sync = on
         note_change(s, "vendor", [vendor.id])
         if not include_open_pos:
-            return 0
+            return []
         ids = list(
             s.execute(
                 select(col(PurchaseOrder.id)).where(
@@ -198,7 +206,7 @@ def set_vendor_auto_sync(
                 .values(auto_sync=on, updated_at=utcnow())
             )
             note_change(s, "purchase_order", ids)
-        return len(ids)
+        return ids
 
 
 @dataclass(frozen=True)
