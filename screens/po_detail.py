@@ -356,6 +356,9 @@ class PurchaseOrderDetail(Screen):
         except (ValueError, LookupError) as exc:  # FieldLocked is a ValueError
             self.app.call_from_thread(self._save_failed, target, str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - said at the editor: Enter is never ignored
+            self.app.call_from_thread(self._save_failed, target, f"Not saved: {exc}")
+            return
         self.app.call_from_thread(self._saved, target, value)
 
     def _save_failed(self, target: EditTarget, message: str) -> None:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from textual.content import Content
 
+from posync_tui import money as amounts
 from posync_tui import timefmt
 from posync_tui.services.po_detail import DetailAudit, DetailLine, DetailNotification, PODetail
 from screens import po_accounting
@@ -117,7 +118,8 @@ def header_fields(d: PODetail) -> list[HeaderField]:
         "reference": safe(d.reference or "—", one_line=True),
         "auto_sync": Content("☑ on" if d.auto_sync else "☐ off"),
         "last_synced": last_synced(d),
-        "total": safe(f"{money(d.total)} {d.currency}", one_line=True),
+        # Exact, in the currency's precision (the list may abbreviate a big one).
+        "total": safe(f"{amounts.shown(d.total, d.currency)} {d.currency}", one_line=True),
         "notes": safe(d.notes or "—", one_line=True),
     }
     return [HeaderField(key, label(key), values[key]) for key in HEADER]

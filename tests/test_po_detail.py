@@ -179,7 +179,7 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_saved(world):
         await settled(pilot)
         editor = screen.query_one(EditBar)
         assert editor.is_open and editor.query_one(Input).value == "-3"
-        assert "Ordered must be a number ≥ 0" in str(editor.query_one("#edit-help").render())
+        assert "Ordered must be more than 0" in str(editor.query_one("#edit-help").render())
         await pilot.press("escape")
         assert not editor.is_open
         assert isinstance(pilot.app.screen, PurchaseOrderDetail)  # escape closed only the edit
@@ -323,3 +323,19 @@ async def test_a_po_of_a_vendor_switched_away_says_its_auto_sync_is_inactive_and
         await pilot.press("escape")
         await settled(pilot)
         assert any("– inactive" in line for line in screen_lines(pilot.app))
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("1e30", "Cost must be a plain number"), ("99999999", "Cost must be less than 10,000,000")],
+)
+async def test_the_cost_editor_never_ignores_enter(world, typed, said):
+    po_id, _ = world.make_po(sent=False)
+    async with console(world).run_test(size=(80, 24)) as pilot:
+        screen = await open_po(pilot, po_id)
+        await cell(pilot, screen, 0, "cost")
+        await pilot.press("enter", *typed, "enter")
+        await settled(pilot)
+        editor = screen.query_one(EditBar)
+        assert editor.is_open and said in str(editor.query_one("#edit-help").render())
+    assert world.lines(po_id)[1].unit_cost == Decimal("4.25")

@@ -762,3 +762,14 @@ async def test_an_order_naming_a_po_linked_to_another_supplier_order_does_not_ta
     assert (
         other in error.message and order_no in error.message and "already linked" in error.message
     )
+
+
+async def test_a_po_total_after_an_edit_is_the_sum_of_its_lines_rounded_per_line(world):
+    po_id, _ = world.make_po(auto_sync=False, sent=False)
+    line_id = world.lines(po_id)[1].id
+    edit_po_line(world.db, line_id, quantity_ordered=Decimal(3), unit_cost=Decimal("0.3335"))
+    assert world.po(po_id).total == Decimal("51.00")  # 1.0005 → 1.00, plus 5 × 10
+    with pytest.raises(ValueError, match="^Unit cost must be less than 10,000,000$"):
+        edit_po_line(world.db, line_id, unit_cost=Decimal("1e30"))
+    with pytest.raises(ValueError, match="^Quantity ordered must be more than 0$"):
+        edit_po_line(world.db, line_id, quantity_ordered=Decimal("-0"))

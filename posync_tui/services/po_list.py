@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from posync_tui import timefmt
+from posync_tui import money, timefmt
 from posync_tui.paging import Column, PagedSource, Row, View
 
 if TYPE_CHECKING:
@@ -38,11 +37,13 @@ NEVER_SYNCED = "✖ never synced"  # auto-sync asked, the supplier could not be 
 INACTIVE = "– inactive"  # auto-sync on, but the vendor is no longer an integrated supplier
 
 
-def _money(value: Decimal | None) -> str:
-    """The total in the column's width: whole, or abbreviated (the detail shows it exactly)."""
+def _total(row: dict[str, Any]) -> str:
+    """The total in the column's width: whole in its currency's precision, or abbreviated
+    (the detail shows it exactly); never cut."""
+    value = row["total"]
     if value is None:
         return ""
-    whole = f"{value:,.2f}"
+    whole = money.shown(value, row["currency"])
     if len(whole) <= TOTAL_WIDTH:
         return whole
     for size, unit in ((10**15, "Q"), (10**12, "T"), (10**9, "B"), (10**6, "M")):
@@ -132,7 +133,7 @@ def _schema() -> _Schema:
             po.total,
             sort=(po.total,),
             align="right",
-            format=_money,
+            cell=_total,
         ),
     )
     joined = po_table.join(vendor, vendor.c.id == po.vendor_id)

@@ -36,6 +36,7 @@ from posync_tui.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
+from posync_tui.money import po_total
 from posync_tui.services.supplier_sync_store import (  # noqa: F401 - part of this API
     LINE_FIELDS,
     PO_FIELDS,
@@ -353,8 +354,8 @@ class _Batch(PageStore):
 
     def _recount(self, po: dict) -> None:
         visible = [ln for ln in self.lines[po["id"]].values() if not ln["hidden"]]
-        po["total"] = q4(
-            sum((ln["quantity_ordered"] * ln["unit_cost"] for ln in visible), Decimal(0))
+        po["total"] = po_total(
+            ((ln["quantity_ordered"], ln["unit_cost"]) for ln in visible), po["currency"]
         )
         po["line_count"] = len(visible)
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from connectors.currencies import is_currency
+from posync_tui import numbers
 from posync_tui.audit import edit
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -29,6 +30,7 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
+from posync_tui.money import po_total
 from posync_tui.services.supplier_sync_apply import LINE_FIELDS, PO_FIELDS, q4
 
 PO_EDITABLE = {
@@ -115,9 +117,13 @@ def edit_po_line(db: Database, line_id: int, **changes: Any) -> PurchaseOrderLin
         _refuse(changes, LINE_EDITABLE, supplier_line_fields_locked(po), where)
         for name in ("quantity_ordered", "quantity_confirmed", "quantity_received", "unit_cost"):
             if changes.get(name) is not None:
-                value = Decimal(str(changes[name]))
-                if not value.is_finite() or value < 0:
-                    raise ValueError(f"{name.replace('_', ' ')} must be a number ≥ 0")
+                places = numbers.COST_PLACES if name == "unit_cost" else numbers.QUANTITY_PLACES
+                value = numbers.checked(
+                    Decimal(str(changes[name])),
+                    name.replace("_", " ").capitalize(),
+                    places,
+                    positive=name == "quantity_ordered" and not line.hidden,
+                )
                 changes[name] = q4(value)
         edit(s, line, changes, record_kind="purchase_order_line", po_id=saved_id(po))
         _recount(s, po)
@@ -145,7 +151,7 @@ def _recount(s: Session, po: PurchaseOrder) -> None:
             col(PurchaseOrderLine.po_id) == po.id, col(PurchaseOrderLine.hidden).is_(False)
         )
     ).all()
-    po.total = q4(sum((ln.quantity_ordered * ln.unit_cost for ln in lines), Decimal(0)))
+    po.total = po_total(((ln.quantity_ordered, ln.unit_cost) for ln in lines), po.currency)
     po.line_count = len(lines)
     po.updated_at = utcnow()
 
