@@ -28,7 +28,7 @@ from screens.messages import (
     HealthChanged,
     RuntimeReady,
 )
-from screens.palette import JumpProvider
+from screens.palette import AreasProvider, JumpProvider
 from screens.safe_text import visible
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class PosyncApp(App):
     TITLE = "posync"
     MODES = dict(AREAS)
     DEFAULT_MODE = "purchase_orders"
-    COMMANDS = App.COMMANDS | {JumpProvider}
+    COMMANDS = App.COMMANDS | {JumpProvider, AreasProvider}
     BINDINGS = [
         Binding("p", "area('purchase_orders')", "POs"),
         Binding("v", "area('vendors')", "Vendors"),
@@ -263,14 +263,17 @@ class PosyncApp(App):
         self.push_screen(HelpScreen(sections))
 
     def open_purchase_order(self, po_id: int) -> None:
-        """Show a PO's detail from anywhere (the command palette): its area, then the PO."""
+        """Show a PO's detail from anywhere (the command palette): its area, then the PO.
+        Escape on it goes back to the area the operator came from."""
         from screens.po_detail import PurchaseOrderDetail
 
+        came_from = self.current_mode
         self.switch_mode("purchase_orders")
         top = self.screen
         if isinstance(top, PurchaseOrderDetail) and top.po_id == po_id:
             return
-        self.push_screen(PurchaseOrderDetail(po_id))
+        back_to = came_from if came_from != "purchase_orders" else None
+        self.push_screen(PurchaseOrderDetail(po_id, back_to=back_to))
 
     async def open_vendor(self, vendor_id: int) -> None:
         """Show a vendor's Edit Vendor form from anywhere (the command palette)."""

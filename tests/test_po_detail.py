@@ -248,6 +248,9 @@ async def test_a_line_is_assigned_to_a_special_order_by_editing_its_cell(world):
         await settled(pilot)
         assert pilot.app.screen is screen
         assert str(screen.query_one("#lines", DataTable).get_row_at(0)[7]) == "SO-9/1"
+        # Named by its number, never by its internal id.
+        assert text(screen, "#hint") == "Saved: line 1 special order = SO-9/1"
+        assert load_po_detail(world.db, po_id).audit[0].new_value == "SO-9/1"
 
         await cell(pilot, screen, 1, "special")  # the gadget: nobody special-ordered it
         await pilot.press("enter")

@@ -215,3 +215,20 @@ def test_the_last_synced_cell_is_marked_when_out_of_date_and_a_new_draft_is_not(
     assert cell(source, ids["synced"], "last_synced").startswith("  ")
     assert cell(source, ids["draft"], "last_synced") == ""
     assert cell(source, ids["failed"], "last_synced") == "✖ never synced"
+
+
+def test_status_sorts_in_workflow_order(orders, any_db):
+    source, ids, db = *orders, any_db
+    with db.session() as s:
+        s.get(PurchaseOrder, ids["synced"]).status = POStatus.PARTIAL
+        s.get(PurchaseOrder, ids["stale"]).status = POStatus.DRAFT
+    rows = source.page(View(sort="status"), 0, 10)
+    assert [r.data["status"] for r in rows] == ["draft", "partial", "closed"]
+    rows = source.page(View(sort="status", descending=True), 0, 10)
+    assert [r.data["status"] for r in rows] == ["closed", "partial", "draft"]
+
+
+def test_the_workflow_order_names_every_status():
+    from posync_tui.services.po_list import WORKFLOW
+
+    assert WORKFLOW == tuple(s.value for s in POStatus)

@@ -31,6 +31,9 @@ _PROBE = "_probe_search"  # a View filter ``page`` sets for itself
 
 
 TOTAL_WIDTH = 12
+# The statuses in the order a PO goes through them (models.POStatus, not imported here: the
+# first page shows before the models load).
+WORKFLOW = ("draft", "open", "partial", "received", "closed", "cancelled")
 # Marks on the last-synced cell, read without colour (NO_COLOR) as well as with it.
 STALE = "✖ "  # the supplier notified after the last successful sync
 NEVER_SYNCED = "✖ never synced"  # auto-sync asked, the supplier could not be synced with
@@ -98,6 +101,9 @@ def _schema() -> _Schema:
             po.last_synced_at < po.supplier_notified_at,
         ),
     )
+    workflow = case(
+        {status: rank for rank, status in enumerate(WORKFLOW)}, value=po.status, else_=len(WORKFLOW)
+    )
     columns = (
         # Widths add up to 78 with the gutter: the whole row fits an 80-column terminal.
         Column("number", "PO", 10, po.number, sort=(po.number,)),
@@ -112,7 +118,8 @@ def _schema() -> _Schema:
             sort=(vendor.c.name, vendor.c.id, po.number),
             flex=True,
         ),
-        Column("status", "Status", 9, po.status, sort=(po.status, po.number)),
+        # Sorted in workflow order (draft, open, partial, …), not alphabetically.
+        Column("status", "Status", 9, po.status, sort=(workflow, po.number)),
         Column("auto_sync", "Auto", 4, po.auto_sync, sort=(po.auto_sync, po.number), format=_yes),
         # Shown only when auto-sync is on, marked when out of date; sorted by the stored date.
         Column(
