@@ -231,4 +231,4 @@ def test_status_sorts_in_workflow_order(orders, any_db):
 def test_the_workflow_order_names_every_status():
     from posync_tui.services.po_list import WORKFLOW
 
-    assert WORKFLOW == tuple(s.value for s in POStatus)
+    assert tuple(s.value for s in POStatus) == WORKFLOW

@@ -108,4 +108,3 @@ def special_order_name(s: Session, sales_order_line_id: int | None) -> str | Non
         .where(col(SalesOrderLine.id) == sales_order_line_id)
     ).one()
     return f"{number}/{line_no}"
-
