@@ -28,7 +28,7 @@ from screens.messages import (
     HealthChanged,
     RuntimeReady,
 )
-from screens.palette import JumpProvider
+from screens.palette import AreasProvider, JumpProvider
 from screens.safe_text import visible
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class PosyncApp(App):
     TITLE = "posync"
     MODES = dict(AREAS)
     DEFAULT_MODE = "purchase_orders"
-    COMMANDS = App.COMMANDS | {JumpProvider}
+    COMMANDS = App.COMMANDS | {JumpProvider, AreasProvider}
     BINDINGS = [
         Binding("p", "area('purchase_orders')", "POs"),
         Binding("v", "area('vendors')", "Vendors"),
@@ -108,11 +108,11 @@ class PosyncApp(App):
         try:
             db = self._open_database() if self._open_database is not None else None
             if db is not None:
-                db.check_schema()
+                db.open_schema()
                 self.call_from_thread(self._database_ready, db)
             runtime = self._load_runtime(db)
             if runtime.db is not db:
-                runtime.db.check_schema()
+                runtime.db.open_schema()
             # Building the jobs imports the services and the HTTP stack: here, not on the loop.
             jobs = self._jobs(runtime) if self._jobs is not None else None
         except Exception as exc:  # noqa: BLE001 - shown to the operator, then we stop
@@ -265,14 +265,17 @@ class PosyncApp(App):
         self.push_screen(HelpScreen(sections))
 
     def open_purchase_order(self, po_id: int) -> None:
-        """Show a PO's detail from anywhere (the command palette): its area, then the PO."""
+        """Show a PO's detail from anywhere (the command palette): its area, then the PO.
+        Escape on it goes back to the area the operator came from."""
         from screens.po_detail import PurchaseOrderDetail
 
+        came_from = self.current_mode
         self.switch_mode("purchase_orders")
         top = self.screen
         if isinstance(top, PurchaseOrderDetail) and top.po_id == po_id:
             return
-        self.push_screen(PurchaseOrderDetail(po_id))
+        back_to = came_from if came_from != "purchase_orders" else None
+        self.push_screen(PurchaseOrderDetail(po_id, back_to=back_to))
 
     async def open_vendor(self, vendor_id: int) -> None:
         """Show a vendor's Edit Vendor form from anywhere (the command palette)."""

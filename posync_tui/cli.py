@@ -22,8 +22,21 @@ class _Commands(TyperGroup):
             line = expected_failure(exc)
             if line is None:
                 raise
-            typer.echo(line, err=True)
-            raise typer.Exit(1) from None
+            _fail(line, 1)
+
+
+# Set by a command run with --json: its failures are JSON on stdout too, so a script that
+# parses the output never meets a line of prose.
+_as_json = False
+
+
+def _fail(line: str, code: int):
+    """Stop the command with ``line``: on stderr, or as {"error": line} under --json."""
+    if _as_json:
+        typer.echo(json.dumps({"ok": False, "error": line}))
+    else:
+        typer.echo(line, err=True)
+    raise typer.Exit(code) from None
 
 
 app = typer.Typer(
@@ -51,8 +64,8 @@ _config_path: Path | None = None
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Start the console on the configured database (no command), or run a command."""
-    global _config_path
-    _config_path = config
+    global _config_path, _as_json
+    _config_path, _as_json = config, False
     if ctx.invoked_subcommand is None:
         _run_console(demo=False, reset=False)
 
@@ -63,9 +76,7 @@ def _settings(**overrides):
     try:
         return load_settings(_config_path, **overrides)
     except ConfigError as exc:
-        for problem in exc.problems:
-            typer.echo(f"config error: {problem}", err=True)
-        raise typer.Exit(2) from None
+        _fail("\n".join(f"config error: {problem}" for problem in exc.problems), 2)
 
 
 def _run_console(*, demo: bool, reset: bool) -> None:
@@ -97,9 +108,10 @@ def sync(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ):
     """Run one poll/delivery cycle of each enabled connector and print a summary."""
+    global _as_json
+    _as_json = as_json
     if not once:
-        typer.echo("Only --once is supported here; for continuous polling run `posync worker`.")
-        raise typer.Exit(2)
+        _fail("Only --once is supported here; for continuous polling run `posync worker`.", 2)
     from posync_tui.runtime import open_runtime
     from posync_tui.worker import run_once
 
@@ -108,8 +120,7 @@ def sync(
     if connector:
         jobs = [j for j in jobs if j.name == connector]
         if not jobs:
-            typer.echo(f"No configured connector named {connector!r}.", err=True)
-            raise typer.Exit(2)
+            _fail(f"No configured connector named {connector!r}.", 2)
     summary = run_once(rt, jobs)
     rt.close()
     failed = [name for name, result in summary.items() if not result["ok"]]
@@ -258,23 +269,21 @@ def _usable_jobs(rt):
 
     jobs = jobs_for(rt)
     line = not_configured_line(rt)
+    if not jobs:
+        _fail(line or "No connector is enabled: nothing to run.", 2)
     if line is not None:
         typer.echo(line, err=True)
-    if not jobs:
-        if line is None:
-            typer.echo("No connector is enabled: nothing to run.", err=True)
-        raise typer.Exit(2)
     return jobs
 
 
 def _checked_runtime(rt):
+    """The runtime, its schema checked (an empty database is created at the current one)."""
     from posync_tui.db import SchemaOutOfDate
 
     try:
-        rt.db.check_schema()
+        rt.db.open_schema()
     except SchemaOutOfDate as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
+        _fail(str(exc), 2)
     return rt
 
 

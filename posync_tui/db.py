@@ -129,6 +129,30 @@ class Database:
         if current != SCHEMA_HEAD:
             raise SchemaOutOfDate(current, SCHEMA_HEAD)
 
+    def open_schema(self) -> None:
+        """Check the schema before first use. A database without a single table is a fresh
+        install: it is created at the current schema here, so no one has to run `posync db
+        upgrade` first. A database with tables is never changed here: an old one is refused
+        with the command to run (an upgrade is the operator's decision)."""
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            empty = not inspect(conn).get_table_names()
+        if empty:
+            try:
+                self.upgrade()
+            except Exception:
+                # Another process created it at the same moment: its schema is checked below.
+                if not self._has_tables():
+                    raise
+        self.check_schema()
+
+    def _has_tables(self) -> bool:
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            return bool(inspect(conn).get_table_names())
+
     def upgrade(self) -> None:
         from alembic import command
 

@@ -29,6 +29,7 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
+from posync_tui.money import line_total
 
 # code, name, integration, auto-sync, linked to QuickBooks
 VENDORS = [
@@ -209,7 +210,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
                     expected_date=po.expected_date,
                 )
                 s.add(line)
-                total += qty * item.unit_cost
+                total += line_total(qty, item.unit_cost, po.currency)
                 po.line_count += 1
             po.total = total
         # Two POs whose last sync failed after the supplier notified: shown red.

@@ -47,6 +47,8 @@ class Column:
     align: str = "left"  # "left" or "right"
     flex: bool = False  # takes the width the other columns leave
     format: Callable[[Any], str] = field(default=lambda v: "" if v is None else str(v))
+    # The cell's text from the whole row (its data), when more than the value decides it.
+    cell: Callable[[dict[str, Any]], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ PURCHASE_ORDER = table(
     column("supplier_order_no", String),
     column("last_synced_at", UTCDateTime()),
     column("supplier_notified_at", UTCDateTime()),
+    column("last_sync_error", String),
 )
 PURCHASE_ORDER_LINE = table(
     "purchase_order_line",
@@ -32,4 +33,10 @@ PURCHASE_ORDER_LINE = table(
     column("supplier_part_no", String),
 )
 ITEM = table("item", column("id", Integer), column("sku", String))
-VENDOR = table("vendor", column("id", Integer), column("code", String), column("name", String))
+VENDOR = table(
+    "vendor",
+    column("id", Integer),
+    column("code", String),
+    column("name", String),
+    column("integration", String),
+)

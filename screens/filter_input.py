@@ -104,7 +104,9 @@ class PagedList(Vertical):
         self.table.focus()
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == "escape" and self.filter_input.has_focus:
+        # Escape clears the filter first (typing it, or back on the table with a filter set);
+        # only without one does it go on to the screen (back where the operator came from).
+        if event.key == "escape" and (self.filter_input.has_focus or self.filter_input.value):
             event.stop()
             self.filter_input.value = ""  # posts Changed: the filter clears
             self.filter_input.remove_class("-shown")

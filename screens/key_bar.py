@@ -8,9 +8,24 @@ key presses it.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widget import Widget
+
+HELP_KEY = "question_mark"
+MORE = "More keys"
+
+
+def _cells(entry: tuple[str, str, str, bool]) -> int:
+    """Cells of one "key description" on the bar."""
+    key, description, _, _ = entry
+    return cell_len(key) + 1 + cell_len(description)
+
+
+def _width(entries) -> int:
+    """Cells the entries take: a leading space, then each entry, two spaces between them."""
+    return 1 + sum(_cells(e) for e in entries) + 2 * max(len(entries) - 1, 0)
 
 
 class KeyBar(Widget):
@@ -49,29 +64,54 @@ class KeyBar(Widget):
     def _bindings_changed(self, _screen) -> None:
         self.refresh()
 
+    def entries(self) -> list[tuple[str, str, str, bool]]:
+        """(key shown, description, key, enabled) of each shown key, in the bindings' order
+        (the most used first), the command palette last."""
+        found = []
+        shown: set[str] = set()
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if not binding.show or binding.action in shown:
+                continue  # one entry per action, as the footer does
+            shown.add(binding.action)
+            key = self.app.get_key_display(binding)
+            found.append((key, binding.description, binding.key, enabled))
+        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if self.app.ENABLE_COMMAND_PALETTE and palette is not None:
+            key = self.app.get_key_display(palette.binding)
+            found.append((key, palette.binding.description, palette.binding.key, True))
+        return found
+
+    def fitted(self, width: int) -> list[tuple[str, str, str, bool]]:
+        """The entries that fit ``width`` cells whole, in order; when some do not, the help
+        key closes the bar as "? More keys" (they are all listed there)."""
+        entries = self.entries()
+        help_key = next((e for e in entries if e[2] == HELP_KEY), None)
+        rest = [e for e in entries if e is not help_key]
+        if help_key is None or _width(entries) <= width:
+            return [*rest, help_key] if help_key else rest
+        more = (help_key[0], MORE, help_key[2], True)
+        fitted, used = [], _width([more])
+        for entry in rest:
+            used += _cells(entry) + 2
+            if used > width:
+                break
+            fitted.append(entry)
+        return [*fitted, more]
+
     def render(self) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
         disabled = self.get_component_rich_style("key-bar--disabled")
         text = Text(" ", end="", no_wrap=True)
         self._spans = []
-        shown: set[str] = set()
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if not binding.show or binding.action in shown:
-                continue  # one entry per action, as the footer does
-            shown.add(binding.action)
+        for key, description, binding_key, enabled in self.fitted(self.size.width or 80):
             start = text.cell_len
             extra = disabled if not enabled else None
-            text.append(self.app.get_key_display(binding), key_style + extra)
-            text.append(" " + binding.description, description_style + extra)
-            self._spans.append((start, text.cell_len, binding.key))
+            text.append(key, key_style + extra)
+            text.append(" " + description, description_style + extra)
+            self._spans.append((start, text.cell_len, binding_key))
             text.append("  ")
-        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        if self.app.ENABLE_COMMAND_PALETTE and palette is not None:
-            start = text.cell_len
-            text.append(self.app.get_key_display(palette.binding), key_style)
-            text.append(" " + palette.binding.description, description_style)
-            self._spans.append((start, text.cell_len, palette.binding.key))
+        text.rstrip()
         return text
 
     def on_click(self, event: events.Click) -> None:

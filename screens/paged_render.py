@@ -25,6 +25,9 @@ from posync_tui.paging import Column, Row, View
 from screens.safe_text import visible
 
 GUTTER = 2  # the mark column
+# A flexible column grows to at most this many cells: at a wide terminal the spare width stays
+# at the right instead of pushing the other columns away from the first.
+FLEX_MOST = 40
 CACHED_STRIPS = 1000  # drawn rows kept, the least recently shown or warmed dropped first
 STYLE_PARTS = ("header", "cursor", "mark", "loading")  # the table's component classes
 
@@ -112,12 +115,12 @@ class RowPainter:
 
     def fit_columns(self, available: int) -> int:
         """Size the columns to ``available`` cells, the first flexible column taking what the
-        others leave; the width of a row."""
+        others leave (up to ``FLEX_MOST``); the width of a row."""
         widths = [c.width for c in self.columns]
         spare = available - GUTTER - sum(widths) - len(widths)
         for i, column in enumerate(self.columns):
             if column.flex and spare > 0:
-                widths[i] += spare
+                widths[i] = max(widths[i], min(widths[i] + spare, FLEX_MOST))
                 break
         if widths != self.widths:
             self.widths = widths
@@ -196,7 +199,9 @@ class RowPainter:
         pieces = [("● ", mark_style) if marked else ("  ", base)]
         length = GUTTER
         for column, width in zip(self.columns, widths or self.widths, strict=False):
-            text = fit(column.format(row.data.get(column.key)), width, column.align)
+            value = row.data.get(column.key)
+            shown = column.cell(row.data) if column.cell else column.format(value)
+            text = fit(shown, width, column.align)
             style = base
             if self.cell_style is not None:
                 extra = self.cell_style(row, column)

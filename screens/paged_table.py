@@ -54,7 +54,7 @@ class PagedTable(ScrollView, can_focus=True):
         Binding("end", "end", "Last", show=False),
         Binding("enter", "open", "Open"),
         Binding("space", "toggle_mark", "Mark"),
-        Binding("ctrl+a", "mark_all", "Mark all"),
+        Binding("ctrl+a", "mark_all", "Mark all", show=False),  # under ?: the bar has no room
         Binding("s", "sort_next", "Sort"),
         Binding("S", "sort_reverse", "Reverse", show=False),
     ]

@@ -1,11 +1,16 @@
-"""ctrl+p: jump to a PO or vendor by typing part of its number or name."""
+"""ctrl+p: jump to a PO or vendor by typing part of its number or name, or to any area.
+
+The areas offered are the app's own key bindings (every one with a description), so an area
+added with a show=False binding is reached here too without a change to this module.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from functools import partial
 
-from textual.command import Hit, Hits, Provider
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from screens.safe_text import escaped, visible
@@ -29,6 +34,38 @@ class JumpProvider(Provider):
                 text=record.label,
                 help=escaped(record.detail, one_line=True),
             )
+
+
+class AreasProvider(Provider):
+    """Every app-level key (the areas, Connectors, run now, help) by its description."""
+
+    def _commands(self) -> list[tuple[str, str, str]]:
+        found = []
+        for binding in Binding.make_bindings(self.app.BINDINGS):
+            if binding.description and binding.action != "quit":
+                key = self.app.get_key_display(binding)
+                found.append((binding.description, binding.action, key))
+        return found
+
+    async def discover(self) -> Hits:
+        for description, action, key in self._commands():
+            yield DiscoveryHit(description, partial(self._run, action), help=f"key {key}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for description, action, key in self._commands():
+            score = matcher.match(description)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(description),
+                    partial(self._run, action),
+                    text=description,
+                    help=f"key {key}",
+                )
+
+    async def _run(self, action: str) -> None:
+        await self.app.run_action(action)
 
 
 def highlight(matcher, candidate: str) -> Content:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from textual.app import ComposeResult
@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from posync_tui import numbers
 from posync_tui.services.po_detail import PO_STATUSES, max_length
 from screens.safe_text import safe
 
@@ -86,14 +87,33 @@ def refresh_summary(results) -> tuple[str, str]:
     if len(results) == 1:
         (r,) = results
         if r.ok:
-            return r.message, "information"
+            return f"{r.po_number}: {r.message}", "information"
         return f"Refresh of {r.po_number} failed: {r.message}", "error"
-    lines = [f"{len(ok)} refreshed, {len(failed)} failed"]
-    lines += [f"{r.po_number}: {r.message}" for r in failed[:SHOWN_FAILURES]]
+    lines = [f"{len(ok)} refreshed, {len(failed)} failed", *_failure_lines(failed)]
+    return "\n".join(lines), _severity(len(ok), len(failed))
+
+
+def _failure_lines(failed) -> list[str]:
+    """Each PO that did not sync, with its reason in plain words (the first few)."""
+    lines = [f"{r.po_number}: {r.message}" for r in failed[:SHOWN_FAILURES]]
     if len(failed) > SHOWN_FAILURES:
         lines.append(f"… and {len(failed) - SHOWN_FAILURES} more")
-    severity = "information" if not failed else ("warning" if ok else "error")
-    return "\n".join(lines), severity
+    return lines
+
+
+def _severity(ok: int, failed: int) -> str:
+    return "information" if not failed else ("warning" if ok else "error")
+
+
+def auto_sync_summary(vendor_code: str, results) -> tuple[str, str]:
+    """The outcome of syncing a vendor's open POs when its auto-sync was turned on: counts,
+    then each PO that did not sync with its reason."""
+    ok = sum(r.ok for r in results)
+    failed = [r for r in results if not r.ok]
+    head = f"Saved vendor {vendor_code}: {ok} of {len(results)} open POs synced"
+    if failed:
+        head += f", {len(failed)} not"
+    return "\n".join([head, *_failure_lines(failed)]), _severity(ok, len(failed))
 
 
 # --- editing -----------------------------------------------------------------------------------
@@ -129,8 +149,12 @@ def as_text(value: Any) -> str:
 
 
 def edit_help(field: str, record: str = "purchase_order") -> str:
+    if field == "unit_cost":
+        return f"a number ≥ 0, at most {numbers.COST_PLACES} decimals"
     if field in NUMBERS:
-        return "a number ≥ 0" + (", empty for none" if field in OPTIONAL else "")
+        least = "> 0" if field == "quantity_ordered" else "≥ 0"
+        text = f"a number {least}, at most {numbers.QUANTITY_PLACES} decimals"
+        return text + (", empty for none" if field in OPTIONAL else "")
     if field in DATES:
         return "a date YYYY-MM-DD, empty for none"
     if field == "status":
@@ -152,14 +176,11 @@ def parse_value(record: str, field: str, text: str) -> Any:
         if field == "description":
             return ""
         raise ValueError(f"{name} needs a value")
+    if field == "unit_cost":
+        return numbers.unit_cost(text, name)
     if field in NUMBERS:
-        try:
-            value = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise ValueError(f"{name} must be a number, e.g. 12 or 4.25") from None
-        if not value.is_finite() or value < 0:
-            raise ValueError(f"{name} must be a number ≥ 0")
-        return value
+        # A live line orders something: its ordered quantity is more than 0.
+        return numbers.quantity(text, name, positive=field == "quantity_ordered")
     if field in DATES:
         try:
             if not _DATE.fullmatch(text):

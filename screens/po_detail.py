@@ -77,9 +77,10 @@ class PurchaseOrderDetail(Screen):
         detail: PODetail | None
         error: str | None = None
 
-    def __init__(self, po_id: int):
+    def __init__(self, po_id: int, *, back_to: str | None = None):
         super().__init__()
         self.po_id = po_id
+        self.back_to = back_to  # the area (mode) escape returns to, when not the PO list
         self.detail: PODetail | None = None
         self.show_cancelled = False
         self._generation = 0
@@ -363,6 +364,9 @@ class PurchaseOrderDetail(Screen):
         except (ValueError, LookupError) as exc:  # FieldLocked is a ValueError
             self.app.call_from_thread(self._save_failed, target, str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - said at the editor: Enter is never ignored
+            self.app.call_from_thread(self._save_failed, target, f"Not saved: {exc}")
+            return
         self.app.call_from_thread(self._saved, target, value)
 
     def _save_failed(self, target: EditTarget, message: str) -> None:
@@ -408,13 +412,20 @@ class PurchaseOrderDetail(Screen):
 
         def assign(pick: SpecialOrderPick | None) -> None:
             if pick is not None:
-                self._save_special_order(line, pick.sales_order_line_id)
+                chosen = next(
+                    (c for c in choices if c.sales_order_line_id == pick.sales_order_line_id), None
+                )
+                # The sales order's number, never its internal id.
+                name = f"{chosen.sales_order_number}/{chosen.line_no}" if chosen else None
+                self._save_special_order(line, pick.sales_order_line_id, name)
 
         picker = SpecialOrderPicker(title, choices, line.special_order_line_id, line.id)
         self.app.push_screen(picker, assign)
 
     @work(thread=True, exclusive=True, group="po-detail-edit", exit_on_error=False)
-    def _save_special_order(self, line: DetailLine, sales_order_line_id: int | None) -> None:
+    def _save_special_order(
+        self, line: DetailLine, sales_order_line_id: int | None, name: str | None
+    ) -> None:
         from posync_tui.services import supplier_sync
 
         target = EditTarget("special_order_line_id", line.id, line.line_no)
@@ -423,15 +434,17 @@ class PurchaseOrderDetail(Screen):
         except (ValueError, LookupError) as exc:
             self.app.call_from_thread(self._refuse, str(exc))
             return
-        self.app.call_from_thread(self._saved, target, sales_order_line_id)
+        self.app.call_from_thread(self._saved, target, name)
 
     # --- actions ---------------------------------------------------------------------------
 
     def action_back(self) -> None:
         if self._editing is not None:
             self._close_editor()
-        else:
-            self.app.pop_screen()
+            return
+        self.app.pop_screen()
+        if self.back_to is not None:
+            self.app.switch_mode(self.back_to)
 
     def action_refresh_po(self) -> None:
         if self.app.runtime is None:

@@ -13,7 +13,9 @@ filled in with the draft's vendor and lines, for the purchaser to edit before sa
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -23,7 +25,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Checkbox, Input, Label, Static
 
+from posync_tui import money as amounts
+from posync_tui import numbers
 from posync_tui.audit import shown
+from posync_tui.money import line_total
 from posync_tui.services.po_create import (
     REFERENCE_MAX,
     POInvalid,
@@ -33,6 +38,7 @@ from posync_tui.services.po_create import (
     find_vendors,
 )
 from posync_tui.services.supplier_sync import PODefaults, new_po_defaults
+from screens.confirm import Confirm
 from screens.form import FieldError, FormScreen, Tick
 from screens.key_bar import KeyBar
 from screens.safe_text import VISIBLE, safe
@@ -46,12 +52,24 @@ AUTO_SYNC_LABEL = "Auto-Sync Purchase Order"
 LINE_FIELDS = ("item", "quantity", "unit_cost")
 
 
-def _amount(quantity: str, unit_cost: str) -> Decimal | None:
+def _amount(quantity: str, unit_cost: str, currency: str) -> Decimal | None:
+    """The line's total as the PO will store it (rounded per line), or None if not valid yet."""
     try:
-        amount = Decimal(quantity.replace(",", "")) * Decimal(unit_cost.replace(",", ""))
-    except (InvalidOperation, ValueError):
+        return line_total(numbers.quantity(quantity), numbers.unit_cost(unit_cost), currency)
+    except ValueError:
         return None
-    return amount if amount.is_finite() else None
+
+
+def _number_problem(field: str, text: str) -> str | None:
+    """What is wrong with a typed quantity or unit cost, said at the field as it is typed."""
+    if not text.strip():
+        return None
+    parse = numbers.quantity if field == "quantity" else numbers.unit_cost
+    try:
+        parse(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 class LineRow(Vertical):
@@ -85,12 +103,13 @@ class LineRow(Vertical):
         self.number = number
         self.query_one(".line-no", Label).update(f"{number}")
 
-    def amount(self) -> Decimal | None:
-        return _amount(self.quantity.value.strip(), self.unit_cost.value.strip())
+    def amount(self, currency: str) -> Decimal | None:
+        return _amount(self.quantity.value.strip(), self.unit_cost.value.strip(), currency)
 
-    def show_amount(self) -> None:
-        amount = self.amount()
-        self.query_one(".line-amount", Static).update("" if amount is None else f"{amount:,.2f}")
+    def show_amount(self, currency: str) -> None:
+        amount = self.amount(currency)
+        text = "" if amount is None else amounts.shown(amount, currency)
+        self.query_one(".line-amount", Static).update(text)
 
 
 class PurchaseOrderForm(FormScreen[int | None]):
@@ -145,7 +164,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
             )
             yield from self.field(
                 "Reference",
-                Input(compact=True, max_length=REFERENCE_MAX, highlighter=VISIBLE, id="reference"),
+                Input(compact=True, highlighter=VISIBLE, id="reference"),
             )
             yield Static(Content("Lines   ctrl+n add · ctrl+r remove"), id="lines")
             with Horizontal(id="line-head", classes="line-fields"):
@@ -295,14 +314,16 @@ class PurchaseOrderForm(FormScreen[int | None]):
 
     def _show_total(self) -> None:
         total, count = Decimal(0), 0
+        currency = self.defaults.currency if self.defaults else "USD"
         for row in self.lines:
-            row.show_amount()
-            amount = row.amount()
+            row.show_amount(currency)
+            amount = row.amount(currency)
             if amount is not None:
                 total += amount
             count += 1
-        currency = f" {self.defaults.currency}" if self.defaults else ""
-        text = f"{count} line{'s' if count != 1 else ''} · total {total:,.2f}{currency}"
+        named = f" {self.defaults.currency}" if self.defaults else ""
+        shown_total = amounts.shown(total, currency)
+        text = f"{count} line{'s' if count != 1 else ''} · total {shown_total}{named}"
         self.query_one("#po-total", Static).update(safe(text, one_line=True))
 
     # --- editing --------------------------------------------------------------------------------
@@ -334,7 +355,16 @@ class PurchaseOrderForm(FormScreen[int | None]):
         if event.input.id:
             self._clear_error(event.input.id)
         if event.input.id and event.input.id.endswith(("-quantity", "-unit_cost")):
+            field = event.input.id.rsplit("-", 1)[1]
+            self.query_one(f"#{event.input.id}-error", FieldError).show(
+                _number_problem(field, event.value)
+            )
             self._show_total()
+        if event.input.id == "reference" and len(event.value) > REFERENCE_MAX:
+            # Said, not cut: the operator sees the text is too long as it is typed or pasted.
+            self.query_one("#reference-error", FieldError).show(
+                f"At most {REFERENCE_MAX} characters (this one has {len(event.value)})"
+            )
 
     @on(Checkbox.Changed, "#auto_sync")
     def _auto_sync_changed(self, event: Checkbox.Changed) -> None:
@@ -351,6 +381,20 @@ class PurchaseOrderForm(FormScreen[int | None]):
 
     # --- saving ---------------------------------------------------------------------------------
 
+    def _expected_date_early(self, typed: str) -> str | None:
+        """The question to ask when the expected date is before the order date, else None."""
+        try:
+            expected = date.fromisoformat(typed)
+        except ValueError:
+            return None  # empty, or refused at its field by the service
+        ordered = self.defaults.order_date if self.defaults else None
+        if ordered is None or expected >= ordered:
+            return None
+        return (
+            f"The expected date {expected.isoformat()} is before the order date "
+            f"{ordered.isoformat()}. Save it anyway?"
+        )
+
     def action_save(self) -> None:
         if self.saving:
             return
@@ -363,9 +407,13 @@ class PurchaseOrderForm(FormScreen[int | None]):
 
     @work(exclusive=True, group="po-form-save", exit_on_error=False)
     async def _save(self, values: dict[str, Any], keys: list[int]) -> None:
+        early = self._expected_date_early(values["expected_date"])
+        if early and not await self.app.push_screen_wait(Confirm(early, yes="Save", no="Go back")):
+            self.saving = False
+            return
         try:
             po_id = await asyncio.to_thread(
-                create_po,
+                partial(create_po, early_expected_date=bool(early)),
                 self.db,
                 values["vendor_id"],
                 values["auto_sync"],

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from textual.content import Content
 
+from posync_tui import money as amounts
 from posync_tui import timefmt
 from posync_tui.services.po_detail import DetailAudit, DetailLine, DetailNotification, PODetail
 from screens import po_accounting
@@ -97,7 +98,9 @@ def banner(d: PODetail) -> Content | None:
                 f": {count} not in posync (add them from Syncing notifications, n)",
             )
         )
-    if d.last_sync_error and d.auto_sync:
+    if d.sync_inactive:
+        parts.append(Content.styled(f"– {d.sync_inactive}", "bold"))
+    elif d.last_sync_error and d.auto_sync:
         failed = Content.styled("✖ Last sync failed: ", "bold $error")
         parts.append(Content.assemble(failed, safe(d.last_sync_error)))
     return Content("\n").join(parts) if parts else None
@@ -115,7 +118,8 @@ def header_fields(d: PODetail) -> list[HeaderField]:
         "reference": safe(d.reference or "—", one_line=True),
         "auto_sync": Content("☑ on" if d.auto_sync else "☐ off"),
         "last_synced": last_synced(d),
-        "total": safe(f"{money(d.total)} {d.currency}", one_line=True),
+        # Exact, in the currency's precision (the list may abbreviate a big one).
+        "total": safe(f"{amounts.shown(d.total, d.currency)} {d.currency}", one_line=True),
         "notes": safe(d.notes or "—", one_line=True),
     }
     return [HeaderField(key, label(key), values[key]) for key in HEADER]
@@ -125,8 +129,10 @@ def last_synced(d: PODetail) -> Content:
     """Shown when auto-sync is on; red when the supplier notified after the last sync."""
     if not d.auto_sync:
         return Content.styled("— (auto-sync off)", "$text-muted")
+    if d.sync_inactive:
+        return Content("– inactive (see above)")
     if d.last_synced_at is None:
-        text = Content("never")
+        text = Content("never (the sync failed)" if d.out_of_sync else "never")
     else:
         text = Content(timefmt.local(d.last_synced_at, SECONDS))
     if d.out_of_sync:

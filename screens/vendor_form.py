@@ -43,7 +43,7 @@ AUTO_SYNC_LABEL = "Auto-Sync Purchase Orders"
 class VendorSaved:
     vendor_id: int
     code: str
-    pos_auto_synced: int  # open POs whose auto-sync was turned on with the vendor's
+    pos_auto_synced: tuple[int, ...] = ()  # open POs whose auto-sync was turned on with it
 
 
 class VendorForm(FormScreen[VendorSaved | None]):
@@ -179,7 +179,7 @@ class VendorForm(FormScreen[VendorSaved | None]):
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
             self.show_errors({}, f"Not saved: {exc}")
         else:
-            self.dismiss(VendorSaved(self.vendor.id, self.vendor.code, changed))
+            self.dismiss(VendorSaved(self.vendor.id, self.vendor.code, tuple(changed)))
         finally:
             self.saving = False
 

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widgets import Static
 
 from posync_tui.paging import Column, Row
 from screens.paged_table import PagedList, PagedTable
@@ -39,7 +40,10 @@ def failures_style(row: Row, column: Column) -> str | None:
 class Vendors(Vertical):
     """The vendors body: a paged table over ``vendor_list``."""
 
-    DEFAULT_CSS = "Vendors { height: 1fr; }"
+    DEFAULT_CSS = """
+    Vendors { height: 1fr; }
+    Vendors > #auto-sync-progress { height: 1; padding: 0 1; display: none; }
+    """
     BINDINGS = [
         Binding("E", "edit", "Edit vendor", show=False),
         Binding("o", "open_pos", "Open POs"),
@@ -59,6 +63,7 @@ class Vendors(Vertical):
         self._edit_when_attached: int | None = None
 
     def compose(self) -> ComposeResult:
+        yield Static(id="auto-sync-progress")
         yield PagedList(self.table)
 
     def attach(self, rt: Runtime) -> None:
@@ -128,8 +133,32 @@ class Vendors(Vertical):
     def _saved(self, saved: VendorSaved | None) -> None:
         if saved is None:
             return
-        message = f"Saved vendor {saved.code}"
-        if saved.pos_auto_synced:
-            n = saved.pos_auto_synced
-            message += f"; {n} open purchase order{'s' if n != 1 else ''} now auto-sync"
-        self.app.notify(message)
+        if not saved.pos_auto_synced:
+            self.app.notify(f"Saved vendor {saved.code}")
+            return
+        # The offer accepted: the open POs are synced now, not only flagged (Ascend seed).
+        self._sync_open_pos(saved.code, list(saved.pos_auto_synced))
+
+    @work(group="vendor-auto-sync", exit_on_error=False)
+    async def _sync_open_pos(self, code: str, po_ids: list[int]) -> None:
+        from posync_tui.services import supplier_sync
+        from screens.po_actions import auto_sync_summary
+
+        progress = self.query_one("#auto-sync-progress", Static)
+
+        def show(done: int, total: int) -> None:
+            progress.update(f"Syncing the open POs of {code} with the supplier… {done}/{total}")
+
+        show(0, len(po_ids))
+        progress.display = True
+        try:
+            results = await supplier_sync.refresh(self.app.runtime, po_ids, progress=show)
+        except Exception as exc:  # noqa: BLE001 - e.g. no supplier configured: said as is
+            self.app.notify(
+                f"Saved vendor {code}; its open POs could not be synced: {exc}", severity="error"
+            )
+            return
+        finally:
+            progress.display = False
+        text, severity = auto_sync_summary(code, results)
+        self.app.notify(text, severity=severity, timeout=12)

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from posync_tui.cli import app
+from tests.test_database import old_database
 
 runner = CliRunner()
 
@@ -62,10 +63,51 @@ def test_db_upgrade_brings_a_new_database_to_the_head(tmp_path, monkeypatch):
 
 
 def test_commands_refuse_an_out_of_date_schema_and_name_the_fix(tmp_path, monkeypatch):
-    monkeypatch.setenv("POSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'old.db'}")
+    monkeypatch.setenv("POSYNC_DATABASE_URL", old_database(tmp_path / "old.db"))
     result = runner.invoke(app, ["seed", "--pos", "1"])
     assert result.exit_code == 2
     assert "posync db upgrade" in result.output
+
+
+def test_seed_on_a_fresh_install_creates_the_database_at_the_current_schema(tmp_path, monkeypatch):
+    monkeypatch.setenv("POSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    result = runner.invoke(app, ["seed", "--pos", "2"])
+    assert result.exit_code == 0, result.output
+    assert "seeded 2 POs" in result.output
+
+
+def test_sync_once_on_a_fresh_install_does_not_stop_at_the_schema(tmp_path, monkeypatch):
+    monkeypatch.setenv("POSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    result = runner.invoke(app, ["sync", "--once"])
+    assert "schema" not in result.output
+    from posync_tui.db import Database
+
+    current, head = Database(f"sqlite:///{tmp_path / 'new.db'}").schema_versions()
+    assert current == head
+
+
+@pytest.mark.parametrize(
+    "args, env",
+    [
+        (["sync", "--once", "--json"], {"POSYNC_DATABASE_URL": "mysql://posync:hunter2@db/po"}),
+        (["sync", "--once", "--json", "--connector", "nope"], {}),
+        (["sync", "--json"], {}),
+        (["sync", "--once", "--json"], {"POSYNC_SUPPLIER__POLL_INTERVAL": "-5"}),
+        (["sync", "--once", "--json"], {"OLD": "1"}),
+    ],
+    ids=["bad url", "unknown connector", "no --once", "bad config", "old schema"],
+)
+def test_sync_json_stays_json_on_every_error(args, env, tmp_path, monkeypatch):
+    monkeypatch.setenv("POSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    if env.pop("OLD", None):
+        monkeypatch.setenv("POSYNC_DATABASE_URL", old_database(tmp_path / "old.db"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    answer = json.loads(result.stdout)
+    assert answer["ok"] is False and answer["error"]
+    assert "hunter2" not in result.stdout
 
 
 def test_sync_once_summarises_each_connector_and_fails_when_one_fails(tmp_path, monkeypatch):
@@ -143,8 +185,8 @@ def test_a_data_directory_that_is_a_file_is_one_line(command, tmp_path, monkeypa
 
 
 @pytest.mark.parametrize("command", [["sync", "--once"], ["worker"]], ids=" ".join)
-def test_a_database_without_the_schema_is_one_line_naming_the_fix(command, tmp_path, monkeypatch):
-    monkeypatch.setenv("POSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+def test_an_old_schema_is_one_line_naming_the_fix(command, tmp_path, monkeypatch):
+    monkeypatch.setenv("POSYNC_DATABASE_URL", old_database(tmp_path / "old.db"))
     line = _one_line_failure(runner.invoke(app, command), exit_code=2)
     assert line.endswith("Run: posync db upgrade")
 
@@ -235,8 +277,8 @@ def _one_unsupported(url: str) -> str:
     )
 
 
-def test_the_console_cannot_start_without_the_schema(start_console, tmp_path, monkeypatch):
-    monkeypatch.setenv("POSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+def test_the_console_cannot_start_on_an_old_schema(start_console, tmp_path, monkeypatch):
+    monkeypatch.setenv("POSYNC_DATABASE_URL", old_database(tmp_path / "old.db"))
     code, said = start_console()
     assert code == 1
     assert len(said) == 1 and said[0].endswith("Run: posync db upgrade")

@@ -262,3 +262,62 @@ async def test_the_connectors_screen_lists_every_partner_and_runs_the_selected_o
         assert runs == ["warehouse"]
         details = str(app.screen.query_one("#details").render())
         assert '[edi] base_url = "https://…"' in details
+
+
+@pytest.mark.parametrize("area", ["p", "v", "n", "a"])
+async def test_the_key_bar_fits_80_columns_with_whole_labels_and_the_rest_under_help(db, area):
+    from screens.key_bar import MORE, KeyBar
+
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press(area)
+        await settled(pilot)
+        bar = app.screen.query_one(KeyBar)
+        text = bar.render().plain
+        assert len(text) <= 80
+        shown = bar.fitted(80)
+        for key, description, _, _ in shown:
+            assert f"{key} {description}" in text  # whole, never cut
+        assert shown[-1][2] == "question_mark"
+        if len(shown) < len(bar.entries()):
+            assert text.endswith(f"? {MORE}")
+
+
+async def test_help_lists_every_app_key_and_the_palette_reaches_every_area(db):
+    from textual.binding import Binding
+
+    from screens.help import HelpScreen
+    from screens.palette import AreasProvider
+
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await settled(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        listed = {d for _, rows in app.screen.sections for _, d in rows}
+        keys = [b for b in Binding.make_bindings(app.BINDINGS) if b.description]
+        assert {b.description for b in keys} <= listed  # show=False ones too
+        await pilot.press("escape")
+        offered = [d for d, _, _ in AreasProvider(app.screen)._commands()]
+        areas = [b.description for b in keys if b.action.startswith("area(")]
+        assert set(areas) <= set(offered)
+        await AreasProvider(app.screen)._run("area('vendors')")
+        await settled(pilot)
+        assert app.current_mode == "vendors"
+
+
+async def test_the_first_escape_on_a_filtered_list_clears_the_filter(db):
+    seed_demo(db, now=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        table = app.screen.body.table
+        everything = table.row_count
+        await pilot.press("slash", *"PO-000001", "enter")  # back on the table, filtered
+        await settled(pilot)
+        assert table.row_count < everything and table.has_focus
+        await pilot.press("escape")
+        await settled(pilot)
+        assert table.row_count == everything and table.view.text == ""

@@ -5,15 +5,35 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from posync_tui.db import Database, SchemaOutOfDate
+from posync_tui.db import SCHEMA_HEAD, Database, SchemaOutOfDate
 from posync_tui.events import Change
 from posync_tui.models import ChangeLogEntry, PurchaseOrder, Vendor
 
 
-def test_an_empty_database_is_refused_with_the_command_to_run(tmp_path):
+def old_database(path) -> str:
+    """A database made by an older posync: tables, and a schema revision before the head."""
+    url = f"sqlite:///{path}"
+    database = Database(url)
+    database.upgrade()
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    database.dispose()
+    return url
+
+
+def test_an_empty_database_is_created_at_the_current_schema_on_first_use(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'new.db'}")
-    with pytest.raises(SchemaOutOfDate, match="posync db upgrade"):
-        database.check_schema()
+    database.open_schema()
+    current, head = database.schema_versions()
+    assert current == head
+    database.open_schema()  # and the second use finds it ready
+
+
+def test_an_old_database_is_refused_with_the_command_to_run(tmp_path):
+    database = Database(old_database(tmp_path / "old.db"))
+    with pytest.raises(SchemaOutOfDate, match="at 0000.*posync db upgrade"):
+        database.open_schema()
+    assert database.schema_versions()[0] == "0000"  # never upgraded behind the operator's back
 
 
 def test_the_quick_schema_check_knows_the_newest_migration(tmp_path):
@@ -72,3 +92,14 @@ def test_a_committed_change_is_logged_and_published_and_a_rolled_back_one_is_not
     assert [(c.kind, c.ids) for c in seen] == [("vendor", (1,))]
     with db.reader() as s:
         assert [(e.kind, e.ids) for e in s.exec(select(ChangeLogEntry))] == [("vendor", "1")]
+
+
+async def test_the_console_starts_on_a_fresh_install_with_an_empty_list(tmp_path):
+    from tests.console import console_app, settled
+
+    database = Database(f"sqlite:///{tmp_path / 'new.db'}")
+    app = console_app(database)
+    async with app.run_test() as pilot:
+        await settled(pilot)
+        assert app.is_running and app.runtime is not None
+        assert database.schema_versions()[0] == SCHEMA_HEAD

@@ -86,6 +86,10 @@ async def test_all_notifications_are_shown_newest_first(db, notes):
         assert isinstance(app.screen, PurchaseOrderDetail) and app.current_mode == "purchase_orders"
         with db.reader() as s:
             assert app.screen.po_id == s.exec(select(PurchaseOrder.id)).one()
+        await pilot.press("escape")  # back where the operator came from
+        await settled(pilot)
+        assert app.current_mode == "notifications"
+        assert shown(app)[1] == "ATLAS cancelled line 2 (chain)"
 
 
 async def test_notifications_filter_by_vendor_po_and_kind(db, notes):

@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 
 from posync_tui.config import load_settings
 from posync_tui.events import Change
-from posync_tui.models import PurchaseOrder, Vendor, utcnow
+from posync_tui.models import Integration, PurchaseOrder, Vendor, utcnow
 from posync_tui.paging import View
 from posync_tui.runtime import Runtime
 from posync_tui.seed import seed_bulk
@@ -243,6 +243,7 @@ async def test_the_last_synced_date_is_red_when_the_supplier_changed_the_po_sinc
     now = utcnow()
     with seeded.session() as s:
         vendor = s.get(Vendor, 1)
+        vendor.integration = Integration.B2B
         po = PurchaseOrder(
             number="PO-0000000", vendor_id=vendor.id, auto_sync=True,
             last_synced_at=now - timedelta(days=1), supplier_notified_at=now,
@@ -259,6 +260,7 @@ async def test_the_last_synced_date_is_red_when_the_supplier_changed_the_po_sinc
         date = now.astimezone().strftime("%Y-%m-%d")
         stale = [seg for seg in stale_line if date[:4] in seg.text]
         assert stale and stale[0].style.color.name == "red"
+        assert stale[0].text.startswith("✖ 20")  # and marked: it reads without colour too
         assert not [seg for seg in fresh_line if seg.style and seg.style.color
                     and seg.style.color.name == "red"]  # fmt: skip
 

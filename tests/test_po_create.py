@@ -132,11 +132,17 @@ def test_lines_copy_the_item_and_the_total_and_line_count_add_up(world):
         ({"lines": [(None, "1", "1")]}, "item", 1, "Item is required"),
         ({"lines": [(1, "0", "1")]}, "quantity", 1, "Quantity must be more than 0"),
         ({"lines": [(1, "-3", "1")]}, "quantity", 1, "Quantity must be more than 0"),
-        ({"lines": [(1, "twelve", "1")]}, "quantity", 1, "Quantity must be a number"),
+        ({"lines": [(1, "twelve", "1")]}, "quantity", 1, "Quantity must be a plain number"),
         ({"lines": [(1, "", "1")]}, "quantity", 1, "Quantity is required"),
-        ({"lines": [(1, "1.00001", "1")]}, "quantity", 1, "At most 4 decimal places"),
+        ({"lines": [(1, "1.00001", "1")]}, "quantity", 1, "at most 3 decimal places"),
+        ({"lines": [(1, "0.0001", "1")]}, "quantity", 1, "at most 3 decimal places"),
+        ({"lines": [(1, "-0", "1")]}, "quantity", 1, "Quantity must be more than 0"),
+        ({"lines": [(1, "1_000", "1")]}, "quantity", 1, "Quantity must be a plain number"),
         ({"lines": [(1, "1", "-0.01")]}, "unit_cost", 1, "Unit cost must be 0 or more"),
-        ({"lines": [(1, "1", "NaN")]}, "unit_cost", 1, "Unit cost must be a number"),
+        ({"lines": [(1, "1", "NaN")]}, "unit_cost", 1, "Unit cost must be a plain number"),
+        ({"lines": [(1, "1", "1e15")]}, "unit_cost", 1, "Unit cost must be a plain number"),
+        ({"lines": [(1, "1", "1" + "0" * 30)]}, "unit_cost", 1, "less than 10,000,000"),
+        ({"lines": [(1, "1", "4.12345")]}, "unit_cost", 1, "at most 4 decimal places"),
         ({"expected_date": "14/03/2025"}, "expected_date", None, "A date like"),
         ({"reference": "x" * 61}, "reference", None, "At most 60 characters"),
     ],
@@ -147,10 +153,22 @@ def test_invalid_values_are_refused_naming_the_field(world, changes, field, line
     assert message in error.message
 
 
-def test_the_expected_date_cannot_be_before_the_order_date(world):
+def test_an_expected_date_before_the_order_date_needs_the_operator_s_confirmation(world):
     yesterday = utcnow().date() - timedelta(days=1)
     error = refused(world, expected_date=yesterday)
     assert error.field == "expected_date" and "before the order date" in error.message
+    lines = [(world.widget_id, "1", "2")]
+    po_id = create_po(
+        world.db, world.vendor_id, True, yesterday, None, lines, early_expected_date=True
+    )
+    assert world.po(po_id).expected_date == yesterday
+
+
+def test_the_po_total_is_the_sum_of_its_lines_rounded_per_line(world):
+    # Half a cent on each line rounds up on each line: 0.01 + 0.01, not round(0.005 + 0.005).
+    lines = [(world.widget_id, "1", "0.0050"), (world.widget_id, "1", "0.0050")]
+    po_id = create_po(world.db, world.vendor_id, True, None, None, lines)
+    assert world.po(po_id).total == Decimal("0.02")  # not 0.01 (the rounded sum of 0.0100)
 
 
 def test_only_an_integrated_supplier_s_po_can_auto_sync(world):

@@ -16,7 +16,7 @@ from screens.po_actions import SpecialOrderPicker
 from screens.po_detail import PurchaseOrderDetail
 from screens.po_widgets import EditBar, FieldGrid
 from screens.purchase_orders import OUT_OF_SYNC_STYLE
-from tests.console import console_app, settled
+from tests.console import console_app, screen_lines, settled
 from tests.supplier_world import lease, make_world
 
 
@@ -83,7 +83,7 @@ async def test_refresh_fetches_the_supplier_order_and_updates_the_last_synced_da
         await settled(pilot)
 
         assert screen.detail.last_synced_at > before
-        assert "matches the supplier's order; last synced" in text(screen, "#hint")
+        assert "Matches the supplier's order; last synced" in text(screen, "#hint")
         assert str(screen.query_one("#lines", DataTable).get_row_at(0)[4]).strip() == "11"
         assert not last_synced_is_red(screen)
 
@@ -179,7 +179,7 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_saved(world):
         await settled(pilot)
         editor = screen.query_one(EditBar)
         assert editor.is_open and editor.query_one(Input).value == "-3"
-        assert "Ordered must be a number ≥ 0" in str(editor.query_one("#edit-help").render())
+        assert "Ordered must be more than 0" in str(editor.query_one("#edit-help").render())
         await pilot.press("escape")
         assert not editor.is_open
         assert isinstance(pilot.app.screen, PurchaseOrderDetail)  # escape closed only the edit
@@ -248,6 +248,9 @@ async def test_a_line_is_assigned_to_a_special_order_by_editing_its_cell(world):
         await settled(pilot)
         assert pilot.app.screen is screen
         assert str(screen.query_one("#lines", DataTable).get_row_at(0)[7]) == "SO-9/1"
+        # Named by its number, never by its internal id.
+        assert text(screen, "#hint") == "Saved: line 1 special order = SO-9/1"
+        assert load_po_detail(world.db, po_id).audit[0].new_value == "SO-9/1"
 
         await cell(pilot, screen, 1, "special")  # the gadget: nobody special-ordered it
         await pilot.press("enter")
@@ -306,3 +309,36 @@ async def test_a_po_is_one_call_away_from_any_area(world):
         assert pilot.app.current_mode == "purchase_orders"
         assert isinstance(pilot.app.screen, PurchaseOrderDetail)
         assert pilot.app.screen.po_id == po_id
+
+
+async def test_a_po_of_a_vendor_switched_away_says_its_auto_sync_is_inactive_and_why(world):
+    from posync_tui.models import Integration, Vendor
+
+    po_id, _ = world.make_po()
+    await poll(world.rt, fence=lease(world.db))
+    with world.db.session() as s:
+        s.get(Vendor, world.vendor_id).integration = Integration.NONE
+    async with console(world).run_test(size=(80, 24)) as pilot:
+        screen = await open_po(pilot, po_id)
+        assert "Auto-sync inactive: ACME is no longer an integrated supplier" in text(
+            screen, "#banner"
+        )
+        await pilot.press("escape")
+        await settled(pilot)
+        assert any("– inactive" in line for line in screen_lines(pilot.app))
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("1e30", "Cost must be a plain number"), ("99999999", "Cost must be less than 10,000,000")],
+)
+async def test_the_cost_editor_never_ignores_enter(world, typed, said):
+    po_id, _ = world.make_po(sent=False)
+    async with console(world).run_test(size=(80, 24)) as pilot:
+        screen = await open_po(pilot, po_id)
+        await cell(pilot, screen, 0, "cost")
+        await pilot.press("enter", *typed, "enter")
+        await settled(pilot)
+        editor = screen.query_one(EditBar)
+        assert editor.is_open and said in str(editor.query_one("#edit-help").render())
+    assert world.lines(po_id)[1].unit_cost == Decimal("4.25")

@@ -220,3 +220,48 @@ async def test_after_saving_the_new_po_is_under_the_po_lists_cursor(vendors):
         await settled(pilot)
         assert table.cursor_key == pos(vendors)["PO-0000002"].id
         assert table.cursor_row.data["number"] == "PO-0000002"
+
+
+async def test_a_quantity_is_refused_at_its_field_as_it_is_typed(vendors):
+    async with console_app(vendors).run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot)
+        await pick(pilot, form, "vendor", "acm")
+        await one_widget_line(pilot, form, "0.0001")
+        error = form.query_one("#line-1-quantity-error", FieldError)
+        assert error.display and error.message == "Quantity has at most 3 decimal places"
+        await type_in(pilot, form, "line-1-unit_cost", "1e30")
+        error = form.query_one("#line-1-unit_cost-error", FieldError)
+        assert error.display and error.message.startswith("Unit cost must be a plain number")
+
+
+async def test_the_reference_says_when_it_is_too_long_instead_of_stopping(vendors):
+    async with console_app(vendors).run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot)
+        await type_in(pilot, form, "reference", "R" * 61)
+        assert form.query_one("#reference", Input).value == "R" * 61  # not cut silently
+        error = form.query_one("#reference-error", FieldError)
+        assert error.display and error.message == "At most 60 characters (this one has 61)"
+
+
+async def test_an_expected_date_before_the_order_date_asks_for_confirmation(vendors):
+    from datetime import timedelta
+
+    from posync_tui.models import utcnow
+
+    app = console_app(vendors)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot)
+        await pick(pilot, form, "vendor", "acm")
+        yesterday = (utcnow().date() - timedelta(days=1)).isoformat()
+        await type_in(pilot, form, "expected_date", yesterday)
+        await one_widget_line(pilot, form, "3")
+        await pilot.press("ctrl+s")
+        for _ in range(200):  # the save worker waits on the question: not on the worker
+            if isinstance(app.screen, Confirm):
+                break
+            await pilot.pause(0.01)
+        assert isinstance(app.screen, Confirm)
+        assert "before the order date" in app.screen.question
+        await pilot.press("y")
+        await settled(pilot)
+        assert pos(vendors)["PO-0000002"].expected_date.isoformat() == yesterday

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -176,3 +177,58 @@ def test_a_filter_most_pos_match_pages_the_same_rows_either_way(db):
             probed = source.page(view, offset, 50, total=total)
             read = source.page(view, offset, 50)  # no total: never probes
             assert [r.key for r in probed] == [r.key for r in read]
+
+
+def cell(source, key: int, column: str) -> str:
+    row = next(r for r in source.page(View(sort="number"), 0, 10) if r.key == key)
+    shown = next(c for c in source.columns if c.key == column)
+    return shown.cell(row.data) if shown.cell else shown.format(row.data[column])
+
+
+def test_a_total_is_never_cut_in_its_column(orders, any_db):
+    source, ids, db = *orders, any_db
+    with db.session() as s:
+        s.get(PurchaseOrder, ids["plain"]).total = Decimal("10000000000.00")
+        s.get(PurchaseOrder, ids["synced"]).total = Decimal("1234.5")
+        yen = s.get(PurchaseOrder, ids["stale"])
+        yen.total, yen.currency = Decimal("1234567"), "JPY"
+    width = next(c for c in source.columns if c.key == "total").width
+    assert cell(source, ids["plain"], "total") == "≈10.00B"  # the detail shows it exactly
+    assert cell(source, ids["synced"], "total") == "1,234.50"
+    assert cell(source, ids["stale"], "total") == "1,234,567"  # yen have no decimals
+    assert all(len(cell(source, ids[k], "total")) <= width for k in ("plain", "synced", "stale"))
+
+
+def test_the_last_synced_cell_is_marked_when_out_of_date_and_a_new_draft_is_not(orders, any_db):
+    source, ids, db = *orders, any_db
+    with db.session() as s:
+        for vendor in s.scalars(select(Vendor)):
+            vendor.integration = "b2b"
+        draft = PurchaseOrder(number="PO-30001", vendor_id=ids["acme"], auto_sync=True)
+        failed = PurchaseOrder(
+            number="PO-30002", vendor_id=ids["acme"], auto_sync=True, last_sync_error="refused"
+        )
+        s.add_all([draft, failed])
+        s.flush()
+        ids |= {"draft": draft.id, "failed": failed.id}
+    assert cell(source, ids["stale"], "last_synced").startswith("✖ ")
+    assert cell(source, ids["synced"], "last_synced").startswith("  ")
+    assert cell(source, ids["draft"], "last_synced") == ""
+    assert cell(source, ids["failed"], "last_synced") == "✖ never synced"
+
+
+def test_status_sorts_in_workflow_order(orders, any_db):
+    source, ids, db = *orders, any_db
+    with db.session() as s:
+        s.get(PurchaseOrder, ids["synced"]).status = POStatus.PARTIAL
+        s.get(PurchaseOrder, ids["stale"]).status = POStatus.DRAFT
+    rows = source.page(View(sort="status"), 0, 10)
+    assert [r.data["status"] for r in rows] == ["draft", "partial", "closed"]
+    rows = source.page(View(sort="status", descending=True), 0, 10)
+    assert [r.data["status"] for r in rows] == ["closed", "partial", "draft"]
+
+
+def test_the_workflow_order_names_every_status():
+    from posync_tui.services.po_list import WORKFLOW
+
+    assert tuple(s.value for s in POStatus) == WORKFLOW

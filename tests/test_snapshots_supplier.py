@@ -117,3 +117,30 @@ def test_notifications_screen_a_marked_row_and_one_reviewed(app, snap_compare):
 
 def test_add_the_missing_product_form_prefilled_from_the_supplier(app, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=area("n", "plus"))
+
+
+def test_po_list_without_colour_marks_the_po_out_of_sync(db, monkeypatch, snap_compare):
+    # NO_COLOR: the stale last-synced date reads by its mark (✖), not by its red; a PO whose
+    # first sync failed says "never synced"; a new draft with auto-sync is not flagged.
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = _app_with_sync_states(db)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled)
+
+
+def _app_with_sync_states(db):
+    seed_demo(db, now=FIXED)
+    with db.session() as s:
+        first, second, third = (
+            s.exec(select(PurchaseOrder).where(PurchaseOrder.number == f"PO-000000{n}")).one()
+            for n in (1, 2, 3)
+        )
+        for po in (first, second, third):
+            s.get(Vendor, po.vendor_id).integration = "b2b"
+            po.auto_sync = True
+        first.last_synced_at = FIXED - timedelta(hours=2)
+        first.supplier_notified_at = FIXED - timedelta(minutes=5)
+        second.last_synced_at = second.supplier_notified_at = None
+        second.last_sync_error = "The supplier does not know this PO"
+        third.status = "draft"
+        third.last_synced_at = third.supplier_notified_at = third.last_sync_error = None
+    return console_app(db)

@@ -15,8 +15,10 @@ from posync_tui.db import Database
 from posync_tui.events import Change
 from posync_tui.models import (
     AuditEntry,
+    Integration,
     Item,
     NotificationKind,
+    POStatus,
     PurchaseOrder,
     QuarantinedEntry,
     Vendor,
@@ -142,16 +144,43 @@ async def test_orders_created_directly_with_the_supplier_are_imported_as_new_pos
         assert len(s.exec(select(PurchaseOrder)).all()) == 1
 
 
-async def test_an_imported_po_has_auto_sync_only_if_the_vendor_has_it(world):
+async def test_orders_made_directly_with_the_supplier_are_imported_only_for_auto_sync_vendors(
+    world,
+):
     with world.db.session() as s:
         s.get(Vendor, world.vendor_id).auto_sync = False
-    order_no = world.supplier.create_order(
+    world.supplier.create_order(
         ACCOUNT, [{"supplier_part_no": "AC-200", "quantity": 1, "unit_cost": 10}]
     )
-    await poll(world.rt, fence=lease(world.db))
+    summary = await poll(world.rt, fence=lease(world.db))
     with world.db.reader() as s:
-        po = s.exec(select(PurchaseOrder).where(PurchaseOrder.supplier_order_no == order_no)).one()
-    assert not po.auto_sync
+        assert s.exec(select(PurchaseOrder)).all() == []
+    assert "imported" not in summary and world.notes() == []
+
+
+def switch_vendor_away(world) -> None:
+    with world.db.session() as s:
+        s.get(Vendor, world.vendor_id).integration = Integration.NONE
+
+
+async def test_a_vendor_switched_away_from_an_integrated_supplier_stops_syncing_at_once(world):
+    po_id, order_no = world.make_po()
+    await poll(world.rt, fence=lease(world.db))
+    switch_vendor_away(world)
+    world.supplier.change_line(order_no, 1, quantity_confirmed=11)
+    world.supplier.create_order(
+        ACCOUNT, [{"supplier_part_no": "AC-200", "quantity": 1, "unit_cost": 10}]
+    )
+
+    await poll(world.rt, fence=lease(world.db))
+
+    assert world.lines(po_id)[1].quantity_confirmed != 11
+    with world.db.reader() as s:
+        assert len(s.exec(select(PurchaseOrder)).all()) == 1  # nothing imported either
+    (result,) = await refresh(world.rt, [po_id])
+    assert not result.ok
+    assert result.message == "Auto-sync inactive: ACME is no longer an integrated supplier"
+    assert world.lines(po_id)[1].quantity_confirmed != 11
 
 
 # --- syncing notifications -------------------------------------------------------------------
@@ -270,13 +299,39 @@ async def test_refresh_of_a_po_the_supplier_has_not_acknowledged_finds_it_by_po_
     assert result.ok and world.po(po_id).supplier_order_no == order_no
 
 
+async def test_a_po_the_supplier_does_not_know_gets_a_plain_reason(world):
+    po_id, _ = world.make_po(sent=False)
+    with world.db.session() as s:
+        s.get(PurchaseOrder, po_id).supplier_order_no = "SO-NOPE"
+    (result,) = await refresh(world.rt, [po_id], attempts=1)
+    assert not result.ok
+    assert result.message == "The supplier does not know order SO-NOPE"
+    assert world.po(po_id).last_sync_error == "The supplier does not know order SO-NOPE"
+
+
+async def test_refresh_reports_its_progress_po_by_po(world):
+    ids = [world.make_po(f"PO-000000{n}")[0] for n in range(1, 4)]
+    seen: list[tuple[int, int]] = []
+    await refresh(world.rt, ids, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+async def test_a_new_draft_is_not_flagged_and_one_that_never_synced_and_failed_is(world):
+    po_id, _ = world.make_po(status=POStatus.DRAFT, sent=False)
+    assert not out_of_sync(world.po(po_id))
+    with world.db.session() as s:
+        s.get(PurchaseOrder, po_id).last_sync_error = "The supplier does not know this PO"
+    assert out_of_sync(world.po(po_id))
+
+
 async def test_a_failed_refresh_is_recorded_and_shown(world):
     po_id, _ = world.make_po()
     other_id, _ = world.make_po("PO-0000002", auto_sync=False)
     world.supplier.faults.fail_next(5, status=500)
     results = await refresh(world.rt, [po_id, other_id], attempts=1)
     assert [r.ok for r in results] == [False, False]
-    assert "HTTP 500" in results[0].message and "Auto-sync is off" in results[1].message
+    assert "HTTP 500" in results[0].message
+    assert results[1].message == "Auto-sync is off: nothing to refresh"  # no PO number twice
     assert "HTTP 500" in world.po(po_id).last_sync_error
     assert world.notes() == []
 
@@ -290,10 +345,11 @@ async def test_turning_auto_sync_on_offers_to_auto_sync_all_open_pos(world):
     for n in range(3):
         world.make_po(f"PO-000001{n}", auto_sync=False, sent=False)
     world.make_po("PO-0000020", auto_sync=False, sent=False, status="closed")
+    world.make_po("PO-0000021", auto_sync=False, sent=False, status="draft")  # not open
     assert supplier_sync.count_open_pos(world.db, world.vendor_id) == 3
     assert not supplier_sync.new_po_defaults(world.db, world.vendor_id).auto_sync
 
-    assert supplier_sync.set_vendor_auto_sync(world.db, world.vendor_id, True, True) == 3
+    assert len(supplier_sync.set_vendor_auto_sync(world.db, world.vendor_id, True, True)) == 3
 
     with world.db.reader() as s:
         flags = {p.number: p.auto_sync for p in s.exec(select(PurchaseOrder))}
@@ -302,6 +358,7 @@ async def test_turning_auto_sync_on_offers_to_auto_sync_all_open_pos(world):
         "PO-0000011": True,
         "PO-0000012": True,
         "PO-0000020": False,
+        "PO-0000021": False,
     }
     defaults = supplier_sync.new_po_defaults(world.db, world.vendor_id)
     assert defaults.auto_sync and defaults.number not in flags
@@ -705,3 +762,14 @@ async def test_an_order_naming_a_po_linked_to_another_supplier_order_does_not_ta
     assert (
         other in error.message and order_no in error.message and "already linked" in error.message
     )
+
+
+async def test_a_po_total_after_an_edit_is_the_sum_of_its_lines_rounded_per_line(world):
+    po_id, _ = world.make_po(auto_sync=False, sent=False)
+    line_id = world.lines(po_id)[1].id
+    edit_po_line(world.db, line_id, quantity_ordered=Decimal(3), unit_cost=Decimal("0.3335"))
+    assert world.po(po_id).total == Decimal("51.00")  # 1.0005 → 1.00, plus 5 × 10
+    with pytest.raises(ValueError, match="^Unit cost must be less than 10,000,000$"):
+        edit_po_line(world.db, line_id, unit_cost=Decimal("1e30"))
+    with pytest.raises(ValueError, match="^Quantity ordered must be more than 0$"):
+        edit_po_line(world.db, line_id, quantity_ordered=Decimal("-0"))

@@ -11,11 +11,13 @@ from screens.confirm import Confirm
 from screens.form import FieldError
 from screens.vendor_form import VendorForm
 from tests.console import console_app, settled
+from tests.supplier_world import make_world
 
 
 @pytest.fixture
 def vendors(db):
-    """PEAK: integrated (B2B), auto-sync off, 3 open POs and a closed one. HARB: not integrated."""
+    """PEAK: integrated (B2B), auto-sync off, 2 open POs, a draft and a closed one. HARB: not
+    integrated."""
     with db.session() as s:
         peak = Vendor(
             code="PEAK",
@@ -93,7 +95,7 @@ async def test_the_vendors_screen_lists_every_vendor_with_its_open_pos(db, vendo
         table = app.screen.body.table
         assert table.row_count == 3
         rows = {table._row_at(i).data["code"]: table._row_at(i).data for i in range(3)}
-        assert rows["PEAK"]["open_pos"] == 3 and rows["PEAK"]["integration"] == "b2b"
+        assert rows["PEAK"]["open_pos"] == 2 and rows["PEAK"]["integration"] == "b2b"
         assert rows["HARB"]["open_pos"] == 0 and not rows["HARB"]["auto_sync"]
 
 
@@ -204,14 +206,15 @@ async def test_turning_auto_sync_on_offers_to_auto_sync_the_open_pos_too(db, ven
         question = await until_asked(pilot)
 
         assert question.question == (
-            "Also auto-sync the 3 open purchase orders of Peak Outdoor Wholesale?"
+            "Also auto-sync the 2 open purchase orders of Peak Outdoor Wholesale?"
         )
         await pilot.press("y")
         await settled(pilot)
 
         assert not isinstance(app.screen, (VendorForm, Confirm))
         assert vendor(db, vendors["PEAK"]).auto_sync
-        assert auto_synced_pos(db) == {"PO-1": True, "PO-2": True, "PO-3": True, "PO-9": False}
+        # PO-2 is a draft: not sent to the supplier, so not an open PO to offer.
+        assert auto_synced_pos(db) == {"PO-1": True, "PO-2": False, "PO-3": True, "PO-9": False}
 
 
 async def test_declining_the_offer_turns_auto_sync_on_for_the_vendor_only(db, vendors):
@@ -226,3 +229,36 @@ async def test_declining_the_offer_turns_auto_sync_on_for_the_vendor_only(db, ve
 
         assert vendor(db, vendors["PEAK"]).auto_sync
         assert not any(auto_synced_pos(db).values())
+
+
+@pytest.fixture
+def world(db):
+    yield from make_world(db)
+
+
+async def test_accepting_the_offer_syncs_the_open_pos_now_and_sums_it_up(world):
+    with world.db.session() as s:
+        s.get(Vendor, world.vendor_id).auto_sync = False
+    known, _ = world.make_po("PO-0000001", auto_sync=False)
+    unknown, _ = world.make_po("PO-0000002", auto_sync=False, sent=False)
+    with world.db.session() as s:
+        s.get(PurchaseOrder, unknown).supplier_order_no = "SO-NOPE"
+    rt = world.rt
+    app = console_app(
+        world.db, settings=rt.settings, sandbox=rt.sandbox, sandbox_server=rt.sandbox_server
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, "ACME")
+        form.query_one("#auto_sync", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await until_asked(pilot)
+        await pilot.press("y")
+        await settled(pilot)
+
+        assert world.po(known).last_synced_at is not None  # synced now, not only flagged
+        (summary,) = [n.message for n in app._notifications]
+        assert summary == (
+            "Saved vendor ACME: 1 of 2 open POs synced, 1 not\n"
+            "PO-0000002: The supplier does not know order SO-NOPE"
+        )
+        assert not app.screen.query_one("#auto-sync-progress").display

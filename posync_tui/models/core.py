@@ -60,7 +60,9 @@ class POStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-OPEN_PO_STATUSES = (POStatus.DRAFT, POStatus.OPEN, POStatus.PARTIAL)
+# Sent to the supplier and not yet all received. A draft is not open: the supplier has no
+# order for it yet, so it is neither offered for auto-sync nor counted as open.
+OPEN_PO_STATUSES = (POStatus.OPEN, POStatus.PARTIAL)
 
 
 class AccountingStatus(StrEnum):

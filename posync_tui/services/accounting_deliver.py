@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -49,6 +49,7 @@ from posync_tui.models import (
     Vendor,
     utcnow,
 )
+from posync_tui.money import line_total
 from posync_tui.runtime import Runtime
 from posync_tui.services.accounting_connection import qbo_client
 from posync_tui.services.accounting_rules import (
@@ -299,7 +300,7 @@ def _draft(
             if line.quantity_confirmed is not None
             else line.quantity_ordered
         )
-        amount = (quantity * line.unit_cost).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        amount = line_total(quantity, line.unit_cost, po.currency)
         label = item.sku if item else (line.supplier_part_no or "")
         description = " — ".join(p for p in (label, line.description) if p)
         lines.append(

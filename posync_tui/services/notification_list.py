@@ -99,6 +99,16 @@ class NotificationListSource(PagedSource):
             NOTE.resolved.label("resolved"),
         )
 
+    def describe(self, view: View) -> str:
+        """The filters in words for the title: "unreviewed only · missing item"."""
+        parts = []
+        if view.filter("unreviewed"):
+            parts.append("unreviewed only")
+        kind = view.filter("kind")
+        if kind is not None:
+            parts.append(str(kind).replace("_", " "))
+        return " · ".join(parts)
+
     def conditions(self, view: View) -> list[ColumnElement]:
         found: list[ColumnElement] = []
         text = view.text.strip()

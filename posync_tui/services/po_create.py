@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from posync_tui import numbers
 from posync_tui.audit import OPERATOR, Change, record, shown
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -34,6 +35,7 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
+from posync_tui.money import po_total
 from posync_tui.paging import contains_pattern
 from posync_tui.services.supplier_sync_operator import PODefaults, new_po_defaults
 from posync_tui.services.supplier_sync_store import q4
@@ -41,8 +43,6 @@ from posync_tui.services.supplier_sync_store import q4
 REFERENCE_MAX = 60  # PurchaseOrder.reference
 MAX_LINES = 999
 # Decimal4 stores ten-thousandths in a 64-bit integer: keep every line and the total well inside.
-MAX_QUANTITY = Decimal(10_000_000)
-MAX_UNIT_COST = Decimal(10_000_000)
 MAX_TOTAL = Decimal(10**13)
 NUMBER_ATTEMPTS = 3  # another console may take the same next PO number first
 
@@ -188,11 +188,15 @@ def create_po(
     expected_date: date | str | None,
     reference: str | None,
     lines: Sequence[LineInput],
+    *,
+    early_expected_date: bool = False,
 ) -> int:
     """Create a PO for the vendor with these lines (item id, quantity, unit cost); its id.
 
     The number, currency, order date and status come from ``new_po_defaults``. Quantities and
     costs may be given as text (as typed). Refused values raise ``POInvalid``; nothing is written.
+    An expected date before the order date is refused unless ``early_expected_date`` says the
+    operator confirmed it.
     """
     problems: list[Problem] = []
     expected = _expected_date(expected_date, problems)
@@ -214,7 +218,7 @@ def create_po(
             raise POInvalid(
                 sorted([Problem("vendor", str(exc)), *problems], key=_form_order)
             ) from None
-        if expected is not None and expected < defaults.order_date:
+        if expected is not None and expected < defaults.order_date and not early_expected_date:
             problems.append(
                 Problem(
                     "expected_date",
@@ -253,38 +257,22 @@ def _lines(lines: Sequence[LineInput], problems: list[Problem]) -> list[_Line]:
     for n, (item_id, quantity, unit_cost) in enumerate(lines, 1):
         if item_id is None:
             problems.append(Problem("item", "Item is required: type part of its SKU", n))
-        q = _number(quantity, "Quantity", MAX_QUANTITY, "quantity", n, problems)
-        if q is not None and q <= 0:
-            problems.append(Problem("quantity", "Quantity must be more than 0", n))
-            q = None
-        c = _number(unit_cost, "Unit cost", MAX_UNIT_COST, "unit_cost", n, problems)
-        if c is not None and c < 0:
-            problems.append(Problem("unit_cost", "Unit cost must be 0 or more", n))
-            c = None
+        q = _number(quantity, "Quantity", numbers.quantity, "quantity", n, problems)
+        c = _number(unit_cost, "Unit cost", numbers.unit_cost, "unit_cost", n, problems)
         parsed.append(_Line(item_id, q, c))
     return parsed
 
 
-def _number(value, label, most, field, n, problems) -> Decimal | None:
-    text = str(value).strip().replace(",", "") if value is not None else ""
+def _number(value, label, parse, field, n, problems) -> Decimal | None:
+    text = str(value).strip() if value is not None else ""
     if not text:
         problems.append(Problem(field, f"{label} is required", n))
         return None
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        problems.append(Problem(field, f"{label} must be a number, e.g. 12.5", n))
+        return parse(text, label)
+    except ValueError as exc:
+        problems.append(Problem(field, str(exc), n))
         return None
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, str):  # "n", "N" or "F": NaN or infinity
-        problems.append(Problem(field, f"{label} must be a number, e.g. 12.5", n))
-    elif exponent < -4:
-        problems.append(Problem(field, "At most 4 decimal places", n))
-    elif abs(number) >= most:
-        problems.append(Problem(field, f"{label} must be less than {most:,}", n))
-    else:
-        return number
-    return None
 
 
 def _write(
@@ -302,9 +290,9 @@ def _write(
             raise POInvalid([Problem("vendor", f"No vendor with id {defaults.vendor_id}")])
         problems = [*problems, *_auto_sync_problems(vendor, auto_sync)]
         items = _items(s, vendor, lines, problems)
-        total = sum(
-            (ln.quantity * ln.unit_cost for ln in lines if ln.quantity and ln.unit_cost),
-            Decimal(0),
+        total = po_total(
+            ((ln.quantity, ln.unit_cost) for ln in lines if ln.quantity and ln.unit_cost),
+            defaults.currency,
         )
         if total >= MAX_TOTAL:
             problems.append(Problem("lines", f"The total must be less than {MAX_TOTAL:,}"))

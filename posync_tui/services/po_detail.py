@@ -20,6 +20,7 @@ from posync_tui.db import Database
 from posync_tui.models import (
     AuditEntry,
     Customer,
+    Integration,
     Item,
     POStatus,
     PurchaseOrder,
@@ -36,6 +37,7 @@ from posync_tui.services.po_accounting import POAccounting, po_accounting
 from posync_tui.services.supplier_sync_operator import (
     LINE_EDITABLE,
     PO_EDITABLE,
+    inactive_reason,
     out_of_sync,
     supplier_fields_locked,
     supplier_line_fields_locked,
@@ -127,6 +129,7 @@ class PODetail:
     dispatch_date: date | None
     accounting: POAccounting
     out_of_sync: bool  # the last-synced date shows red
+    sync_inactive: str | None  # why a PO with auto-sync on does not sync, if it does not
     locked_fields: frozenset[str]  # PO fields the supplier sync fills, read-only now
     locked_line_fields: frozenset[str]
     editable_fields: frozenset[str]  # PO fields the operator may edit (when not locked)
@@ -215,6 +218,11 @@ def load_po_detail(db: Database, po_id: int, *, settings: Settings | None = None
             dispatch_date=po.dispatch_date,
             accounting=po_accounting(po, vendor, setting_on=setting_on(settings)),
             out_of_sync=out_of_sync(po),
+            sync_inactive=(
+                inactive_reason(vendor.code)
+                if po.auto_sync and vendor.integration != Integration.B2B
+                else None
+            ),
             locked_fields=frozenset(supplier_fields_locked(po)),
             locked_line_fields=frozenset(supplier_line_fields_locked(po)),
             editable_fields=frozenset(PO_EDITABLE),

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from posync_tui import timefmt
+from posync_tui import money, timefmt
 from posync_tui.paging import Column, PagedSource, Row, View
 
 if TYPE_CHECKING:
@@ -31,8 +30,41 @@ PROBE_COST = 64
 _PROBE = "_probe_search"  # a View filter ``page`` sets for itself
 
 
-def _money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+TOTAL_WIDTH = 12
+# The statuses in the order a PO goes through them (models.POStatus, not imported here: the
+# first page shows before the models load).
+WORKFLOW = ("draft", "open", "partial", "received", "closed", "cancelled")
+# Marks on the last-synced cell, read without colour (NO_COLOR) as well as with it.
+STALE = "✖ "  # the supplier notified after the last successful sync
+NEVER_SYNCED = "✖ never synced"  # auto-sync asked, the supplier could not be synced with
+INACTIVE = "– inactive"  # auto-sync on, but the vendor is no longer an integrated supplier
+
+
+def _total(row: dict[str, Any]) -> str:
+    """The total in the column's width: whole in its currency's precision, or abbreviated
+    (the detail shows it exactly); never cut."""
+    value = row["total"]
+    if value is None:
+        return ""
+    whole = money.shown(value, row["currency"])
+    if len(whole) <= TOTAL_WIDTH:
+        return whole
+    for size, unit in ((10**15, "Q"), (10**12, "T"), (10**9, "B"), (10**6, "M")):
+        if abs(value) >= size:
+            return f"≈{value / size:,.2f}{unit}"
+    return whole
+
+
+def _last_synced(row: dict[str, Any]) -> str:
+    if not row["auto_sync"]:
+        return ""
+    if row["sync_inactive"]:
+        return INACTIVE
+    synced = row["last_synced"]
+    if synced is None:
+        return NEVER_SYNCED if row["out_of_sync"] else ""
+    # The dates stay in one column, marked or not.
+    return (STALE if row["out_of_sync"] else "  ") + timefmt.local(synced)
 
 
 def _yes(value: Any) -> str:
@@ -44,6 +76,7 @@ class _Schema:
     po: TableClause
     joined: FromClause  # purchase_order joined to its vendor, for sorting by vendor
     out_of_sync: ColumnElement
+    sync_inactive: ColumnElement  # the PO's vendor is no longer an integrated supplier
     columns: tuple[Column, ...]
 
 
@@ -57,9 +90,19 @@ def _schema() -> _Schema:
     po_table, vendor = PURCHASE_ORDER, VENDOR
     po = po_table.c
     named = vendor.alias("named_vendor")  # the vendor shown, apart from a join for sorting
+    # As supplier_sync_operator.out_of_sync: a PO nothing was asked of yet is not flagged.
     out_of_sync = and_(
         po.auto_sync.is_(True),
-        or_(po.last_synced_at.is_(None), po.last_synced_at < po.supplier_notified_at),
+        or_(
+            and_(
+                po.last_synced_at.is_(None),
+                or_(po.supplier_notified_at.is_not(None), po.last_sync_error.is_not(None)),
+            ),
+            po.last_synced_at < po.supplier_notified_at,
+        ),
+    )
+    workflow = case(
+        {status: rank for rank, status in enumerate(WORKFLOW)}, value=po.status, else_=len(WORKFLOW)
     )
     columns = (
         # Widths add up to 78 with the gutter: the whole row fits an 80-column terminal.
@@ -69,29 +112,42 @@ def _schema() -> _Schema:
         Column(
             "vendor",
             "Vendor",
-            13,
+            11,
             # A lookup per shown row, so that other sorts page without joining the vendor.
             select(named.c.name).where(named.c.id == po.vendor_id).scalar_subquery(),
             sort=(vendor.c.name, vendor.c.id, po.number),
             flex=True,
         ),
-        Column("status", "Status", 9, po.status, sort=(po.status, po.number)),
+        # Sorted in workflow order (draft, open, partial, …), not alphabetically.
+        Column("status", "Status", 9, po.status, sort=(workflow, po.number)),
         Column("auto_sync", "Auto", 4, po.auto_sync, sort=(po.auto_sync, po.number), format=_yes),
-        # Shown only when auto-sync is on; sorted by the stored date either way.
+        # Shown only when auto-sync is on, marked when out of date; sorted by the stored date.
         Column(
             "last_synced",
             "Last synced",
-            16,
+            18,
             case((po.auto_sync.is_(True), po.last_synced_at), else_=None),
             sort=(po.last_synced_at,),
             nullable=True,
             format=timefmt.local,
+            cell=_last_synced,
         ),
         Column("lines", "Lines", 5, po.line_count, sort=(po.line_count,), align="right"),
-        Column("total", "Total", 12, po.total, sort=(po.total,), align="right", format=_money),
+        Column(
+            "total",
+            "Total",
+            TOTAL_WIDTH,
+            po.total,
+            sort=(po.total,),
+            align="right",
+            cell=_total,
+        ),
     )
     joined = po_table.join(vendor, vendor.c.id == po.vendor_id)
-    return _Schema(po_table, joined, out_of_sync, columns)
+    sync_inactive = (
+        select(named.c.integration != "b2b").where(named.c.id == po.vendor_id).scalar_subquery()
+    )
+    return _Schema(po_table, joined, out_of_sync, sync_inactive, columns)
 
 
 def __getattr__(name: str) -> Any:
@@ -181,6 +237,7 @@ class PoListSource(PagedSource):
             po.supplier_notified_at.label("supplier_notified_at"),
             po.currency.label("currency"),
             self._schema.out_of_sync.label("out_of_sync"),
+            self._schema.sync_inactive.label("sync_inactive"),
         )
 
     def conditions(self, view: View) -> list[ColumnElement]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import Session, col
 
-from posync_tui.audit import edit
+from posync_tui.audit import OPERATOR, Change, record
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import Customer, PurchaseOrderLine, SalesOrder, SalesOrderLine
@@ -82,6 +82,29 @@ def assign_special_order(db: Database, po_line_id: int, sales_order_line_id: int
                 raise ValueError(
                     "that sales line is not an open special order for this PO line's item"
                 )
-        changes = {"special_order_line_id": sales_order_line_id}
-        edit(s, line, changes, record_kind="purchase_order_line", po_id=line.po_id)
+        old = line.special_order_line_id
+        if old != sales_order_line_id:
+            line.special_order_line_id = sales_order_line_id
+            # The audit names the special order by its number, never by its internal id.
+            change = Change(
+                "purchase_order_line",
+                line.id,
+                "special_order_line_id",
+                special_order_name(s, old),
+                special_order_name(s, sales_order_line_id),
+                line.po_id,
+            )
+            record(s, [change], source=OPERATOR)
         note_change(s, "purchase_order", [line.po_id])
+
+
+def special_order_name(s: Session, sales_order_line_id: int | None) -> str | None:
+    """A special order as the operator knows it (as the PO line shows it): "SO-1042/2"."""
+    if sales_order_line_id is None:
+        return None
+    number, line_no = s.execute(
+        select(col(SalesOrder.number), col(SalesOrderLine.line_no))
+        .join(SalesOrder, col(SalesOrder.id) == col(SalesOrderLine.sales_order_id))
+        .where(col(SalesOrderLine.id) == sales_order_line_id)
+    ).one()
+    return f"{number}/{line_no}"

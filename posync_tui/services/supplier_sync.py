@@ -19,6 +19,7 @@ The operator's actions (``supplier_sync_operator``, ``syncing_notifications``,
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,11 +28,12 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from connectors.base import ConnectorError
+from connectors.errors import Rejected
 from posync_tui import feed, feed_reprocess
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.leases import Fence
-from posync_tui.models import PurchaseOrder, Vendor, utcnow
+from posync_tui.models import Integration, PurchaseOrder, Vendor, utcnow
 from posync_tui.runtime import Runtime
 from posync_tui.services.special_orders import (  # noqa: F401 - re-exported
     SpecialOrderChoice,
@@ -53,6 +55,7 @@ from posync_tui.services.supplier_sync_operator import (  # noqa: F401 - re-expo
     count_open_pos,
     edit_po,
     edit_po_line,
+    inactive_reason,
     new_po_defaults,
     out_of_sync,
     set_vendor_auto_sync,
@@ -177,24 +180,38 @@ class _Target:
     auto_sync: bool
     supplier_order_no: str | None
     supplier_account: str | None
+    vendor_code: str
+    integration: str
 
 
-async def refresh(rt: Runtime, po_ids: list[int], *, attempts: int = 4) -> list[RefreshResult]:
-    """Fetch each PO's supplier order now and apply it; record the failure of those that fail."""
+# Called as each PO's supplier order is fetched (or skipped): (done, total).
+Progress = Callable[[int, int], None]
+
+
+async def refresh(
+    rt: Runtime, po_ids: list[int], *, attempts: int = 4, progress: Progress | None = None
+) -> list[RefreshResult]:
+    """Fetch each PO's supplier order now and apply it; record the failure of those that fail.
+
+    Each result's message is plain words about that PO, without its number (the caller shows
+    the number beside it)."""
     targets = await asyncio.to_thread(_targets, rt.db, po_ids)
     results: dict[int, RefreshResult] = {}
     works: list[OrderWork] = []
     gate = asyncio.Semaphore(FETCHES_AT_ONCE)
+    done = 0
+
+    def one_more() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(targets))
 
     async def fetch(t: _Target) -> None:
-        if not t.auto_sync:
-            results[t.po_id] = RefreshResult(
-                t.po_id, t.number, False, f"Auto-sync is off for {t.number}: nothing to refresh"
-            )
-            return
-        if not t.supplier_account:
-            message = f"The vendor of {t.number} has no supplier account to sync with"
-            results[t.po_id] = RefreshResult(t.po_id, t.number, False, message)
+        skipped = _not_synced_because(t)
+        if skipped is not None:
+            results[t.po_id] = RefreshResult(t.po_id, t.number, False, skipped)
+            one_more()
             return
         work = OrderWork(t.supplier_order_no, t.supplier_account, po_id=t.po_id)
         async with gate:
@@ -204,14 +221,15 @@ async def refresh(rt: Runtime, po_ids: list[int], *, attempts: int = 4) -> list[
                 else:
                     found = await supplier.orders_for_po(t.supplier_account, t.number)
                     if not found:
-                        work.error = f"The supplier has no order for {t.number} yet"
+                        work.error = "The supplier has no order for this PO yet"
                     else:
                         work.order, work.order_no = found[0], found[0].order_no
             except ConnectorError as exc:
-                work.error = exc.message
+                work.error = _plain_reason(exc, t)
         work.silent = work.error is not None  # shown to the operator, not notified
         work.fetched_at = utcnow() if work.order is not None else None
         works.append(work)
+        one_more()
 
     async with supplier_client(rt, attempts=attempts) as supplier:
         await asyncio.gather(*map(fetch, targets))
@@ -230,11 +248,36 @@ async def refresh(rt: Runtime, po_ids: list[int], *, attempts: int = 4) -> list[
                 continue
             error = applied.po_errors.get(t.po_id)
             if error is None:
-                message = f"{t.number} matches the supplier's order"
+                message = "Matches the supplier's order"
                 results[t.po_id] = RefreshResult(t.po_id, t.number, True, message, synced[t.po_id])
             else:
                 results[t.po_id] = RefreshResult(t.po_id, t.number, False, error, synced[t.po_id])
     return [results[t.po_id] for t in targets]
+
+
+def _not_synced_because(t: _Target) -> str | None:
+    """Why a refresh does not ask the supplier about this PO, or None when it does."""
+    if not t.auto_sync:
+        return "Auto-sync is off: nothing to refresh"
+    if t.integration != Integration.B2B.value:
+        return inactive_reason(t.vendor_code)
+    if not t.supplier_account:
+        return "Its vendor has no supplier account to sync with"
+    return None
+
+
+def _plain_reason(exc: ConnectorError, t: _Target) -> str:
+    """The supplier's refusal in plain words: never its raw HTTP body."""
+    if isinstance(exc, Rejected):
+        if exc.status == 404:
+            order = t.supplier_order_no
+            return (
+                f"The supplier does not know order {order}"
+                if order
+                else ("The supplier does not know this PO")
+            )
+        return f"The supplier refused the request (HTTP {exc.status})"
+    return exc.message
 
 
 def _targets(db: Database, po_ids: list[int]) -> list[_Target]:
@@ -246,6 +289,8 @@ def _targets(db: Database, po_ids: list[int]) -> list[_Target]:
                 col(PurchaseOrder.auto_sync),
                 col(PurchaseOrder.supplier_order_no),
                 col(Vendor.supplier_account),
+                col(Vendor.code),
+                col(Vendor.integration),
             )
             .join(Vendor, col(Vendor.id) == col(PurchaseOrder.vendor_id))
             .where(col(PurchaseOrder.id).in_(po_ids))

@@ -7,7 +7,8 @@ written, so it never leaves a partial write, and the page is still applied in on
 - a supplier order is matched to a PO by supplier order no., else by the buyer PO number, within
   the vendor whose supplier account sent it; every PO records when the supplier last notified;
 - only POs with auto-sync are updated: the supplier's fields, with an audit entry per field;
-- an order created directly with the supplier (no buyer PO number) is imported as a new PO;
+- an order created directly with the supplier (no buyer PO number) is imported as a new PO when
+  the vendor auto-syncs;
 - an item not in posync is looked up in the cloud catalog (answers passed in); found → added
   and linked, else the line is kept as a missing item with a syncing notification;
 - a cancelled line is hidden (never deleted) with a syncing notification naming the item;
@@ -27,7 +28,15 @@ from sqlalchemy.orm import Session
 
 from connectors.supplier import SupplierLine, SupplierOrder
 from posync_tui.audit import Change, shown
-from posync_tui.models import Item, NotificationKind, POStatus, PurchaseOrder, PurchaseOrderLine
+from posync_tui.models import (
+    Integration,
+    Item,
+    NotificationKind,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
+from posync_tui.money import po_total
 from posync_tui.services.supplier_sync_store import (  # noqa: F401 - part of this API
     LINE_FIELDS,
     PO_FIELDS,
@@ -94,8 +103,11 @@ class _Batch(PageStore):
                 f"Supplier order {order.order_no} names PO {order.buyer_po_number}, which is not "
                 f"in posync for vendor {vendor['code']}; nothing was changed",
             )
-        elif po is None:
+        elif po is None and _syncs(vendor) and vendor["auto_sync"]:
+            # Orders made directly with the supplier come in for auto-sync vendors only.
             self._import(work, vendor, order)
+        elif po is None:
+            self.result.not_auto_synced += 1
         else:
             self._update(work, vendor, po, order)
 
@@ -133,7 +145,9 @@ class _Batch(PageStore):
 
     def _update(self, work: OrderWork, vendor: dict, po: dict, order: SupplierOrder) -> None:
         self._notified(po, work)
-        if not po["auto_sync"]:
+        if not po["auto_sync"] or not _syncs(vendor):
+            # Off on the PO, or the vendor is no longer an integrated supplier: from the
+            # moment it was switched away, nothing the supplier sends changes its POs.
             self.result.not_auto_synced += 1
             return
         changed = 0
@@ -340,8 +354,8 @@ class _Batch(PageStore):
 
     def _recount(self, po: dict) -> None:
         visible = [ln for ln in self.lines[po["id"]].values() if not ln["hidden"]]
-        po["total"] = q4(
-            sum((ln["quantity_ordered"] * ln["unit_cost"] for ln in visible), Decimal(0))
+        po["total"] = po_total(
+            ((ln["quantity_ordered"], ln["unit_cost"]) for ln in visible), po["currency"]
         )
         po["line_count"] = len(visible)
 
@@ -365,3 +379,8 @@ class _Batch(PageStore):
                 "resolved": False,
             }
         )
+
+
+def _syncs(vendor: dict) -> bool:
+    """The vendor is an integrated supplier: its auto-sync POs follow the supplier's orders."""
+    return vendor["integration"] == Integration.B2B.value

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from connectors.currencies import is_currency
+from posync_tui import numbers
 from posync_tui.audit import edit
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -29,6 +30,7 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
+from posync_tui.money import po_total
 from posync_tui.services.supplier_sync_apply import LINE_FIELDS, PO_FIELDS, q4
 
 PO_EDITABLE = {
@@ -77,10 +79,18 @@ def supplier_line_fields_locked(po: PurchaseOrder) -> set[str]:
 
 
 def out_of_sync(po: PurchaseOrder) -> bool:
-    """The last-synced date shows red: the supplier notified after the last successful sync."""
-    if not po.auto_sync or po.supplier_notified_at is None:
+    """The last-synced date is flagged: the supplier notified after the last successful sync,
+    or a PO that never synced failed to. A PO nothing was asked of yet is not flagged."""
+    if not po.auto_sync:
         return False
-    return po.last_synced_at is None or po.last_synced_at < po.supplier_notified_at
+    if po.last_synced_at is None:
+        return po.supplier_notified_at is not None or po.last_sync_error is not None
+    return po.supplier_notified_at is not None and po.last_synced_at < po.supplier_notified_at
+
+
+def inactive_reason(vendor_code: str) -> str:
+    """Why a PO with auto-sync on does not sync: its vendor is no longer integrated."""
+    return f"Auto-sync inactive: {vendor_code} is no longer an integrated supplier"
 
 
 def edit_po(db: Database, po_id: int, **changes: Any) -> PurchaseOrder:
@@ -107,9 +117,13 @@ def edit_po_line(db: Database, line_id: int, **changes: Any) -> PurchaseOrderLin
         _refuse(changes, LINE_EDITABLE, supplier_line_fields_locked(po), where)
         for name in ("quantity_ordered", "quantity_confirmed", "quantity_received", "unit_cost"):
             if changes.get(name) is not None:
-                value = Decimal(str(changes[name]))
-                if not value.is_finite() or value < 0:
-                    raise ValueError(f"{name.replace('_', ' ')} must be a number ≥ 0")
+                places = numbers.COST_PLACES if name == "unit_cost" else numbers.QUANTITY_PLACES
+                value = numbers.checked(
+                    Decimal(str(changes[name])),
+                    name.replace("_", " ").capitalize(),
+                    places,
+                    positive=name == "quantity_ordered" and not line.hidden,
+                )
                 changes[name] = q4(value)
         edit(s, line, changes, record_kind="purchase_order_line", po_id=saved_id(po))
         _recount(s, po)
@@ -137,7 +151,7 @@ def _recount(s: Session, po: PurchaseOrder) -> None:
             col(PurchaseOrderLine.po_id) == po.id, col(PurchaseOrderLine.hidden).is_(False)
         )
     ).all()
-    po.total = q4(sum((ln.quantity_ordered * ln.unit_cost for ln in lines), Decimal(0)))
+    po.total = po_total(((ln.quantity_ordered, ln.unit_cost) for ln in lines), po.currency)
     po.line_count = len(lines)
     po.updated_at = utcnow()
 
@@ -153,7 +167,7 @@ def get_record(s: Session, model, record_id: int, name: str):
 
 
 def count_open_pos(db: Database, vendor_id: int) -> int:
-    """The vendor's open POs (draft, open, partly received): what "auto-sync all" would cover."""
+    """The vendor's open POs (open, partly received): what "auto-sync all" would cover."""
     with db.reader() as s:
         return s.execute(
             select(func.count())
@@ -167,10 +181,10 @@ def count_open_pos(db: Database, vendor_id: int) -> int:
 
 def set_vendor_auto_sync(
     db: Database, vendor_id: int, on: bool, include_open_pos: bool = False
-) -> int:
+) -> list[int]:
     """Turn the vendor's auto-sync on or off; with ``include_open_pos`` its open POs too.
 
-    Returns how many open POs changed. Only integrated (B2B) suppliers can auto-sync.
+    Returns the open POs that changed. Only integrated (B2B) suppliers can auto-sync.
     """
     with db.session() as s:
         vendor = get_record(s, Vendor, vendor_id, "vendor")
@@ -181,7 +195,7 @@ def set_vendor_auto_sync(
         vendor.auto_sync = on
         note_change(s, "vendor", [vendor.id])
         if not include_open_pos:
-            return 0
+            return []
         ids = list(
             s.execute(
                 select(col(PurchaseOrder.id)).where(
@@ -198,7 +212,7 @@ def set_vendor_auto_sync(
                 .values(auto_sync=on, updated_at=utcnow())
             )
             note_change(s, "purchase_order", ids)
-        return len(ids)
+        return ids
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ LINE_FIELDS = ("quantity_ordered", "quantity_confirmed", "unit_cost", "expected_
 PO_T, LINE_T, ITEM_T = PurchaseOrder.__table__, PurchaseOrderLine.__table__, Item.__table__
 NOTE_T, VENDOR_T = SyncNotification.__table__, Vendor.__table__
 _Q = Decimal("0.0001")
-_VENDOR_COLS = [VENDOR_T.c[n] for n in ("id", "code", "supplier_account", "auto_sync")]
+_VENDOR_COLS = [
+    VENDOR_T.c[n] for n in ("id", "code", "supplier_account", "auto_sync", "integration")
+]
 _PO_COLS = [
     PO_T.c[n]
     for n in (

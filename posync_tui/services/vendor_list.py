@@ -148,7 +148,7 @@ class VendorEdit:
     integration: Integration
     supplier_account: str | None
     auto_sync: bool
-    open_pos: int  # open POs (draft, open, partly received)
+    open_pos: int  # open POs (open, partly received: a draft is not sent yet)
     open_pos_without_auto_sync: int  # what "also auto-sync the open POs" would change
 
 
@@ -215,8 +215,9 @@ def save_vendor(
     supplier_account: str | None,
     auto_sync: bool,
     include_open_pos: bool = False,
-) -> int:
-    """Save the Edit Vendor form in one transaction; returns how many open POs now auto-sync.
+) -> list[int]:
+    """Save the Edit Vendor form in one transaction; returns the open POs that now auto-sync
+    (the caller syncs them with the supplier at once).
 
     ``include_open_pos``: auto-sync turned on also turns it on for every open PO of the vendor
     that does not auto-sync yet. A refused value raises ``VendorInvalid`` and nothing is saved.
@@ -246,11 +247,11 @@ def save_vendor(
         edit(s, vendor, changes, record_kind="vendor", po_id=None)
         note_change(s, "vendor", [vendor.id])
         if not (turned_on and include_open_pos):
-            return 0
+            return []
         return _auto_sync_open_pos(s, vendor_id)
 
 
-def _auto_sync_open_pos(s, vendor_id: int) -> int:
+def _auto_sync_open_pos(s, vendor_id: int) -> list[int]:
     ids = list(
         s.execute(
             select(col(PurchaseOrder.id)).where(
@@ -261,7 +262,7 @@ def _auto_sync_open_pos(s, vendor_id: int) -> int:
         ).scalars()
     )
     if not ids:
-        return 0
+        return []
     now = utcnow()
     s.execute(
         update(PurchaseOrder)
@@ -271,7 +272,7 @@ def _auto_sync_open_pos(s, vendor_id: int) -> int:
     changes = (Change("purchase_order", po_id, "auto_sync", False, True, po_id) for po_id in ids)
     record(s.connection(), changes, source=OPERATOR, at=now)  # a bulk path: one INSERT
     note_change(s, "purchase_order", ids)
-    return len(ids)
+    return ids
 
 
 __all__ = [
