@@ -1,9 +1,10 @@
 """Customer (sales) orders as the ERP keeps them: the list, and create / edit with their lines.
 
 posync plays the ERP for the Ovotrack flow: an operator creates an order for a ship-to customer
-location, in a division, with lines (item, quantity) and a Warehouse Interface Status; an order
-line is staged for Ovotrack only when that status is "Send" (the seed: "the Warehouse Interface
-Status needs to be set to Send").
+location, in a division, with lines (item, quantity, Warehouse Interface Status); an order line is
+staged for Ovotrack only when its status is "Send" (the seed: "the Warehouse Interface Status
+needs to be set to Send"). A line's Last Modified (``updated_at``) moves when the operator
+changes it: it is what a batch imports by.
 
 ``save_order`` writes the order and its lines in ONE transaction with an audit entry for every
 field changed (source "operator"), or refuses with ``OrderInvalid`` naming every value at fault
@@ -41,12 +42,14 @@ from posync_tui.models import (
 from posync_tui.paging import Column, PagedSource, View, contains_pattern
 
 SEND = "Send"
-# The Warehouse Interface Status an order may have; "" is "not set" (never staged).
+# The Warehouse Interface Status an operator may give a line; "" is "not set" (never staged).
+# A commit sets its own status on the line, which an edit keeps.
 WAREHOUSE_INTERFACE_STATUSES = ("", SEND, "Hold")
 MAX_LINES = 999
 MAX_QUANTITY = Decimal(10_000_000)  # Decimal4 keeps ten-thousandths in a 64-bit integer
 NUMBER_ATTEMPTS = 3  # another console may take the same next order number first
 NUMBER = re.compile(r"SO-(\d+)")
+_STATUS_WORDS = " or ".join(repr(s) for s in WAREHOUSE_INTERFACE_STATUSES)
 
 ORDER = SalesOrder.__table__.c
 CUSTOMER = Customer.__table__.c
@@ -57,11 +60,16 @@ LINE = SalesOrderLine.__table__.c
 LINE_COUNT: ColumnElement = (
     select(func.count()).where(LINE.sales_order_id == ORDER.id).scalar_subquery()
 )
+TO_SEND: ColumnElement = (
+    select(func.count())
+    .where(LINE.sales_order_id == ORDER.id, LINE.warehouse_interface_status == SEND)
+    .scalar_subquery()
+)
 
 
 @dataclass(frozen=True)
 class Problem:
-    field: str  # ship_to, division, status, lines, item, quantity
+    field: str  # ship_to, division, lines, item, quantity, status
     message: str
     line: int | None = None  # 1-based position of the line, for item / quantity
 
@@ -73,7 +81,7 @@ class OrderInvalid(ValueError):
     """The order is refused; ``problems`` lists every refused value, in the form's order."""
 
     def __init__(self, problems: Sequence[Problem]):
-        order = ("ship_to", "division", "status", "lines", "item", "quantity")
+        order = ("ship_to", "division", "lines", "item", "quantity", "status")
         self.problems = sorted(problems, key=lambda p: (p.line or 0, order.index(p.field)))
         super().__init__("; ".join(map(str, self.problems)))
 
@@ -86,14 +94,8 @@ COLUMNS = (
     Column("customer", "Customer", 12, CUSTOMER.name, sort=(CUSTOMER.name,), flex=True),
     Column("ship_to", "Ship to", 10, LOCATION.code, sort=(LOCATION.code,), nullable=True),
     Column("division", "Div.", 5, DIVISION.code, sort=(DIVISION.code,), nullable=True),
-    Column(
-        "status",
-        "WH status",
-        9,
-        ORDER.warehouse_interface_status,
-        sort=(ORDER.warehouse_interface_status,),
-    ),
     Column("lines", "Lines", 5, LINE_COUNT, sort=(LINE_COUNT,), align="right"),
+    Column("to_send", "Send", 4, TO_SEND, sort=(TO_SEND,), align="right"),
     Column(
         "updated",
         "Last modified",
@@ -203,6 +205,7 @@ class OrderLine:
     id: int | None  # None: a line not saved yet
     item_id: int | None
     quantity: Decimal | str
+    status: str = ""  # the line's Warehouse Interface Status
     item_label: str = ""  # SKU · description, for the form
 
 
@@ -214,7 +217,6 @@ class OrderEdit:
     number: str
     ship_to: LocationChoice | None
     division_id: int | None
-    status: str
     updated_at: datetime
     lines: list[OrderLine] = field(default_factory=list)
 
@@ -237,7 +239,13 @@ def read_order(db: Database, order_id: int) -> OrderEdit:
             .order_by(col(SalesOrderLine.line_no))
         ).all()
         lines = [
-            OrderLine(line.id, item.id, line.quantity, f"{item.sku} · {item.description}")
+            OrderLine(
+                line.id,
+                item.id,
+                line.quantity,
+                line.warehouse_interface_status,
+                f"{item.sku} · {item.description}",
+            )
             for line, item in rows
         ]
         return OrderEdit(
@@ -245,7 +253,6 @@ def read_order(db: Database, order_id: int) -> OrderEdit:
             number=order.number,
             ship_to=ship_to,
             division_id=order.division_id,
-            status=order.warehouse_interface_status,
             updated_at=order.updated_at,
             lines=lines,
         )
@@ -259,7 +266,6 @@ def save_order(
     order_id: int | None,
     ship_to_id: int | None,
     division_id: int | None,
-    status: str,
     lines: Sequence[OrderLine],
 ) -> int:
     """Create (``order_id`` None) or edit a customer order with these lines; its id.
@@ -268,10 +274,6 @@ def save_order(
     without an id are added. Refused values raise ``OrderInvalid``; nothing is written.
     """
     problems: list[Problem] = []
-    if status not in WAREHOUSE_INTERFACE_STATUSES:
-        problems.append(
-            Problem("status", f"Choose {', '.join(map(repr, WAREHOUSE_INTERFACE_STATUSES))}")
-        )
     quantities = _quantities(lines, problems)
     if ship_to_id is None:
         problems.append(Problem("ship_to", "Ship-to location is required: type part of its name"))
@@ -280,9 +282,7 @@ def save_order(
     for _ in range(NUMBER_ATTEMPTS):
         try:
             with db.session() as s:
-                return _write(
-                    s, order_id, ship_to_id, division_id, status, lines, quantities, problems
-                )
+                return _write(s, order_id, ship_to_id, division_id, lines, quantities, problems)
         except IntegrityError:
             if order_id is None:
                 continue  # another console took this number meanwhile: take the next one
@@ -306,6 +306,8 @@ def _quantities(lines: Sequence[OrderLine], problems: list[Problem]) -> list[Dec
             problems.append(Problem("quantity", f"Quantity must be {least}", n))
             quantity = None
         parsed.append(quantity)
+        if line.status not in WAREHOUSE_INTERFACE_STATUSES and line.id is None:
+            problems.append(Problem("status", f"Choose {_STATUS_WORDS}", n))
     return parsed
 
 
@@ -336,7 +338,6 @@ def _write(
     order_id: int | None,
     ship_to_id: int | None,
     division_id: int | None,
-    status: str,
     lines: Sequence[OrderLine],
     quantities: list[Decimal | None],
     problems: list[Problem],
@@ -357,6 +358,13 @@ def _write(
     for n, line in enumerate(lines, 1):
         if line.id is not None and line.id not in saved:
             problems.append(Problem("lines", f"Line {n} is not a line of this order"))
+        elif (
+            line.id is not None
+            and line.status not in WAREHOUSE_INTERFACE_STATUSES
+            # A status the operator cannot choose (a commit's) may only stay as it is.
+            and line.status != saved[line.id].warehouse_interface_status
+        ):
+            problems.append(Problem("status", f"Choose {_STATUS_WORDS}", n))
     if problems:
         raise OrderInvalid(problems)
     assert location is not None
@@ -365,7 +373,6 @@ def _write(
         "customer_id": location.customer_id,
         "ship_to_id": location.id,
         "division_id": division_id,
-        "warehouse_interface_status": status,
     }
     if order is None:
         order = SalesOrder(number=_next_number(s), order_date=now.date(), created_at=now, **header)
@@ -381,14 +388,23 @@ def _write(
         changed = bool(edit(s, order, header, record_kind="sales_order", po_id=None))
     next_no = max((ln.line_no for ln in saved.values()), default=0) + 1
     for line, quantity in zip(lines, quantities, strict=True):
-        values = {"item_id": line.item_id, "quantity": quantity}
+        values = {
+            "item_id": line.item_id,
+            "quantity": quantity,
+            "warehouse_interface_status": line.status,
+        }
         if line.id is not None:
-            changed |= bool(
-                edit(s, saved[line.id], values, record_kind="sales_order_line", po_id=None)
-            )
+            target = saved[line.id]
+            if edit(s, target, values, record_kind="sales_order_line", po_id=None):
+                target.updated_at = now
+                changed = True
             continue
         added = SalesOrderLine(
-            sales_order_id=saved_id(order), line_no=next_no, created_at=now, **values
+            sales_order_id=saved_id(order),
+            line_no=next_no,
+            created_at=now,
+            updated_at=now,
+            **values,
         )
         next_no += 1
         s.add(added)
