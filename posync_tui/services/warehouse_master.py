@@ -19,7 +19,7 @@ from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import Customer, CustomerLocation, Item, SalesOrderLine
 from posync_tui.runtime import Runtime
-from posync_tui.services.warehouse_rules import CONNECTOR, ITEM, LOCATION, SEND, location_code
+from posync_tui.services.warehouse_rules import CONNECTOR, ITEM, LOCATION, location_code
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
@@ -54,10 +54,8 @@ def unsent_locations(db: Database) -> list[Unsent]:
 
 
 def unsent_items(db: Database) -> list[Unsent]:
-    """Items on customer order lines marked Send that were never sent to Ovotrack."""
-    wanted = select(SalesOrderLine.item_id).where(
-        col(SalesOrderLine.warehouse_interface_status) == SEND
-    )
+    """Items customers order (on customer order lines) that were never sent to Ovotrack."""
+    wanted = select(SalesOrderLine.item_id)
     query = (
         select(Item)
         .where(
