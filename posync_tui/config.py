@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     supplier: ConnectorSettings = ConnectorSettings()
     catalog: ConnectorSettings = ConnectorSettings(poll_interval=3600)
     quickbooks: QuickBooksSettings = QuickBooksSettings()
+    warehouse: ConnectorSettings = ConnectorSettings()  # Ovotrack
 
     # Set by load_settings; not a setting itself.
     _config_file: Path | None = None

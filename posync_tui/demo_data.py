@@ -259,7 +259,6 @@ def _seed_customers(s, rnd, divisions, items, today: date) -> None:
                 ship_to_id=ship.id,
                 division_id=divisions[k % 2].id,
                 order_date=ordered,
-                warehouse_interface_status="Send" if k % 3 else "",
             )
             s.add(so)
             s.flush()

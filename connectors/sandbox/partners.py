@@ -6,7 +6,8 @@ from connectors.sandbox.catalog import CatalogSandbox
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
 from connectors.sandbox.supplier import SupplierSandbox
+from connectors.sandbox.warehouse import WarehouseSandbox
 
 
 def default_sandbox() -> Sandbox:
-    return Sandbox([SupplierSandbox(), CatalogSandbox(), QuickBooksSandbox()])
+    return Sandbox([SupplierSandbox(), CatalogSandbox(), QuickBooksSandbox(), WarehouseSandbox()])

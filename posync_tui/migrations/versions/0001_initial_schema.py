@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 06:37:48.632247
+Create Date: 2026-12-02 07:37:14.847894
 """
 
 from collections.abc import Sequence
@@ -185,6 +185,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_vendor_name"), ["name"], unique=False)
 
     op.create_table(
+        "warehouse_batch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_modified", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "customer_location",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
@@ -285,6 +293,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "item_stock",
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("on_hand", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("allocated", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["item.id"],
+        ),
+        sa.PrimaryKeyConstraint("item_id"),
+    )
+    op.create_table(
         "sales_order",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -293,11 +312,6 @@ def upgrade() -> None:
         sa.Column("division_id", sa.Integer(), nullable=True),
         sa.Column("order_date", sa.Date(), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column(
-            "warehouse_interface_status",
-            sqlmodel.sql.sqltypes.AutoString(length=20),
-            nullable=False,
-        ),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -332,6 +346,13 @@ def upgrade() -> None:
         sa.Column("special_order", sa.Boolean(), nullable=False),
         sa.Column("unit_price", posync_tui.sqltypes.Decimal4(), nullable=False),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column(
+            "warehouse_interface_status",
+            sqlmodel.sql.sqltypes.AutoString(length=20),
+            nullable=False,
+        ),
+        sa.Column("quantity_allocated", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["item.id"],
@@ -346,6 +367,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_sales_order_line_item_id"), ["item_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_sales_order_line_sales_order_id"), ["sales_order_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_sales_order_line_updated_at"), ["updated_at"], unique=False
         )
 
     op.create_table(
@@ -386,6 +410,42 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "warehouse_batch_line",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("sales_order_line_id", sa.Integer(), nullable=False),
+        sa.Column("open_line_id", sa.Integer(), nullable=True),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("quantity", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("received_quantity", posync_tui.sqltypes.Decimal4(), nullable=True),
+        sa.Column("send_date", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("received_date", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("commit_date", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("picked", sa.Boolean(), nullable=False),
+        sa.Column("completed", sa.Boolean(), nullable=False),
+        sa.Column("send_no", sa.Integer(), nullable=False),
+        sa.Column("ovotrack_id", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["warehouse_batch.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["sales_order_line_id"],
+            ["sales_order_line.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("open_line_id"),
+    )
+    with op.batch_alter_table("warehouse_batch_line", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_warehouse_batch_line_sales_order_line_id"),
+            ["sales_order_line_id"],
+            unique=False,
+        )
+        batch_op.create_index("ix_wh_line_batch_stage", ["batch_id", "stage", "id"], unique=False)
+
+    op.create_table(
         "sync_notification",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
@@ -420,11 +480,36 @@ def upgrade() -> None:
             batch_op.f("ix_sync_notification_vendor_id"), ["vendor_id"], unique=False
         )
 
+    op.create_table(
+        "warehouse_commit_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("batch_line_id", sa.Integer(), nullable=True),
+        sa.Column("at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("message", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["warehouse_batch.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_line_id"],
+            ["warehouse_batch_line.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("warehouse_commit_message", schema=None) as batch_op:
+        batch_op.create_index("ix_wh_message_batch", ["batch_id", "id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("warehouse_commit_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_wh_message_batch")
+
+    op.drop_table("warehouse_commit_message")
     with op.batch_alter_table("sync_notification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sync_notification_vendor_id"))
         batch_op.drop_index(batch_op.f("ix_sync_notification_po_id"))
@@ -432,12 +517,18 @@ def downgrade() -> None:
         batch_op.drop_index("ix_notification_created")
 
     op.drop_table("sync_notification")
+    with op.batch_alter_table("warehouse_batch_line", schema=None) as batch_op:
+        batch_op.drop_index("ix_wh_line_batch_stage")
+        batch_op.drop_index(batch_op.f("ix_warehouse_batch_line_sales_order_line_id"))
+
+    op.drop_table("warehouse_batch_line")
     with op.batch_alter_table("purchase_order_line", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_purchase_order_line_item_id"))
         batch_op.drop_index("ix_pol_po_line")
 
     op.drop_table("purchase_order_line")
     with op.batch_alter_table("sales_order_line", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sales_order_line_updated_at"))
         batch_op.drop_index(batch_op.f("ix_sales_order_line_sales_order_id"))
         batch_op.drop_index(batch_op.f("ix_sales_order_line_item_id"))
 
@@ -447,6 +538,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sales_order_customer_id"))
 
     op.drop_table("sales_order")
+    op.drop_table("item_stock")
     with op.batch_alter_table("purchase_order", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_purchase_order_supplier_order_no"))
         batch_op.drop_index("ix_po_vendor_number")
@@ -468,6 +560,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customer_location_customer_id"))
 
     op.drop_table("customer_location")
+    op.drop_table("warehouse_batch")
     with op.batch_alter_table("vendor", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vendor_name"))
 
