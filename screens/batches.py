@@ -86,7 +86,14 @@ class Batches(Vertical):
     def on_mount(self) -> None:
         self.query_one(BatchList).table.focus()
 
-    def open_batch(self, batch_id: int) -> None:
-        """Show a batch's screen (from the command palette)."""
-        self.action_show_tab("batch_list")
-        self.query_one(BatchList).open_batch(batch_id)
+
+async def open_batch(app, batch_id: int) -> None:
+    """Show a batch's screen from anywhere (the command palette): the Batches area, then it."""
+    from screens.shell import AreaScreen
+
+    await app.switch_mode("batches")
+    while len(app.screen_stack) > 1 and not isinstance(app.screen, AreaScreen):
+        app.pop_screen()
+    body = app.screen.query_one(".area-body", Batches)
+    body.action_show_tab("batch_list")
+    body.query_one(BatchList).open_batch(batch_id)

@@ -1,4 +1,4 @@
-"""ctrl+p: jump to a PO or vendor by typing part of its number or name."""
+"""ctrl+p: jump to a PO, vendor or warehouse batch by typing part of its number or name."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ class JumpProvider(Provider):
         runtime = getattr(self.app, "runtime", None)
         if runtime is None or not query.strip():
             return
-        from posync_tui.services.lookup import find
-
-        found = await asyncio.to_thread(find, runtime.db, query)
+        found = await asyncio.to_thread(_find, runtime.db, query)
         matcher = self.matcher(query)
         for record in found:
             score = matcher.match(record.label)
@@ -41,3 +39,10 @@ def highlight(matcher, candidate: str) -> Content:
             if not candidate[offset].isspace():
                 content = content.stylize(matcher.match_style, offset, offset + 1)
     return content
+
+
+def _find(db, query: str) -> list:
+    from posync_tui.services.batch_lines import find_batches
+    from posync_tui.services.lookup import find
+
+    return [*find_batches(db, query), *find(db, query)]

@@ -170,3 +170,21 @@ def hold(db, line_id: int) -> None:
 
     with db.session() as s:
         s.get(SalesOrderLine, line_id).warehouse_interface_status = "Hold"
+
+
+async def test_the_command_palette_jumps_to_a_batch(world):
+    from posync_tui.services.warehouse_batches import import_batch
+
+    world.order([(world.large, 6)])
+    await world.send_master_data()
+    batch = import_batch(world.db, datetime(2020, 1, 1).astimezone())
+    app = app_for(world)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)  # from the PO list
+        await pilot.press("ctrl+p", *f"batch {batch.batch_id}")
+        await settled(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settled(pilot)
+        assert app.current_mode == "batches"
+        assert isinstance(app.screen, BatchDetail) and app.screen.batch_id == batch.batch_id

@@ -9,12 +9,14 @@ the Commit Messages tab"). Both read one batch (the view's ``batch_id`` filter) 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from sqlalchemy import String, cast, func, or_
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from posync_tui import timefmt
+from posync_tui.db import Database
 from posync_tui.models import (
     Item,
     SalesOrder,
@@ -23,6 +25,8 @@ from posync_tui.models import (
     WarehouseCommitMessage,
 )
 from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.services.lookup import Found
+from posync_tui.services.warehouse_batches import batches, label
 
 LINE = WarehouseBatchLine.__table__.c
 MESSAGE = WarehouseCommitMessage.__table__.c
@@ -158,3 +162,34 @@ class CommitMessageSource(PagedSource):
 def message_view(batch_id: int) -> View:
     # Newest first: the last run's reasons on top.
     return View(sort="at", descending=True, filters=(("batch_id", batch_id),))
+
+
+# --- the command palette ------------------------------------------------------------------------
+
+NUMBER = re.compile(r"\d+")
+NEWEST = 8  # "batch" alone lists the newest few
+
+
+def find_batches(db: Database, text: str) -> list[Found]:
+    """Batches the palette's text names: "12", "batch 12", or "batch" (the newest few)."""
+    folded = text.strip().casefold()
+    number = NUMBER.search(folded)
+    words = NUMBER.sub("", folded).strip()
+    if words and not "batch".startswith(words) and not words.startswith("batch"):
+        return []
+    if number is not None:
+        found = batches(db, [int(number.group())])
+    elif words:
+        found = batches(db)[:NEWEST]
+    else:
+        return []
+    return [
+        Found(
+            "warehouse_batch",
+            b.id,
+            label(b.id),
+            "warehouse batch · "
+            + " · ".join(f"{n:,} {stage}" for stage, n in b.counts.items() if n),
+        )
+        for b in found
+    ]

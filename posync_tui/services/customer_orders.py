@@ -40,8 +40,8 @@ from posync_tui.models import (
     utcnow,
 )
 from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.services.warehouse_rules import SEND
 
-SEND = "Send"
 # The Warehouse Interface Status an operator may give a line; "" is "not set" (never staged).
 # A commit sets its own status on the line, which an edit keeps.
 WAREHOUSE_INTERFACE_STATUSES = ("", SEND, "Hold")
