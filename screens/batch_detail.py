@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 
+from posync_tui import timefmt
 from screens.batch_runs import STAGES, RunProgress
 from screens.confirm import Confirm
 from screens.key_bar import KeyBar
@@ -48,7 +49,9 @@ STAGE_STYLE = {"failed": "bold $error", "committed": "$success", "received": "$a
 
 
 def counts_words(counts: dict[str, int]) -> str:
-    return " · ".join(f"{counts.get(stage, 0):,} {stage}" for stage in STAGE_ORDER)
+    """The stages the batch's lines are at, with their counts (those with none left out)."""
+    shown = [f"{counts[stage]:,} {stage}" for stage in STAGE_ORDER if counts.get(stage)]
+    return " · ".join(shown) or "no lines"
 
 
 def line_hint(row: Row) -> Content:
@@ -57,6 +60,8 @@ def line_hint(row: Row) -> Content:
     name = f"{data['line']} {data['item']} · {data.get('description') or ''}"
     head = safe(name, "bold", one_line=True) + Content("\n")
     stage = data["stage"]
+    if stage == "failed" and data.get("last_message"):
+        return head + Content.styled("Failed: ", "bold $error") + safe(data["last_message"])
     if data.get("completed") or data.get("picked"):
         said = "completed" if data.get("completed") else "picked"
         return head + Content(
@@ -67,7 +72,7 @@ def line_hint(row: Row) -> Content:
         "sent": "Sent: r receives Ovotrack's updates.",
         "received": "Received: c commits it to the customer order and allocates it.",
         "committed": "Committed to the customer order: done.",
-        "failed": "Failed: the reason is on the Commit Messages tab (2); fix it, then g.",
+        "failed": "Failed: see the Commit Messages tab (2); fix it, then g.",
     }
     return head + Content.styled(words.get(stage, stage), STAGE_STYLE.get(stage, ""))
 
@@ -96,7 +101,7 @@ class BatchDetail(Screen):
     BatchDetail #batch-header { height: 1; padding: 0 1; }
     BatchDetail #batch-tabs, BatchDetail #batch-tabs > ContentSwitcher { height: 1fr; }
     BatchDetail TabPane { height: 1fr; padding: 0; }
-    BatchDetail #line-hint { height: 2; padding: 0 1; }
+    BatchDetail #line-hint, BatchDetail #message-text { height: 2; padding: 0 1; }
     """
 
     @dataclass
@@ -131,6 +136,7 @@ class BatchDetail(Screen):
                 yield Static("", id="line-hint")
             with TabPane("Commit Messages", id="messages-tab"):
                 yield PagedList(self.messages)
+                yield Static("", id="message-text")
         yield StatusLine()
         yield KeyBar()
 
@@ -184,19 +190,20 @@ class BatchDetail(Screen):
             header.update(Content.styled(f"{self.name_words} is gone.", "bold $error"))
             return
         counts = {str(stage): n for stage, n in message.summary.counts.items()}
-        from posync_tui import timefmt
-
-        since = timefmt.local(message.summary.last_modified)
-        header.update(Content(f"Last Modified {since} · {counts_words(counts)}"))
+        since = timefmt.local(message.summary.last_modified, "%Y-%m-%d %H:%M")
+        header.update(Content(f"{counts_words(counts)} │ Last Modified {since}"))
 
     @on(PagedTable.CursorMoved)
     def _explain(self, message: PagedTable.CursorMoved) -> None:
         message.stop()
-        if message.table is not self.lines:
+        if message.table is self.lines:
+            row = self.lines.cursor_row
+            hint = self.query_one("#line-hint", Static)
+            hint.update(line_hint(row) if row is not None else Content("No lines."))
             return
-        row = self.lines.cursor_row
-        hint = self.query_one("#line-hint", Static)
-        hint.update(line_hint(row) if row is not None else Content("No lines."))
+        row = self.messages.cursor_row  # the whole message, wrapped
+        text = self.query_one("#message-text", Static)
+        text.update(safe(row.data["message"]) if row is not None else Content("No messages."))
 
     # --- actions --------------------------------------------------------------------------------
 

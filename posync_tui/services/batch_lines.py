@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from posync_tui import timefmt
@@ -45,21 +45,30 @@ def _quantity(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
+# Fits 80 columns: the dates as month-day hour:minute.
 LINE_COLUMNS = (
-    Column("line", "Order/line", 11, ORDER_SLASH_LINE, sort=(ORDER.number, ORDER_LINE.line_no)),
-    Column("item", "Item", 8, ITEM.sku, sort=(ITEM.sku,), flex=True),
+    Column("line", "Order/line", 10, ORDER_SLASH_LINE, sort=(ORDER.number, ORDER_LINE.line_no)),
+    Column("item", "Item", 6, ITEM.sku, sort=(ITEM.sku,), flex=True),
     Column("stage", "Stage", 9, LINE.stage, sort=(LINE.stage,)),
     Column("quantity", "Qty", 5, LINE.quantity, sort=(LINE.quantity,), align="right",
            format=_quantity),
-    Column("received_quantity", "Rcv qty", 7, LINE.received_quantity,
+    Column("received_quantity", "Rcvd", 5, LINE.received_quantity,
            sort=(LINE.received_quantity,), nullable=True, align="right", format=_quantity),
-    Column("send_date", "Sent", 11, LINE.send_date, sort=(LINE.send_date,), nullable=True,
+    Column("send_date", "Send date", 11, LINE.send_date, sort=(LINE.send_date,), nullable=True,
            format=_date),
-    Column("received_date", "Received", 11, LINE.received_date, sort=(LINE.received_date,),
+    Column("received_date", "Rcvd date", 11, LINE.received_date, sort=(LINE.received_date,),
            nullable=True, format=_date),
-    Column("commit_date", "Committed", 11, LINE.commit_date, sort=(LINE.commit_date,),
+    Column("commit_date", "Commit date", 11, LINE.commit_date, sort=(LINE.commit_date,),
            nullable=True, format=_date),
 )  # fmt: skip
+# The newest commit message of a line: why it failed, in plain words.
+LAST_MESSAGE = (
+    select(MESSAGE.message)
+    .where(MESSAGE.batch_line_id == LINE.id)
+    .order_by(MESSAGE.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
 
 
 class BatchLineSource(PagedSource):
@@ -86,6 +95,7 @@ class BatchLineSource(PagedSource):
             LINE.sales_order_line_id.label("sales_order_line_id"),
             ORDER_LINE.sales_order_id.label("sales_order_id"),
             ITEM.description.label("description"),
+            LAST_MESSAGE.label("last_message"),
         ]
 
     def conditions(self, view: View) -> list[ColumnElement]:
@@ -157,6 +167,9 @@ class CommitMessageSource(PagedSource):
                 )
             )
         return found
+
+    def describe(self, view: View) -> str:
+        return ""  # always one batch's: its screen names it
 
 
 def message_view(batch_id: int) -> View:
