@@ -143,6 +143,12 @@ class BatchDetail(Screen):
     def on_mount(self) -> None:
         self.app.register_live_screen(self)  # posts RuntimeReady when the database is ready
         self.runs.changed.subscribe(self, lambda run: self._read())
+        self.lines.focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # The tab's table takes the focus: its keys (space, /, s) work at once.
+        (self.lines if event.pane.id == "lines-tab" else self.messages).focus()
 
     def on_unmount(self) -> None:
         self.app.unregister_live_screen(self)
