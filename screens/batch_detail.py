@@ -86,6 +86,17 @@ def cell_style(row: Row, column) -> str | None:
     return None
 
 
+class BatchTable(PagedTable):
+    """A paged table whose own keys stay out of the key bar (still listed by ?), so that at 80
+    columns the bar shows the batch's: Send, Receive, Commit, Update From Source."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=False),
+        Binding("ctrl+a", "mark_all", "Mark all", show=False),
+        Binding("s", "sort_next", "Sort", show=False),
+    ]
+
+
 class BatchDetail(Screen):
     AREA = "Warehouse batch"
     BINDINGS = [
@@ -119,8 +130,8 @@ class BatchDetail(Screen):
         self.batch_id = batch_id
         self.runs = runs
         self.summary: BatchSummary | None = None
-        self.lines = PagedTable(title="Lines", cell_style=cell_style, id="batch-lines")
-        self.messages = PagedTable(title="Commit Messages", id="batch-messages")
+        self.lines = BatchTable(title="Lines", cell_style=cell_style, id="batch-lines")
+        self.messages = BatchTable(title="Commit Messages", id="batch-messages")
 
     @property
     def name_words(self) -> str:

@@ -70,11 +70,11 @@ class BatchList(Vertical):
     def compose(self) -> ComposeResult:
         for key, heading, width in COLUMNS:
             self.table.add_column(heading, key=key, width=width)
-        yield self.table
         yield Static(
             "No batches yet. N: New Batch stages the customer order lines marked Send.",
             id="batch-empty",
         )
+        yield self.table
 
     def attach(self, rt: Runtime) -> None:
         self.rt = rt

@@ -218,7 +218,9 @@ class BatchRuns(Widget):
             return
         self.changed.publish(replace(run, finished=True))
         severity: SeverityLevel = message.severity  # type: ignore[assignment]
-        self.app.notify(message.summary, title=run.batch_name, severity=severity, timeout=8)
+        # A failure stays until read: the operator may be busy elsewhere when it comes.
+        timeout = 30 if severity == "error" else 8
+        self.app.notify(message.summary, title=run.batch_name, severity=severity, timeout=timeout)
 
 
 class RunProgress(Horizontal):

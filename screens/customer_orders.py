@@ -49,7 +49,9 @@ def explain(number: str, lines: list[LineEligibility]) -> Content:
 class CustomerOrders(Vertical):
     DEFAULT_CSS = """
     CustomerOrders { height: 1fr; }
-    CustomerOrders > #order-lines { height: 4; padding: 0 1; }
+    CustomerOrders > #order-lines {
+        height: 4; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
     BINDINGS = [Binding("N", "new_order", "New order")]
 

@@ -66,7 +66,7 @@ class WarehouseMasterData(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Not in Ovotrack: …", id="unsent-summary")
-        self.unsent.add_column("Not in Ovotrack", key="kind", width=9)
+        self.unsent.add_column("Kind", key="kind", width=9)
         self.unsent.add_column("Code", key="code", width=16)
         self.unsent.add_column("Name", key="name")
         yield self.unsent

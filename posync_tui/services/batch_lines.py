@@ -48,11 +48,11 @@ def _quantity(value: Decimal | None) -> str:
 # Fits 80 columns: the dates as month-day hour:minute.
 LINE_COLUMNS = (
     Column("line", "Order/line", 10, ORDER_SLASH_LINE, sort=(ORDER.number, ORDER_LINE.line_no)),
-    Column("item", "Item", 6, ITEM.sku, sort=(ITEM.sku,), flex=True),
+    Column("item", "Item", 8, ITEM.sku, sort=(ITEM.sku,), flex=True),
     Column("stage", "Stage", 9, LINE.stage, sort=(LINE.stage,)),
-    Column("quantity", "Qty", 5, LINE.quantity, sort=(LINE.quantity,), align="right",
+    Column("quantity", "Qty", 4, LINE.quantity, sort=(LINE.quantity,), align="right",
            format=_quantity),
-    Column("received_quantity", "Rcvd", 5, LINE.received_quantity,
+    Column("received_quantity", "Rcvd", 4, LINE.received_quantity,
            sort=(LINE.received_quantity,), nullable=True, align="right", format=_quantity),
     Column("send_date", "Send date", 11, LINE.send_date, sort=(LINE.send_date,), nullable=True,
            format=_date),
