@@ -182,7 +182,7 @@ class WarehouseRecords:
     """What a send's outcome means for its batch line (also used by an operator's decisions)."""
 
     def record(self, s: Session, message: OutboxMessage, outcome: Outcome) -> None:
-        line = s.get(WarehouseBatchLine, message.record_id)
+        line = _line_of(s, message.record_id)
         if line is None:
             return
         now = utcnow()
@@ -212,6 +212,29 @@ class WarehouseRecords:
             select(table.c.batch_id).where(table.c.id.in_(ids)).distinct()
         ).scalars()
         note_change(s, BATCH, list(batch_ids))
+
+
+def _line_of(s: Session, line_id: int) -> WarehouseBatchLine | None:
+    """The batch line, from the lines of every message the session holds, loaded in one query
+    the first time: the engine settles a batch of messages in one session, and a query per
+    line would cost seconds per 10,000. (Held in ``s.info``: the session keeps them weakly.)"""
+    loaded = s.info.get(_LOADED)
+    if loaded is None:
+        ids = [
+            row.record_id
+            for row in s.identity_map.values()
+            if isinstance(row, OutboxMessage) and row.record_kind == RECORD
+        ]
+        loaded = s.info[_LOADED] = {}
+        for at in range(0, len(ids), 2000):
+            query = select(WarehouseBatchLine).where(
+                WarehouseBatchLine.__table__.c.id.in_(ids[at : at + 2000])
+            )
+            loaded.update((line.id, line) for line in s.scalars(query))
+    return loaded.get(line_id) or s.get(WarehouseBatchLine, line_id)
+
+
+_LOADED = "warehouse_lines_loaded"
 
 
 class WarehouseAdapter(WarehouseRecords):
