@@ -43,7 +43,7 @@ TAKES = {
     "send": ("staged or failed", ("staged", "failed")),
     "receive": ("sent", ("sent", "received")),
     "commit": ("received", ("received",)),
-    "update": ("staged, sent or received", ("staged", "sent", "received", "failed")),
+    "update": ("open (not committed)", ("staged", "sent", "received", "failed")),
 }
 STAGE_STYLE = {"failed": "bold $error", "committed": "$success", "received": "$accent"}
 

@@ -85,9 +85,6 @@ class BatchRuns(Widget):
         self._following: set[int] = set()  # sends another run is delivering
         self.changed: Signal[Run] = Signal(self, "batch-run")
 
-    def compose(self) -> ComposeResult:
-        return []
-
     def start(
         self, batch_id: int, batch_name: str, stage: str, total: int, line_ids: list[int] | None
     ) -> bool:
@@ -183,7 +180,9 @@ class BatchRuns(Widget):
 
     def on_change(self, kind: str) -> None:
         """An outbox change: how far the sends under way have come (read in a thread)."""
-        if kind == "outbox" and self._sending:
+        from posync_tui.delivery import outbox_connector
+
+        if self._sending and outbox_connector(kind) == "warehouse":
             self._read_sent(dict(self._sending))
 
     @work(thread=True, exclusive=True, group="batch-run-progress", exit_on_error=False)

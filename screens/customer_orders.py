@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from posync_tui.services.warehouse_rules import LineEligibility
 
 # Changes that alter an order or whether its lines may be staged.
-KINDS = ("sales_order", "customer_location", "division", "item", "partner_link", "warehouse")
+KINDS = ("sales_order", "customer_location", "division", "item")
 SHOWN_LINES = 4
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from posync_tui.runtime import Runtime
     from posync_tui.services.warehouse_master import Unsent
 
-KINDS = ("customer_location", "division", "item", "partner_link", "sales_order", "customer")
+KINDS = ("customer_location", "division", "item", "sales_order")
 
 
 def _plural(n: int, word: str) -> str:

@@ -91,8 +91,12 @@ async def test_new_batch_send_receive_commit_by_keyboard(world):
         assert isinstance(detail, BatchDetail), toasts(app)
         assert detail.lines.row_count == 2
 
+        seen = []
+        detail.runs.changed.subscribe(detail, seen.append, immediate=True)
         await confirm(pilot, "g", "Send 2 lines of Batch")
         await until_done(pilot, detail)
+        # A progress line counted the lines queued while the run went on.
+        assert ("send", 2) in [(r.stage, r.total) for r in seen if not r.finished]
         assert [ln.stage for ln in world.batch_lines(detail.batch_id)] == [LineStage.SENT] * 2
         assert any("2 line(s) sent to Ovotrack" in t for t in toasts(app)), toasts(app)
 
