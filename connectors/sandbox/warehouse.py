@@ -14,7 +14,6 @@ and then lose the answer.
 from __future__ import annotations
 
 import copy
-import itertools
 import threading
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -41,10 +40,33 @@ class WarehouseSandbox:
         self._lines: dict[Ref, dict[str, Any]] = {}
         self._answered: dict[str, dict[str, Any]] = {}  # idempotency key → its first result
         self._stock: dict[str, Decimal] = {}  # item code → what is left to ship (unset: plenty)
-        self._ids = itertools.count(1)
+        self._last_id = 0  # the number in the newest id Ovotrack gave ("LOC-7", "OL-12")
         self.line_posts = 0  # POST /order-lines calls that reached the routes
 
     # --- scripting API (thread-safe) -----------------------------------------------------------
+
+    def add_location(
+        self,
+        code: str,
+        customer_code: str,
+        name: str,
+        *,
+        ovo_id: str,
+        address: str = "",
+        city: str = "",
+    ) -> None:
+        """A customer location Ovotrack already holds under ``ovo_id`` (the demo's, sent
+        before this run of the sandbox)."""
+        record = {"code": code, "customer_code": customer_code, "name": name}
+        with self._lock:
+            self._locations[code] = record | {"address": address, "city": city, "id": ovo_id}
+            self._saw_id(ovo_id)
+
+    def add_item(self, code: str, description: str, *, ovo_id: str) -> None:
+        """An item Ovotrack already holds under ``ovo_id``."""
+        with self._lock:
+            self._items[code] = {"code": code, "description": description, "id": ovo_id}
+            self._saw_id(ovo_id)
 
     def set_stock(self, item: str, quantity: Decimal | int | str) -> None:
         """Ovotrack has ``quantity`` of ``item`` left: lines sent from now on ship at most that."""
@@ -114,7 +136,7 @@ class WarehouseSandbox:
         with self._lock:
             for record in records:
                 known = into.get(record["code"])
-                ovo_id = known["id"] if known else f"{what[:3].upper()}-{next(self._ids)}"
+                ovo_id = known["id"] if known else self._new_id(what[:3].upper())
                 into[record["code"]] = {**record, "id": ovo_id}
                 made.append({"code": record["code"], "id": ovo_id})
         return self._answer({what: made})
@@ -206,7 +228,7 @@ class WarehouseSandbox:
             done = "completed" if held["completed"] else "picked"
             return rejected(done, f"{where} has been {done} in Ovotrack: it cannot be changed")
         if held is None:
-            held = {"id": f"OL-{next(self._ids)}", "order_no": order_no, "line_no": line_no}
+            held = {"id": self._new_id("OL"), "order_no": order_no, "line_no": line_no}
             held |= {"picked": False, "completed": False}
             self._lines[(order_no, line_no)] = held
         held |= {"location": location, "item": item, "quantity": str(quantity), "key": key}
@@ -220,6 +242,16 @@ class WarehouseSandbox:
         ships = min(quantity, max(left, Decimal(0)))
         self._stock[item] = left - ships
         return ships
+
+    def _new_id(self, prefix: str) -> str:
+        self._last_id += 1
+        return f"{prefix}-{self._last_id}"
+
+    def _saw_id(self, ovo_id: str) -> None:
+        """Never give out an id held already (one given before this run)."""
+        number = ovo_id.rpartition("-")[2]
+        if number.isdigit():
+            self._last_id = max(self._last_id, int(number))
 
     def _line(self, order_no: str, line_no: int) -> dict[str, Any]:
         try:
