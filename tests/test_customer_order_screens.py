@@ -107,3 +107,22 @@ async def test_the_operator_sets_a_quantity_to_0_on_a_saved_order(db):
 
         assert app.screen is not form, errors(form)
         assert read_order(db, order_id).lines[0].quantity == 0
+
+
+async def test_a_hostile_customer_name_shows_as_text_in_the_list_and_the_form(db):
+    from posync_tui.models import Customer
+    from posync_tui.services.customer_orders import OrderLine, save_order
+    from tests.console import screen_lines
+
+    world = make_world(db)
+    with db.session() as s:
+        s.get(Customer, 1).name = "Hen \x1b]0;owned\x07House [/]"
+    save_order(db, None, world["ship"], world["main"], [OrderLine(None, world["egg12"], 6, SEND)])
+    app = console_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_orders(pilot)
+        assert "Hen ␛]0;owned␇House [/]" in "\n".join(screen_lines(app))
+        await pilot.press("enter")
+        await settled(pilot)
+        await type_in(pilot, "ship_to", "Hen")  # the matches name the customer
+        assert "(Hen ␛]0;owned␇House [/])" in "\n".join(screen_lines(app))
