@@ -243,7 +243,7 @@ class PosyncApp(App):
     def action_help(self) -> None:
         screen = self.screen
         sections = [("Everywhere", binding_rows(list(Binding.make_bindings(self.BINDINGS)), self))]
-        sections.append(("Command palette", [("ctrl+p", "jump to a PO or vendor")]))
+        sections.append(("Command palette", [("ctrl+p", "jump to a PO, vendor or batch")]))
         sections.append(
             (
                 "Status line",
@@ -341,6 +341,10 @@ class PosyncApp(App):
             self.open_purchase_order(record_id)
         elif kind == "vendor":
             await self.open_vendor(record_id)
+        elif kind == "warehouse_batch":
+            from screens.batches import open_batch
+
+            await open_batch(self, record_id)
 
 
 def _why_not_started(exc: Exception) -> Text:

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     supplier: ConnectorSettings = ConnectorSettings()
     catalog: ConnectorSettings = ConnectorSettings(poll_interval=3600)
     quickbooks: QuickBooksSettings = QuickBooksSettings()
+    warehouse: ConnectorSettings = ConnectorSettings()  # Ovotrack
     p21: ConnectorSettings = ConnectorSettings()
     # OS user names (each operator logs in as themselves) who may change application settings.
     admins: list[str] = Field(default_factory=list)

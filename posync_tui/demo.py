@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.demo_data import seed_demo
+from posync_tui.demo_warehouse import populate_ovotrack
 from posync_tui.models import (
     ConnectorState,
     Integration,
@@ -29,7 +30,13 @@ from posync_tui.models import (
 from posync_tui.paths import data_dir
 from posync_tui.runtime import Runtime
 
-POLL_SECONDS = {"supplier": 5.0, "catalog": 3600.0, "quickbooks": 15.0, "p21": 10.0}
+POLL_SECONDS = {
+    "supplier": 5.0,
+    "catalog": 3600.0,
+    "quickbooks": 15.0,
+    "warehouse": 5.0,
+    "p21": 10.0,
+}
 
 
 def demo_database_path():
@@ -131,6 +138,7 @@ def _populate(db: Database, sandbox) -> list[tuple[str, str]]:
                 expected_date=po.expected_date,
             )
             orders.append((order_no, vendor.supplier_account))
+        populate_ovotrack(s, sandbox["warehouse"])
     from posync_tui.demo_data import P21_UNKNOWN_SKU
     from posync_tui.services.p21_demo import populate
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlmodel import col, select
 
 from posync_tui.db import Database
+from posync_tui.demo_warehouse import seed_warehouse
 from posync_tui.events import note_change
 from posync_tui.models import (
     Customer,
@@ -221,6 +222,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
             po.last_sync_error = "supplier did not answer in time"
 
         _seed_customers(s, rnd, divisions, items, today)
+        seed_warehouse(s, now)
         _seed_p21_backorders(s, vendors[0], items[:3], today)
         note_change(s, "purchase_order")
         note_change(s, "vendor")
@@ -261,7 +263,6 @@ def _seed_customers(s, rnd, divisions, items, today: date) -> None:
                 ship_to_id=ship.id,
                 division_id=divisions[k % 2].id,
                 order_date=ordered,
-                warehouse_interface_status="Send" if k % 3 else "",
             )
             s.add(so)
             s.flush()

@@ -1,4 +1,5 @@
-"""ctrl+p: jump to a PO or vendor by typing part of its number or name, or to any area.
+"""ctrl+p: jump to a PO, vendor or warehouse batch by typing part of its number or name, or to
+any area.
 
 The areas offered are the app's own key bindings (every one with a description), so an area
 added with a show=False binding is reached here too without a change to this module.
@@ -21,9 +22,7 @@ class JumpProvider(Provider):
         runtime = getattr(self.app, "runtime", None)
         if runtime is None or not query.strip():
             return
-        from posync_tui.services.lookup import find
-
-        found = await asyncio.to_thread(find, runtime.db, query)
+        found = await asyncio.to_thread(_find, runtime.db, query)
         matcher = self.matcher(query)
         for record in found:
             score = matcher.match(record.label)
@@ -78,3 +77,10 @@ def highlight(matcher, candidate: str) -> Content:
             if not candidate[offset].isspace():
                 content = content.stylize(matcher.match_style, offset, offset + 1)
     return content
+
+
+def _find(db, query: str) -> list:
+    from posync_tui.services.batch_lines import find_batches
+    from posync_tui.services.lookup import find
+
+    return [*find_batches(db, query), *find(db, query)]

@@ -25,16 +25,16 @@ async def receive_stock(rt: Runtime, fence) -> str:
     return "3 receipts"
 
 
-def warehouse_client(rt: Runtime) -> str:
-    return f"client for {partners.address(rt, 'warehouse')}"
+def wms_client(rt: Runtime) -> str:
+    return f"client for {partners.address(rt, 'wms')}"
 
 
 # A partner as a new one is declared: its own module would hold this.
-WAREHOUSE = Partner(
-    name="warehouse",
+WMS = Partner(
+    name="wms",
     short="wms",
-    client=warehouse_client,
-    jobs=(Schedule("warehouse", receive_stock, interval=12),),
+    client=wms_client,
+    jobs=(Schedule("wms", receive_stock, interval=12),),
     queue=lambda rt: Queue(waiting=4, errors=1),
 )
 EDI = Partner(
@@ -45,13 +45,13 @@ ERP = Partner(
 )
 
 
-class WithWarehouse(Settings):
+class WithWms(Settings):
     """The new partner's settings section (``config.Settings`` would hold it)."""
 
-    warehouse: ConnectorSettings = ConnectorSettings()
+    wms: ConnectorSettings = ConnectorSettings()
 
 
-class SixPartners(WithWarehouse):
+class SixPartners(WithWms):
     edi: ConnectorSettings = ConnectorSettings()
     erp: ConnectorSettings = ConnectorSettings()
 
@@ -66,16 +66,17 @@ def names(jobs) -> list[str]:
 
 
 async def test_adding_a_partner_is_one_registration(db, monkeypatch):
-    register(monkeypatch, "tests.test_partners:WAREHOUSE")
-    rt = Runtime(configured_settings(WithWarehouse), db)
+    register(monkeypatch, "tests.test_partners:WMS")
+    rt = Runtime(configured_settings(WithWms), db)
 
-    assert partners.partner("warehouse") is WAREHOUSE
-    assert WAREHOUSE.client(rt) == "client for http://warehouse.test"
+    assert partners.partner("wms") is WMS
+    assert WMS.client(rt) == "client for http://wms.test"
     jobs = {job.name: job for job in jobs_for(rt)}
-    assert list(jobs) == ["supplier", "quickbooks", "p21", "warehouse"]
-    assert jobs["warehouse"].interval == 12 and jobs["supplier"].interval == 30
-    assert await jobs["warehouse"].run(None) == "3 receipts" and ran[-1] is rt
-    assert [row["short"] for row in connector_health(rt)] == ["sup", "cat", "qbo", "p21", "wms"]
+    assert list(jobs) == ["supplier", "quickbooks", "warehouse", "p21", "wms"]
+    assert jobs["wms"].interval == 12 and jobs["supplier"].interval == 30
+    assert await jobs["wms"].run(None) == "3 receipts" and ran[-1] is rt
+    shorts = [row["short"] for row in connector_health(rt)]
+    assert shorts == ["sup", "cat", "qbo", "ovo", "p21", "wms"]
     assert shell_counts(rt).queues["wms"] == Queue(waiting=4, errors=1)
 
 
@@ -84,9 +85,13 @@ def test_jobs_are_made_only_for_enabled_partners_with_a_base_url(db):
     only_supplier = Settings(supplier={"base_url": "http://supplier.test"})
     assert names(jobs_for(Runtime(only_supplier, db))) == ["supplier"]
     disabled = configured_settings(quickbooks={"base_url": "http://qbo.test", "enabled": False})
-    assert names(jobs_for(Runtime(disabled, db))) == ["supplier", "p21"]
-    configured = configured_settings()
-    assert names(jobs_for(Runtime(configured, db))) == ["supplier", "quickbooks", "p21"]
+    assert names(jobs_for(Runtime(disabled, db))) == ["supplier", "warehouse", "p21"]
+    assert names(jobs_for(Runtime(configured_settings(), db))) == [
+        "supplier",
+        "quickbooks",
+        "warehouse",
+        "p21",
+    ]
 
 
 def test_in_the_demo_the_sandbox_is_the_address_of_the_partners_it_simulates(db):

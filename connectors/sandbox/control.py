@@ -2,7 +2,8 @@
 
 Body ``{"op": "<name>", "args": {...}}`` calls the partner's scripting method of that name
 (only those it lists) and answers ``{"result": ...}``; ``op: "faults"`` sets its faults, e.g.
-``{"op": "faults", "args": {"down": true}}`` or ``{"fail_next": 2}`` or ``{"clear": true}``.
+``{"op": "faults", "args": {"down": true}}`` or ``{"fail_next": 2}``, ``{"lose_next": 1}`` or
+``{"clear": true}``.
 Faults never apply to this endpoint, so a partner that is "down" can still be brought back.
 """
 
@@ -54,6 +55,7 @@ def set_faults(
     status: int = 503,
     throttle_next: int = 0,
     retry_after: float = 1.0,
+    lose_next: int = 0,
 ) -> dict[str, Any]:
     if clear:
         faults.clear()
@@ -65,4 +67,6 @@ def set_faults(
         faults.fail_next(int(fail_next), status=int(status))
     if throttle_next:
         faults.throttle_next(int(throttle_next), retry_after=float(retry_after))
+    if lose_next:
+        faults.lose_next(int(lose_next))
     return {"down": faults.down, "delay": faults.delay, "calls": faults.calls}

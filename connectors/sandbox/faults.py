@@ -16,6 +16,7 @@ class Faults:
 
     _fail: list[int] = field(default_factory=list)  # statuses for the next calls
     _throttle: list[float] = field(default_factory=list)  # Retry-After values
+    _lose: int = 0  # answers to drop after the work is done (see ``lose``)
     delay: float = 0.0
     down: bool = False  # stops answering: every call times out
     calls: int = 0
@@ -29,10 +30,24 @@ class Faults:
         with self._lock:
             self._throttle.extend([retry_after] * n)
 
+    def lose_next(self, n: int = 1) -> None:
+        """Do the work of the next ``n`` calls that change something, then lose their answers."""
+        with self._lock:
+            self._lose += n
+
+    def lose(self) -> bool:
+        """Whether to lose this answer: a partner asks once its work is committed."""
+        with self._lock:
+            if self._lose <= 0:
+                return False
+            self._lose -= 1
+            return True
+
     def clear(self) -> None:
         with self._lock:
             self._fail.clear()
             self._throttle.clear()
+            self._lose = 0
             self.delay = 0.0
             self.down = False
 

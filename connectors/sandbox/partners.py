@@ -8,9 +8,17 @@ from connectors.sandbox.p21 import P21Sandbox
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
 from connectors.sandbox.supplier import SupplierSandbox
+from connectors.sandbox.warehouse import WarehouseSandbox
 
 
 def default_sandbox() -> Sandbox:
     return Sandbox(
-        [SupplierSandbox(), CatalogSandbox(), QuickBooksSandbox(), EdiHubSandbox(), P21Sandbox()]
+        [
+            SupplierSandbox(),
+            CatalogSandbox(),
+            QuickBooksSandbox(),
+            WarehouseSandbox(),
+            EdiHubSandbox(),
+            P21Sandbox(),
+        ]
     )

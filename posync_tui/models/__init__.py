@@ -32,6 +32,13 @@ from posync_tui.models.sync import (
     PartnerLink,
     SyncNotification,
 )
+from posync_tui.models.warehouse import (
+    ItemStock,
+    LineStage,
+    WarehouseBatch,
+    WarehouseBatchLine,
+    WarehouseCommitMessage,
+)
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
 
 __all__ = [
@@ -50,6 +57,8 @@ __all__ = [
     "Integration",
     "Installation",
     "Item",
+    "ItemStock",
+    "LineStage",
     "NotificationKind",
     "OutboxMessage",
     "OutboxStatus",
@@ -64,6 +73,9 @@ __all__ = [
     "TableModel",
     "UTCDateTime",
     "Vendor",
+    "WarehouseBatch",
+    "WarehouseBatchLine",
+    "WarehouseCommitMessage",
     "saved_id",
     "utcnow",
 ]

@@ -209,7 +209,6 @@ class SalesOrder(TableModel, table=True):
     division_id: int | None = Field(default=None, foreign_key="division.id")
     order_date: date | None = None
     status: str = Field(default="open", max_length=20)
-    warehouse_interface_status: str = Field(default="", max_length=20)
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True, index=True)
 
@@ -227,3 +226,9 @@ class SalesOrderLine(TableModel, table=True):
     special_order: bool = False
     unit_price: Decimal = money()
     created_at: datetime = timestamp(default_now=True)
+    # Warehouse (Ovotrack seed). The Warehouse Interface Status is the line's: "Send" makes it
+    # eligible for batch staging, a commit sets "Committed". The line's customer location is
+    # its order's ship-to. ``updated_at`` is the Last Modified a batch imports by.
+    warehouse_interface_status: str = Field(default="", max_length=20)
+    quantity_allocated: Decimal = money()
+    updated_at: datetime = timestamp(default_now=True, index=True)
