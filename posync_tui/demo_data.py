@@ -304,7 +304,7 @@ def _seed_p21_backorders(s, vendor: Vendor, items: list[Item], today: date) -> N
     customers.append(hostile.id)
     for n in range(10):
         so = SalesOrder(
-            number=f"SO-9{n:04d}",
+            number=f"SO-8{n:04d}",
             customer_id=customers[n % len(customers)],
             order_date=today - timedelta(days=40 - 3 * n),
         )
