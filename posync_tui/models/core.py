@@ -89,6 +89,8 @@ class Vendor(TableModel, table=True):
     qbo_display_name: str | None = Field(default=None, max_length=100)
     last_synced_at: datetime | None = timestamp()
     created_at: datetime = timestamp(default_now=True)
+    # EDI (Onetrail seed): POs to it may be submitted electronically (it needs a GLN too).
+    edi_enabled: bool = False
 
 
 class Item(TableModel, table=True):
@@ -152,6 +154,17 @@ class PurchaseOrder(TableModel, table=True):
     accounting_error: str | None = None
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True)
+    # EDI (Onetrail seed)
+    # Special bid or special deal pricing: both must be filled in before submitting.
+    special_order_type: str | None = Field(default=None, max_length=20)
+    special_bid_reference: str | None = Field(default=None, max_length=35)
+    # Unchecked: the supplier is asked to ship everything in one shipment.
+    allow_partial_shipments: bool = False
+    # Shipped by the supplier straight to the customer: a despatch is an Item Fulfilment.
+    drop_ship: bool = False
+    edi_submit_status: str | None = Field(default=None, max_length=12)  # EdiSubmitStatus
+    edi_submit_error: str | None = None
+    edi_accept_status: str | None = Field(default=None, max_length=22)  # AcceptStatus
 
 
 class PurchaseOrderLine(TableModel, table=True):
@@ -175,6 +188,12 @@ class PurchaseOrderLine(TableModel, table=True):
     # Cancelled by the supplier: hidden on the PO, never deleted.
     hidden: bool = False
     special_order_line_id: int | None = Field(default=None, foreign_key="sales_order_line.id")
+    # EDI (Onetrail seed)
+    # RFF+LI in the ORDERS: how the supplier's response names this line (None: added by it).
+    buyer_line_ref: str | None = Field(default=None, max_length=35)
+    edi_accept_status: str | None = Field(default=None, max_length=22)  # AcceptStatus
+    # Despatched so far by despatch advices (receipts and fulfilments), to flag an over-despatch.
+    quantity_despatched: Decimal = money()
 
 
 class Customer(TableModel, table=True):
