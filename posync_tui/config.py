@@ -43,6 +43,15 @@ class QuickBooksSettings(ConnectorSettings):
     upload_pos_as_purchase_orders: bool = False
 
 
+class EdiSettings(ConnectorSettings):
+    """The EDI hub (Onetrail seed) and the choices its partners make (NOTES: configurable)."""
+
+    poll_interval: float = Field(default=60.0, gt=0, le=86_400)
+    our_gln: str = Field(default="5412345000013", description="our GLN, the buyer's NAD+BY")
+    # QTY 6063 of a confirmed quantity: 113 to be delivered; some hubs send 187 (scheduled).
+    confirmed_qualifiers: list[str] = ["113", "187"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="POSYNC_",
@@ -56,6 +65,7 @@ class Settings(BaseSettings):
     supplier: ConnectorSettings = ConnectorSettings()
     catalog: ConnectorSettings = ConnectorSettings(poll_interval=3600)
     quickbooks: QuickBooksSettings = QuickBooksSettings()
+    edi: EdiSettings = EdiSettings()
 
     # Set by load_settings; not a setting itself.
     _config_file: Path | None = None

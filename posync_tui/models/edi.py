@@ -46,8 +46,9 @@ class EdiDocument(TableModel, table=True):
     __tablename__ = "edi_document"
     __table_args__ = (
         Index("ix_edi_document_time", "created_at", "id"),
-        # An interchange control reference is unique per sender: ours are numbered here.
-        Index("ix_edi_document_control", "direction", "sender", "control_ref", unique=True),
+        # An interchange control reference is unique per sender: a second one is refused.
+        Index("ix_edi_document_control", "sender", "control_ref"),
+        Index("ix_edi_document_hub", "hub_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -63,7 +64,7 @@ class EdiDocument(TableModel, table=True):
     processed_at: datetime | None = timestamp()
     raw: str = Field(sa_column=Column(Text, nullable=False))
     error: str | None = Field(default=None, sa_column=Column(Text))
-    segment_position: int | None = None  # the segment at fault, counted from 1
+    position: str | None = Field(default=None, max_length=40)  # e.g. "segment 7 (QTY)"
 
 
 class PoAmendment(TableModel, table=True):

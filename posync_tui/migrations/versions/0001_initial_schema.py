@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 07:36:27.644887
+Create Date: 2026-12-02 07:39:33.110265
 """
 
 from collections.abc import Sequence
@@ -329,7 +329,7 @@ def upgrade() -> None:
         sa.Column("processed_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("raw", sa.Text(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("segment_position", sa.Integer(), nullable=True),
+        sa.Column("position", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.ForeignKeyConstraint(
             ["po_id"],
             ["purchase_order.id"],
@@ -341,9 +341,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("edi_document", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_edi_document_control", ["direction", "sender", "control_ref"], unique=True
-        )
+        batch_op.create_index("ix_edi_document_control", ["sender", "control_ref"], unique=False)
+        batch_op.create_index("ix_edi_document_hub", ["hub_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_edi_document_po_id"), ["po_id"], unique=False)
         batch_op.create_index("ix_edi_document_time", ["created_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_edi_document_vendor_id"), ["vendor_id"], unique=False)
@@ -699,6 +698,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_edi_document_vendor_id"))
         batch_op.drop_index("ix_edi_document_time")
         batch_op.drop_index(batch_op.f("ix_edi_document_po_id"))
+        batch_op.drop_index("ix_edi_document_hub")
         batch_op.drop_index("ix_edi_document_control")
 
     op.drop_table("edi_document")
