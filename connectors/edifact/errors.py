@@ -10,8 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 
-class EdifactError(Exception):
-    """An interchange that cannot be read or does not mean what its envelope says."""
+class EdifactError(ValueError):
+    """An interchange that cannot be read or does not mean what its envelope says.
+
+    A ValueError, so the feed counts it as partner data that does not parse. ``where`` is the
+    position in words (the feed's quarantine shows it as the field at fault) and ``raw`` the
+    interchange's text, set by ``parse``.
+    """
 
     kind = "edifact"
 
@@ -20,6 +25,11 @@ class EdifactError(Exception):
         self.message = message
         self.index = index
         self.tag = tag
+        self.raw: str | None = None
+
+    @property
+    def where(self) -> str | None:
+        return self.position or None
 
     @property
     def position(self) -> str:

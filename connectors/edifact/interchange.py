@@ -14,7 +14,7 @@ from typing import Any
 
 from connectors.edifact import desadv, invoic, orders, ordrsp
 from connectors.edifact import fields as f
-from connectors.edifact.errors import EnvelopeError
+from connectors.edifact.errors import EdifactError, EnvelopeError
 from connectors.edifact.gln import gln_problem
 from connectors.edifact.messages import (
     MESSAGE_TYPES,
@@ -54,7 +54,16 @@ WRITERS: dict[type, Callable[[Any], list]] = {
 
 
 def parse(data: str | bytes) -> Interchange:
-    """The interchange in ``data`` (bytes are decoded in the character set UNB declares)."""
+    """The interchange in ``data`` (bytes are decoded in the character set UNB declares); an
+    EdifactError carries the text it was found in as ``raw``."""
+    try:
+        return _parse(data)
+    except EdifactError as exc:
+        exc.raw = data if isinstance(data, str) else data.decode("iso-8859-1")
+        raise
+
+
+def _parse(data: str | bytes) -> Interchange:
     text = split(decode(data) if isinstance(data, bytes) else data)
     segments = text.segments
     if not segments or segments[0].tag != "UNB":

@@ -1,0 +1,157 @@
+"""EDI hub client (Onetrail-style): a mailbox of UN/EDIFACT interchanges over HTTP.
+
+The hub carries interchanges between trading partners; posync sends ORDERS and receives
+ORDRSP, DESADV and INVOIC. Bodies are the interchanges' text, in the character set their UNB
+declares (``application/edifact; charset=iso-8859-1`` for UNOC); the hub's own answers are
+JSON. The contract is in docs/edi-hub.md; a real hub's adapter implements these four calls.
+
+The interchange control reference (UNB 0020) is the idempotency key: the hub keeps every one it
+has accepted from a sender and answers a second interchange with the same one 409. ``send``
+reports that as ``Sent(outcome="duplicate")``: the hub has that interchange already (a re-send
+after a crash, or a retry whose first answer was lost), so it must not be sent under a new
+reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
+
+from connectors.base import MalformedResponse, PartnerClient, Rejected, Reply, path
+from connectors.edifact import EdifactError, charset
+from connectors.edifact.syntax import decode
+from connectors.validation import Text, Timestamp, validate
+
+PARTNER = "The EDI hub"
+MEDIA_TYPE = "application/edifact"
+
+Seq = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+Size = Annotated[int, Field(strict=True, ge=0)]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What became of an interchange sent: ``accepted`` now, or a ``duplicate`` of one the hub
+    accepted before (``document_id`` is then that first one's)."""
+
+    outcome: Literal["accepted", "duplicate"]
+    control_ref: str
+    document_id: str
+
+    @property
+    def duplicate(self) -> bool:
+        return self.outcome == "duplicate"
+
+
+@dataclass(frozen=True)
+class InboundDocument:
+    """One interchange waiting in posync's mailbox."""
+
+    seq: Seq
+    id: Text
+    type: Text  # ORDRSP, DESADV, INVOIC as the hub read the UNH; "UNKNOWN" if it could not
+    control_ref: Text
+    sender: Text
+    received_at: Timestamp
+    size: Size
+    acknowledged: bool = False
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    documents: list[InboundDocument]
+    next_cursor: Annotated[str | None, Field(strict=True)] = None
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    id: Text
+    control_ref: Text
+
+
+class DuplicateInterchange(Rejected):
+    """409: the hub already has an interchange with this control reference from us."""
+
+    def __init__(self, message: str, *, control_ref: str, document_id: str):
+        super().__init__(message, status=409)
+        self.control_ref, self.document_id = control_ref, document_id
+
+
+_PAGE = TypeAdapter(InboxPage)
+_RECEIPT = TypeAdapter(_Receipt)
+
+
+class EdiHubClient(PartnerClient):
+    """Async client of the hub's mailbox. Use as ``async with``."""
+
+    partner = PARTNER
+
+    async def send(self, interchange: str) -> Sent:
+        """Post one interchange (its text); accepted, or a duplicate of one already there."""
+        try:
+            reply = await self.post(
+                "/interchanges",
+                text=interchange,
+                content_type=f"{MEDIA_TYPE}; charset={charset(interchange)}",
+                idempotency_key=_control_ref(interchange),
+            )
+        except DuplicateInterchange as exc:
+            return Sent("duplicate", exc.control_ref, exc.document_id)
+        receipt = reply.json_as(lambda body: validate(_RECEIPT, body, "The hub's receipt"))
+        return Sent("accepted", receipt.control_ref, receipt.id)
+
+    async def inbox(self, cursor: str | None = None, limit: int = 100) -> InboxPage:
+        """Inbound interchanges after ``cursor`` (a seq; none: from the start), oldest first."""
+        reply = await self.get("/inbox", params={"cursor": cursor or None, "limit": limit})
+        return reply.json_as(lambda body: validate(_PAGE, body, "The hub's inbox"))
+
+    async def download(self, document_id: str) -> str:
+        """One inbound interchange's text, decoded in the character set its UNB declares.
+        Bytes that character set cannot hold are a MalformedResponse with the position."""
+        reply = await self.get(path("inbox", document_id))
+        try:
+            return decode(reply.content)
+        except EdifactError as exc:
+            raise MalformedResponse(
+                f"{PARTNER} sent interchange {document_id} that cannot be read: {exc}",
+                where=exc.position or "body",
+                raw=reply.content.decode("iso-8859-1"),
+                detail=exc.as_json(),
+            ) from None
+
+    async def acknowledge(self, document_id: str) -> None:
+        """Tell the hub posync has taken the interchange (it need not be offered again)."""
+        await self.post(path("inbox", document_id, "ack"))
+
+    def classify(self, reply: Reply):
+        if reply.status == 409:
+            body = _json_or_none(reply)
+            return DuplicateInterchange(
+                f"{PARTNER} already has interchange {body.get('control_ref')!r}",
+                control_ref=str(body.get("control_ref") or ""),
+                document_id=str(body.get("id") or ""),
+            )
+        return super().classify(reply)
+
+
+def _json_or_none(reply: Reply) -> dict[str, Any]:
+    try:
+        body = reply.json()
+    except MalformedResponse:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _control_ref(interchange: str) -> str | None:
+    """UNB 0020 read loosely (the hub reads it properly): the Idempotency-Key header."""
+    start = interchange.find("UNB")
+    if start == -1:
+        return None
+    terminator = interchange[8] if interchange.startswith("UNA") else "'"
+    data = interchange[4] if interchange.startswith("UNA") else "+"
+    unb = interchange[start : interchange.find(terminator, start)]
+    parts = unb.split(data)
+    ref = parts[5] if len(parts) > 5 else ""
+    return ref if ref and ref.isprintable() else None
