@@ -29,6 +29,7 @@ PARTNERS = [
     "posync_tui.services.supplier_partner:SUPPLIER",
     "posync_tui.services.supplier_partner:CATALOG",
     "posync_tui.services.accounting_connection:QUICKBOOKS",
+    "posync_tui.services.edi_partner:EDI",
 ]
 
 

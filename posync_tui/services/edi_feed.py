@@ -26,7 +26,7 @@ from posync_tui.feed import Entry, Page, Taken
 from posync_tui.models import Direction, EdiDocument
 from posync_tui.services.edi_apply import apply_interchange, log_failure
 
-CONNECTOR = "edi"
+CONNECTOR = "edi_hub"
 
 
 @dataclass(frozen=True)

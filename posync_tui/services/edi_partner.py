@@ -41,7 +41,8 @@ def _queue(rt: Runtime) -> Queue:
 
 
 EDI = Partner(
-    name=CONNECTOR,
+    name=CONNECTOR,  # "edi_hub": its sandbox's mount; its settings are [edi]
+    section="edi",
     short="edi",
     client=edi_client,
     jobs=(Schedule(CONNECTOR, _run),),

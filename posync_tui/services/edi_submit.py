@@ -38,7 +38,7 @@ from posync_tui.models import (
 )
 from posync_tui.services.edi_orders import SPECIAL, orders_interchange
 
-CONNECTOR = "edi"
+CONNECTOR = "edi_hub"
 SPECIAL_ORDER_TYPES = tuple(SPECIAL)
 
 
