@@ -1,0 +1,111 @@
+"""The EDI flow in the console (Onetrail seed): Save & Submit Electronically on the PO, its
+validation failures listed, the Amendments tab and the lines' accept statuses."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import select
+from textual.widgets import DataTable, Static, TabbedContent
+
+from connectors.edifact import OrderResponse, ResponseLine
+from posync_tui.models import Item, OutboxMessage, PurchaseOrder, Vendor, utcnow
+from posync_tui.services.edi_apply import apply_interchange
+from screens.po_detail import PurchaseOrderDetail
+from tests.console import console_app, settled
+from tests.edi_world import BUYER, SUPPLIER, edi_po, interchange
+
+
+def fresh_po(db) -> int:
+    po_id = edi_po(db)
+    with db.session() as s:
+        s.get(PurchaseOrder, po_id).edi_submit_status = None
+    return po_id
+
+
+async def open_po(pilot, po_id: int) -> PurchaseOrderDetail:
+    await settled(pilot)
+    pilot.app.open_purchase_order(po_id)
+    await settled(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PurchaseOrderDetail)
+    return screen
+
+
+def hint(screen) -> str:
+    return str(screen.query_one("#hint", Static).render())
+
+
+async def test_save_and_submit_queues_the_order_and_shows_submitting(db):
+    po_id = fresh_po(db)
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        screen = await open_po(pilot, po_id)
+        assert screen.query_one(TabbedContent).query("#edi-tab")
+        await pilot.press("S")
+        await settled(pilot)
+        assert "Submitting" in hint(screen)
+        summary = str(screen.query_one("#edi-summary", Static).render())
+        assert "Submit status: Submitting" in summary
+    with db.reader() as s:
+        assert s.exec(select(OutboxMessage)).one().connector == "edi_hub"
+
+
+async def test_every_validation_failure_is_listed(db):
+    po_id = fresh_po(db)
+    with db.session() as s:
+        s.exec(select(Vendor)).one().gln = None
+        s.exec(select(Item).where(Item.sku == "KB-200")).one().mpn = None
+        s.get(PurchaseOrder, po_id).special_bid_reference = "BID-1"
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        screen = await open_po(pilot, po_id)
+        await pilot.press("S")
+        await settled(pilot)
+        said = hint(screen)
+    assert said.startswith("Cannot submit:")
+    for problem in (
+        "Vendor EURO has no GLN.",
+        "Line 1: item KB-200 has no MPN.",
+        "A Special Bid/Deal Reference needs the Special Order Type.",
+    ):
+        assert problem in said
+    with db.reader() as s:
+        assert s.exec(select(OutboxMessage)).all() == []
+        assert s.get(PurchaseOrder, po_id).edi_submit_status is None
+
+
+def answered(db) -> None:
+    response = OrderResponse(
+        "R1",
+        "4",
+        "PO-0000100",
+        date(2026, 11, 3),
+        BUYER,
+        SUPPLIER,
+        (
+            ResponseLine(1, "3", buyer_line=1, quantity=Decimal(8)),
+            ResponseLine(2, "7", buyer_line=2),
+            ResponseLine(3, "1", mpn="CBL-1", quantity=Decimal(2), price=Decimal(3)),
+        ),
+        message_ref="M7",
+    )
+    with db.session() as s:
+        apply_interchange(s, interchange(response), "UNB…", "h1", utcnow())
+
+
+async def test_the_amendments_tab_and_the_lines_accept_statuses(db):
+    po_id = edi_po(db)
+    answered(db)
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        screen = await open_po(pilot, po_id)
+        tabs = screen.query_one(TabbedContent)
+        assert str(tabs.get_tab("amendments-tab").label) == "Amendments (2)"
+        lines = screen.query_one("#edi-lines", DataTable)
+        statuses = [str(lines.get_row_at(i)[-1]) for i in range(lines.row_count)]
+        assert statuses == ["Changed and Accepted", "Rejected", "Added"]
+        table = screen.query_one("#amendments", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    assert sorted((r[2], r[3], r[4]) for r in rows) == [
+        ("line", "— → added: CBL-1 × 2", "M7"),
+        ("quantity", "10 → 8", "M7"),
+    ]
