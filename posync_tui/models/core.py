@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Protocol, overload
 
-from sqlalchemy import Index, String, Table
+from sqlalchemy import Index, String, Table, text
 from sqlmodel import Field, SQLModel
 
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
@@ -90,7 +90,8 @@ class Vendor(TableModel, table=True):
     last_synced_at: datetime | None = timestamp()
     created_at: datetime = timestamp(default_now=True)
     # EDI (Onetrail seed): POs to it may be submitted electronically (it needs a GLN too).
-    edi_enabled: bool = False
+    # (Server defaults on the EDI columns: the bulk seed inserts rows without them.)
+    edi_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class Item(TableModel, table=True):
@@ -159,9 +160,11 @@ class PurchaseOrder(TableModel, table=True):
     special_order_type: str | None = Field(default=None, max_length=20)
     special_bid_reference: str | None = Field(default=None, max_length=35)
     # Unchecked: the supplier is asked to ship everything in one shipment.
-    allow_partial_shipments: bool = False
+    allow_partial_shipments: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
     # Shipped by the supplier straight to the customer: a despatch is an Item Fulfilment.
-    drop_ship: bool = False
+    drop_ship: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     edi_submit_status: str | None = Field(default=None, max_length=12)  # EdiSubmitStatus
     edi_submit_error: str | None = None
     edi_accept_status: str | None = Field(default=None, max_length=22)  # AcceptStatus
@@ -193,7 +196,7 @@ class PurchaseOrderLine(TableModel, table=True):
     buyer_line_ref: str | None = Field(default=None, max_length=35)
     edi_accept_status: str | None = Field(default=None, max_length=22)  # AcceptStatus
     # Despatched so far by despatch advices (receipts and fulfilments), to flag an over-despatch.
-    quantity_despatched: Decimal = money()
+    quantity_despatched: Decimal = money(sa_column_kwargs={"server_default": "0"})
 
 
 class Customer(TableModel, table=True):

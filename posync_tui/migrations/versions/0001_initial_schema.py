@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 07:39:33.110265
+Create Date: 2026-12-02 07:52:18.685301
 """
 
 from collections.abc import Sequence
@@ -198,7 +198,7 @@ def upgrade() -> None:
         sa.Column("qbo_display_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("last_synced_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("edi_enabled", sa.Boolean(), nullable=False),
+        sa.Column("edi_enabled", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
     )
@@ -288,8 +288,13 @@ def upgrade() -> None:
         sa.Column(
             "special_bid_reference", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=True
         ),
-        sa.Column("allow_partial_shipments", sa.Boolean(), nullable=False),
-        sa.Column("drop_ship", sa.Boolean(), nullable=False),
+        sa.Column(
+            "allow_partial_shipments",
+            sa.Boolean(),
+            server_default=sa.text("(false)"),
+            nullable=False,
+        ),
+        sa.Column("drop_ship", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.Column("edi_submit_status", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),
         sa.Column("edi_submit_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("edi_accept_status", sqlmodel.sql.sqltypes.AutoString(length=22), nullable=True),
@@ -496,7 +501,12 @@ def upgrade() -> None:
         sa.Column("special_order_line_id", sa.Integer(), nullable=True),
         sa.Column("buyer_line_ref", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=True),
         sa.Column("edi_accept_status", sqlmodel.sql.sqltypes.AutoString(length=22), nullable=True),
-        sa.Column("quantity_despatched", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column(
+            "quantity_despatched",
+            posync_tui.sqltypes.Decimal4(),
+            server_default="0",
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["item.id"],
