@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlmodel import select
 
 from posync_tui.db import Database
+from posync_tui.demo_edi import seed_edi
 from posync_tui.events import note_change
 from posync_tui.models import (
     Customer,
@@ -220,6 +221,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
             po.last_sync_error = "supplier did not answer in time"
 
         _seed_customers(s, rnd, divisions, items, today)
+        seed_edi(s, now)
         note_change(s, "purchase_order")
         note_change(s, "vendor")
 

@@ -30,10 +30,16 @@ class AccountingScreen(AreaScreen):
     BODY = "screens.accounting:AccountingQueues"
 
 
+class EdiDocumentsScreen(AreaScreen):
+    AREA = "EDI documents"
+    BODY = "screens.edi_documents:EdiDocuments"
+
+
 AREAS = {
     "purchase_orders": PurchaseOrdersScreen,
     "vendors": VendorsScreen,
     "notifications": NotificationsScreen,
     "batches": BatchesScreen,
     "accounting": AccountingScreen,
+    "edi_documents": EdiDocumentsScreen,
 }

@@ -31,6 +31,13 @@ def check_gln(text: str | None, enabled: bool) -> str | None:
     return gln_problem(value)
 
 
+def read_vendor_edi(db: Database, vendor_id: int) -> tuple[bool, str | None]:
+    """A vendor's "Enabled for EDI" and GLN."""
+    with db.reader() as s:
+        vendor = s.get_one(Vendor, vendor_id)
+        return vendor.edi_enabled, vendor.gln
+
+
 def save_vendor_edi(db: Database, vendor_id: int, *, enabled: bool, gln: str | None) -> None:
     problem = check_gln(gln, enabled)
     if problem:
