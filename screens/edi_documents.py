@@ -4,7 +4,8 @@ Columns: when, direction, type, partner, control reference, PO, status. The line
 table says what went wrong with a failed one (the parse or business error and the segment at
 fault). enter shows the raw message (as safe text: control characters as visible signs);
 t re-processes a failed inbound interchange after a fix (e.g. its PO corrected, its charge
-type set up); f shows only the failed ones; o opens the PO; x shows all again.
+type set up); f shows only the failed ones; o opens the PO; x shows all again; c opens the
+EDI setup (charge types and payment terms).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class EdiDocuments(Vertical):
         Binding("t", "reprocess", "Re-process"),
         Binding("o", "open_po", "Open PO"),
         Binding("f", "failed", "Failed only"),
+        Binding("c", "setup", "Setup"),
         Binding("x", "clear_filters", "All", show=False),
     ]
 
@@ -107,6 +109,12 @@ class EdiDocuments(Vertical):
         view = self.table.view
         if view is not None:
             self.table.set_view(View(sort=view.sort, descending=view.descending, text=view.text))
+
+    def action_setup(self) -> None:
+        from screens.edi_setup import EdiSetup  # loaded when first needed
+
+        if self.rt is not None:
+            self.app.push_screen(EdiSetup(self.rt.db))
 
     @on(PagedTable.RowSelected)
     def _open(self, event: PagedTable.RowSelected) -> None:

@@ -22,13 +22,13 @@ from posync_tui.services.edi_po import PoEdi
 from screens.po_widgets import refill
 from screens.safe_text import safe
 
-LINE_COLUMNS = (
-    ("line", "#", 3),
-    ("item", "Item", 12),
-    ("mpn", "MPN", 14),
-    ("ordered", "Ordered", 8),
+LINE_COLUMNS = (  # 80 columns: the accept status whole
+    ("line", "#", 2),
+    ("item", "Item", 10),
+    ("mpn", "MPN", 10),
+    ("ordered", "Ordered", 7),
     ("confirmed", "Confirmed", 9),
-    ("despatched", "Desp.", 6),
+    ("despatched", "Desp.", 5),
     ("status", "Accept status", 20),
 )
 AMENDMENT_COLUMNS = (

@@ -109,3 +109,26 @@ async def test_the_amendments_tab_and_the_lines_accept_statuses(db):
         ("line", "— → added: CBL-1 × 2", "M7"),
         ("quantity", "10 → 8", "M7"),
     ]
+
+
+async def test_the_edi_documents_area_shows_a_failed_one_and_its_raw_text(db):
+    from posync_tui.services.edi_apply import log_failure
+    from screens.edi_documents import RawDocument
+
+    edi_po(db)
+    answered(db)
+    with db.session() as s:
+        log_failure(s, "UNB+UNOC:3+X'\x1b[31m", "h2", "no UNZ", "segment 2 (UNH)", utcnow())
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("d")
+        await settled(pilot)
+        body = pilot.app.screen.body
+        assert body.table.cursor_row.data["status"] == "failed"  # newest first
+        error = str(pilot.app.screen.query_one("#error", Static).render())
+        assert "no UNZ at segment 2 (UNH)" in error
+        await pilot.press("enter")
+        await settled(pilot)
+        assert isinstance(pilot.app.screen, RawDocument)
+        raw = str(pilot.app.screen.query_one("#raw", Static).render())
+        assert "\x1b" not in raw  # shown through safe text
