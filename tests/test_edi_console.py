@@ -7,11 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 from sqlmodel import select
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TabbedContent
 
 from connectors.edifact import OrderResponse, ResponseLine
 from posync_tui.models import Item, OutboxMessage, PurchaseOrder, Vendor, utcnow
 from posync_tui.services.edi_apply import apply_interchange
+from screens.form import FieldError
 from screens.po_detail import PurchaseOrderDetail
 from tests.console import console_app, settled
 from tests.edi_world import BUYER, SUPPLIER, edi_po, interchange
@@ -132,3 +133,49 @@ async def test_the_edi_documents_area_shows_a_failed_one_and_its_raw_text(db):
         assert isinstance(pilot.app.screen, RawDocument)
         raw = str(pilot.app.screen.query_one("#raw", Static).render())
         assert "\x1b" not in raw  # shown through safe text
+
+
+async def new_po_form(pilot):
+    from tests.test_po_form import open_form, pick, type_in
+
+    form = await open_form(pilot)
+    await pick(pilot, form, "vendor", "EURO")
+    line = form.query_one("#line-1-item", Input)
+    assert line is not None
+    await pick(pilot, form, "line-1-item", "KB-200")
+    await type_in(pilot, form, "line-1-quantity", "3")
+    return form
+
+
+async def test_new_po_save_and_submit_electronically(db):
+    edi_po(db)
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        form = await new_po_form(pilot)
+        form.query_one("#allow_partial", Checkbox).value = True
+        await pilot.press("ctrl+e")
+        await settled(pilot)
+        assert not isinstance(pilot.app.screen, type(form))
+    with db.reader() as s:
+        po = s.exec(select(PurchaseOrder).order_by(PurchaseOrder.id.desc())).first()
+        message = s.exec(select(OutboxMessage)).one()
+    assert po.number != "PO-0000100" and po.edi_submit_status == "Submitting"
+    assert po.allow_partial_shipments and message.record_id == po.id
+
+
+async def test_new_po_save_and_submit_lists_every_failure_and_saves_nothing(db):
+    edi_po(db)
+    with db.session() as s:
+        s.exec(select(Vendor)).one().edi_enabled = False
+        s.exec(select(Item).where(Item.sku == "KB-200")).one().mpn = None
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        form = await new_po_form(pilot)
+        form.query_one("#special_order_type", Select).value = "Special Deal"
+        await pilot.press("ctrl+e")
+        await settled(pilot)
+        said = form.query_one("#form-error", FieldError).message
+    assert said == (
+        "Cannot submit: Vendor EURO is not enabled for EDI. Line 1: item KB-200 has no MPN. "
+        "Special Deal pricing needs the Special Bid/Deal Reference."
+    )
+    with db.reader() as s:
+        assert len(s.exec(select(PurchaseOrder)).all()) == 1
