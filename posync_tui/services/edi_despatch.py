@@ -115,7 +115,7 @@ def apply_despatch(
             line.quantity_received = received
     if kind == ShipmentKind.RECEIPT:
         _receive(po, lines.lines, changes)
-    audit.record(s, changes, source=SOURCE, at=now)
+    audit.record(s.connection(), changes, source=SOURCE, at=now)
     po.updated_at = now
     return po_id
 

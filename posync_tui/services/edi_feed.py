@@ -12,6 +12,7 @@ the document log, not the hub: the hub need not offer an acknowledged one again.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -22,7 +23,7 @@ from connectors.edi_hub import PARTNER, EdiHubClient
 from connectors.edifact import EdifactError, Interchange, parse
 from posync_tui.db import Database
 from posync_tui.events import note_change
-from posync_tui.feed import Entry, Page, Taken
+from posync_tui.feed import FETCHES_AT_ONCE, Entry, Page, Taken
 from posync_tui.models import Direction, EdiDocument
 from posync_tui.services.edi_apply import apply_interchange, log_failure
 
@@ -72,13 +73,20 @@ class EdiFeed:
         """Tell the hub about every listed interchange the stored cursor has moved past."""
         if self.hub is None or cursor is None:
             return
-        for seq in sorted(s for s in self.seen if s <= int(cursor)):
-            await self.hub.acknowledge(self.seen.pop(seq))
+        hub, gate = self.hub, asyncio.Semaphore(FETCHES_AT_ONCE)
+
+        async def acknowledge(document_id: str) -> None:
+            async with gate:
+                await hub.acknowledge(document_id)
+
+        done = [self.seen.pop(seq) for seq in sorted(s for s in self.seen if s <= int(cursor))]
+        await asyncio.gather(*map(acknowledge, done))
 
     async def fetch(self, key: str) -> Fetched:
         raw = await self.hub.download(key) if self.hub is not None else self._kept(key)
         try:
-            return Fetched(raw, parse(raw))
+            # Parsed in a thread: a kilobyte of EDIFACT takes milliseconds the console needs.
+            return Fetched(raw, await asyncio.to_thread(parse, raw))
         except EdifactError as exc:
             exc.raw = exc.raw or raw
             raise

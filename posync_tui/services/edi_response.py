@@ -70,6 +70,7 @@ def apply_response(
         notes.po_field("edi_accept_status", po.edi_accept_status, status)
         po.edi_accept_status = status
     _retotal(s, po)
+    notes.record()
     po.updated_at = now
     return saved_id(po)
 
@@ -158,6 +159,7 @@ class _Notes:
         self, s: Session, po: PurchaseOrder, message_ref: str, document_id: int | None, now
     ):
         self.s, self.po, self.ref, self.document_id, self.now = s, po, message_ref, document_id, now
+        self.changes: list[audit.Change] = []
 
     def line(
         self, line: PurchaseOrderLine, field: str, old: Any, new: Any, *, amend: bool = True
@@ -176,10 +178,14 @@ class _Notes:
                     document_id=self.document_id,
                 )
             )
-        change = audit.Change("purchase_order_line", saved_id(line), field, old, new, po_id)
-        audit.record(self.s, [change], source=SOURCE, at=self.now)
+        self.changes.append(
+            audit.Change("purchase_order_line", saved_id(line), field, old, new, po_id)
+        )
 
     def po_field(self, field: str, old: Any, new: Any) -> None:
         po_id = saved_id(self.po)
-        change = audit.Change("purchase_order", po_id, field, old, new, po_id)
-        audit.record(self.s, [change], source=SOURCE, at=self.now)
+        self.changes.append(audit.Change("purchase_order", po_id, field, old, new, po_id))
+
+    def record(self) -> None:
+        """The audit entries, in one statement."""
+        audit.record(self.s.connection(), self.changes, source=SOURCE, at=self.now)
