@@ -5,7 +5,8 @@ table says what went wrong with a failed one (the parse or business error and th
 fault). enter shows the raw message (as safe text: control characters as visible signs);
 t re-processes a failed inbound interchange after a fix (e.g. its PO corrected, its charge
 type set up); f shows only the failed ones; o opens the PO; x shows all again; c opens the
-EDI setup (charge types and payment terms).
+EDI setup (charge types and payment terms); g fetches now (sends what waits, takes in the
+hub's inbox).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class EdiDocuments(Vertical):
         Binding("o", "open_po", "Open PO"),
         Binding("f", "failed", "Failed only"),
         Binding("c", "setup", "Setup"),
+        Binding("g", "fetch_now", "Fetch now"),
         Binding("x", "clear_filters", "All", show=False),
     ]
 
@@ -109,6 +111,10 @@ class EdiDocuments(Vertical):
         view = self.table.view
         if view is not None:
             self.table.set_view(View(sort=view.sort, descending=view.descending, text=view.text))
+
+    def action_fetch_now(self) -> None:
+        """Send what waits and take in the hub's inbox now (the "edi_hub" job)."""
+        self.app.action_run_now("edi_hub")
 
     def action_setup(self) -> None:
         from screens.edi_setup import EdiSetup  # loaded when first needed
