@@ -39,6 +39,8 @@ quickbooks_app = typer.Typer(help="QuickBooks Online.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(quickbooks_app, name="quickbooks")
+edi_app = typer.Typer(help="EDI interchanges (UN/EDIFACT D.96A).", no_args_is_help=True)
+app.add_typer(edi_app, name="edi")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML config file (default: user config dir).")
@@ -139,6 +141,29 @@ def sandbox(
             time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
+
+
+@edi_app.command("parse")
+def edi_parse(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An interchange.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the content as JSON.")] = False,
+):
+    """Validate an interchange and print what it says, or the error and its segment (exit 1)."""
+    from connectors.edifact import EdifactError, parse
+    from connectors.edifact.show import summary, to_json
+
+    try:
+        interchange = parse(file.read_bytes())
+    except EdifactError as exc:
+        if as_json:
+            typer.echo(json.dumps(exc.as_json(), indent=2))
+        else:
+            typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(to_json(interchange), indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(summary(interchange)))
 
 
 @app.command()

@@ -285,3 +285,13 @@ def test_several_messages_in_one_interchange_in_a_decimal_comma():
     assert text.startswith("UNA:+,? '") and "QTY+21" not in text and "QTY+12:3'" in text
     assert "PRI+AAA:7,25'" in text
     assert parse(text).messages == messages
+
+
+def test_a_buyer_line_reference_may_carry_the_po_number_before_the_line_number():
+    body = [s.replace("RFF+LI:1", "RFF+LI:PO-000123:7") for s in ORDRSP_BODY]
+    assert parse(interchange(*message("ORDRSP", *body))).messages[0].lines[0].buyer_line == 7
+
+
+def test_text_with_a_control_character_is_not_built():
+    with pytest.raises(ValueError, match="control character"):
+        build_orders(replace(ORDER, number="PO\n1"), ENVELOPE)

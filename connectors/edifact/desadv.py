@@ -102,7 +102,7 @@ def read(unh: Segment, segments: list[Segment], fields: f.Fields) -> DespatchAdv
         supplier=f.party(parties, "SU", bgm),
         buyer=f.party(parties, "BY", bgm),
         ship_to=parties.get("DP") or parties.get("ST"),
-        order_number=(refs.get("ON") or [None])[0],
+        order_number=f.first_reference(refs, "ON"),
         despatched=dates.get("11"),
         estimated_delivery=dates.get("17"),
         tracking=tuple(refs.get("CN", ())),
@@ -129,14 +129,13 @@ def _line(group: list[Segment], fields: f.Fields) -> DespatchLine:
     qty = f.first(group, "QTY", "12")
     if qty is None:
         raise f.error(lin_, "the line has no despatched quantity (QTY+12)")
-    buyer_line = f.first(group, "RFF", "LI")
     order = f.first(group, "RFF", "ON")
     return DespatchLine(
         line_no=f.whole(lin_, 0, "LIN line number"),
         quantity=fields.number(qty, 0, 1, "despatched quantity"),
         mpn=f.mpn(group),
         supplier_item=f.supplier_item(lin_),
-        buyer_line=None if buyer_line is None else f.whole(buyer_line, 0, "RFF+LI line", 1),
+        buyer_line=f.buyer_line(group),
         order_number=order.value(0, 1) if order else None,
         serials=tuple(_serials(group)),
     )

@@ -128,6 +128,10 @@ def references(segments: Iterable[Segment]) -> dict[str, list[str]]:
     return found
 
 
+def first_reference(found: dict[str, list[str]], qualifier: str) -> str | None:
+    return found[qualifier][0] if found.get(qualifier) else None
+
+
 def party(found: dict[str, str], qualifier: str, anchor: Segment) -> str:
     try:
         return found[qualifier]
@@ -142,6 +146,15 @@ def mpn(segments: Iterable[Segment]) -> str | None:
             if len(element) > 1 and element[1] == "MF" and element[0]:
                 return element[0]
     return None
+
+
+def buyer_line(group: Iterable[Segment]) -> int | None:
+    """The buyer's line number a response, despatch or invoice line points at: RFF+LI with
+    the number in 1154 (``RFF+LI:3``) or, after the PO number, in 1156 (``RFF+LI:PO-1:3``)."""
+    rff = first(group, "RFF", "LI")
+    if rff is None:
+        return None
+    return whole(rff, 0, "RFF+LI line number", 2 if rff.value(0, 2) else 1)
 
 
 def supplier_item(lin: Segment) -> str | None:

@@ -163,7 +163,7 @@ def _messages(segments: list[Segment], envelope: Envelope):
 def _check_unt(unh: Segment, body: list[Segment], unt: Segment) -> None:
     count = unt.value(0)
     actual = len(body) + 2
-    if count != str(actual) and not (count.isdigit() and int(count) == actual):
+    if not (count.isdigit() and int(count) == actual):
         raise EnvelopeError(
             f"UNT says the message has {count!r} segments; it has {actual} (UNH to UNT)",
             index=unt.index,

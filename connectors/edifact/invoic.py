@@ -76,7 +76,7 @@ def read(unh: Segment, segments: list[Segment], fields: f.Fields) -> Invoice:
         supplier=f.party(parties, "SU", bgm),
         buyer=f.party(parties, "BY", bgm),
         currency=cux.value(0, 1),
-        order_number=(refs.get("ON") or [None])[0],
+        order_number=f.first_reference(refs, "ON"),
         terms=_terms(header, fields),
         charges=charges,
         lines=lines,
@@ -98,7 +98,6 @@ def _line(group: list[Segment], fields: f.Fields) -> InvoiceLine:
             raise f.error(lin_, f"the line has no {what}")
         needed[tag] = fields.number(segment, 0, 1, what.split(" (")[0])
     tax = f.first(group, "TAX", "7")
-    buyer_line = f.first(group, "RFF", "LI")
     return InvoiceLine(
         line_no=f.whole(lin_, 0, "LIN line number"),
         quantity=needed["QTY"],
@@ -106,7 +105,7 @@ def _line(group: list[Segment], fields: f.Fields) -> InvoiceLine:
         amount=needed["MOA"],
         mpn=f.mpn(group),
         supplier_item=f.supplier_item(lin_),
-        buyer_line=None if buyer_line is None else f.whole(buyer_line, 0, "RFF+LI line", 1),
+        buyer_line=f.buyer_line(group),
         tax_rate=fields.number(tax, 4, 3, "tax rate") if tax and tax.value(4, 3) else None,
         tax_amount=fields.optional_number(f.first(group, "MOA", "124"), 0, 1, "tax amount"),
         description=f.description(group),

@@ -82,7 +82,8 @@ class ResponseLine:
 
     @property
     def status(self) -> AcceptStatus | None:
-        """Accepted, Changed and Accepted, …; None when the line has no action (4) or none."""
+        """Accepted, Changed and Accepted, …; None for "no action" (4) or no code at all, when
+        the order's status (BGM 1225) is the line's too."""
         return line_status(self.action) if self.action else None
 
 

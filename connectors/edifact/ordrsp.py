@@ -75,11 +75,10 @@ def _line(group: list[Segment], fields: f.Fields) -> ResponseLine:
             line_status(action)
         except UnknownCode as exc:
             raise f.error(lin_, str(exc)) from None
-    buyer_line = f.first(group, "RFF", "LI")
     return ResponseLine(
         line_no=f.whole(lin_, 0, "LIN line number"),
         action=action,
-        buyer_line=None if buyer_line is None else f.whole(buyer_line, 0, "RFF+LI line", 1),
+        buyer_line=f.buyer_line(group),
         mpn=f.mpn(group),
         supplier_item=f.supplier_item(lin_),
         quantity=fields.optional_number(

@@ -142,10 +142,14 @@ def decode(data: bytes) -> str:
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
-        text = data[: exc.start].decode(codec, errors="replace")
+        before = data[: exc.start].decode(codec, errors="replace")
+        if before.startswith("UNA") and len(before) >= 9:
+            index = _index_at(before[9:], Separators(*before[3:9]))
+        else:
+            index = _index_at(before)
         raise ServiceCharacterError(
             f"byte {data[exc.start]:#04x} at offset {exc.start} is not {syntax} ({codec}) text",
-            index=_index_at(text),
+            index=index,
         ) from None
 
 
@@ -154,8 +158,14 @@ def split(text: str) -> Text:
     text = text.lstrip("\ufeff\r\n ")
     una = text.startswith("UNA")
     if una:
-        separators = Separators.from_una(text[:9])
         body = text[9:].lstrip("\r\n")
+        if not body.startswith("UNB"):
+            raise ServiceCharacterError(
+                f"{text[:9]!r} is not followed by UNB: a UNA is 'UNA' and six service characters",
+                index=0,
+                tag="UNA",
+            )
+        separators = Separators.from_una(text[:9])
     else:
         separators, body = DEFAULT, text
     _check_releases(body, separators)
@@ -271,7 +281,10 @@ def join(segments: Iterable[Sequence[object]], separators: Separators = DEFAULT)
             return ""
         if isinstance(value, Decimal):
             value = _decimal(value, separators.decimal)
-        return pattern.sub(lambda m: escaped[m.group()], str(value))
+        written = str(value)
+        if _CONTROL.search(written):
+            raise ValueError(f"{written!r} holds a control character, which EDIFACT cannot carry")
+        return pattern.sub(lambda m: escaped[m.group()], written)
 
     out = []
     for tag, *elements in segments:

@@ -86,11 +86,12 @@ class EdiHubSandbox:
                 held.script = Script.of(**behaviour)
             return self._respond(held)
 
-    def ship(self, po: str, parts: int = 1) -> list[str]:
-        """Ship what is still open in ``parts`` despatch advices; their control references."""
+    def ship(self, po: str, parts: int = 1, now: int | None = None) -> list[str]:
+        """Ship what is still open in ``parts`` despatch advices in all (counting those sent
+        before), ``now`` of them at once (default: all that are left); their control refs."""
         with self._lock:
             held = self._held(po)
-            return self._ship(held, max(parts, held.despatches + 1))
+            return self._ship(held, max(parts, held.despatches + 1), now)
 
     def invoice(
         self, po: str, freight: str | float | None = None, terms: str | None = "NET30"
@@ -167,14 +168,15 @@ class EdiHubSandbox:
         response, held.confirmed = respond(held.order, held.script, self._today(), self._ref("R"))
         return self._send_back(held.order, response, "ORDRSP")
 
-    def _ship(self, held: SupplierOrder, parts: int) -> list[str]:
-        refs = []
-        while True:
+    def _ship(self, held: SupplierOrder, parts: int, now: int | None = None) -> list[str]:
+        refs: list[str] = []
+        while now is None or len(refs) < now:
             number = self._ref("D")
             advice = despatch(held, parts, self._today(), number, f"1Z{number}")
             if advice is None:
                 return refs
             refs.append(self._send_back(held.order, advice, "DESADV"))
+        return refs
 
     def _bill(self, held: SupplierOrder, freight: Decimal | None, terms: str | None) -> str:
         invoice = bill(held, self._today(), self._ref("I"), freight=freight, terms=terms)
@@ -188,9 +190,10 @@ class EdiHubSandbox:
         return ref
 
     def _deliver(self, content: bytes, kind: str, control_ref: str, sender: str) -> str:
+        document_id = f"IN-{next(self._ids):06d}"
         document = {
             "seq": len(self._inbox) + 1,
-            "id": f"IN-{next(self._ids):06d}",
+            "id": document_id,
             "type": kind,
             "control_ref": control_ref,
             "sender": sender,
@@ -199,7 +202,7 @@ class EdiHubSandbox:
             "acknowledged": False,
         }
         self._inbox.append(document)
-        return document["id"]
+        return document_id
 
     def _ref(self, prefix: str) -> str:
         return f"{prefix}{next(self._refs):08d}"
@@ -286,9 +289,6 @@ def _listed(document: dict[str, Any]) -> dict[str, Any]:
 
 class _CutOff(Response):
     """An answer that promises a body and breaks off: the client sees a dropped connection."""
-
-    def __init__(self) -> None:
-        super().__init__()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(b"content-type", b"application/json"), (b"content-length", b"1000")]

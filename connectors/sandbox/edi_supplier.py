@@ -215,7 +215,7 @@ def despatch(
     """The next of ``parts`` shipments: an equal share of what is still open per line (the
     last part takes the rest), one package, serials per unit, a tracking number."""
     remaining = parts - held.despatches
-    lines = []
+    lines: list[DespatchLine] = []
     for c in held.confirmed:
         open_ = c.quantity - c.shipped
         share = open_ if remaining <= 1 else (open_ / remaining).to_integral_value(ROUND_HALF_UP)
@@ -270,7 +270,7 @@ def bill(
 ) -> Invoice:
     """The invoice for what was confirmed: lines with tax, freight as a charge, the terms."""
     cent = Decimal("0.01")
-    lines = []
+    lines: list[InvoiceLine] = []
     for c in held.confirmed:
         amount = (c.quantity * c.price).quantize(cent, ROUND_HALF_UP)
         tax = (amount * tax_rate / 100).quantize(cent, ROUND_HALF_UP)
