@@ -40,7 +40,7 @@ def test_a_valid_po_is_queued_as_an_orders_with_its_control_reference(any_db):
         message = s.get(OutboxMessage, message_id)
         document = s.exec(select(EdiDocument)).one()
     assert po.edi_submit_status == "Submitting"
-    assert message.connector == "edi" and message.status == "pending"
+    assert message.connector == "edi_hub" and message.status == "pending"
     assert json.loads(message.payload)["control_ref"] == document.control_ref
     sent = parse(document.raw)
     assert (sent.sender, sent.recipient, sent.control_ref) == (
