@@ -21,7 +21,7 @@ from posync_tui.services.edi_deliver import EdiAdapter
 from posync_tui.services.edi_feed import CONNECTOR, EdiFeed
 from posync_tui.services.edi_submit import settle_stranded
 
-PAGE_SIZE = 50
+PAGE_SIZE = 20  # one page is one transaction: short, so the lease keeper gets its turn
 MAX_PAGES = 20
 
 
