@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from connectors.edi_hub import PARTNER, EdiHubClient
+from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument
 from connectors.edifact import EdifactError, Interchange, parse
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -60,6 +60,7 @@ class EdiFeed:
     def __init__(self, db: Database, hub: EdiHubClient | None):
         self.db, self.hub = db, hub
         self.seen: dict[int, str] = {}  # seq → hub id of entries listed, until acknowledged
+        self.listed: dict[str, InboundDocument] = {}  # what the hub said of each, by hub id
 
     async def page(self, cursor: str | None, limit: int) -> Page:
         assert self.hub is not None  # a re-process reads the document log
@@ -67,6 +68,7 @@ class EdiFeed:
         page = await self.hub.inbox(cursor, limit)
         entries = [Entry(d.seq, d.id, d.received_at) for d in page.documents]
         self.seen.update((d.seq, d.id) for d in page.documents)
+        self.listed.update((d.id, d) for d in page.documents)
         return Page(entries, page.next_cursor)
 
     async def acknowledge(self, cursor: str | None) -> None:
@@ -134,7 +136,7 @@ class EdiFeed:
                     applied.po_ids.add(document.po_id)
                 continue
             raw = fetched.raw if fetched else (taken.bad.raw if taken.bad else None)
-            log_failure(
+            document = log_failure(
                 session,
                 raw or "",
                 taken.entry.key,
@@ -143,6 +145,10 @@ class EdiFeed:
                 now,
                 fetched.interchange if fetched else None,
             )
+            listed = self.listed.get(taken.entry.key)
+            if fetched is None and listed is not None:  # unreadable: as the hub listed it
+                document.message_type = listed.type[:10]
+                document.sender, document.control_ref = listed.sender[:35], listed.control_ref[:14]
             applied.failed += 1
         if applied.po_ids:
             note_change(session, "purchase_order", sorted(applied.po_ids))
