@@ -13,10 +13,12 @@ the document log, not the hub: the hub need not offer an acknowledged one again.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy.orm import Session
+from sqlmodel import Session as ModelSession
 from sqlmodel import select
 
 from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument
@@ -47,7 +49,7 @@ class Work:
 class Applied:
     documents: int = 0
     failed: int = 0
-    po_ids: set[int] | None = None
+    po_ids: set[int] = field(default_factory=set)
 
 
 class EdiFeed:
@@ -121,7 +123,8 @@ class EdiFeed:
         return None
 
     def write(self, session: Session, works: list[Work], now: datetime) -> Applied:
-        applied = Applied(po_ids=set())
+        s = cast(ModelSession, session)  # what Database.session() makes
+        applied = Applied()
         for work in works:
             taken = work.taken
             if work.taken.transient:
@@ -129,7 +132,7 @@ class EdiFeed:
             fetched: Fetched | None = taken.record
             if work.error is None and fetched is not None:
                 document = apply_interchange(
-                    session, fetched.interchange, fetched.raw, taken.entry.key, now
+                    s, fetched.interchange, fetched.raw, taken.entry.key, now
                 )
                 applied.documents += 1
                 if document.po_id is not None:
@@ -137,7 +140,7 @@ class EdiFeed:
                 continue
             raw = fetched.raw if fetched else (taken.bad.raw if taken.bad else None)
             document = log_failure(
-                session,
+                s,
                 raw or "",
                 taken.entry.key,
                 work.error or "not taken in",

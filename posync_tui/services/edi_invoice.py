@@ -81,7 +81,7 @@ def apply_invoice(
         currency=invoice.currency,
         terms_identifier=identifier,
         terms_id=terms.id if terms else None,
-        discount_percent=terms.discount_percent if terms else 0,
+        discount_percent=terms.discount_percent if terms else Decimal(0),
         discount_date=invoice.issued + timedelta(days=terms.discount_days)
         if terms and terms.discount_percent
         else None,
@@ -100,8 +100,8 @@ def apply_invoice(
                 quantity=il.quantity,
                 rate=il.price,
                 amount=il.amount,
-                tax_rate=il.tax_rate or 0,
-                tax=il.tax_amount or 0,
+                tax_rate=il.tax_rate or Decimal(0),
+                tax=il.tax_amount or Decimal(0),
             )
         )
     accounts = _accounts(s)
