@@ -197,11 +197,11 @@ NINE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def six_connectors(db, monkeypatch) -> SixPartners:
-    """The three partners of today and three registered by the test, each with a health row."""
-    register(monkeypatch, "tests.test_partners:WAREHOUSE", "tests.test_partners:EDI")
+    """The four partners of today and two registered by the test, each with a health row."""
+    register(monkeypatch, "tests.test_partners:WAREHOUSE")
     register(monkeypatch, "tests.test_partners:ERP")
     with db.session() as s:
-        for name in ("supplier", "catalog", "quickbooks", "warehouse", "edi", "erp"):
+        for name in ("supplier", "catalog", "quickbooks", "edi_hub", "warehouse", "erp"):
             s.add(ConnectorState(name=name, last_success_at=NINE, leader="elsewhere:1:x"))
     return configured_settings(SixPartners)
 
@@ -212,7 +212,7 @@ async def test_six_connectors_fit_the_status_line_at_80_columns(db, monkeypatch)
     app = console_app(db, settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-        expected = " ".join(f"●{s} ✓09:00" for s in ("sup", "cat", "qbo", "wms", "edi", "erp"))
+        expected = " ".join(f"●{s} ✓09:00" for s in ("sup", "cat", "qbo", "edi", "wms", "erp"))
         # The row above the key bar, as drawn: all six whole; who polls is on `e` (no room).
         assert screen_lines(app)[-2].strip() == expected
 
@@ -248,16 +248,16 @@ async def test_the_connectors_screen_lists_every_partner_and_runs_the_selected_o
         table = app.screen.query_one("DataTable")
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [row[0] for row in rows] == [
-            "supplier", "catalog", "quickbooks", "warehouse", "edi", "erp"
+            "supplier", "catalog", "quickbooks", "edi_hub", "warehouse", "erp"
         ]  # fmt: skip
-        assert str(rows[1][4]) == "on demand" and str(rows[4][1]) == "not configured"
-        await pilot.press("down", "down", "down")  # warehouse
+        assert str(rows[1][4]) == "on demand" and str(rows[3][1]) == "not configured"
+        await pilot.press("down", "down", "down", "down")  # warehouse
         await settled(pilot)
         details = str(app.screen.query_one("#details").render())
         assert "queue: 4 waiting, 1 errors" in details
         await pilot.press("r")
-        await pilot.press("up", "up", "r")  # the catalog has no job of its own
-        await pilot.press("down", "down", "down", "r")  # edi is not configured
+        await pilot.press("up", "up", "up", "r")  # the catalog has no job of its own
+        await pilot.press("down", "down", "r")  # the EDI hub is not configured
         await settled(pilot)
         assert runs == ["warehouse"]
         details = str(app.screen.query_one("#details").render())

@@ -37,9 +37,6 @@ WAREHOUSE = Partner(
     jobs=(Schedule("warehouse", receive_stock, interval=12),),
     queue=lambda rt: Queue(waiting=4, errors=1),
 )
-EDI = Partner(
-    name="edi", short="edi", client=lambda rt: None, jobs=(Schedule("edi", receive_stock),)
-)
 ERP = Partner(
     name="erp", short="erp", client=lambda rt: None, jobs=(Schedule("erp", receive_stock),)
 )
@@ -52,7 +49,8 @@ class WithWarehouse(Settings):
 
 
 class SixPartners(WithWarehouse):
-    edi: ConnectorSettings = ConnectorSettings()
+    """With the EDI hub (``Settings.edi``), the warehouse and an ERP: six partners."""
+
     erp: ConnectorSettings = ConnectorSettings()
 
 

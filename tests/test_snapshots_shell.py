@@ -86,7 +86,7 @@ def test_failing_connector_error_one_key_away(db, snap_compare):
 
 def test_six_connectors_in_the_status_line(db, snap_compare, monkeypatch):
     """ok, failing, not configured and not run yet, side by side at 80 columns."""
-    register(monkeypatch, *(f"tests.test_partners:{name}" for name in ("WAREHOUSE", "EDI", "ERP")))
+    register(monkeypatch, *(f"tests.test_partners:{name}" for name in ("WAREHOUSE", "ERP")))
     healthy(db, "quickbooks")
     with db.session() as s:
         s.add(ConnectorState(name="catalog", last_success_at=FIXED - timedelta(minutes=2)))
