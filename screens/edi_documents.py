@@ -3,10 +3,10 @@
 Columns: when, direction, type, partner, control reference, PO, status. The line under the
 table says what went wrong with a failed one (the parse or business error and the segment at
 fault). enter shows the raw message (as safe text: control characters as visible signs);
-t re-processes a failed inbound interchange after a fix (e.g. its PO corrected, its charge
-type set up); f shows only the failed ones; o opens the PO; x shows all again; c opens the
-EDI setup (charge types and payment terms); g fetches now (sends what waits, takes in the
-hub's inbox).
+t re-processes a failed inbound interchange after a fix (e.g. its PO corrected), or releases
+the held bill of an invoice once its charge type is set up; f shows only the failed ones;
+o opens the PO; x shows all again; c opens the EDI setup (charge types and payment terms);
+g fetches now (sends what waits, takes in the hub's inbox).
 """
 
 from __future__ import annotations
@@ -154,12 +154,29 @@ class EdiDocuments(Vertical):
             else:
                 self.post_message(OpenPurchaseOrder(info.po_id))
         elif not info.reprocessable:
-            self.app.notify(
-                "Only a failed inbound interchange can be re-processed", severity="warning"
-            )
+            self._release(info.id)
         else:
             self.app.notify("Re-processing…", timeout=2, markup=False)
             self._reprocess(info.id)
+
+    @work(thread=True, exclusive=True, group="edi-documents-release", exit_on_error=False)
+    def _release(self, document_id: int) -> None:
+        """t on an invoice whose bill is held: release it once its charge types are set up."""
+        from posync_tui.services.edi_invoice import held_bill_of, release
+
+        assert self.rt is not None
+        bill_id = held_bill_of(self.rt.db, document_id)
+        if bill_id is None:
+            text, severity = (
+                "Only a failed inbound interchange or a held bill can be taken again",
+                "warning",
+            )
+        else:
+            try:
+                text, severity = release(self.rt.db, bill_id), "information"
+            except ValueError as exc:
+                text, severity = str(exc), "error"
+        self.app.call_from_thread(self.app.notify, text, severity=severity, markup=False)
 
     @work(exclusive=True, group="edi-documents-reprocess", exit_on_error=False)
     async def _reprocess(self, document_id: int) -> None:

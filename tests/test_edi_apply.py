@@ -37,7 +37,7 @@ from posync_tui.models import (
     utcnow,
 )
 from posync_tui.services.edi_apply import apply_interchange
-from posync_tui.services.edi_invoice import release
+from posync_tui.services.edi_invoice import held_bill_of, release
 from posync_tui.services.edi_match import ApplyError
 from tests.edi_world import BUYER, SUPPLIER, edi_po, interchange
 
@@ -275,12 +275,13 @@ def test_a_bill_with_freight_booked_to_its_charge_type_and_terms_matched(any_db)
 
 def test_an_unknown_charge_type_holds_the_bill_with_a_notification_until_released(any_db):
     po_id = edi_po(any_db)
-    take(any_db, invoice(Charge("HD", Decimal("5"))))
+    document_id = take(any_db, invoice(Charge("HD", Decimal("5"))))
     with any_db.reader() as s:
         bill = s.exec(select(VendorBill)).one()
         note = s.exec(select(SyncNotification)).one()
         assert s.get(PurchaseOrder, po_id).supplier_invoice_no is None
     assert bill.status == "held" and "unknown charge type HD" in note.message
+    assert held_bill_of(any_db, document_id) == bill.id  # t on its document releases it
     with pytest.raises(ValueError, match="Set up charge type HD"):
         release(any_db, bill.id)
     with any_db.session() as s:

@@ -147,6 +147,16 @@ def release(db: Database, bill_id: int) -> str:
         return f"Bill {bill.invoice_no} released"
 
 
+def held_bill_of(db: Database, document_id: int) -> int | None:
+    """The held bill an inbound invoice made, if any (what ``release`` takes)."""
+    with db.reader() as s:
+        return s.exec(
+            select(VendorBill.id).where(
+                VendorBill.document_id == document_id, VendorBill.status == BillStatus.HELD
+            )
+        ).first()
+
+
 def _accounts(s: Session) -> dict[str, str]:
     return {c.code: c.expense_account for c in s.exec(select(EdiChargeType)).all()}
 
