@@ -56,6 +56,7 @@ class PosyncApp(App):
         Binding("n", "area('notifications')", "Notices"),
         Binding("b", "area('batches')", "Batches"),
         Binding("a", "area('accounting')", "Accounting"),
+        Binding("d", "area('edi_documents')", "EDI documents", show=False),
         Binding("e", "connectors", "Connectors"),
         Binding("T", "area('purchase_targets')", "Target lines", show=False),
         Binding("comma", "area('settings')", "Settings", show=False),

@@ -43,6 +43,15 @@ class QuickBooksSettings(ConnectorSettings):
     upload_pos_as_purchase_orders: bool = False
 
 
+class EdiSettings(ConnectorSettings):
+    """The EDI hub (Onetrail seed) and the choices its partners make (NOTES: configurable)."""
+
+    poll_interval: float = Field(default=60.0, gt=0, le=86_400)
+    our_gln: str = Field(default="5412345000013", description="our GLN, the buyer's NAD+BY")
+    # QTY 6063 of a confirmed quantity: 113 to be delivered; some hubs send 187 (scheduled).
+    confirmed_qualifiers: list[str] = ["113", "187"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="POSYNC_",
@@ -57,6 +66,7 @@ class Settings(BaseSettings):
     catalog: ConnectorSettings = ConnectorSettings(poll_interval=3600)
     quickbooks: QuickBooksSettings = QuickBooksSettings()
     warehouse: ConnectorSettings = ConnectorSettings()  # Ovotrack
+    edi: EdiSettings = EdiSettings()
     p21: ConnectorSettings = ConnectorSettings()
     # OS user names (each operator logs in as themselves) who may change application settings.
     admins: list[str] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlmodel import col, select
 
 from posync_tui.db import Database
+from posync_tui.demo_edi import seed_edi
 from posync_tui.demo_warehouse import seed_warehouse
 from posync_tui.events import note_change
 from posync_tui.models import (
@@ -223,6 +224,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
 
         _seed_customers(s, rnd, divisions, items, today)
         seed_warehouse(s, now)
+        seed_edi(s, now)
         _seed_p21_backorders(s, vendors[0], items[:3], today)
         note_change(s, "purchase_order")
         note_change(s, "vendor")

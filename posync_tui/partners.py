@@ -30,6 +30,7 @@ PARTNERS = [
     "posync_tui.services.supplier_partner:CATALOG",
     "posync_tui.services.accounting_connection:QUICKBOOKS",
     "posync_tui.services.warehouse_partner:WAREHOUSE",
+    "posync_tui.services.edi_partner:EDI",
     "posync_tui.services.p21_partner:P21",
 ]
 

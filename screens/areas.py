@@ -30,6 +30,11 @@ class AccountingScreen(AreaScreen):
     BODY = "screens.accounting:AccountingQueues"
 
 
+class EdiDocumentsScreen(AreaScreen):
+    AREA = "EDI documents"
+    BODY = "screens.edi_documents:EdiDocuments"
+
+
 class PurchaseTargetsScreen(AreaScreen):
     AREA = "Purchase target lines"
     BODY = "screens.purchase_targets:PurchaseTargets"
@@ -46,6 +51,7 @@ AREAS = {
     "notifications": NotificationsScreen,
     "batches": BatchesScreen,
     "accounting": AccountingScreen,
+    "edi_documents": EdiDocumentsScreen,
     "purchase_targets": PurchaseTargetsScreen,
     "settings": SettingsScreen,
 }

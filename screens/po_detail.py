@@ -13,6 +13,7 @@ export to Prophet 21 and the backordered sales-order lines it is linked to (``X`
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from posync_tui import timefmt
+from posync_tui.services import edi_submit
+from posync_tui.services.edi_po import read_po_edi
 from posync_tui.services.po_detail import DetailLine, PODetail, load_po_detail
 from screens import po_render as render
 from screens.key_bar import KeyBar
@@ -42,6 +45,7 @@ from screens.po_actions import (
     parse_value,
     refresh_summary,
 )
+from screens.po_edi import AmendmentsPane, EdiPane
 from screens.po_p21 import P21Pane
 from screens.po_widgets import EditBar, FieldGrid, LineTable, refill
 from screens.safe_text import safe
@@ -49,6 +53,7 @@ from screens.shell import TitleBar
 from screens.status_line import StatusLine
 
 TABS = ("lines-tab", "audit-tab", "notices-tab", "accounting-tab", "p21-tab")
+EDI_TABS = ("edi-tab", "amendments-tab")  # added for a PO of a vendor enabled for EDI
 
 
 class PurchaseOrderDetail(Screen):
@@ -60,6 +65,8 @@ class PurchaseOrderDetail(Screen):
         Binding("i", "notified", "Notified"),
         Binding("t", "next_tab", "Tab"),
         Binding("X", "export_p21", "Export to P21", show=False),
+        # EDI (Onetrail seed): on the EDI tab's summary, not the key bar.
+        Binding("S", "edi_submit", "Save & Submit EDI", show=False),
     ]
     DEFAULT_CSS = """
     PurchaseOrderDetail #banner { display: none; }
@@ -199,6 +206,7 @@ class PurchaseOrderDetail(Screen):
         )
         self.query_one(AccountingPane).show(d)
         self.query_one(P21Pane).show(self.app.runtime, self.po_id)
+        self._read_edi()
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("audit-tab").label = f"Changes ({d.audit_total})"
         tabs.get_tab("notices-tab").label = f"Notices ({len(d.notifications)})"
@@ -497,9 +505,51 @@ class PurchaseOrderDetail(Screen):
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
-        tabs.active = TABS[(TABS.index(tabs.active) + 1) % len(TABS)]
+        shown = [*TABS, *(t for t in EDI_TABS if tabs.query(f"#{t}"))]
+        tabs.active = shown[(shown.index(tabs.active) + 1) % len(shown)]
         self._focus_active_tab()
 
     def _focus_active_tab(self) -> None:
         active = self.query_one(TabbedContent).active
         self.query_one(f"#{active}").query("DataTable, FieldGrid").first().focus()
+
+    # --- EDI (Onetrail seed) ---------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="po-detail-edi", exit_on_error=False)
+    def _read_edi(self) -> None:
+        self.post_message(EdiPane.Read(read_po_edi(self.app.runtime.db, self.po_id)))
+
+    @on(EdiPane.Read)
+    async def _edi_read(self, message: EdiPane.Read) -> None:
+        edi = message.edi
+        if not edi.shown:
+            return
+        tabs = self.query_one(TabbedContent)
+        if not tabs.query("#edi-tab"):
+            await tabs.add_pane(TabPane("EDI", EdiPane(), id="edi-tab"))
+            await tabs.add_pane(TabPane("Amendments", AmendmentsPane(), id="amendments-tab"))
+        self.query_one(EdiPane).show(edi)
+        self.query_one(AmendmentsPane).show(edi)
+        tabs.get_tab("amendments-tab").label = f"Amendments ({len(edi.amendments)})"
+
+    def action_edi_submit(self) -> None:
+        if self.app.runtime is None:
+            return
+        self._hint("Submitting electronically…")
+        self._edi_submit()
+
+    @work(exclusive=True, group="po-detail-edi-submit", exit_on_error=False)
+    async def _edi_submit(self) -> None:
+        rt = self.app.runtime
+        try:
+            await asyncio.to_thread(edi_submit.submit, rt.db, self.po_id, rt.settings.edi)
+        except edi_submit.SubmitRefused as exc:
+            self._hint("Cannot submit: " + " ".join(exc.problems), error=True)
+            return
+        except ValueError as exc:
+            self._hint(str(exc), error=True)
+            return
+        self._hint("Submitting: the order goes to the EDI hub")
+        scheduler = getattr(self.app, "scheduler", None)
+        if scheduler is not None and edi_submit.CONNECTOR in scheduler.jobs:
+            scheduler.run_now(edi_submit.CONNECTOR)

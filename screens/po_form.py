@@ -29,6 +29,8 @@ from posync_tui import money as amounts
 from posync_tui import numbers
 from posync_tui.audit import shown
 from posync_tui.money import line_total
+from posync_tui.services import edi_submit
+from posync_tui.services.edi_po import EdiFields, save_fields
 from posync_tui.services.po_create import (
     REFERENCE_MAX,
     POInvalid,
@@ -41,6 +43,7 @@ from posync_tui.services.supplier_sync import PODefaults, new_po_defaults
 from screens.confirm import Confirm
 from screens.form import FieldError, FormScreen, Tick
 from screens.key_bar import KeyBar
+from screens.po_edi_fields import EdiFieldsBox
 from screens.safe_text import VISIBLE, safe
 from screens.search_picker import Choice, SearchPicker
 
@@ -116,6 +119,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
     BINDINGS = [
         Binding("ctrl+n", "add_line", "Add line", priority=True),
         Binding("ctrl+r", "remove_line", "Remove line", priority=True),
+        Binding("ctrl+e", "save_and_submit", "Save & Submit EDI", priority=True),
     ]
     DEFAULT_CSS = """
     PurchaseOrderForm > #dialog { width: 78; overflow-y: auto; }
@@ -166,6 +170,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
                 "Reference",
                 Input(compact=True, highlighter=VISIBLE, id="reference"),
             )
+            yield EdiFieldsBox(id="edi-fields")
             yield Static(Content("Lines   ctrl+n add · ctrl+r remove"), id="lines")
             with Horizontal(id="line-head", classes="line-fields"):
                 # The same widths as a line's fields, so the headings sit over them.
@@ -339,6 +344,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
             ),
             "expected_date": self.query_one("#expected_date", Input).value.strip(),
             "reference": self.query_one("#reference", Input).value.strip(),
+            "edi": self.query_one(EdiFieldsBox).values(),
             "lines": tuple(
                 (
                     r.picker.text.strip(),
@@ -395,7 +401,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
             f"{ordered.isoformat()}. Save it anyway?"
         )
 
-    def action_save(self) -> None:
+    def action_save(self, submit: bool = False) -> None:
         if self.saving:
             return
         if self.vendor is not None and self.defaults is None:
@@ -403,15 +409,26 @@ class PurchaseOrderForm(FormScreen[int | None]):
         self.saving = True
         values = self.values()
         keys = [r.key for r in self.lines]
-        self._save(values, keys)
+        self._save(values, keys, submit)
+
+    def action_save_and_submit(self) -> None:
+        """Save & Submit Electronically: validated first (every failure listed), then saved
+        and submitted."""
+        self.action_save(submit=True)
 
     @work(exclusive=True, group="po-form-save", exit_on_error=False)
-    async def _save(self, values: dict[str, Any], keys: list[int]) -> None:
+    async def _save(self, values: dict[str, Any], keys: list[int], submit: bool) -> None:
+        rt = self.app.runtime
         early = self._expected_date_early(values["expected_date"])
         if early and not await self.app.push_screen_wait(Confirm(early, yes="Save", no="Go back")):
             self.saving = False
             return
         try:
+            if submit:
+                problems = await asyncio.to_thread(_submit_problems, self.db, values)
+                if problems:
+                    self.show_errors({}, "Cannot submit: " + " ".join(problems))
+                    return
             po_id = await asyncio.to_thread(
                 partial(create_po, early_expected_date=bool(early)),
                 self.db,
@@ -421,6 +438,17 @@ class PurchaseOrderForm(FormScreen[int | None]):
                 values["reference"],
                 [(item_id, qty, cost) for _, item_id, qty, cost in values["lines"]],
             )
+            await asyncio.to_thread(save_fields, self.db, po_id, values["edi"])
+            if submit:
+                try:
+                    await asyncio.to_thread(edi_submit.submit, self.db, po_id, rt.settings.edi)
+                except ValueError as exc:  # changed since it was validated: saved, not sent
+                    self.app.notify(f"Saved, not submitted: {exc}", severity="error")
+                    self.dismiss(po_id)
+                    return
+                scheduler = getattr(self.app, "scheduler", None)
+                if scheduler is not None and edi_submit.CONNECTOR in scheduler.jobs:
+                    scheduler.run_now(edi_submit.CONNECTOR)
         except POInvalid as exc:
             self.show_errors(_at_fields(exc, keys, values))
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
@@ -448,6 +476,18 @@ def _at_fields(error: POInvalid, keys: list[int], values: dict[str, Any]) -> dic
             message = f"Pick the {problem.field} from the matches (up/down, enter)"
         shown_at.setdefault(field, message)
     return shown_at
+
+
+def _submit_problems(db: Database, values: dict[str, Any]) -> list[str]:
+    edi: EdiFields = values["edi"]
+    draft = edi_submit.Draft(
+        values["vendor_id"],
+        [item_id for _, item_id, _, _ in values["lines"]],
+        edi.special_order_type,
+        edi.special_bid_reference,
+    )
+    with db.reader() as s:
+        return edi_submit.problems(s, draft)
 
 
 def _integration(vendor: VendorChoice) -> str:

@@ -19,6 +19,12 @@ from textual.content import Content
 from textual.widgets import Checkbox, Input, Select, Static
 
 from posync_tui.models import Integration
+from posync_tui.services.edi_setup import (
+    SetupInvalid,
+    check_gln,
+    read_vendor_edi,
+    save_vendor_edi,
+)
 from posync_tui.services.vendor_list import (
     INTEGRATION_NAMES,
     VendorEdit,
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
     from posync_tui.db import Database
 
 AUTO_SYNC_LABEL = "Auto-Sync Purchase Orders"
+EDI_LABEL = "Enabled for EDI"
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,19 @@ class VendorForm(FormScreen[VendorSaved | None]):
                 "", Tick(AUTO_SYNC_LABEL, v.auto_sync, compact=True, id="auto_sync")
             )
             yield Static(self._open_pos_note(), id="open-pos", classes="form-note")
+            # EDI (Onetrail seed): read after the form opens (``_read_edi``).
+            yield from self.field("", Tick(EDI_LABEL, False, compact=True, id="edi_enabled"))
+            yield from self.field(
+                "GLN",
+                Input(
+                    "",
+                    placeholder="13 digits",
+                    max_length=13,
+                    compact=True,
+                    highlighter=VISIBLE,
+                    id="gln",
+                ),
+            )
             yield Static(id="changed-elsewhere")
             yield from self.buttons()
         yield KeyBar()
@@ -101,6 +121,7 @@ class VendorForm(FormScreen[VendorSaved | None]):
 
     def on_mount(self) -> None:
         self.original = self.values()
+        self._read_edi()
         self._show_auto_sync()
         self.query_one("#integration", Select).focus()
         self.app.register_live_screen(self)
@@ -118,6 +139,8 @@ class VendorForm(FormScreen[VendorSaved | None]):
             "supplier_account": self.query_one("#supplier_account", Input).value.strip(),
             # Hidden (and off) for a supplier that is not integrated.
             "auto_sync": b2b and self.query_one("#auto_sync", Checkbox).value,
+            "edi_enabled": self.query_one("#edi_enabled", Checkbox).value,
+            "gln": self.query_one("#gln", Input).value.strip(),
         }
 
     def _show_auto_sync(self) -> None:
@@ -136,6 +159,31 @@ class VendorForm(FormScreen[VendorSaved | None]):
     def _account_changed(self, event: Input.Changed) -> None:
         self.query_one("#supplier_account-error", FieldError).show(None)
 
+    @on(Input.Changed, "#gln")
+    @on(Checkbox.Changed, "#edi_enabled")
+    def _gln_changed(self, event) -> None:
+        """The GLN's check digit checked at the field, as it is typed."""
+        values = self.values()
+        gln = values["gln"]
+        problem = check_gln(gln, values["edi_enabled"]) if len(gln) == 13 or not gln else None
+        if gln and not gln.isdigit():
+            problem = "Digits only"
+        self.query_one("#gln-error", FieldError).show(problem)
+
+    @work(thread=True, exclusive=True, group="vendor-form-edi", exit_on_error=False)
+    def _read_edi(self) -> None:
+        enabled, gln = read_vendor_edi(self.db, self.vendor.id)
+        self.app.call_from_thread(self._show_edi, enabled, gln)
+
+    def _show_edi(self, enabled: bool, gln: str | None) -> None:
+        if not self.is_mounted:
+            return
+        edited = self.dirty
+        self.query_one("#edi_enabled", Checkbox).value = enabled
+        self.query_one("#gln", Input).value = gln or ""
+        if not edited:
+            self.original = self.values()
+
     @on(Input.Submitted, "#supplier_account")
     def _account_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -147,16 +195,21 @@ class VendorForm(FormScreen[VendorSaved | None]):
         if self.saving:
             return
         values = self.values()
-        if not self.show_errors(check_vendor(**values)):
+        edi = {"edi_enabled": values.pop("edi_enabled"), "gln": values.pop("gln")}
+        problems = check_vendor(**values)
+        gln_problem = check_gln(edi["gln"], edi["edi_enabled"])
+        if gln_problem:
+            problems["gln"] = gln_problem
+        if not self.show_errors(problems):
             return
         if not self.dirty:
             self.dismiss(None)
             return
         self.saving = True
-        self._save(values)
+        self._save(values, edi)
 
     @work(exclusive=True, group="vendor-form", exit_on_error=False)
-    async def _save(self, values: dict[str, Any]) -> None:
+    async def _save(self, values: dict[str, Any], edi: dict[str, Any]) -> None:
         try:
             include = False
             if values["auto_sync"] and not self.vendor.auto_sync:
@@ -174,7 +227,10 @@ class VendorForm(FormScreen[VendorSaved | None]):
             changed = await asyncio.to_thread(
                 save_vendor, self.db, self.vendor.id, include_open_pos=include, **values
             )
-        except VendorInvalid as exc:
+            await asyncio.to_thread(
+                save_vendor_edi, self.db, self.vendor.id, enabled=edi["edi_enabled"], gln=edi["gln"]
+            )
+        except (VendorInvalid, SetupInvalid) as exc:
             self.show_errors({exc.field: exc.message})
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
             self.show_errors({}, f"Not saved: {exc}")

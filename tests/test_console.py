@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from posync_tui.config import Settings
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import ConnectorState, utcnow
 from screens.help import HelpScreen
 from screens.messages import ConnectorHealth
 from screens.status_line import entry
 from tests.console import configured_settings, console_app, screen_lines, settled
-from tests.test_partners import SixPartners, register
 
 
 async def test_areas_are_one_key_away(db):
@@ -196,23 +196,21 @@ async def test_the_key_bar_shows_the_focused_keys_and_a_click_presses_one(db):
 NINE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def six_connectors(db, monkeypatch) -> SixPartners:
-    """The three partners of today and three registered by the test, each with a health row."""
-    register(monkeypatch, "tests.test_partners:WAREHOUSE", "tests.test_partners:EDI")
-    register(monkeypatch, "tests.test_partners:ERP")
+def six_connectors(db) -> Settings:
+    """Today's six partners, each with a health row."""
     with db.session() as s:
-        for name in ("supplier", "catalog", "quickbooks", "warehouse", "edi", "erp"):
+        for name in ("supplier", "catalog", "quickbooks", "warehouse", "edi_hub", "p21"):
             s.add(ConnectorState(name=name, last_success_at=NINE, leader="elsewhere:1:x"))
-    return configured_settings(SixPartners, p21={"enabled": False})  # six: the line's limit
+    return configured_settings()
 
 
 @pytest.mark.usefixtures("local_time_utc")
 async def test_six_connectors_fit_the_status_line_at_80_columns(db, monkeypatch):
-    settings = six_connectors(db, monkeypatch)  # all ok: the longest form of each
+    settings = six_connectors(db)  # all ok: the longest form of each
     app = console_app(db, settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-        expected = " ".join(f"●{s} ✓09:00" for s in ("sup", "cat", "qbo", "wms", "edi", "erp"))
+        expected = " ".join(f"●{s} ✓09:00" for s in ("sup", "cat", "qbo", "ovo", "edi", "p21"))
         # The row above the key bar, as drawn: all six whole; who polls is on `e` (no room).
         assert screen_lines(app)[-2].strip() == expected
 
@@ -236,7 +234,7 @@ def test_each_state_has_its_own_sign_without_colour():
 
 
 async def test_the_connectors_screen_lists_every_partner_and_runs_the_selected_one(db, monkeypatch):
-    settings = six_connectors(db, monkeypatch)
+    settings = six_connectors(db)
     settings.edi.base_url = None
     app = console_app(db, settings=settings)
     runs: list[str | None] = []
@@ -248,16 +246,16 @@ async def test_the_connectors_screen_lists_every_partner_and_runs_the_selected_o
         table = app.screen.query_one("DataTable")
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [row[0] for row in rows] == [
-            "supplier", "catalog", "quickbooks", "warehouse", "edi", "erp"
+            "supplier", "catalog", "quickbooks", "warehouse", "edi_hub", "p21"
         ]  # fmt: skip
         assert str(rows[1][4]) == "on demand" and str(rows[4][1]) == "not configured"
         await pilot.press("down", "down", "down")  # warehouse
         await settled(pilot)
         details = str(app.screen.query_one("#details").render())
-        assert "queue: 4 waiting, 1 errors" in details
+        assert "queue: 0 waiting, 0 errors" in details
         await pilot.press("r")
         await pilot.press("up", "up", "r")  # the catalog has no job of its own
-        await pilot.press("down", "down", "down", "r")  # edi is not configured
+        await pilot.press("down", "down", "down", "r")  # the EDI hub is not configured
         await settled(pilot)
         assert runs == ["warehouse"]
         details = str(app.screen.query_one("#details").render())

@@ -37,23 +37,12 @@ WMS = Partner(
     jobs=(Schedule("wms", receive_stock, interval=12),),
     queue=lambda rt: Queue(waiting=4, errors=1),
 )
-EDI = Partner(
-    name="edi", short="edi", client=lambda rt: None, jobs=(Schedule("edi", receive_stock),)
-)
-ERP = Partner(
-    name="erp", short="erp", client=lambda rt: None, jobs=(Schedule("erp", receive_stock),)
-)
 
 
 class WithWms(Settings):
     """The new partner's settings section (``config.Settings`` would hold it)."""
 
     wms: ConnectorSettings = ConnectorSettings()
-
-
-class SixPartners(WithWms):
-    edi: ConnectorSettings = ConnectorSettings()
-    erp: ConnectorSettings = ConnectorSettings()
 
 
 def register(monkeypatch, *names: str) -> None:
@@ -72,11 +61,11 @@ async def test_adding_a_partner_is_one_registration(db, monkeypatch):
     assert partners.partner("wms") is WMS
     assert WMS.client(rt) == "client for http://wms.test"
     jobs = {job.name: job for job in jobs_for(rt)}
-    assert list(jobs) == ["supplier", "quickbooks", "warehouse", "p21", "wms"]
+    assert list(jobs) == ["supplier", "quickbooks", "warehouse", "edi_hub", "p21", "wms"]
     assert jobs["wms"].interval == 12 and jobs["supplier"].interval == 30
     assert await jobs["wms"].run(None) == "3 receipts" and ran[-1] is rt
     shorts = [row["short"] for row in connector_health(rt)]
-    assert shorts == ["sup", "cat", "qbo", "ovo", "p21", "wms"]
+    assert shorts == ["sup", "cat", "qbo", "ovo", "edi", "p21", "wms"]
     assert shell_counts(rt).queues["wms"] == Queue(waiting=4, errors=1)
 
 
@@ -85,11 +74,12 @@ def test_jobs_are_made_only_for_enabled_partners_with_a_base_url(db):
     only_supplier = Settings(supplier={"base_url": "http://supplier.test"})
     assert names(jobs_for(Runtime(only_supplier, db))) == ["supplier"]
     disabled = configured_settings(quickbooks={"base_url": "http://qbo.test", "enabled": False})
-    assert names(jobs_for(Runtime(disabled, db))) == ["supplier", "warehouse", "p21"]
+    assert names(jobs_for(Runtime(disabled, db))) == ["supplier", "warehouse", "edi_hub", "p21"]
     assert names(jobs_for(Runtime(configured_settings(), db))) == [
         "supplier",
         "quickbooks",
         "warehouse",
+        "edi_hub",
         "p21",
     ]
 

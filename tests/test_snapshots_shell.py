@@ -9,7 +9,6 @@ import pytest
 from posync_tui.demo_data import seed_demo
 from posync_tui.models import ConnectorState
 from tests.console import configured_settings, console_app, settled
-from tests.test_partners import SixPartners, register
 
 pytestmark = pytest.mark.usefixtures("local_time_utc")
 
@@ -84,12 +83,11 @@ def test_failing_connector_error_one_key_away(db, snap_compare):
     )
 
 
-def test_six_connectors_in_the_status_line(db, snap_compare, monkeypatch):
+def test_six_connectors_in_the_status_line(db, snap_compare):
     """ok, failing, not configured and not run yet, side by side at 80 columns."""
-    register(monkeypatch, *(f"tests.test_partners:{name}" for name in ("WAREHOUSE", "EDI", "ERP")))
     healthy(db, "quickbooks")
     with db.session() as s:
         s.add(ConnectorState(name="catalog", last_success_at=FIXED - timedelta(minutes=2)))
         s.add(ConnectorState(name="warehouse", last_success_at=FIXED, consecutive_failures=0))
-    settings = configured_settings(SixPartners, edi={"base_url": None})
+    settings = configured_settings(edi={"base_url": None})
     assert snap_compare(console_app(db, settings=settings), terminal_size=SIZE, run_before=settled)

@@ -17,6 +17,23 @@ from posync_tui.models.core import (
     Vendor,
     saved_id,
 )
+from posync_tui.models.edi import (
+    AcceptStatus,
+    BillStatus,
+    Direction,
+    DocumentStatus,
+    EdiChargeType,
+    EdiDocument,
+    EdiPaymentTerms,
+    EdiSubmitStatus,
+    PoAmendment,
+    Shipment,
+    ShipmentKind,
+    ShipmentLine,
+    VendorBill,
+    VendorBillExpense,
+    VendorBillLine,
+)
 from posync_tui.models.feed import QuarantinedEntry
 from posync_tui.models.p21 import BackorderLink
 from posync_tui.models.settings import AppSetting
@@ -42,6 +59,21 @@ from posync_tui.models.warehouse import (
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
 
 __all__ = [
+    "AcceptStatus",
+    "BillStatus",
+    "Direction",
+    "DocumentStatus",
+    "EdiChargeType",
+    "EdiDocument",
+    "EdiPaymentTerms",
+    "EdiSubmitStatus",
+    "PoAmendment",
+    "Shipment",
+    "ShipmentKind",
+    "ShipmentLine",
+    "VendorBill",
+    "VendorBillExpense",
+    "VendorBillLine",
     "OPEN_OUTBOX_STATUSES",
     "OPEN_PO_STATUSES",
     "AccountingStatus",

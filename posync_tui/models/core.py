@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Protocol, overload
 
-from sqlalchemy import Index, String, Table
+from sqlalchemy import Index, String, Table, text
 from sqlmodel import Field, SQLModel
 
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
@@ -91,6 +91,9 @@ class Vendor(TableModel, table=True):
     qbo_display_name: str | None = Field(default=None, max_length=100)
     last_synced_at: datetime | None = timestamp()
     created_at: datetime = timestamp(default_now=True)
+    # EDI (Onetrail seed): POs to it may be submitted electronically (it needs a GLN too).
+    # (Server defaults on the EDI columns: the bulk seed inserts rows without them.)
+    edi_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class Item(TableModel, table=True):
@@ -154,6 +157,19 @@ class PurchaseOrder(TableModel, table=True):
     accounting_error: str | None = None
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True)
+    # EDI (Onetrail seed)
+    # Special bid or special deal pricing: both must be filled in before submitting.
+    special_order_type: str | None = Field(default=None, max_length=20)
+    special_bid_reference: str | None = Field(default=None, max_length=35)
+    # Unchecked: the supplier is asked to ship everything in one shipment.
+    allow_partial_shipments: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
+    # Shipped by the supplier straight to the customer: a despatch is an Item Fulfilment.
+    drop_ship: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    edi_submit_status: str | None = Field(default=None, max_length=12)  # EdiSubmitStatus
+    edi_submit_error: str | None = None
+    edi_accept_status: str | None = Field(default=None, max_length=22)  # AcceptStatus
 
 
 class PurchaseOrderLine(TableModel, table=True):
@@ -177,6 +193,12 @@ class PurchaseOrderLine(TableModel, table=True):
     # Cancelled by the supplier: hidden on the PO, never deleted.
     hidden: bool = False
     special_order_line_id: int | None = Field(default=None, foreign_key="sales_order_line.id")
+    # EDI (Onetrail seed)
+    # RFF+LI in the ORDERS: how the supplier's response names this line (None: added by it).
+    buyer_line_ref: str | None = Field(default=None, max_length=35)
+    edi_accept_status: str | None = Field(default=None, max_length=22)  # AcceptStatus
+    # Despatched so far by despatch advices (receipts and fulfilments), to flag an over-despatch.
+    quantity_despatched: Decimal = money(sa_column_kwargs={"server_default": "0"})
 
 
 class Customer(TableModel, table=True):

@@ -1,0 +1,165 @@
+"""The EDI hub's inbox as a ``feed.Source``: each entry is one inbound interchange.
+
+An interchange is downloaded and parsed on its own; one that cannot be read (bad UNA, missing
+UNT, wrong segment count, a non-numeric quantity…) or does not fit posync's records (unknown PO
+or line) is set aside by the feed (quarantined with its raw text, error and segment) and kept
+in the document log as failed; nothing of it is applied and the next one still processes. What
+the cursor has moved past is acknowledged at the hub, so the hub stops offering it.
+
+Re-processing (after a fix in posync, e.g. a PO number corrected) reads the interchange kept in
+the document log, not the hub: the hub need not offer an acknowledged one again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy.orm import Session
+from sqlmodel import Session as ModelSession
+from sqlmodel import select
+
+from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument
+from connectors.edifact import EdifactError, Interchange, parse
+from posync_tui.db import Database
+from posync_tui.events import note_change
+from posync_tui.feed import FETCHES_AT_ONCE, Entry, Page, Taken
+from posync_tui.models import Direction, EdiDocument
+from posync_tui.services.edi_apply import apply_interchange, log_failure
+
+CONNECTOR = "edi_hub"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    raw: str
+    interchange: Interchange
+
+
+@dataclass(frozen=True)
+class Work:
+    taken: Taken
+    error: str | None = None  # set aside: why
+    position: str | None = None  # and where, e.g. "segment 7 (QTY)"
+
+
+@dataclass
+class Applied:
+    documents: int = 0
+    failed: int = 0
+    po_ids: set[int] = field(default_factory=set)
+
+
+class EdiFeed:
+    """One poll's (or one re-process's) view of the hub's inbox; ``feed.poll`` drives it."""
+
+    connector = CONNECTOR
+    partner = PARTNER
+    noun = "interchange"
+
+    def __init__(self, db: Database, hub: EdiHubClient | None):
+        self.db, self.hub = db, hub
+        self.seen: dict[int, str] = {}  # seq → hub id of entries listed, until acknowledged
+        self.listed: dict[str, InboundDocument] = {}  # what the hub said of each, by hub id
+
+    async def page(self, cursor: str | None, limit: int) -> Page:
+        assert self.hub is not None  # a re-process reads the document log
+        await self.acknowledge(cursor)
+        page = await self.hub.inbox(cursor, limit)
+        entries = [Entry(d.seq, d.id, d.received_at) for d in page.documents]
+        self.seen.update((d.seq, d.id) for d in page.documents)
+        self.listed.update((d.id, d) for d in page.documents)
+        return Page(entries, page.next_cursor)
+
+    async def acknowledge(self, cursor: str | None) -> None:
+        """Tell the hub about every listed interchange the stored cursor has moved past."""
+        if self.hub is None or cursor is None:
+            return
+        hub, gate = self.hub, asyncio.Semaphore(FETCHES_AT_ONCE)
+
+        async def acknowledge(document_id: str) -> None:
+            async with gate:
+                await hub.acknowledge(document_id)
+
+        done = [self.seen.pop(seq) for seq in sorted(s for s in self.seen if s <= int(cursor))]
+        await asyncio.gather(*map(acknowledge, done))
+
+    async def fetch(self, key: str) -> Fetched:
+        raw = await self.hub.download(key) if self.hub is not None else self._kept(key)
+        try:
+            # Parsed in a thread: a kilobyte of EDIFACT takes milliseconds the console needs.
+            return Fetched(raw, await asyncio.to_thread(parse, raw))
+        except EdifactError as exc:
+            exc.raw = exc.raw or raw
+            raise
+
+    def _kept(self, key: str) -> str:
+        with self.db.reader() as s:
+            document = s.exec(
+                select(EdiDocument).where(
+                    EdiDocument.direction == Direction.IN, EdiDocument.hub_id == key
+                )
+            ).first()
+        if document is None:
+            raise LookupError(f"Interchange {key} is not in the document log")
+        return document.raw
+
+    def owner(self, session: Session, key: str) -> tuple[int | None, int | None]:
+        found = session.execute(
+            select(EdiDocument.vendor_id, EdiDocument.po_id).where(EdiDocument.hub_id == key)
+        ).first()
+        return (found[0], found[1]) if found else (None, None)
+
+    def work(self, taken: Taken) -> Work:
+        if taken.bad is not None:
+            return Work(taken, taken.bad.message, taken.bad.field_path)
+        if taken.record is None:
+            return Work(taken, taken.error or "not fetched")
+        return Work(taken)
+
+    async def prepare(self, works: list[Work]) -> None:
+        return None
+
+    def write(self, session: Session, works: list[Work], now: datetime) -> Applied:
+        s = cast(ModelSession, session)  # what Database.session() makes
+        applied = Applied()
+        for work in works:
+            taken = work.taken
+            if work.taken.transient:
+                continue  # fetched again by the next poll
+            fetched: Fetched | None = taken.record
+            if work.error is None and fetched is not None:
+                document = apply_interchange(
+                    s, fetched.interchange, fetched.raw, taken.entry.key, now
+                )
+                applied.documents += 1
+                if document.po_id is not None:
+                    applied.po_ids.add(document.po_id)
+                continue
+            raw = fetched.raw if fetched else (taken.bad.raw if taken.bad else None)
+            document = log_failure(
+                s,
+                raw or "",
+                taken.entry.key,
+                work.error or "not taken in",
+                work.position,
+                now,
+                fetched.interchange if fetched else None,
+            )
+            listed = self.listed.get(taken.entry.key)
+            if fetched is None and listed is not None:  # unreadable: as the hub listed it
+                document.message_type = listed.type[:10]
+                document.sender, document.control_ref = listed.sender[:35], listed.control_ref[:14]
+            applied.failed += 1
+        if applied.po_ids:
+            note_change(session, "purchase_order", sorted(applied.po_ids))
+        note_change(session, "edi_document")
+        return applied
+
+    def taken(self, work: Work) -> Taken | None:
+        return work.taken
+
+    def refused(self, work: Work, message: str) -> Work:
+        return replace(work, error=message)

@@ -1,0 +1,156 @@
+"""A PO's EDI side (Onetrail seed): its fields, its lines' accept statuses, its amendments,
+and Save & Submit Electronically from the PO detail or the New PO form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import col, select
+
+from posync_tui import audit
+from posync_tui.db import Database
+from posync_tui.events import note_change
+from posync_tui.models import (
+    Item,
+    PoAmendment,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+)
+from posync_tui.services.edi_submit import SPECIAL_ORDER_TYPES, SubmitRefused
+
+
+@dataclass(frozen=True)
+class EdiFields:
+    """What the PO form adds for EDI."""
+
+    special_order_type: str | None = None
+    special_bid_reference: str | None = None
+    allow_partial_shipments: bool = False
+    drop_ship: bool = False
+
+
+@dataclass(frozen=True)
+class EdiLine:
+    line_no: int
+    item: str
+    mpn: str | None
+    ordered: Decimal
+    confirmed: Decimal | None
+    despatched: Decimal
+    accept_status: str | None
+
+
+@dataclass(frozen=True)
+class Amendment:
+    id: int
+    at: datetime
+    line_no: int | None
+    field: str
+    old: str | None
+    new: str | None
+    message_ref: str
+
+
+@dataclass(frozen=True)
+class PoEdi:
+    po_id: int
+    number: str
+    vendor_edi: bool  # the vendor is enabled for EDI: the PO's EDI panes are shown
+    fields: EdiFields
+    submit_status: str | None
+    submit_error: str | None
+    accept_status: str | None
+    lines: list[EdiLine]
+    amendments: list[Amendment]
+
+    @property
+    def shown(self) -> bool:
+        return self.vendor_edi or self.submit_status is not None
+
+
+def read_po_edi(db: Database, po_id: int) -> PoEdi:
+    with db.reader() as s:
+        po = s.get(PurchaseOrder, po_id)
+        if po is None:
+            raise LookupError(f"No PO with id {po_id}")
+        vendor = s.get(Vendor, po.vendor_id)
+        rows = s.exec(
+            select(PurchaseOrderLine, Item)
+            .join(Item, col(Item.id) == col(PurchaseOrderLine.item_id), isouter=True)
+            .where(PurchaseOrderLine.po_id == po_id)
+            .order_by(col(PurchaseOrderLine.line_no))
+        ).all()
+        numbers = {line.id: line.line_no for line, _ in rows}
+        amendments = s.exec(
+            select(PoAmendment)
+            .where(PoAmendment.po_id == po_id)
+            .order_by(col(PoAmendment.at).desc(), col(PoAmendment.id).desc())
+        ).all()
+        return PoEdi(
+            po_id=po_id,
+            number=po.number,
+            vendor_edi=bool(vendor and vendor.edi_enabled),
+            fields=EdiFields(
+                po.special_order_type,
+                po.special_bid_reference,
+                po.allow_partial_shipments,
+                po.drop_ship,
+            ),
+            submit_status=po.edi_submit_status,
+            submit_error=po.edi_submit_error,
+            accept_status=po.edi_accept_status,
+            lines=[
+                EdiLine(
+                    line.line_no,
+                    item.sku if item else (line.supplier_part_no or line.description),
+                    item.mpn if item else None,
+                    line.quantity_ordered,
+                    line.quantity_confirmed,
+                    line.quantity_despatched,
+                    line.edi_accept_status,
+                )
+                for line, item in rows
+            ],
+            amendments=[
+                Amendment(
+                    a.id or 0,
+                    a.at,
+                    numbers.get(a.po_line_id) if a.po_line_id else None,
+                    a.field,
+                    a.old_value,
+                    a.new_value,
+                    a.message_ref,
+                )
+                for a in amendments
+            ],
+        )
+
+
+def check_fields(fields: EdiFields) -> dict[str, str]:
+    """The EDI fields refused at the form, by field."""
+    kind = (fields.special_order_type or "").strip()
+    if kind and kind not in SPECIAL_ORDER_TYPES:
+        return {"special_order_type": f"One of {', '.join(SPECIAL_ORDER_TYPES)}, or none"}
+    if len((fields.special_bid_reference or "").strip()) > 35:
+        return {"special_bid_reference": "At most 35 characters"}
+    return {}
+
+
+def save_fields(db: Database, po_id: int, fields: EdiFields) -> None:
+    problems = check_fields(fields)
+    if problems:
+        raise SubmitRefused(list(problems.values()))
+    with db.session() as s:
+        po = s.get_one(PurchaseOrder, po_id)
+        changes = {
+            "special_order_type": (fields.special_order_type or "").strip() or None,
+            "special_bid_reference": (fields.special_bid_reference or "").strip() or None,
+            "allow_partial_shipments": fields.allow_partial_shipments,
+            "drop_ship": fields.drop_ship,
+        }
+        audit.edit(s, po, changes, record_kind="purchase_order", po_id=po_id)
+        note_change(s, "purchase_order", [po_id])
+

@@ -1,0 +1,220 @@
+"""EDI setup (Onetrail seed's "Configuration screen"): the charge types (a supplier's charge
+code → the expense account it books to) and the payment-terms mapping (a supplier's terms
+identifier → posync's terms with discount % and days). c adds or changes a charge type, p a
+terms mapping (prefilled from the row under the cursor); esc closes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Static
+
+from posync_tui.audit import shown
+from posync_tui.services.edi_setup import (
+    ChargeRow,
+    SetupInvalid,
+    TermsRow,
+    charge_types,
+    payment_terms,
+    save_charge_type,
+    save_payment_terms,
+)
+from screens.form import FormScreen
+from screens.key_bar import KeyBar
+from screens.po_widgets import refill
+from screens.safe_text import VISIBLE, safe
+
+if TYPE_CHECKING:
+    from posync_tui.db import Database
+
+
+class EdiSetup(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("c", "charge", "Charge type"),
+        Binding("p", "terms", "Payment terms"),
+    ]
+    DEFAULT_CSS = """
+    EdiSetup { align: center middle; }
+    EdiSetup > Vertical {
+        width: 78; max-width: 100%; height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    EdiSetup Static { height: 1; text-style: bold; }
+    EdiSetup DataTable { height: 1fr; }
+    """
+
+    def __init__(self, db: Database):
+        super().__init__()
+        self.db = db
+        self.charges: list[ChargeRow] = []
+        self.terms: list[TermsRow] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Content("EDI setup")
+            yield Static("Charge types")
+            yield DataTable(id="charges", cursor_type="row")
+            yield Static("Payment terms")
+            yield DataTable(id="terms", cursor_type="row")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        charges = self.query_one("#charges", DataTable)
+        for key, label, width in (
+            ("code", "Code", 5),
+            ("name", "Name", 20),
+            ("acc", "Account", 30),
+        ):
+            charges.add_column(label, key=key, width=width)
+        terms = self.query_one("#terms", DataTable)
+        for key, label, width in (
+            ("id", "Identifier", 12),
+            ("terms", "Terms", 18),
+            ("pct", "Disc %", 7),
+            ("days", "Disc days", 9),
+            ("net", "Net days", 8),
+        ):
+            terms.add_column(label, key=key, width=width)
+        self.load()
+
+    @work(thread=True, exclusive=True, group="edi-setup-read", exit_on_error=False)
+    def load(self) -> None:
+        charges, terms = charge_types(self.db), payment_terms(self.db)
+        self.app.call_from_thread(self._show, charges, terms)
+
+    def _show(self, charges: list[ChargeRow], terms: list[TermsRow]) -> None:
+        self.charges, self.terms = charges, terms
+        refill(
+            self.query_one("#charges", DataTable),
+            (
+                (c.code, [safe(c.code), safe(c.name), safe(c.expense_account, one_line=True)])
+                for c in charges
+            ),
+        )
+        refill(
+            self.query_one("#terms", DataTable),
+            (
+                (
+                    t.identifier,
+                    [
+                        safe(t.identifier),
+                        safe(t.terms),
+                        Content(shown(t.discount_percent) or "0"),
+                        Content(str(t.discount_days)),
+                        Content(str(t.net_days)),
+                    ],
+                )
+                for t in terms
+            ),
+        )
+
+    def _under_cursor(self, table_id: str, rows: list) -> Any:
+        table = self.query_one(table_id, DataTable)
+        if table.has_focus and rows and 0 <= table.cursor_row < len(rows):
+            return rows[table.cursor_row]
+        return None
+
+    def action_charge(self) -> None:
+        row = self._under_cursor("#charges", self.charges)
+        self.app.push_screen(ChargeTypeForm(self.db, row), lambda _: self.load())
+
+    def action_terms(self) -> None:
+        row = self._under_cursor("#terms", self.terms)
+        self.app.push_screen(TermsForm(self.db, row), lambda _: self.load())
+
+
+class _SetupForm(FormScreen[bool | None]):
+    """A form of plain text fields saved by one ``save(db, **values)`` function."""
+
+    TITLE_TEXT = ""
+    FIELDS: tuple[tuple[str, str], ...] = ()  # (field, label)
+
+    def __init__(self, db: Database, start: dict[str, str]):
+        super().__init__()
+        self.db, self.start = db, start
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog") as box:
+            box.border_title = Content(self.TITLE_TEXT)
+            for field, label in self.FIELDS:
+                yield from self.field(
+                    label,
+                    Input(self.start.get(field, ""), compact=True, highlighter=VISIBLE, id=field),
+                )
+            yield from self.buttons()
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.original = self.values()
+
+    def values(self) -> dict[str, Any]:
+        return {field: self.query_one(f"#{field}", Input).value for field, _ in self.FIELDS}
+
+    def action_save(self) -> None:
+        if not self.saving:
+            self.saving = True
+            self._save(self.values())
+
+    @work(exclusive=True, group="edi-setup-save", exit_on_error=False)
+    async def _save(self, values: dict[str, Any]) -> None:
+        try:
+            await asyncio.to_thread(self.save, self.db, **values)
+        except SetupInvalid as exc:
+            self.show_errors({exc.field: exc.message})
+        except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
+            self.show_errors({}, f"Not saved: {exc}")
+        else:
+            self.dismiss(True)
+        finally:
+            self.saving = False
+
+    def save(self, db: Database, **values: Any) -> None:
+        raise NotImplementedError
+
+
+class ChargeTypeForm(_SetupForm):
+    TITLE_TEXT = "Charge type"
+    FIELDS = (("code", "Charge code (ALC)"), ("name", "Name"), ("expense_account", "Account"))
+
+    def __init__(self, db: Database, row: ChargeRow | None):
+        start = {"code": row.code, "name": row.name, "expense_account": row.expense_account}
+        super().__init__(db, start if row else {})
+
+    def save(self, db: Database, **values: Any) -> None:
+        save_charge_type(db, **values)
+
+
+class TermsForm(_SetupForm):
+    TITLE_TEXT = "Payment terms"
+    FIELDS = (
+        ("identifier", "Supplier identifier"),
+        ("terms", "posync terms"),
+        ("discount_percent", "Discount %"),
+        ("discount_days", "Discount days"),
+        ("net_days", "Net days"),
+    )
+
+    def __init__(self, db: Database, row: TermsRow | None):
+        start = (
+            {
+                "identifier": row.identifier,
+                "terms": row.terms,
+                "discount_percent": shown(row.discount_percent) or "0",
+                "discount_days": str(row.discount_days),
+                "net_days": str(row.net_days),
+            }
+            if row
+            else {}
+        )
+        super().__init__(db, start)
+
+    def save(self, db: Database, **values: Any) -> None:
+        save_payment_terms(db, **values)
