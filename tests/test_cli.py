@@ -123,6 +123,7 @@ def test_sync_once_summarises_each_connector_and_fails_when_one_fails(tmp_path, 
         monkeypatch.setenv("POSYNC_QUICKBOOKS__ENABLED", "false")
         monkeypatch.setenv("POSYNC_P21__ENABLED", "false")
         monkeypatch.setenv("POSYNC_EDI__ENABLED", "false")
+        monkeypatch.setenv("POSYNC_WAREHOUSE__ENABLED", "false")
         assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
 
         result = runner.invoke(app, ["sync", "--once", "--json"])
