@@ -109,10 +109,24 @@ class QuickBooksSandbox:
         """Accounts, items and a few vendors, as in a fresh QuickBooks sandbox company."""
         with self._lock:
             c = self.company
-            c.add("Account", {"Name": "Cost of Goods Sold", "AccountType": "Cost of Goods Sold"})
-            c.add("Account", {"Name": "Purchases", "AccountType": "Expense"})
-            c.add("Account", {"Name": "Accounts Payable (A/P)", "AccountType": "Accounts Payable"})
-            c.add("Item", {"Name": "Hardware", "Type": "Inventory"})
+            for name, kind in (
+                ("Cost of Goods Sold", "Cost of Goods Sold"),
+                ("Freight and delivery", "Cost of Goods Sold"),
+                ("Purchases", "Expense"),
+                ("Supplies", "Expense"),
+                ("Accounts Payable (A/P)", "Accounts Payable"),
+                ("Accounts Payable - Imports", "Accounts Payable"),
+            ):
+                c.add("Account", {"Name": name, "AccountType": kind, "Active": True})
+            c.add("Item", {"Name": "Hardware", "Type": "Inventory", "Active": True})
+            for name in ("TAX", "NON", "GST", "Out of scope"):
+                c.add("TaxCode", {"Name": name, "Active": True})
+            for name in ("Wholesale", "Retail"):
+                c.add("Class", {"Name": name, "Active": True})
+            for name in ("Main warehouse", "North depot"):
+                c.add("Department", {"Name": name, "Active": True})
+            for name, days in (("Net 15", 15), ("Net 30", 30), ("Due on receipt", 0)):
+                c.add("Term", {"Name": name, "DueDays": days, "Active": True})
             for name in ("Acme Supplies", "Northwind Traders", "Globex Corporation"):
                 c.add("Vendor", {"DisplayName": name, "Active": True})
 
@@ -125,12 +139,20 @@ class QuickBooksSandbox:
             return self.company.add("Vendor", data, qbo_id)["Id"]
 
     def add_item(self, name: str) -> str:
-        with self._lock:
-            return self.company.add("Item", {"Name": name, "Type": "Inventory"})["Id"]
+        return self.add("Item", Name=name, Type="Inventory")
 
     def add_account(self, name: str, account_type: str = "Expense") -> str:
+        return self.add("Account", Name=name, AccountType=account_type)
+
+    def add(self, entity: str, **fields) -> str:
+        """A list record (Account, Item, TaxCode, Class, Department, Term): its id."""
         with self._lock:
-            return self.company.add("Account", {"Name": name, "AccountType": account_type})["Id"]
+            return self.company.add(entity, {"Active": True, **fields})["Id"]
+
+    def void(self, entity: str, qbo_id: str) -> None:
+        """Someone voids a bill or purchase order in QuickBooks."""
+        with self._lock:
+            self.company.void(entity, qbo_id)
 
     def records(self, entity: str) -> list[dict]:
         with self._lock:
@@ -294,6 +316,8 @@ class QuickBooksSandbox:
     async def _save(self, request: Request) -> Response:
         def work(company: Company, raw: bytes) -> dict:
             entity = entity_name(request.path_params["entity"])
+            if request.query_params.get("operation") == "delete":
+                return {entity: company.delete(entity, load(raw)), "time": now_text()}
             return {entity: company.save(entity, load(raw)), "time": now_text()}
 
         return await self._api(request, work, writes=True)
