@@ -20,8 +20,26 @@ from connectors.validation import AMOUNT_LIMIT, validate
 DOC_NUMBER_MAX = 21  # QuickBooks' DocNumber limit
 
 
-def money(value: Decimal) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+# ISO 4217 minor units where they are not 2 (the currencies QuickBooks Online offers).
+_PLACES = {
+    **dict.fromkeys(("JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF"), 0),
+    **dict.fromkeys(("BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"), 3),
+}
+
+
+def places(currency: str | None) -> int:
+    """Decimal places of a currency's amounts (2 unless ISO 4217 says otherwise)."""
+    return _PLACES.get((currency or "").upper(), 2)
+
+
+def rounded(value: Decimal, currency: str | None = None) -> Decimal:
+    """An amount rounded half up to the currency's precision, as a line's amount is sent."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-places(currency)), rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal, currency: str | None = None) -> str:
+    """An amount as sent: rounded to the currency's precision ("125.50", "1250" in yen)."""
+    return str(rounded(value, currency))
 
 
 def number(value: Decimal) -> str:
@@ -45,8 +63,8 @@ class ExpenseLine:
     tax_code_id: str | None = None  # → TaxCodeRef of the line's detail
     class_id: str | None = None  # → ClassRef of the line's detail
 
-    def to_qbo(self, linked_po_id: str | None = None) -> dict:
-        line: dict[str, Any] = {"Amount": money(self.amount)}
+    def to_qbo(self, linked_po_id: str | None = None, currency: str | None = None) -> dict:
+        line: dict[str, Any] = {"Amount": money(self.amount, currency)}
         if self.description:
             line["Description"] = self.description[:4000]
         if self.item_id:
@@ -95,6 +113,11 @@ class TxnDraft:
     term_id: str | None = None  # → SalesTermRef
     department_id: str | None = None  # → DepartmentRef (QuickBooks' "location"; bills only)
 
+    @property
+    def total(self) -> Decimal:
+        """What QuickBooks should answer as TotalAmt: the sum of the lines as sent."""
+        return sum((rounded(line.amount, self.currency) for line in self.lines), Decimal(0))
+
     def to_qbo(self) -> dict:
         body = self.owned()
         if self.currency:
@@ -109,7 +132,7 @@ class TxnDraft:
         body: dict[str, Any] = {
             "VendorRef": {"value": self.vendor_id},
             "DocNumber": self.doc_number,
-            "Line": [line.to_qbo(self.linked_po_id) for line in self.lines],
+            "Line": [line.to_qbo(self.linked_po_id, self.currency) for line in self.lines],
         }
         if self.txn_date:
             body["TxnDate"] = self.txn_date.isoformat()

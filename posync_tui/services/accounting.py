@@ -41,8 +41,9 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
+from posync_tui.services.accounting_checks import candidate, facts_for
 from posync_tui.services.accounting_rules import (
-    QBO_ENTITY,
+    RowFacts,
     UploadKind,
     UploadState,
     blockers,
@@ -119,9 +120,6 @@ UNBILLED: ColumnElement = and_(
 )
 NOT_FAILED: ColumnElement = PO.id.not_in(uploads_in(ERROR_STATUSES))
 NOT_UPLOADED: ColumnElement = PO.id.not_in(linked(CONNECTOR, "purchase_order"))
-NOT_MADE_AS_PURCHASE_ORDER: ColumnElement = PO.id.not_in(
-    linked(CONNECTOR, "purchase_order", QBO_ENTITY[UploadKind.PURCHASE_ORDER])
-)
 VENDOR_LINKED: ColumnElement = exists().where(
     VENDOR.id == PO.vendor_id, VENDOR.qbo_vendor_id.is_not(None)
 )
@@ -130,8 +128,7 @@ VENDOR_LINKED: ColumnElement = exists().where(
 def queue_condition(tab: QueueTab) -> ColumnElement:
     """The SQL WHERE of a tab (on ``purchase_order``), for paged tables and counts."""
     if tab == QueueTab.SUPPLIER_INVOICES:
-        # A PO already uploaded as a QBO purchase order stays listed: the console says why it
-        # cannot be synced (the bill must be made by hand in QuickBooks).
+        # A PO already uploaded as a QBO purchase order is synced as a bill linked to it.
         return and_(
             BILLED,
             PO.accounting_status == AccountingStatus.NOT_IMPORTED,
@@ -161,7 +158,6 @@ def ready_condition(tab: QueueTab) -> ColumnElement:
             base,
             PO.invoice_date.is_not(None),
             func.coalesce(PO.supplier_invoice_no, "") != "",
-            NOT_MADE_AS_PURCHASE_ORDER,
         )
     return base
 
@@ -205,6 +201,7 @@ def queue_row(
     link: PartnerLink | None,
     setting_on: bool,
     message: tuple[int, str] | None = None,
+    facts: RowFacts = RowFacts(),
 ) -> QueueRow:
     """``link``: what the PO became in QuickBooks, if anything; ``message``: the id and status
     of the PO's current upload message, if it has one."""
@@ -227,7 +224,7 @@ def queue_row(
         upload_state=UPLOAD_STATE.get(OutboxStatus(message[1])) if message else None,
         error_code=po.accounting_error_code,
         error=po.accounting_error,
-        blockers=tuple(blockers(po, vendor, kind, link=link, setting_on=setting_on)),
+        blockers=tuple(blockers(po, vendor, kind, link=link, setting_on=setting_on, facts=facts)),
         message_id=message[0] if message else None,
     )
 
@@ -257,9 +254,18 @@ def list_queue(
         query = query.where(or_(PO.number.like(pattern), PO.supplier_invoice_no.like(pattern)))
     with db.reader() as s:
         rows = s.execute(query).all()
+        facts = facts_for(s, TAB_KIND[tab], [candidate(row[0]) for row in rows])
     setting_on = _setting_on(settings)
     return [
-        queue_row(po, v, tab, link=link, setting_on=setting_on, message=(mid, st) if mid else None)
+        queue_row(
+            po,
+            v,
+            tab,
+            link=link,
+            setting_on=setting_on,
+            message=(mid, st) if mid else None,
+            facts=facts[saved_id(po)],
+        )
         for po, v, link, mid, st in rows
     ]
 
@@ -361,6 +367,7 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
                 )
             )
         vendors = _vendors(s, {po.vendor_id for po in found.values()})
+        facts = facts_for(s, kind, [candidate(po) for po in found.values()])
         for po_id in ids:
             po = found.get(po_id)
             if po is None:
@@ -374,7 +381,9 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
                 result.skipped[po_id] = [DECIDE_FIRST]
                 continue
             vendor, link = vendors.get(po.vendor_id), links.get(po_id)
-            reasons = blockers(po, vendor, kind, link=link, setting_on=setting_on)
+            reasons = blockers(
+                po, vendor, kind, link=link, setting_on=setting_on, facts=facts[po_id]
+            )
             if reasons:
                 result.skipped[po_id] = reasons
                 continue

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 07:41:44.441768
+Create Date: 2026-12-02 07:46:39.444469
 """
 
 from collections.abc import Sequence
@@ -274,6 +274,7 @@ def upgrade() -> None:
             "accounting_error_code", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True
         ),
         sa.Column("accounting_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("invoice_due_date", sa.Date(), nullable=True),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
