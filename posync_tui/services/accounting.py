@@ -12,6 +12,7 @@ holder, in ``accounting_deliver``) sends them. Every commit notes its change.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -389,7 +390,7 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
                 continue
             if earlier is not None:  # refused before: this upload replaces it
                 earlier.status, earlier.updated_at = OutboxStatus.CANCELLED, utcnow()
-            result.message_ids.append(_add_outbox(s, po, kind, installation))
+            result.message_ids.append(add_outbox(s, po, kind, installation))
             result.queued.append(po_id)
         if result.queued:
             note_change(s, "purchase_order", result.queued)
@@ -403,7 +404,14 @@ DECIDE_FIRST = (
 )
 
 
-def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind, installation: str) -> int:
+def add_outbox(
+    s: Session,
+    po: PurchaseOrder,
+    kind: UploadKind,
+    installation: str,
+    payload: dict | None = None,
+) -> int:
+    """One upload's outbox message (``payload``: e.g. a re-sync's ``{"resync": true}``)."""
     earlier = s.exec(
         select(func.count())
         .select_from(OutboxMessage)
@@ -423,6 +431,7 @@ def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind, installation: s
         record_kind="purchase_order",
         record_id=saved_id(po),
         idempotency_key=f"{installation}:qbo:{kind}:{po.id}:{earlier + 1}",
+        payload=json.dumps(payload, sort_keys=True) if payload else None,
     )
     s.add(message)
     po.accounting_error = po.accounting_error_code = None

@@ -15,6 +15,7 @@ decision.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -202,9 +203,14 @@ class QuickBooksAdapter(QuickBooksRecords):
             if "doc_number" not in details:  # fixed at the first attempt: a retry sends the same
                 reference = reference_for(po, kind)
                 details.update(reference=reference, doc_number=qbo_doc_number(reference))
-                # The bill of a PO uploaded as a QuickBooks purchase order is linked to it.
+                # The bill of a PO uploaded as a QuickBooks purchase order is linked to it (an
+                # update of that bill keeps the link it was made with).
                 if kind == UploadKind.BILL and made_as(link, UploadKind.PURCHASE_ORDER):
                     details["linked_po_id"] = link.partner_id
+                elif kind == UploadKind.BILL and made_as(link, kind):
+                    linked_po = _linked_po(s, message.record_id)
+                    if linked_po:
+                        details["linked_po_id"] = linked_po
             # A PO reset for re-import (or re-synced) updates what it made (kept in its link).
             update_id = link.partner_id if made_as(link, kind) else None
             po_lines = lines.get(message.record_id, [])
@@ -296,6 +302,26 @@ class QuickBooksAdapter(QuickBooksRecords):
         if txn.total != sent_total:
             wrong.append(f"amount {txn.total}, sent {sent_total}")
         return "; ".join(wrong) or None
+
+
+def _linked_po(s: Session, po_id: int) -> str | None:
+    """The QuickBooks purchase order the PO's bill was linked to when it was made, if any."""
+    payloads = s.exec(
+        select(OutboxMessage.payload)
+        .where(
+            OutboxMessage.connector == CONNECTOR,
+            OutboxMessage.record_kind == "purchase_order",
+            OutboxMessage.record_id == po_id,
+            OutboxMessage.kind == str(UploadKind.BILL),
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+        .order_by(col(OutboxMessage.id).desc())
+    )
+    for payload in payloads:
+        linked = json.loads(payload or "{}").get("linked_po_id")
+        if linked:
+            return linked
+    return None
 
 
 def _item(request: Request) -> BatchItem:
