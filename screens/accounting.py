@@ -28,7 +28,9 @@ from textual.message import Message
 from textual.widgets import Label, ProgressBar, Static, TabbedContent, TabPane
 
 from screens.accounting_contacts import ContactsPane
+from screens.accounting_discrepancies import DiscrepanciesPane
 from screens.accounting_queue import KIND_WORDS, TABS, ErrorsPane, QueuePane
+from screens.accounting_settings import SettingsPane
 from screens.confirm import Confirm
 from screens.safe_text import safe
 
@@ -37,7 +39,22 @@ if TYPE_CHECKING:
     from posync_tui.runtime import Runtime
     from posync_tui.services.accounting_queues import UploadFailure
 
-KINDS = ("purchase_order", "vendor", "outbox", "connector")
+KINDS = (
+    "purchase_order",
+    "vendor",
+    "outbox",
+    "connector",
+    "item",
+    "accounting_mapping",
+    "accounting_discrepancy",
+)
+# The tabs that are not upload queues: each pane reads its own rows (``refresh_rows``).
+OWN_PANES = {
+    "contacts": ContactsPane,
+    "settings": SettingsPane,
+    "discrepancies": DiscrepanciesPane,
+}
+OWN = (ContactsPane, SettingsPane, DiscrepanciesPane)
 SHOWN_FAILURES = 5  # one notification each; the rest are counted in one more
 
 
@@ -118,8 +135,8 @@ class AccountingQueues(Vertical):
         with TabbedContent(id="queues"):
             for tab, (label, _) in TABS.items():
                 with TabPane(label, id=tab):
-                    if tab == "contacts":
-                        yield ContactsPane()
+                    if tab in OWN_PANES:
+                        yield OWN_PANES[tab]()
                         continue
                     if tab == "purchase_orders":
                         yield Static(
@@ -141,7 +158,8 @@ class AccountingQueues(Vertical):
         self.query_one("#setting-off").set_class(not self.setting_on, "-shown")
         for pane in self.query(QueuePane):
             pane.attach(rt, self.setting_on)
-        self.query_one(ContactsPane).attach(rt)
+        for own in OWN_PANES.values():
+            self.query_one(own).attach(rt)
         self.read_counts()
         self.read_connection()
         self._focus_active()
@@ -171,7 +189,7 @@ class AccountingQueues(Vertical):
         self._stale.discard(tab)
         pane = self._pane(tab)
         if pane is not None:
-            pane.refresh_rows() if isinstance(pane, ContactsPane) else pane.table.refresh_rows()
+            pane.refresh_rows() if isinstance(pane, OWN) else pane.table.refresh_rows()
 
     # --- tabs ---------------------------------------------------------------------------------
 
@@ -183,7 +201,7 @@ class AccountingQueues(Vertical):
     def active_tab(self) -> str:
         return self.tabs.active or "supplier_invoices"
 
-    def _pane(self, tab: str) -> QueuePane | ContactsPane | None:
+    def _pane(self, tab: str) -> QueuePane | ContactsPane | SettingsPane | DiscrepanciesPane | None:
         found = self.query(f"#{tab}-pane")
         return found.first() if found else None
 
@@ -203,8 +221,11 @@ class AccountingQueues(Vertical):
     @work(thread=True, exclusive=True, group="accounting-counts", exit_on_error=False)
     def read_counts(self) -> None:
         from posync_tui.services.accounting import queue_counts
+        from posync_tui.services.accounting_discrepancies import discrepancy_count
 
-        self.post_message(self._Counts(queue_counts(self.rt.db, self.rt.settings)))
+        counts = queue_counts(self.rt.db, self.rt.settings)
+        counts["discrepancies"] = discrepancy_count(self.rt.db)
+        self.post_message(self._Counts(counts))
 
     @on(_Counts)
     def _show_counts(self, message: _Counts) -> None:

@@ -166,28 +166,76 @@ def map_item(db: Database, item_id: int, entry: ListEntry | None, *, by: str = a
         note_change(s, "item", [item_id])
 
 
-@dataclass(frozen=True)
-class ItemRow:
-    id: int
-    sku: str
-    description: str
-    qbo_item_id: str | None
-
-
-def items_page(db: Database, *, text: str = "", offset: int = 0, limit: int = 100) -> list[ItemRow]:
-    """posync's items by SKU, for the item mapping (``text`` matches SKU or description)."""
-    query = select(Item).order_by(col(Item.sku)).offset(offset).limit(limit)
-    if text:
-        pattern = f"%{text}%"
-        query = query.where(col(Item.sku).ilike(pattern) | col(Item.description).ilike(pattern))
-    with db.reader() as s:
-        return [
-            ItemRow(i.id or 0, i.sku, i.description or "", i.qbo_item_id) for i in s.exec(query)
-        ]
-
-
 def search_items(entries: list[ListEntry], text: str) -> list[ListEntry]:
     """QuickBooks' items whose name holds every word typed, best (prefix) matches first."""
     words = text.lower().split()
     found = [e for e in entries if all(w in e.name.lower() for w in words)]
     return sorted(found, key=lambda e: (not e.name.lower().startswith(text.lower()), e.name))
+
+
+COMPANY_LABELS = {
+    MappingKind.EXPENSE_ACCOUNT: "Expense / COGS account",
+    MappingKind.AP_ACCOUNT: "A/P account",
+    MappingKind.CLASS: "Class",
+    MappingKind.LOCATION: "Location",
+    MappingKind.TERMS: "Terms → due date",
+}
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    """One line of Accounting › Settings: what is chosen, and what choosing it changes."""
+
+    key: str
+    section: str  # "Books", "Vendor tax code", "Item"
+    label: str
+    value: str  # the choice, in words ("" none)
+    kind: str  # a MappingKind, or "item" (an item's QuickBooks item)
+    record_kind: str = ""
+    record_id: int = 0
+    current: str | None = None  # the QuickBooks id chosen
+    tax: Choice | None = None  # an item's own tax code
+
+
+def _named(choice: Choice | None) -> str:
+    return f"{choice.name} ({choice.qbo_id})" if choice else ""
+
+
+def settings_rows(db: Database, *, items: int = 200) -> list[SettingRow]:
+    """The choices, in the order the tab lists them: the books, each linked vendor's tax code,
+    then items by SKU (the first ``items``) with their QuickBooks item and tax code."""
+    from posync_tui.models import Vendor
+
+    with db.reader() as s:
+        chosen = read_mappings(s)
+        vendors = s.exec(
+            select(Vendor).where(col(Vendor.qbo_vendor_id).is_not(None)).order_by(col(Vendor.name))
+        ).all()
+        found = s.exec(select(Item).order_by(col(Item.sku)).limit(items)).all()
+    rows = [
+        SettingRow(
+            str(kind), "Books", label, _named(chosen.company.get(kind)), str(kind),
+            current=(chosen.company[kind].qbo_id if kind in chosen.company else None),
+        )
+        for kind, label in COMPANY_LABELS.items()
+    ]  # fmt: skip
+    for vendor in vendors:
+        tax = chosen.vendor_tax.get(vendor.id or 0)
+        rows.append(
+            SettingRow(
+                f"vendor:{vendor.id}", "Vendor tax code", vendor.name, _named(tax),
+                str(MappingKind.TAX_CODE), "vendor", vendor.id or 0, tax.qbo_id if tax else None,
+            )
+        )  # fmt: skip
+    for item in found:
+        tax = chosen.item_tax.get(item.id or 0)
+        value = f"QBO item {item.qbo_item_id}" if item.qbo_item_id else "not mapped"
+        if tax:
+            value += f" · tax {tax.name}"
+        rows.append(
+            SettingRow(
+                f"item:{item.id}", "Item", item.sku, value, "item", "item", item.id or 0,
+                item.qbo_item_id, tax,
+            )
+        )  # fmt: skip
+    return rows
