@@ -15,11 +15,13 @@ from sqlmodel import select
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import (
+    AccountingMapping,
     Customer,
     CustomerLocation,
     Division,
     Integration,
     Item,
+    MappingKind,
     POStatus,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -220,6 +222,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
             po.last_sync_error = "supplier did not answer in time"
 
         _seed_customers(s, rnd, divisions, items, today)
+        _seed_accounting_books(s)
         note_change(s, "purchase_order")
         note_change(s, "vendor")
 
@@ -278,6 +281,17 @@ def _seed_customers(s, rnd, divisions, items, today: date) -> None:
                         unit_price=(item.unit_cost * Decimal("1.35")).quantize(Decimal("0.01")),
                     )
                 )
+
+
+def _seed_accounting_books(s) -> None:
+    """Accounting › Settings as an accountant set it up: the demo QuickBooks company's Cost of
+    Goods Sold, A/P account and Net 30 terms (the sandbox's fixed ids)."""
+    for kind, qbo_id, name, due_days in (
+        (MappingKind.EXPENSE_ACCOUNT, "80", "Cost of Goods Sold", None),
+        (MappingKind.AP_ACCOUNT, "84", "Accounts Payable (A/P)", None),
+        (MappingKind.TERMS, "51", "Net 30", 30),
+    ):
+        s.add(AccountingMapping(kind=kind, qbo_id=qbo_id, qbo_name=name, due_days=due_days))
 
 
 def _gln(i: int) -> str:

@@ -61,7 +61,15 @@ class DiscrepanciesPane(Vertical):
 
     def compose(self) -> ComposeResult:
         table = DiscrepancyTable(cursor_type="row", zebra_stripes=True, id="discrepancy-table")
-        table.add_columns("PO", "Vendor", "In QBO", "Field", "posync", "QuickBooks")
+        for label, width in (
+            ("PO", 11),
+            ("Vendor", 12),
+            ("In QBO", 6),
+            ("Field", 9),
+            ("posync", 16),
+            ("QuickBooks", 16),
+        ):
+            table.add_column(label, width=width)
         yield table
         yield Static(EMPTY, id="discrepancy-hint")
 
@@ -89,11 +97,11 @@ class DiscrepanciesPane(Vertical):
         for d in self.rows:
             table.add_row(
                 safe(d.number, one_line=True),
-                safe(d.vendor_name[:14], one_line=True),
+                safe(d.vendor_name, one_line=True),
                 "bill" if d.entity == "Bill" else "PO",
                 d.field,
-                safe(d.posync_value[:16], one_line=True),
-                safe(d.qbo_value[:16], one_line=True),
+                safe(d.posync_value, one_line=True),
+                safe(d.qbo_value, one_line=True),
                 key=str(d.id),
             )
         if self.rows:

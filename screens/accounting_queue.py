@@ -35,7 +35,7 @@ TABS = {
     "errors_purchase_orders": ("PO errors", "Errors › Purchase Orders"),
     "contacts": ("Contacts", "Contacts"),
     "settings": ("Settings", "Settings"),
-    "discrepancies": ("Diffs", "Discrepancies"),
+    "discrepancies": ("Diff", "Discrepancies"),
 }
 KIND_WORDS = {"bill": "bills", "purchase_order": "purchase orders"}
 

@@ -75,7 +75,8 @@ class SettingsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         table = SettingsTable(cursor_type="row", zebra_stripes=True, id="settings-table")
-        table.add_columns("Setting", "Name", "Chosen in QuickBooks")
+        for label, width in (("Setting", 15), ("Name", 24), ("Chosen in QuickBooks", 33)):
+            table.add_column(label, width=width)
         yield table
         yield Static(
             "enter: choose from QuickBooks' list · t: an item's own tax code (over its "

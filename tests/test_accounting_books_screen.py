@@ -102,7 +102,7 @@ async def test_discrepancies_are_listed_then_accepted_or_resynced(db, qbo, sandb
     app = app_for(db, qbo)
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_accounting(pilot, "discrepancies")
-        assert "Diffs 2" in str(body.tabs.get_tab("discrepancies").label)
+        assert "Diff 2" in str(body.tabs.get_tab("discrepancies").label)
         rows = table_text(body, "discrepancies-pane")
         assert rows[0][:5] == ["PO-1", "Acme Supplies", "bill", "DocNumber", "INV-1/PO-1"]
         assert rows[1][3:] == ["total", rows[1][4], "1.00"]

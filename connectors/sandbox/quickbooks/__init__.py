@@ -45,6 +45,31 @@ DEMO_REALM = "9130354000000001"
 DEMO_CLIENT_ID = "posync-sandbox-client"
 DEMO_CLIENT_SECRET = "posync-sandbox-secret"  # a public demo value, not a credential
 BATCH_MAX = 30
+# The lists of the demo company by id (ids below 100: the demo's vendors start at 100).
+DEMO_LISTS: dict[str, dict[str, dict]] = {
+    "Account": {
+        "80": {"Name": "Cost of Goods Sold", "AccountType": "Cost of Goods Sold"},
+        "81": {"Name": "Freight and delivery", "AccountType": "Cost of Goods Sold"},
+        "82": {"Name": "Purchases", "AccountType": "Expense"},
+        "83": {"Name": "Supplies", "AccountType": "Expense"},
+        "84": {"Name": "Accounts Payable (A/P)", "AccountType": "Accounts Payable"},
+        "85": {"Name": "Accounts Payable - Imports", "AccountType": "Accounts Payable"},
+    },
+    "Item": {"90": {"Name": "Hardware", "Type": "Inventory"}},
+    "TaxCode": {
+        "60": {"Name": "TAX"},
+        "61": {"Name": "NON"},
+        "62": {"Name": "GST"},
+        "63": {"Name": "Out of scope"},
+    },
+    "Class": {"70": {"Name": "Wholesale"}, "71": {"Name": "Retail"}},
+    "Department": {"75": {"Name": "Main warehouse"}, "76": {"Name": "North depot"}},
+    "Term": {
+        "50": {"Name": "Net 15", "DueDays": 15},
+        "51": {"Name": "Net 30", "DueDays": 30},
+        "52": {"Name": "Due on receipt", "DueDays": 0},
+    },
+}
 
 
 @dataclass
@@ -109,24 +134,10 @@ class QuickBooksSandbox:
         """Accounts, items and a few vendors, as in a fresh QuickBooks sandbox company."""
         with self._lock:
             c = self.company
-            for name, kind in (
-                ("Cost of Goods Sold", "Cost of Goods Sold"),
-                ("Freight and delivery", "Cost of Goods Sold"),
-                ("Purchases", "Expense"),
-                ("Supplies", "Expense"),
-                ("Accounts Payable (A/P)", "Accounts Payable"),
-                ("Accounts Payable - Imports", "Accounts Payable"),
-            ):
-                c.add("Account", {"Name": name, "AccountType": kind, "Active": True})
-            c.add("Item", {"Name": "Hardware", "Type": "Inventory", "Active": True})
-            for name in ("TAX", "NON", "GST", "Out of scope"):
-                c.add("TaxCode", {"Name": name, "Active": True})
-            for name in ("Wholesale", "Retail"):
-                c.add("Class", {"Name": name, "Active": True})
-            for name in ("Main warehouse", "North depot"):
-                c.add("Department", {"Name": name, "Active": True})
-            for name, days in (("Net 15", 15), ("Net 30", 30), ("Due on receipt", 0)):
-                c.add("Term", {"Name": name, "DueDays": days, "Active": True})
+            # Fixed ids, so that the demo database's Accounting › Settings name them.
+            for entity, rows in DEMO_LISTS.items():
+                for qbo_id, fields in rows.items():
+                    c.add(entity, {**fields, "Active": True}, qbo_id)
             for name in ("Acme Supplies", "Northwind Traders", "Globex Corporation"):
                 c.add("Vendor", {"DisplayName": name, "Active": True})
 
