@@ -122,7 +122,10 @@ class DiscrepanciesPane(Vertical):
     @on(Act)
     def _act(self, message: Act) -> None:
         if message.action == "read_back":
-            self.app.run_action("run_now('quickbooks-readback')")
+            from posync_tui.services.accounting_connection import READ_BACK_JOB
+
+            # The app runs a job now on its scheduler, or says the scheduler is not running.
+            self.app.action_run_now(READ_BACK_JOB)  # type: ignore[attr-defined]
             return
         d = self.current
         if d is None:

@@ -141,6 +141,7 @@ async def _read_back(rt: Runtime, fence: Fence) -> str:
     return await read_back(rt, fence)
 
 
+READ_BACK_JOB = "quickbooks-readback"
 READ_BACK_EVERY = 3600.0  # seconds: a read-back of every record is a few queries per 100
 
 
@@ -158,7 +159,7 @@ QUICKBOOKS = Partner(
     jobs=(
         Schedule(CONNECTOR, _deliver),
         # Reads back what posync made, for Accounting › Discrepancies.
-        Schedule("quickbooks-readback", _read_back, interval=READ_BACK_EVERY),
+        Schedule(READ_BACK_JOB, _read_back, interval=READ_BACK_EVERY),
     ),
     queue=_queue,
 )

@@ -42,7 +42,6 @@ from posync_tui.services.accounting_connection import qbo_client
 from posync_tui.services.accounting_rules import QBO_ENTITY, UploadKind
 
 CONNECTOR = "quickbooks"
-JOB = "quickbooks-readback"
 PAGE = 500  # links read from posync's database per page
 CENT = Decimal("0.01")
 DELETED, VOIDED, ACTIVE = "deleted", "voided", "active"
