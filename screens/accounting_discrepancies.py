@@ -171,6 +171,6 @@ class DiscrepanciesPane(Vertical):
             self.app.call_from_thread(self._hand_to_leader)
 
     def _hand_to_leader(self) -> None:
-        scheduler = getattr(self.app, "scheduler", None)
-        if scheduler is not None and "quickbooks" in scheduler.jobs:
-            self._run = scheduler.run_now("quickbooks")  # held: the loop keeps weak refs
+        from screens.accounting_admin import deliver_now
+
+        self._run = deliver_now(self.app)
