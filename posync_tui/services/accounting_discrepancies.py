@@ -101,22 +101,24 @@ def _held_page(s: Session, after: int) -> tuple[list[Held], int]:
         )
     ):
         lines.setdefault(line.po_id, []).append(line)
-    held = [
-        Held(
-            po_id=saved_id(po),
-            entity=link.partner_kind,
-            qbo_id=link.partner_id,
-            vendor=vendor.qbo_vendor_id or "",
-            doc_number=link.doc_number or "",
-            total=sum(
-                (rounded(_quantity(x) * x.unit_cost, po.currency) for x in lines.get(po.id, [])),
-                Decimal(0),
-            ),
-            lines=len(lines.get(po.id, [])),
-        )
-        for link, po, vendor in rows
-    ]
+    held = [_held(link, po, vendor, lines.get(saved_id(po), [])) for link, po, vendor in rows]
     return held, (rows[-1][0].id or after) if rows else after
+
+
+def _held(
+    link: PartnerLink, po: PurchaseOrder, vendor: Vendor, lines: list[PurchaseOrderLine]
+) -> Held:
+    """What posync holds: the total as sent (each line rounded to the currency's precision)."""
+    total = sum((rounded(_quantity(x) * x.unit_cost, po.currency) for x in lines), Decimal(0))
+    return Held(
+        po_id=saved_id(po),
+        entity=link.partner_kind,
+        qbo_id=link.partner_id,
+        vendor=vendor.qbo_vendor_id or "",
+        doc_number=link.doc_number or "",
+        total=total,
+        lines=len(lines),
+    )
 
 
 def _quantity(line: PurchaseOrderLine) -> Decimal:
