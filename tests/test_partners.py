@@ -72,7 +72,7 @@ async def test_adding_a_partner_is_one_registration(db, monkeypatch):
     assert partners.partner("warehouse") is WAREHOUSE
     assert WAREHOUSE.client(rt) == "client for http://warehouse.test"
     jobs = {job.name: job for job in jobs_for(rt)}
-    assert list(jobs) == ["supplier", "quickbooks", "warehouse"]
+    assert list(jobs) == ["supplier", "quickbooks", "quickbooks-readback", "warehouse"]
     assert jobs["warehouse"].interval == 12 and jobs["supplier"].interval == 30
     assert await jobs["warehouse"].run(None) == "3 receipts" and ran[-1] is rt
     assert [row["short"] for row in connector_health(rt)] == ["sup", "cat", "qbo", "wms"]
@@ -85,7 +85,11 @@ def test_jobs_are_made_only_for_enabled_partners_with_a_base_url(db):
     assert names(jobs_for(Runtime(only_supplier, db))) == ["supplier"]
     disabled = configured_settings(quickbooks={"base_url": "http://qbo.test", "enabled": False})
     assert names(jobs_for(Runtime(disabled, db))) == ["supplier"]
-    assert names(jobs_for(Runtime(configured_settings(), db))) == ["supplier", "quickbooks"]
+    assert names(jobs_for(Runtime(configured_settings(), db))) == [
+        "supplier",
+        "quickbooks",
+        "quickbooks-readback",
+    ]
 
 
 def test_in_the_demo_the_sandbox_is_the_address_of_the_partners_it_simulates(db):
