@@ -17,11 +17,13 @@ from posync_tui.demo_edi import seed_edi
 from posync_tui.demo_warehouse import seed_warehouse
 from posync_tui.events import note_change
 from posync_tui.models import (
+    AccountingMapping,
     Customer,
     CustomerLocation,
     Division,
     Integration,
     Item,
+    MappingKind,
     POStatus,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -226,6 +228,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, seed: int = 7) -> No
         seed_warehouse(s, now)
         seed_edi(s, now)
         _seed_p21_backorders(s, vendors[0], items[:3], today)
+        _seed_accounting_books(s)
         note_change(s, "purchase_order")
         note_change(s, "vendor")
 
@@ -324,6 +327,17 @@ def _seed_p21_backorders(s, vendor: Vendor, items: list[Item], today: date) -> N
                     unit_price=(item.unit_cost * Decimal("1.35")).quantize(Decimal("0.01")),
                 )
             )
+
+
+def _seed_accounting_books(s) -> None:
+    """Accounting › Settings as an accountant set it up: the demo QuickBooks company's Cost of
+    Goods Sold, A/P account and Net 30 terms (the sandbox's fixed ids)."""
+    for kind, qbo_id, name, due_days in (
+        (MappingKind.EXPENSE_ACCOUNT, "80", "Cost of Goods Sold", None),
+        (MappingKind.AP_ACCOUNT, "84", "Accounts Payable (A/P)", None),
+        (MappingKind.TERMS, "51", "Net 30", 30),
+    ):
+        s.add(AccountingMapping(kind=kind, qbo_id=qbo_id, qbo_name=name, due_days=due_days))
 
 
 def _gln(i: int) -> str:

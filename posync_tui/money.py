@@ -8,25 +8,11 @@ all use these, so they agree to the cent. Unit costs keep their own precision (f
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-# ISO 4217 minor units where they are not two (the active codes; the rest have two).
-_MINOR_UNITS = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
-    **dict.fromkeys(("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(("CLF", "UYW"), 4),
-}
+from connectors.currencies import minor_units, rounded
 
-
-def minor_units(currency: str) -> int:
-    """Digits after the decimal point in ``currency`` (2 for most)."""
-    return _MINOR_UNITS.get(currency, 2)
-
-
-def rounded(amount: Decimal, currency: str) -> Decimal:
-    """``amount`` in the currency's precision, half up."""
-    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+__all__ = ["line_total", "minor_units", "po_total", "rounded", "shown"]
 
 
 def line_total(quantity: Decimal, unit_cost: Decimal, currency: str) -> Decimal:

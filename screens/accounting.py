@@ -27,8 +27,11 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, ProgressBar, Static, TabbedContent, TabPane
 
+from screens.accounting_admin import SHOWN_FAILURES, DecisionsAndReset
 from screens.accounting_contacts import ContactsPane
+from screens.accounting_discrepancies import DiscrepanciesPane
 from screens.accounting_queue import KIND_WORDS, TABS, ErrorsPane, QueuePane
+from screens.accounting_settings import SettingsPane
 from screens.confirm import Confirm
 from screens.safe_text import safe
 
@@ -37,15 +40,29 @@ if TYPE_CHECKING:
     from posync_tui.runtime import Runtime
     from posync_tui.services.accounting_queues import UploadFailure
 
-KINDS = ("purchase_order", "vendor", "outbox", "connector")
-SHOWN_FAILURES = 5  # one notification each; the rest are counted in one more
+KINDS = (
+    "purchase_order",
+    "vendor",
+    "outbox",
+    "connector",
+    "item",
+    "accounting_mapping",
+    "accounting_discrepancy",
+)
+# The tabs that are not upload queues: each pane reads its own rows (``refresh_rows``).
+OWN_PANES = {
+    "contacts": ContactsPane,
+    "settings": SettingsPane,
+    "discrepancies": DiscrepanciesPane,
+}
+OWN = (ContactsPane, SettingsPane, DiscrepanciesPane)
 
 
 def _plain(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
 
 
-class AccountingQueues(Vertical):
+class AccountingQueues(DecisionsAndReset, Vertical):
     """The Accounting area's body: the QuickBooks Online upload queues."""
 
     DEFAULT_CSS = """
@@ -118,8 +135,8 @@ class AccountingQueues(Vertical):
         with TabbedContent(id="queues"):
             for tab, (label, _) in TABS.items():
                 with TabPane(label, id=tab):
-                    if tab == "contacts":
-                        yield ContactsPane()
+                    if tab in OWN_PANES:
+                        yield OWN_PANES[tab]()
                         continue
                     if tab == "purchase_orders":
                         yield Static(
@@ -141,7 +158,8 @@ class AccountingQueues(Vertical):
         self.query_one("#setting-off").set_class(not self.setting_on, "-shown")
         for pane in self.query(QueuePane):
             pane.attach(rt, self.setting_on)
-        self.query_one(ContactsPane).attach(rt)
+        for own in OWN_PANES.values():
+            self.query_one(own).attach(rt)
         self.read_counts()
         self.read_connection()
         self._focus_active()
@@ -171,7 +189,7 @@ class AccountingQueues(Vertical):
         self._stale.discard(tab)
         pane = self._pane(tab)
         if pane is not None:
-            pane.refresh_rows() if isinstance(pane, ContactsPane) else pane.table.refresh_rows()
+            pane.refresh_rows() if isinstance(pane, OWN) else pane.table.refresh_rows()
 
     # --- tabs ---------------------------------------------------------------------------------
 
@@ -183,7 +201,7 @@ class AccountingQueues(Vertical):
     def active_tab(self) -> str:
         return self.tabs.active or "supplier_invoices"
 
-    def _pane(self, tab: str) -> QueuePane | ContactsPane | None:
+    def _pane(self, tab: str) -> QueuePane | ContactsPane | SettingsPane | DiscrepanciesPane | None:
         found = self.query(f"#{tab}-pane")
         return found.first() if found else None
 
@@ -203,8 +221,11 @@ class AccountingQueues(Vertical):
     @work(thread=True, exclusive=True, group="accounting-counts", exit_on_error=False)
     def read_counts(self) -> None:
         from posync_tui.services.accounting import queue_counts
+        from posync_tui.services.accounting_discrepancies import discrepancy_count
 
-        self.post_message(self._Counts(queue_counts(self.rt.db, self.rt.settings)))
+        counts = queue_counts(self.rt.db, self.rt.settings)
+        counts["discrepancies"] = discrepancy_count(self.rt.db)
+        self.post_message(self._Counts(counts))
 
     @on(_Counts)
     def _show_counts(self, message: _Counts) -> None:
@@ -425,92 +446,3 @@ class AccountingQueues(Vertical):
         more = len(message.failures) - SHOWN_FAILURES
         if more > 0:
             notify(f"{more:,} more failed: see the Errors tabs.", severity="error")
-
-    # --- decisions on an upload that may be in QuickBooks ------------------------------------
-
-    @on(ErrorsPane.DecisionRequested)
-    def _decision_requested(self, message: ErrorsPane.DecisionRequested) -> None:
-        from screens.accounting_decide import QuickBooksIdPrompt
-
-        message.stop()
-        po_id, number, decision = message.po_id, message.number, message.decision
-        if decision == "done":
-
-            def entered(qbo_id: str | None) -> None:
-                if qbo_id:
-                    self.run_decision(po_id, number, decision, qbo_id)
-
-            self.app.push_screen(QuickBooksIdPrompt(number), entered)
-            return
-        if decision == "cancel":
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.run_decision(po_id, number, decision)
-
-            question = f"Cancel the upload of {number}? It goes back to its Purchases tab."
-            self.app.push_screen(Confirm(question, yes="Cancel it", no="Keep"), answered)
-            return
-        self.run_decision(po_id, number, decision)
-
-    @work(thread=True, group="accounting-decision", exit_on_error=False)
-    def run_decision(self, po_id: int, number: str, decision: str, qbo_id: str = "") -> None:
-        from posync_tui.delivery_decisions import NotDecidable
-        from screens.accounting_decide import DECISIONS, decide
-
-        try:
-            decide(self.rt.db, po_id, decision, qbo_id)
-        except NotDecidable as exc:
-            text, severity = f"{number}: {exc}", "warning"
-        else:
-            text, severity = f"{number}: {DECISIONS[decision]} — done.", "information"
-        self.app.call_from_thread(
-            self.app.notify, text, title="QuickBooks", severity=severity, markup=False
-        )
-        if decision in ("look_up", "send"):
-            self.app.call_from_thread(self._hand_to_leader)
-
-    def _hand_to_leader(self) -> None:
-        """The leader delivers what an operator put back in the queue: run it now if here."""
-        scheduler = getattr(self.app, "scheduler", None)
-        if scheduler is not None and "quickbooks" in scheduler.jobs:
-            self._decided_run = scheduler.run_now("quickbooks")  # held: the loop keeps weak refs
-
-    # --- admin: reset for re-import -----------------------------------------------------------
-
-    def reset(self, po_ids: list[int]) -> None:
-        from posync_tui.models import AccountingStatus
-
-        if self.rt is None or not po_ids:
-            return
-        count = f"{len(po_ids):,} PO" + ("s" if len(po_ids) != 1 else "")
-        question = (
-            f'Reset {count} for re-import? Accounting Status becomes "'
-            f'{AccountingStatus.NOT_IMPORTED}" and any upload error is cleared.'
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_reset(po_ids)
-
-        self.app.push_screen(Confirm(question, yes="Reset", title="Admin"), answered)
-
-    @work(thread=True, group="accounting-reset", exit_on_error=False)
-    def run_reset(self, po_ids: list[int]) -> None:
-        from posync_tui.services.accounting import ResetRefused, reset_for_reimport
-
-        done, refused = 0, []
-        for po_id in po_ids:
-            try:
-                reset_for_reimport(self.rt.db, po_id)
-                done += 1
-            except LookupError:
-                continue  # deleted meanwhile
-            except ResetRefused as exc:
-                refused.append(str(exc))
-        text = f"{done:,} PO{'s' if done != 1 else ''} reset for re-import."
-        self.app.call_from_thread(self.app.notify, text, title="Admin")
-        for why in refused[:SHOWN_FAILURES]:
-            self.app.call_from_thread(
-                self.app.notify, why, title="Not reset", severity="warning", markup=False
-            )

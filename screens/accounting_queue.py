@@ -34,6 +34,8 @@ TABS = {
     "errors_supplier_invoices": ("Invoice errors", "Errors › Supplier Invoices"),
     "errors_purchase_orders": ("PO errors", "Errors › Purchase Orders"),
     "contacts": ("Contacts", "Contacts"),
+    "settings": ("Settings", "Settings"),
+    "discrepancies": ("Diff", "Discrepancies"),
 }
 KIND_WORDS = {"bill": "bills", "purchase_order": "purchase orders"}
 

@@ -107,11 +107,10 @@ def rows(a: POAccounting) -> dict[str, Content | None]:
 def verdict(a: POAccounting) -> list[tuple[str, Content]]:
     """Can it be synced as a bill now, and if not, each condition it fails, in plain words:
     (bullet, text) lines; the bullet is "" for a heading."""
-    if a.uploaded_as_purchase_order:
-        heading = Content.styled("✖ Cannot be synced as a bill:", FAIL_STYLE)
-        return [("", heading), *(("", safe(reason)) for reason in a.bill_blockers)]
     if not a.bill_blockers:
         then = "It is waiting to upload." if a.waiting else "u queues it for upload."
+        if a.uploaded_as_purchase_order:  # the bill is linked to it: QuickBooks closes it
+            then += " Its bill will be linked to the QuickBooks purchase order."
         return [("", Content.assemble(("✔ Can be synced as a bill now. ", OK_STYLE), then))]
     lines = [("", Content.styled("✖ Cannot be synced as a bill now:", FAIL_STYLE))]
     lines += [("•", safe(reason)) for reason in a.bill_blockers]

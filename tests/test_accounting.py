@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from connectors.base import PartnerUnavailable
-from connectors.quickbooks import DuplicateName, Limits, ReconnectQuickBooks
+from connectors.quickbooks import DuplicateName, Limits, ListEntry, ReconnectQuickBooks
 from connectors.sandbox.quickbooks import QuickBooksSandbox
 from connectors.sandbox.server import Sandbox
 from posync_tui.config import QuickBooksSettings, Settings
@@ -36,7 +36,8 @@ from posync_tui.runtime import Runtime
 from posync_tui.services import accounting
 from posync_tui.services.accounting import QueueTab, UploadKind
 from posync_tui.services.accounting_connection import qbo_client
-from posync_tui.services.accounting_deliver import QuickBooksAdapter, _with_account
+from posync_tui.services.accounting_deliver import QuickBooksAdapter
+from posync_tui.services.accounting_mappings import choose
 from posync_tui.services.accounting_rules import bill_reference, qbo_doc_number
 from tests import records
 
@@ -72,7 +73,16 @@ def qbo_vendor(sandbox, name="Acme Supplies") -> str:
     return next(v["Id"] for v in sandbox.vendors() if v["DisplayName"] == name)
 
 
+def choose_expense_account(db, sandbox, name="Cost of Goods Sold") -> str:
+    """Accounting › Settings: the account item-less lines are booked to."""
+    [account] = [a for a in sandbox.records("Account") if a["Name"] == name]
+    choose(db, "expense_account", ListEntry(account["Id"], name, account["AccountType"]))
+    return account["Id"]
+
+
 def add_vendor(db, sandbox, code="ACME", name="Acme Supplies", linked=True) -> int:
+    # The books are set up before the first vendor is linked (as the README says).
+    choose_expense_account(db, sandbox)
     with db.session() as s:
         vendor = Vendor(code=code, name=name, qbo_vendor_id=qbo_vendor(sandbox) if linked else None)
         s.add(vendor)
@@ -305,20 +315,31 @@ async def test_a_failure_moves_the_po_to_errors_with_a_notification_and_resyncs_
     assert keys == [f"{here}:qbo:bill:{po_id}:1", f"{here}:qbo:bill:{po_id}:2"]
 
 
-async def test_two_references_equal_in_their_first_21_characters_clash_in_quickbooks(
+async def test_two_references_equal_in_their_first_21_characters_are_flagged_before_sending(
     rt, db, sandbox
 ):
     vendor = add_vendor(db, sandbox)
     first = add_po(db, vendor, "PO-1", invoice_no="A-VERY-LONG-INVOICE-NO-1")
     second = add_po(db, vendor, "PO-2", invoice_no="A-VERY-LONG-INVOICE-NO-2")
-    accounting.enqueue_upload(db, BILL, [first, second])
-    await deliver(rt)
-    [row] = accounting.list_queue(db, QueueTab.ERRORS_SUPPLIER_INVOICES)
-    assert row.po_id == second and row.error_code == "6140"
+    rows = {r.po_id: r for r in accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES)}
+    assert "same as PO PO-2's" in rows[first].blockers[0] and not rows[first].ready
+    assert "same as PO PO-1's" in rows[second].blockers[0] and not rows[second].ready
+    result = accounting.enqueue_upload(db, BILL, [first, second])
+    assert result.queued == [] and "6140" in result.skipped[first][0]
+    assert await deliver(rt) == "nothing waiting to upload to QuickBooks"
+    assert sandbox.bills() == []  # nothing was sent
     with db.session() as s:
         s.get(PurchaseOrder, second).supplier_invoice_no = "INV-NO-2"  # the fix
-    accounting.enqueue_upload(db, BILL, [second])
-    assert await deliver(rt) == "1 uploaded to QuickBooks"
+    accounting.enqueue_upload(db, BILL, [first, second])
+    assert await deliver(rt) == "2 uploaded to QuickBooks"
+
+
+async def test_another_vendors_same_doc_number_is_no_clash(rt, db, sandbox):
+    first = add_po(db, add_vendor(db, sandbox), "PO-1", invoice_no="A-VERY-LONG-INVOICE-NO-1")
+    other = add_vendor(db, sandbox, "NW", "Northwind Traders")
+    add_po(db, other, "PO-2", invoice_no="A-VERY-LONG-INVOICE-NO-2")
+    rows = {r.po_id: r for r in accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES)}
+    assert rows[first].ready
 
 
 async def test_deliver_checks_the_rules_again(rt, db, sandbox):
@@ -369,21 +390,42 @@ def test_only_an_unbilled_po_can_be_uploaded_as_a_purchase_order(rt, db, sandbox
     assert named in reason and "unbilled" in reason
 
 
-async def test_a_po_uploaded_as_a_purchase_order_can_no_longer_be_synced_as_a_bill(rt, db, sandbox):
+async def billed_after_upload_as_purchase_order(rt, db, sandbox) -> int:
     po_id = add_po(db, add_vendor(db, sandbox), "PO-3001", invoice_no=None, invoice_date=None)
     accounting.enqueue_upload(db, PO_KIND, [po_id], settings=rt.settings)
     await deliver(rt)
     with db.session() as s:  # later the supplier's invoice arrives: the PO is billed
         billed = s.get(PurchaseOrder, po_id)
         billed.supplier_invoice_no, billed.invoice_date = "INV-9", date(2024, 6, 1)
-    [reason] = accounting.enqueue_upload(db, BILL, [po_id]).skipped[po_id]
-    assert "can no longer be synced as a bill" in reason
-    assert "Create the bill by hand in QuickBooks and add the purchase order" in reason
-    [row] = accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES)  # the console says so
-    assert row.blockers == (reason,) and not row.ready
-    accounting.reset_for_reimport(db, po_id)  # an admin reset does not lift it
-    assert accounting.enqueue_upload(db, BILL, [po_id]).skipped[po_id] == [reason]
-    assert sandbox.bills() == [] and accounting.queue_counts(db)["upload_waiting"] == 0
+    return po_id
+
+
+async def test_the_bill_of_a_po_uploaded_as_a_purchase_order_is_linked_and_closes_it(
+    rt, db, sandbox
+):
+    # Cin7 leaves this bill to be made by hand; posync makes it, linked to the purchase order.
+    po_id = await billed_after_upload_as_purchase_order(rt, db, sandbox)
+    [qbo_po] = sandbox.purchase_orders()
+    [row] = accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES)
+    assert row.ready
+    assert accounting.enqueue_upload(db, BILL, [po_id]).queued == [po_id]
+    assert await deliver(rt) == "1 uploaded to QuickBooks"
+    [bill] = sandbox.bills()
+    assert all(line["LinkedTxn"][0]["TxnId"] == qbo_po["Id"] for line in bill["Line"])
+    assert sandbox.purchase_orders()[0]["POStatus"] == "Closed"
+    with db.reader() as s:
+        assert s.exec(select(SyncNotification)).all() == []  # the read-back found the link
+
+
+async def test_a_link_dropped_by_quickbooks_is_reported(rt, db, sandbox):
+    po_id = await billed_after_upload_as_purchase_order(rt, db, sandbox)
+    sandbox.drop_links()
+    accounting.enqueue_upload(db, BILL, [po_id])
+    assert await deliver(rt) == "1 uploaded to QuickBooks"
+    assert sandbox.purchase_orders()[0]["POStatus"] == "Open"
+    with db.reader() as s:
+        [note] = s.exec(select(SyncNotification)).all()
+    assert "did not keep its link" in note.message and "link them by hand" in note.message
 
 
 # --- admin reset, idempotency ------------------------------------------------------------------
@@ -442,8 +484,7 @@ async def test_after_a_crash_mid_send_the_next_run_finds_the_bill_instead_of_mak
             [request] = QuickBooksAdapter(client, setting_on=False).build(s, [claimed]).values()
         with db.session() as s:
             s.get(OutboxMessage, message_id).payload = json.dumps(request.payload)
-        account = await client.default_expense_account()
-        await client.create(_with_account(request.body.draft, account), requestid="lost")
+        await client.create(request.body.draft, requestid="lost")
     assert await deliver(rt) == "1 uploaded to QuickBooks"
     [bill] = sandbox.bills()
     assert records.qbo_link(db, po_id).partner_id == bill["Id"]

@@ -73,7 +73,7 @@ async def test_a_po_made_as_a_quickbooks_purchase_order_is_read_so_by_the_queues
     assert records.qbo_link(db, po_id).partner_kind == "PurchaseOrder"
     assert accounting.queue_ids(db, QueueTab.PURCHASE_ORDERS) == []
 
-    # Billed afterwards: listed on Supplier Invoices, but its bill must be made by hand.
+    # Billed afterwards: listed on Supplier Invoices, its bill to be linked to the purchase order.
     with db.session() as s:
         s.execute(
             update(PurchaseOrder)
@@ -81,13 +81,10 @@ async def test_a_po_made_as_a_quickbooks_purchase_order_is_read_so_by_the_queues
             .values(invoice_date=date(2024, 5, 2), supplier_invoice_no="INV-9")
         )
     [row] = accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES, settings=rt.settings)
-    assert not row.ready
-    assert row.blockers[0].startswith(
-        f"PO PO-2001 was uploaded to QuickBooks as purchase order {qbo_po['DocNumber']}"
-    )
-    assert accounting.queue_counts(db, rt.settings)["upload_ready"] == 0
+    assert row.ready
+    assert accounting.queue_counts(db, rt.settings)["upload_ready"] == 1
     [paged] = QueueSource(db.engine, QueueTab.SUPPLIER_INVOICES).page(View(sort="reference"), 0, 50)
-    assert paged.data["status"] == "made as QBO PO"
+    assert paged.data["status"] == "ready, links PO"
     assert load_po_detail(db, po_id, settings=rt.settings).accounting.uploaded_as_purchase_order
 
 
@@ -109,5 +106,5 @@ def test_a_queue_page_reads_the_links_in_its_own_query(db, sandbox):
     many, many_statements = page(40)
     assert (len(few), len(many)) == (2, 40)
     assert many_statements == few_statements  # no query per row
-    made_as_po = {row.key for row in many if row.data["status"].startswith("made as QBO PO")}
+    made_as_po = {row.key for row in many if row.data["status"] == "ready, links PO"}
     assert made_as_po == set(po_ids[::2])

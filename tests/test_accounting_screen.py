@@ -24,6 +24,8 @@ from screens.accounting import AccountingQueues
 from screens.confirm import Confirm
 from tests import records
 from tests.console import console_app, settled
+from tests.test_accounting import choose_expense_account
+from tests.test_scheduler import until
 
 
 @pytest.fixture
@@ -61,6 +63,7 @@ def app_for(db, qbo, *, upload_pos=True, jobs=quickbooks_job):
 
 
 def add_vendor(db, sandbox, name="Acme Supplies", code="ACME", linked=True) -> int:
+    choose_expense_account(db, sandbox)  # the books are set up first (Accounting › Settings)
     qbo_id = next((v["Id"] for v in sandbox.vendors() if v["DisplayName"] == name), None)
     with db.session() as s:
         vendor = Vendor(code=code, name=name, qbo_vendor_id=qbo_id if linked else None)
@@ -78,6 +81,20 @@ def add_po(db, vendor_id, number, invoice_no="INV-77", invoice_date=date(2024, 5
         supplier_invoice_no=invoice_no,
         invoice_date=invoice_date,
     )
+
+
+def qbo_vendor(sandbox, name="Acme Supplies") -> str:
+    return next(v["Id"] for v in sandbox.vendors() if v["DisplayName"] == name)
+
+
+def hand_made_bill(sandbox, vendor_id: str, doc: str) -> dict:
+    account = next(a["Id"] for a in sandbox.records("Account") if a["AccountType"] == "Expense")
+    line = {
+        "Amount": "1.00",
+        "DetailType": "AccountBasedExpenseLineDetail",
+        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account}},
+    }
+    return {"VendorRef": {"value": vendor_id}, "DocNumber": doc, "Line": [line]}
 
 
 def po(db, po_id) -> PurchaseOrder:
@@ -151,8 +168,11 @@ async def test_a_failing_po_lands_on_errors_with_quickbooks_message_then_is_fixe
     db, qbo, sandbox
 ):
     vendor = add_vendor(db, sandbox)
-    add_po(db, vendor, "PO-1", "A-VERY-LONG-INVOICE-NO-1")
-    clash = add_po(db, vendor, "PO-2", "A-VERY-LONG-INVOICE-NO-2")  # same first 21 characters
+    add_po(db, vendor, "PO-1", "INV-1")
+    clash = add_po(db, vendor, "PO-2", "INV-2")
+    # An accountant already keyed the supplier's invoice into QuickBooks by hand.
+    hand_made = {"vendor_id": qbo_vendor(sandbox), "doc": "INV-2/PO-2"}
+    sandbox.company.save("Bill", hand_made_bill(sandbox, **hand_made))
     app = app_for(db, qbo)
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_accounting(pilot)
@@ -167,18 +187,39 @@ async def test_a_failing_po_lands_on_errors_with_quickbooks_message_then_is_fixe
         assert rows(body, "supplier_invoices") == []
         body.action_show_tab("errors_supplier_invoices")
         await settled(pilot)
-        assert rows(body, "errors_supplier_invoices") == ["PO-2"]
+        # The failure reaches the console as a committed change: the tab re-reads on it.
+        await until(lambda: rows(body, "errors_supplier_invoices") == ["PO-2"], what="PO-2")
         detail = str(body.query_one("#errors_supplier_invoices-pane .queue-detail").render())
         assert "QuickBooks error 6140" in detail and "change the supplier invoice number" in detail
         assert "Invoice errors 1" in str(body.tabs.get_tab("errors_supplier_invoices").label)
 
         with db.session() as s:  # the operator fixes the PO's supplier invoice number
-            s.get(PurchaseOrder, clash).supplier_invoice_no = "INV-2"
+            s.get(PurchaseOrder, clash).supplier_invoice_no = "INV-2B"
         await pilot.press("u")
         assert await answer_yes(pilot) == "Re-sync 1 PO to QuickBooks as bills?"
         assert rows(body, "errors_supplier_invoices") == []
         assert po(db, clash).accounting_status == AccountingStatus.IMPORTED
-        assert "INV-2/PO-2" in [b["DocNumber"] for b in sandbox.bills()]
+        assert "INV-2B/PO-2" in [b["DocNumber"] for b in sandbox.bills()]
+
+
+async def test_two_pos_cut_to_one_doc_number_are_flagged_before_anything_is_sent(
+    db, qbo, sandbox
+):
+    vendor = add_vendor(db, sandbox)
+    add_po(db, vendor, "PO-1", "A-VERY-LONG-INVOICE-NO-1")
+    add_po(db, vendor, "PO-2", "A-VERY-LONG-INVOICE-NO-2")  # same first 21 characters
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot)
+        table = body.query_one("#supplier_invoices-pane").table
+        statuses = [table._row_at(i, read=False).data["status"] for i in range(2)]
+        assert statuses == ["same DocNumber", "same DocNumber"]
+        detail = str(body.query_one("#supplier_invoices-pane .queue-detail").render())
+        assert "same as PO PO-2's" in detail and "6140" in detail
+        await pilot.press("U")
+        await answer_yes(pilot)
+        assert any("same as PO" in n and "not ready" in n for n in notifications(app))
+    assert sandbox.bills() == []
 
 
 async def test_unbilled_pos_are_not_uploaded_while_the_setting_is_off(db, qbo, sandbox):

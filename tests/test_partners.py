@@ -61,7 +61,15 @@ async def test_adding_a_partner_is_one_registration(db, monkeypatch):
     assert partners.partner("wms") is WMS
     assert WMS.client(rt) == "client for http://wms.test"
     jobs = {job.name: job for job in jobs_for(rt)}
-    assert list(jobs) == ["supplier", "quickbooks", "warehouse", "edi_hub", "p21", "wms"]
+    assert list(jobs) == [
+        "supplier",
+        "quickbooks",
+        "quickbooks-readback",
+        "warehouse",
+        "edi_hub",
+        "p21",
+        "wms",
+    ]
     assert jobs["wms"].interval == 12 and jobs["supplier"].interval == 30
     assert await jobs["wms"].run(None) == "3 receipts" and ran[-1] is rt
     shorts = [row["short"] for row in connector_health(rt)]
@@ -78,6 +86,7 @@ def test_jobs_are_made_only_for_enabled_partners_with_a_base_url(db):
     assert names(jobs_for(Runtime(configured_settings(), db))) == [
         "supplier",
         "quickbooks",
+        "quickbooks-readback",
         "warehouse",
         "edi_hub",
         "p21",

@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 from textual.widgets import Input, Static, TabbedContent
 
+from connectors.quickbooks import ListEntry
 from posync_tui.config import QuickBooksSettings, Settings
 from posync_tui.models import (
     AccountingStatus,
@@ -23,6 +24,7 @@ from posync_tui.models import (
     Vendor,
 )
 from posync_tui.services.accounting import QueueTab, link_vendor, queue_ids
+from posync_tui.services.accounting_mappings import choose
 from posync_tui.services.po_accounting import current_upload
 from screens.confirm import Confirm
 from screens.po_accounting import AccountingPane
@@ -46,6 +48,13 @@ def vendor_id(db) -> int:
 
 def link(db, vendor_id: int) -> None:
     link_vendor(db, vendor_id, "58", "Acme Supplies")
+    # Accounting › Settings: where item-less lines are booked.
+    choose(
+        db,
+        "expense_account",
+        ListEntry("80", "Cost of Goods Sold", "Cost of Goods Sold"),
+        by="setup",
+    )
 
 
 def read_po(db, po_id: int) -> PurchaseOrder:
@@ -221,7 +230,7 @@ async def test_reset_for_reimport_puts_an_imported_po_back_in_the_queue(db, vend
     assert (entry.old_value, entry.new_value) == ("Imported", AccountingStatus.NOT_IMPORTED)
 
 
-async def test_a_po_uploaded_as_a_quickbooks_purchase_order_says_the_bill_is_made_by_hand(
+async def test_a_po_uploaded_as_a_quickbooks_purchase_order_is_billed_by_a_linked_bill(
     db, vendor_id
 ):
     link(db, vendor_id)
@@ -236,16 +245,15 @@ async def test_a_po_uploaded_as_a_quickbooks_purchase_order_says_the_bill_is_mad
         pane = await accounting_tab(pilot, po_id)
         assert shown(pane, "quickbooks").startswith("purchase order 77, DocNumber PO-0000001")
         assert verdict(pane) == [
-            "✖ Cannot be synced as a bill:",
-            "PO PO-0000001 was uploaded to QuickBooks as purchase order PO-0000001, so it can "
-            "no longer be synced as a bill. Create the bill by hand in QuickBooks and add the "
-            "purchase order to it.",
+            "✔ Can be synced as a bill now. u queues it for upload. Its bill will be linked to "
+            "the QuickBooks purchase order."
         ]
         await pilot.press("u")
         await settled(pilot)
-        assert not isinstance(pilot.app.screen, Confirm)
-        assert "Create the bill by hand" in str(pilot.app.screen.query_one("#hint").render())
-    assert records.upload_state(db, po_id) is None
+        assert isinstance(pilot.app.screen, Confirm)
+        await pilot.press("y")
+        await settled(pilot)
+    assert records.upload_state(db, po_id) == "waiting"
 
 
 async def test_an_unbilled_po_goes_as_a_quickbooks_purchase_order_when_the_setting_is_on(

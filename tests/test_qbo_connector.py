@@ -283,9 +283,9 @@ async def test_a_stale_synctoken_is_read_again_and_retried(qbo, connect):
     txn = await client.create(a_bill(qbo), requestid="qbo:bill:1:1")
     # Someone saved the bill between our read and our write.
     qbo.inject_fault("5010", writes_only=True)
-    updated = await client.update(txn.id, a_bill(qbo, private_note="corrected"))
+    updated = await client.update(txn.id, a_bill(qbo, doc="INV-1/PO-1 corrected"))
     assert updated.sync_token == "1" and client.stats.stale_rereads == 1
-    assert qbo.bills()[0]["PrivateNote"] == "corrected"
+    assert qbo.bills()[0]["DocNumber"] == "INV-1/PO-1 corrected"
 
 
 async def test_the_sandbox_refuses_a_stale_synctoken(qbo, connect):

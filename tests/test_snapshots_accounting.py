@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from posync_tui.config import QuickBooksSettings, Settings
 from posync_tui.demo_data import seed_demo
-from posync_tui.models import PurchaseOrder
+from posync_tui.models import AccountingDiscrepancy, PurchaseOrder
 from tests import records
 from tests.console import console_app, settled
 
@@ -87,3 +87,25 @@ def test_errors_purchase_orders(app, snap_compare):
 
 def test_contacts(app, snap_compare):
     assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("5"))
+
+
+def test_settings(app, snap_compare):
+    # The demo's books: Cost of Goods Sold, the A/P account and Net 30 chosen; the rest not yet.
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("6"))
+
+
+def test_discrepancies(app, db, snap_compare):
+    # What a read-back found: a bill whose DocNumber an accountant changed, a deleted PO.
+    with db.session() as s:
+        first, second = s.exec(select(PurchaseOrder).order_by(PurchaseOrder.number).limit(2))
+        s.add_all(
+            [
+                AccountingDiscrepancy(po_id=first.id, entity="Bill", qbo_id="1001",
+                                      field="DocNumber", posync_value="INV-1/PO-0000001",
+                                      qbo_value="INV-1 checked"),
+                AccountingDiscrepancy(po_id=second.id, entity="PurchaseOrder", qbo_id="1002",
+                                      field="state", posync_value="active",
+                                      qbo_value="deleted"),
+            ]
+        )  # fmt: skip
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("7"))

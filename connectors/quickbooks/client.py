@@ -43,17 +43,19 @@ from connectors.quickbooks.oauth import QuickBooksAuth
 from connectors.quickbooks.records import (
     BatchItem,
     BatchOutcome,
+    ListEntry,
     QboVendor,
     Stats,
     Txn,
     TxnDraft,
-    account_id,
     query_rows,
 )
 
 PRODUCTION_URL = "https://quickbooks.api.intuit.com"
 SANDBOX_URL = "https://sandbox-quickbooks.api.intuit.com"
 PATHS = {"Bill": "bill", "PurchaseOrder": "purchaseorder", "Vendor": "vendor"}
+PAGE = 1000  # QuickBooks' largest MAXRESULTS
+ID_CHUNK = 100  # ids per "Id in (...)" (a query is one URL)
 
 
 def quote(value: str) -> str:
@@ -141,18 +143,37 @@ class QuickBooksClient(PartnerClient):
         )
         return [QboVendor.from_qbo(row) for row in rows.get("Vendor", [])]
 
-    async def default_expense_account(self) -> str:
-        """The account item-less lines are booked to: Cost of Goods Sold, else any Expense."""
-        for kind in ("Cost of Goods Sold", "Expense"):
-            rows = await self.query(
-                f"select * from Account where AccountType = {quote(kind)} maxresults 1"
+    async def query_all(self, entity: str, where: str = "", *, page: int = PAGE) -> list[dict]:
+        """Every row of a query, a page at a time (STARTPOSITION / MAXRESULTS): QuickBooks
+        answers at most 1000 rows per query, so a list is read until a page comes back short."""
+        rows: list[dict] = []
+        condition = f" where {where}" if where else ""
+        while True:
+            found = await self.query(
+                f"select * from {entity}{condition} startposition {len(rows) + 1} maxresults {page}"
             )
-            if rows.get("Account"):
-                return account_id(rows["Account"][0])
-        raise QuickBooksError(
-            "QuickBooks has no Cost of Goods Sold or Expense account to book bill lines to; "
-            "create one in QuickBooks first"
-        )
+            got = found.get(entity, [])
+            rows += got
+            if len(got) < page:
+                return rows
+
+    async def list_entries(self, entity: str, *, page: int = PAGE) -> list[ListEntry]:
+        """The active records of one of QuickBooks' lists, every page of them."""
+        rows = await self.query_all(entity, "Active = true", page=page)
+        return [ListEntry.from_qbo(entity, row) for row in rows]
+
+    async def read_back(
+        self, entity: str, qbo_ids: Sequence[str], *, page: int = PAGE
+    ) -> dict[str, Txn]:
+        """These transactions as QuickBooks holds them now; a deleted one is simply missing."""
+        found: dict[str, Txn] = {}
+        unique = sorted(set(qbo_ids))
+        for start in range(0, len(unique), ID_CHUNK):
+            chunk = ", ".join(quote(i) for i in unique[start : start + ID_CHUNK])
+            for row in await self.query_all(entity, f"Id in ({chunk})", page=page):
+                txn = Txn.from_qbo(entity, row)
+                found[txn.id] = txn
+        return found
 
     # --- creating -----------------------------------------------------------------------------
 
@@ -183,10 +204,16 @@ class QuickBooksClient(PartnerClient):
         return self._checked(draft, Txn.from_qbo(draft.entity, _entity(body, draft.entity)))
 
     async def update(self, qbo_id: str, draft: TxnDraft, *, tries: int = 3) -> Txn:
-        """Replace an existing transaction; a stale SyncToken (5010) means re-read and retry."""
+        """A sparse update of the fields posync owns (``TxnDraft.owned``): the others keep what
+        an accountant set in QuickBooks. A stale SyncToken (5010) means re-read and retry."""
         for attempt in range(1, tries + 1):
             current = await self.read(draft.entity, qbo_id)
-            payload = {**draft.to_qbo(), "Id": qbo_id, "SyncToken": current.sync_token}
+            payload = {
+                **draft.owned(),
+                "Id": qbo_id,
+                "SyncToken": current.sync_token,
+                "sparse": True,
+            }
             try:
                 body = await self._send("POST", PATHS[draft.entity], json_body=payload)
             except StaleObject:

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter
 
+from connectors.currencies import rounded
 from connectors.validation import AMOUNT_LIMIT, validate
 
 DOC_NUMBER_MAX = 21  # QuickBooks' DocNumber limit
 
 
-def money(value: Decimal) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+# ISO 4217 minor units where they are not 2 (the currencies QuickBooks Online offers).
+def money(value: Decimal, currency: str | None = None) -> str:
+    """An amount as sent: rounded to the currency's precision ("125.50", "1250" in yen)."""
+    return str(rounded(value, currency))
 
 
 def number(value: Decimal) -> str:
@@ -42,9 +45,11 @@ class ExpenseLine:
     account_id: str | None = None  # → AccountBasedExpenseLineDetail
     # A line of a QBO purchase order this bill line settles (LinkedTxn).
     linked_po_line_id: str | None = None
+    tax_code_id: str | None = None  # → TaxCodeRef of the line's detail
+    class_id: str | None = None  # → ClassRef of the line's detail
 
-    def to_qbo(self, linked_po_id: str | None = None) -> dict:
-        line: dict[str, Any] = {"Amount": money(self.amount)}
+    def to_qbo(self, linked_po_id: str | None = None, currency: str | None = None) -> dict:
+        line: dict[str, Any] = {"Amount": money(self.amount, currency)}
         if self.description:
             line["Description"] = self.description[:4000]
         if self.item_id:
@@ -57,11 +62,16 @@ class ExpenseLine:
             line["DetailType"] = "ItemBasedExpenseLineDetail"
             line["ItemBasedExpenseLineDetail"] = detail
         else:
-            line["DetailType"] = "AccountBasedExpenseLineDetail"
-            line["AccountBasedExpenseLineDetail"] = {
+            detail = {
                 "AccountRef": {"value": self.account_id or ""},
                 "BillableStatus": "NotBillable",
             }
+            line["DetailType"] = "AccountBasedExpenseLineDetail"
+            line["AccountBasedExpenseLineDetail"] = detail
+        if self.tax_code_id:
+            detail["TaxCodeRef"] = {"value": self.tax_code_id}
+        if self.class_id:
+            detail["ClassRef"] = {"value": self.class_id}
         if linked_po_id:
             link = {"TxnId": linked_po_id, "TxnType": "PurchaseOrder"}
             if self.linked_po_line_id:
@@ -84,21 +94,42 @@ class TxnDraft:
     private_note: str = ""
     # The QBO PurchaseOrder this bill settles, if there is one (bills only).
     linked_po_id: str | None = None
+    ap_account_id: str | None = None  # → APAccountRef
+    term_id: str | None = None  # → SalesTermRef
+    department_id: str | None = None  # → DepartmentRef (QuickBooks' "location"; bills only)
+
+    @property
+    def total(self) -> Decimal:
+        """What QuickBooks should answer as TotalAmt: the sum of the lines as sent."""
+        return sum((rounded(line.amount, self.currency) for line in self.lines), Decimal(0))
 
     def to_qbo(self) -> dict:
+        body = self.owned()
+        if self.currency:
+            body["CurrencyRef"] = {"value": self.currency}
+        if self.private_note:
+            body["PrivateNote"] = self.private_note[:4000]
+        return body
+
+    def owned(self) -> dict[str, Any]:
+        """The fields posync owns: what a re-import sends as a sparse update, so that what an
+        accountant changed in QuickBooks elsewhere (the memo, attachments' notes, …) is kept."""
         body: dict[str, Any] = {
             "VendorRef": {"value": self.vendor_id},
             "DocNumber": self.doc_number,
-            "Line": [line.to_qbo(self.linked_po_id) for line in self.lines],
+            "Line": [line.to_qbo(self.linked_po_id, self.currency) for line in self.lines],
         }
         if self.txn_date:
             body["TxnDate"] = self.txn_date.isoformat()
         if self.due_date:
             body["DueDate"] = self.due_date.isoformat()
-        if self.currency:
-            body["CurrencyRef"] = {"value": self.currency}
-        if self.private_note:
-            body["PrivateNote"] = self.private_note[:4000]
+        for key, value in (
+            ("APAccountRef", self.ap_account_id),
+            ("SalesTermRef", self.term_id),
+            ("DepartmentRef", self.department_id if self.entity == "Bill" else None),
+        ):
+            if value:
+                body[key] = {"value": value}
         return body
 
 
@@ -130,6 +161,13 @@ class _Link(BaseModel):
     TxnId: IdText = ""
 
 
+class _LineAnswer(BaseModel):
+    Amount: Annotated[Decimal, Field(gt=-AMOUNT_LIMIT, lt=AMOUNT_LIMIT, allow_inf_nan=False)] = (
+        Decimal(0)
+    )
+    LinkedTxn: list[_Link] = []
+
+
 class _TxnAnswer(BaseModel):
     Id: Id
     DocNumber: IdText = ""
@@ -140,6 +178,9 @@ class _TxnAnswer(BaseModel):
     )
     LinkedTxn: list[_Link] = []
     PrivateNote: IdText = ""
+    Line: list[_LineAnswer] = []
+    POStatus: IdText = ""
+    DueDate: date | None = None
 
 
 class _Email(BaseModel):
@@ -154,15 +195,10 @@ class _VendorAnswer(BaseModel):
     SyncToken: IdText = "0"
 
 
-class _Account(BaseModel):
-    Id: Id
-
-
 class _QueryAnswer(BaseModel):
     QueryResponse: dict[str, list[dict[str, Any]] | int | str | None] = {}
 
 
-_ACCOUNT = TypeAdapter(_Account)
 _QUERY = TypeAdapter(_QueryAnswer)
 _TXN = TypeAdapter(_TxnAnswer)
 _VENDOR = TypeAdapter(_VendorAnswer)
@@ -184,10 +220,20 @@ class Txn:
     # True when posync found it already in QuickBooks after a lost answer (no second copy made).
     recovered: bool = False
     private_note: str = ""
+    line_count: int = 0
+    po_status: str = ""  # a PurchaseOrder's "Open" or "Closed"
+    due_date: date | None = None
+
+    @property
+    def voided(self) -> bool:
+        """QuickBooks keeps a voided transaction with zero amounts and "Voided" in its memo."""
+        return self.total == 0 and self.private_note.startswith("Voided")
 
     @classmethod
     def from_qbo(cls, entity: str, data: Any) -> Txn:
         answer = validate(_TXN, data, f"QuickBooks' {entity}")
+        # A bill keeps the purchase orders it settles on its lines' LinkedTxn.
+        links = [*answer.LinkedTxn, *(link for line in answer.Line for link in line.LinkedTxn)]
         return cls(
             entity=entity,
             id=answer.Id,
@@ -195,8 +241,44 @@ class Txn:
             sync_token=answer.SyncToken or "0",
             vendor_id=answer.VendorRef.value,
             total=answer.TotalAmt,
-            linked=tuple((link.TxnType, link.TxnId) for link in answer.LinkedTxn),
+            linked=tuple(dict.fromkeys((link.TxnType, link.TxnId) for link in links)),
             private_note=answer.PrivateNote or "",
+            line_count=len(answer.Line),
+            po_status=answer.POStatus,
+            due_date=answer.DueDate,
+        )
+
+
+class _Named(BaseModel):
+    Id: Id
+    Name: IdText = ""
+    FullyQualifiedName: IdText = ""
+    AccountType: IdText = ""
+    Type: IdText = ""
+    DueDays: int | None = None
+    Active: bool = True
+
+
+_NAMED = TypeAdapter(_Named)
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """A record of one of QuickBooks' lists (Account, TaxCode, Class, Department, Term, Item)."""
+
+    id: str
+    name: str
+    kind: str = ""  # an account's AccountType, an item's Type
+    due_days: int | None = None  # a term's
+
+    @classmethod
+    def from_qbo(cls, entity: str, data: Any) -> ListEntry:
+        answer = validate(_NAMED, data, f"QuickBooks' {entity}")
+        return cls(
+            id=answer.Id,
+            name=answer.FullyQualifiedName or answer.Name,
+            kind=answer.AccountType or answer.Type,
+            due_days=answer.DueDays,
         )
 
 
@@ -257,7 +339,3 @@ def query_rows(body: Any) -> dict[str, list[dict]]:
     """The entity lists of a query answer (its other keys, such as maxResults, left out)."""
     answer = validate(_QUERY, body, "QuickBooks' query answer")
     return {k: v for k, v in answer.QueryResponse.items() if isinstance(v, list)}
-
-
-def account_id(row: Any) -> str:
-    return validate(_ACCOUNT, row, "QuickBooks' Account").Id

@@ -1,5 +1,12 @@
 """All tables. Importing this module registers every table on SQLModel.metadata."""
 
+from posync_tui.models.accounting import (
+    MAPPING_ENTITY,
+    AccountingDiscrepancy,
+    AccountingMapping,
+    DiscrepancyField,
+    MappingKind,
+)
 from posync_tui.models.core import (
     OPEN_PO_STATUSES,
     AccountingStatus,
@@ -59,6 +66,11 @@ from posync_tui.models.warehouse import (
 from posync_tui.sqltypes import Decimal4, UTCDateTime, utcnow
 
 __all__ = [
+    "MAPPING_ENTITY",
+    "AccountingDiscrepancy",
+    "AccountingMapping",
+    "DiscrepancyField",
+    "MappingKind",
     "AcceptStatus",
     "BillStatus",
     "Direction",

@@ -155,6 +155,9 @@ class PurchaseOrder(TableModel, table=True):
     # the PO became in QuickBooks is its PartnerLink.
     accounting_error_code: str | None = Field(default=None, max_length=20)
     accounting_error: str | None = None
+    # QuickBooks mappings (issue 21): the supplier's invoice's own due date, if it gives one
+    # (else the bill's due date comes from the terms chosen on Accounting › Settings).
+    invoice_due_date: date | None = None
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True)
     # EDI (Onetrail seed)

@@ -12,25 +12,19 @@ holder, in ``accounting_deliver``) sends them. Every commit notes its change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import and_, exists, func, or_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
-from posync_tui import audit
 from posync_tui.config import Settings
 from posync_tui.db import Database
-from posync_tui.delivery import Outcome, note_outbox, noted, settle
-from posync_tui.events import note_change
-from posync_tui.links import LINK, linked, links_of
+from posync_tui.links import LINK, linked
 from posync_tui.models import (
-    OPEN_OUTBOX_STATUSES,
     AccountingStatus,
     OutboxMessage,
     OutboxStatus,
@@ -39,10 +33,10 @@ from posync_tui.models import (
     PurchaseOrder,
     Vendor,
     saved_id,
-    utcnow,
 )
+from posync_tui.services.accounting_checks import candidate, facts_for
 from posync_tui.services.accounting_rules import (
-    QBO_ENTITY,
+    RowFacts,
     UploadKind,
     UploadState,
     blockers,
@@ -119,9 +113,6 @@ UNBILLED: ColumnElement = and_(
 )
 NOT_FAILED: ColumnElement = PO.id.not_in(uploads_in(ERROR_STATUSES))
 NOT_UPLOADED: ColumnElement = PO.id.not_in(linked(CONNECTOR, "purchase_order"))
-NOT_MADE_AS_PURCHASE_ORDER: ColumnElement = PO.id.not_in(
-    linked(CONNECTOR, "purchase_order", QBO_ENTITY[UploadKind.PURCHASE_ORDER])
-)
 VENDOR_LINKED: ColumnElement = exists().where(
     VENDOR.id == PO.vendor_id, VENDOR.qbo_vendor_id.is_not(None)
 )
@@ -130,8 +121,7 @@ VENDOR_LINKED: ColumnElement = exists().where(
 def queue_condition(tab: QueueTab) -> ColumnElement:
     """The SQL WHERE of a tab (on ``purchase_order``), for paged tables and counts."""
     if tab == QueueTab.SUPPLIER_INVOICES:
-        # A PO already uploaded as a QBO purchase order stays listed: the console says why it
-        # cannot be synced (the bill must be made by hand in QuickBooks).
+        # A PO already uploaded as a QBO purchase order is synced as a bill linked to it.
         return and_(
             BILLED,
             PO.accounting_status == AccountingStatus.NOT_IMPORTED,
@@ -161,7 +151,6 @@ def ready_condition(tab: QueueTab) -> ColumnElement:
             base,
             PO.invoice_date.is_not(None),
             func.coalesce(PO.supplier_invoice_no, "") != "",
-            NOT_MADE_AS_PURCHASE_ORDER,
         )
     return base
 
@@ -205,6 +194,7 @@ def queue_row(
     link: PartnerLink | None,
     setting_on: bool,
     message: tuple[int, str] | None = None,
+    facts: RowFacts = RowFacts(),
 ) -> QueueRow:
     """``link``: what the PO became in QuickBooks, if anything; ``message``: the id and status
     of the PO's current upload message, if it has one."""
@@ -227,7 +217,7 @@ def queue_row(
         upload_state=UPLOAD_STATE.get(OutboxStatus(message[1])) if message else None,
         error_code=po.accounting_error_code,
         error=po.accounting_error,
-        blockers=tuple(blockers(po, vendor, kind, link=link, setting_on=setting_on)),
+        blockers=tuple(blockers(po, vendor, kind, link=link, setting_on=setting_on, facts=facts)),
         message_id=message[0] if message else None,
     )
 
@@ -257,9 +247,18 @@ def list_queue(
         query = query.where(or_(PO.number.like(pattern), PO.supplier_invoice_no.like(pattern)))
     with db.reader() as s:
         rows = s.execute(query).all()
+        facts = facts_for(s, TAB_KIND[tab], [candidate(row[0]) for row in rows])
     setting_on = _setting_on(settings)
     return [
-        queue_row(po, v, tab, link=link, setting_on=setting_on, message=(mid, st) if mid else None)
+        queue_row(
+            po,
+            v,
+            tab,
+            link=link,
+            setting_on=setting_on,
+            message=(mid, st) if mid else None,
+            facts=facts[saved_id(po)],
+        )
         for po, v, link, mid, st in rows
     ]
 
@@ -304,177 +303,6 @@ def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, in
     return counts
 
 
-# --- Upload Selected / Upload All -------------------------------------------------------------
-
-
-@dataclass
-class EnqueueResult:
-    queued: list[int] = field(default_factory=list)
-    message_ids: list[int] = field(default_factory=list)  # the outbox messages written
-    skipped: dict[int, list[str]] = field(default_factory=dict)  # PO id → reasons
-
-    def summary(self) -> str:
-        text = f"{len(self.queued)} queued for QuickBooks"
-        return f"{text}, {len(self.skipped)} not ready" if self.skipped else text
-
-
-def enqueue_upload(
-    db: Database, kind: UploadKind | str, po_ids: Iterable[int], *, settings: Settings | None = None
-) -> EnqueueResult:
-    """Queue POs for upload as bills or as QuickBooks purchase orders.
-
-    Each ready PO gets an outbox row (its idempotency key is the record's requestid) in the same
-    transaction that marks it waiting; POs that are not ready are reported with their reasons.
-    Safe to call twice (a waiting PO is not queued again) and from two consoles at once.
-    """
-    kind = UploadKind(kind)
-    ids = list(dict.fromkeys(po_ids))
-    try:
-        return _enqueue(db, kind, ids, _setting_on(settings))
-    except IntegrityError:
-        # Another console queued some of the same POs at the same moment: read again.
-        return _enqueue(db, kind, ids, _setting_on(settings))
-
-
-def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -> EnqueueResult:
-    result = EnqueueResult()
-    installation = db.installation_id()
-    with db.session() as s:
-        found: dict[int, PurchaseOrder] = {}
-        current: dict[int, OutboxMessage] = {}
-        links = links_of(s, CONNECTOR, "purchase_order", ids)
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            found.update(
-                (saved_id(po), po)
-                for po in s.exec(select(PurchaseOrder).where(col(PurchaseOrder.id).in_(chunk)))
-            )
-            current.update(
-                (m.record_id, m)
-                for m in s.exec(
-                    select(OutboxMessage).where(
-                        OutboxMessage.connector == CONNECTOR,
-                        OutboxMessage.record_kind == "purchase_order",
-                        col(OutboxMessage.record_id).in_(chunk),
-                        col(OutboxMessage.status).in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
-                    )
-                )
-            )
-        vendors = _vendors(s, {po.vendor_id for po in found.values()})
-        for po_id in ids:
-            po = found.get(po_id)
-            if po is None:
-                result.skipped[po_id] = ["The PO no longer exists."]
-                continue
-            earlier = current.get(po_id)
-            if earlier is not None and earlier.status in WAITING_STATUSES:
-                result.skipped[po_id] = ["Already waiting to upload to QuickBooks."]
-                continue
-            if earlier is not None and earlier.status == OutboxStatus.DECISION:
-                result.skipped[po_id] = [DECIDE_FIRST]
-                continue
-            vendor, link = vendors.get(po.vendor_id), links.get(po_id)
-            reasons = blockers(po, vendor, kind, link=link, setting_on=setting_on)
-            if reasons:
-                result.skipped[po_id] = reasons
-                continue
-            if earlier is not None:  # refused before: this upload replaces it
-                earlier.status, earlier.updated_at = OutboxStatus.CANCELLED, utcnow()
-            result.message_ids.append(_add_outbox(s, po, kind, installation))
-            result.queued.append(po_id)
-        if result.queued:
-            note_change(s, "purchase_order", result.queued)
-            note_outbox(s, CONNECTOR, result.message_ids)
-    return result
-
-
-DECIDE_FIRST = (
-    "It may already be in QuickBooks: on the Errors tab, look it up again, send it again, "
-    "mark it done with its QuickBooks id, or cancel it."
-)
-
-
-def _add_outbox(s: Session, po: PurchaseOrder, kind: UploadKind, installation: str) -> int:
-    earlier = s.exec(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(
-            OutboxMessage.connector == CONNECTOR,
-            OutboxMessage.record_kind == "purchase_order",
-            OutboxMessage.record_id == po.id,
-            OutboxMessage.kind == kind,
-        )
-    ).one()
-    # A new key per upload: QuickBooks replays the answer to a known requestid, so a re-sync
-    # after a fix must not reuse the key of the attempt it refused. The installation's id makes
-    # it unique among every posync database uploading to the same company.
-    message = OutboxMessage(
-        connector=CONNECTOR,
-        kind=str(kind),
-        record_kind="purchase_order",
-        record_id=saved_id(po),
-        idempotency_key=f"{installation}:qbo:{kind}:{po.id}:{earlier + 1}",
-    )
-    s.add(message)
-    po.accounting_error = po.accounting_error_code = None
-    po.updated_at = utcnow()
-    s.flush()
-    return saved_id(message)
-
-
-def _vendors(s: Session, ids: Iterable[int]) -> dict[int, Vendor]:
-    ids = list(ids)
-    if not ids:
-        return {}
-    return {v.id: v for v in s.exec(select(Vendor).where(col(Vendor.id).in_(ids))) if v.id}
-
-
-# --- admin ------------------------------------------------------------------------------------
-
-
-class ResetRefused(Exception):
-    """A PO cannot be reset for re-import now; the message says why and what to do."""
-
-
-def reset_for_reimport(db: Database, po_id: int, *, by: str = "operator") -> None:
-    """Admin: set Accounting Status back to "Not Imported Yet Or Reset For Re-import".
-
-    The QuickBooks id is kept: the next sync replaces that bill instead of making a second one.
-    A PO uploaded as a QuickBooks purchase order stays blocked from bill sync (see the rules).
-    A waiting or refused upload is cancelled; one being sent right now, or one that may have
-    reached QuickBooks without posync knowing its id, is not: ResetRefused says why.
-    """
-    from posync_tui.services.accounting_deliver import QuickBooksRecords
-
-    with db.session() as s:
-        po = s.get(PurchaseOrder, po_id)
-        if po is None:
-            raise LookupError(f"PO {po_id} does not exist")
-        for message in s.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.connector == CONNECTOR,
-                OutboxMessage.record_kind == "purchase_order",
-                OutboxMessage.record_id == po_id,
-                col(OutboxMessage.status).in_([*OPEN_OUTBOX_STATUSES, OutboxStatus.FAILED]),
-            )
-        ):
-            if message.status == OutboxStatus.CLAIMED:
-                raise ResetRefused(
-                    f"PO {po.number} is being uploaded to QuickBooks right now: reset it once "
-                    "the upload has finished."
-                )
-            if message.status == OutboxStatus.DECISION:
-                raise ResetRefused(f"PO {po.number}: {DECIDE_FIRST}")
-            cancelled = Outcome(OutboxStatus.CANCELLED, text=f"reset for re-import by {by}")
-            settle(s, message, cancelled, QuickBooksRecords())
-            noted(s, [message], QuickBooksRecords())
-        changes = {"accounting_status": AccountingStatus.NOT_IMPORTED}
-        audit.edit(s, po, changes, record_kind="purchase_order", po_id=po.id, source=by)
-        po.accounting_error = po.accounting_error_code = None
-        po.updated_at = utcnow()
-        note_change(s, "purchase_order", [po_id])
-
-
 # The other halves live in their own modules; re-exported so callers need one import.
 from posync_tui.services.accounting_connection import (  # noqa: E402
     authorization_link,
@@ -490,9 +318,19 @@ from posync_tui.services.accounting_contacts import (  # noqa: E402
     unlinked_vendors,
 )
 from posync_tui.services.accounting_deliver import deliver  # noqa: E402
+from posync_tui.services.accounting_enqueue import (  # noqa: E402
+    DECIDE_FIRST,
+    EnqueueResult,
+    ResetRefused,
+    add_outbox,
+    enqueue_upload,
+    reset_for_reimport,
+)
 
 __all__ = [
+    "DECIDE_FIRST",
     "EnqueueResult",
+    "add_outbox",
     "authorization_link",
     "connect_company",
     "QueueRow",

@@ -135,6 +135,16 @@ async def _deliver(rt: Runtime, fence: Fence) -> str:
     return await accounting.deliver(rt, fence=fence)
 
 
+async def _read_back(rt: Runtime, fence: Fence) -> str:
+    from posync_tui.services.accounting_discrepancies import read_back
+
+    return await read_back(rt, fence)
+
+
+READ_BACK_JOB = "quickbooks-readback"
+READ_BACK_EVERY = 3600.0  # seconds: a read-back of every record is a few queries per 100
+
+
 def _queue(rt: Runtime) -> Queue:
     from posync_tui.services.accounting import queue_counts
 
@@ -146,6 +156,10 @@ QUICKBOOKS = Partner(
     name=CONNECTOR,
     short="qbo",
     client=qbo_client,
-    jobs=(Schedule(CONNECTOR, _deliver),),
+    jobs=(
+        Schedule(CONNECTOR, _deliver),
+        # Reads back what posync made, for Accounting › Discrepancies.
+        Schedule(READ_BACK_JOB, _read_back, interval=READ_BACK_EVERY),
+    ),
     queue=_queue,
 )

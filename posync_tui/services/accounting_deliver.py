@@ -15,9 +15,9 @@ decision.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -40,6 +40,7 @@ from posync_tui.leases import Fence
 from posync_tui.models import (
     AccountingStatus,
     Item,
+    MappingKind,
     NotificationKind,
     OutboxMessage,
     OutboxStatus,
@@ -51,7 +52,9 @@ from posync_tui.models import (
 )
 from posync_tui.money import line_total
 from posync_tui.runtime import Runtime
+from posync_tui.services.accounting_checks import candidate, facts_for
 from posync_tui.services.accounting_connection import qbo_client
+from posync_tui.services.accounting_mappings import Mappings, read_mappings
 from posync_tui.services.accounting_rules import (
     QBO_ENTITY,
     UploadKind,
@@ -150,45 +153,73 @@ class QuickBooksAdapter(QuickBooksRecords):
         self.client = client
         self.setting_on = setting_on
         self.batch_size = client.limits.batch_size
-        self._account: asyncio.Task[str] | None = None  # asked for once, when first needed
 
     def build(self, s: Session, messages: Sequence[Message]) -> dict[int, Request | Refused]:
         built: dict[int, Request | Refused] = {}
         po_ids = [m.record_id for m in messages]
         lines = _lines_of(s, po_ids)
         made = links.links_of(s, CONNECTOR, "purchase_order", po_ids)
+        chosen = read_mappings(s)
+        pos = {po.id: po for po in (s.get(PurchaseOrder, i) for i in po_ids) if po is not None}
+        facts = {
+            str(kind): facts_for(
+                s,
+                kind,
+                [
+                    candidate(pos[m.record_id])
+                    for m in messages
+                    if m.record_id in pos and m.kind == kind
+                ],
+            )
+            for kind in UploadKind
+        }
         for message in messages:
-            po = s.get(PurchaseOrder, message.record_id)
+            po = pos.get(message.record_id)
             kind = UploadKind(message.kind)
             if po is None:
                 built[message.id] = Refused("not ready", "The PO no longer exists.")
                 continue
             vendor = s.get(Vendor, po.vendor_id)
             link = made.get(message.record_id)
-            # The rules again, minus "waiting" itself (that is this message).
-            reasons = blockers(po, vendor, kind, link=link, setting_on=self.setting_on)
+            resync = bool(message.payload.get("resync"))
+            # The rules again, minus "waiting" itself (that is this message); a re-sync from
+            # the Discrepancies tab updates what the PO already became.
+            reasons = blockers(
+                po,
+                vendor,
+                kind,
+                link=None if resync else link,
+                setting_on=self.setting_on or resync,
+                facts=facts[str(kind)][message.record_id],
+            )
+            if resync:
+                reasons = [r for r in reasons if not r.startswith("Accounting Status")]
             if reasons:
                 built[message.id] = Refused("not ready", " ".join(reasons))
                 continue
             # No reasons: the vendor is linked to QuickBooks.
             assert vendor is not None and vendor.qbo_vendor_id
-            details = message.payload
-            if not details:  # fixed at the first attempt, so a retry sends the same DocNumber
+            details = dict(message.payload)
+            if "doc_number" not in details:  # fixed at the first attempt: a retry sends the same
                 reference = reference_for(po, kind)
-                details = {"reference": reference, "doc_number": qbo_doc_number(reference)}
-            # A bill reset for re-import replaces the one it made (kept in its link).
-            update_id = link.partner_id if kind == UploadKind.BILL and made_as(link, kind) else None
+                details.update(reference=reference, doc_number=qbo_doc_number(reference))
+                # The bill of a PO uploaded as a QuickBooks purchase order is linked to it (an
+                # update of that bill keeps the link it was made with).
+                if kind == UploadKind.BILL and made_as(link, UploadKind.PURCHASE_ORDER):
+                    details["linked_po_id"] = link.partner_id
+                elif kind == UploadKind.BILL and made_as(link, kind):
+                    linked_po = _linked_po(s, message.record_id)
+                    if linked_po:
+                        details["linked_po_id"] = linked_po
+            # A PO reset for re-import (or re-synced) updates what it made (kept in its link).
+            update_id = link.partner_id if made_as(link, kind) else None
             po_lines = lines.get(message.record_id, [])
-            draft = _draft(po, vendor.qbo_vendor_id, kind, details, message.key, po_lines)
+            draft = _draft(po, vendor.qbo_vendor_id, kind, details, message.key, po_lines, chosen)
             upload = Upload(kind, message.record_id, draft, update_id)
             built[message.id] = Request(message, upload, details)
         return built
 
     async def send(self, requests: Sequence[Request]) -> dict[int, Answer | Exception]:
-        try:
-            requests = await self._with_account(requests)
-        except (ConnectorError, QuickBooksError) as exc:  # asked before anything is sent
-            raise delivery.NotSent(exc) from exc
         answers: dict[int, Answer | Exception] = {}
         creates = [r for r in requests if r.body.update_id is None]
         if creates:
@@ -204,7 +235,42 @@ class QuickBooksAdapter(QuickBooksRecords):
                     answers[r.message.id] = _error(outcome.error)
         for r in (r for r in requests if r.body.update_id is not None):
             answers[r.message.id] = await self._replace(r)
+        await self._confirm_links(requests, answers)
         return answers
+
+    async def _confirm_links(
+        self, requests: Sequence[Request], answers: dict[int, Answer | Exception]
+    ) -> None:
+        """Read linked bills back: some clients' links are dropped without a word (python-
+        quickbooks issue 366), so the bill QuickBooks now holds is what says the link held."""
+        made = {
+            r.message.id: (r.body.draft, answer)
+            for r in requests
+            if r.body.draft.linked_po_id and isinstance(answer := answers.get(r.message.id), Answer)
+        }
+        if not made:
+            return
+        try:
+            held = await self.client.read_back("Bill", [a.partner_id for _, a in made.values()])
+        except (ConnectorError, QuickBooksError) as exc:
+            for message_id, (_, answer) in made.items():
+                warning = (
+                    f"posync could not read the bill back to check its link ({plain_error(exc)})"
+                )
+                answers[message_id] = replace(answer, warnings=(*answer.warnings, warning))
+            return
+        for message_id, (draft, answer) in made.items():
+            bill = held.get(answer.partner_id)
+            if bill is not None and ("PurchaseOrder", draft.linked_po_id) in bill.linked:
+                continue
+            if any("did not keep its link" in w for w in answer.warnings):
+                continue  # the answer already said so
+            warning = (
+                f"QuickBooks bill {answer.doc_number} (id {answer.partner_id}) read back without "
+                f"its link to QuickBooks purchase order {draft.linked_po_id}: the purchase order "
+                "stays open; link them by hand in QuickBooks"
+            )
+            answers[message_id] = replace(answer, warnings=(*answer.warnings, warning))
 
     async def _replace(self, request: Request) -> Answer | Exception:
         """A PO reset for re-import: replace its bill; if the bill was deleted, make it again."""
@@ -232,22 +298,30 @@ class QuickBooksAdapter(QuickBooksRecords):
             wrong.append(f"DocNumber {txn.doc_number!r}, sent {draft.doc_number!r}")
         if txn.vendor_id != draft.vendor_id:
             wrong.append(f"vendor {txn.vendor_id}, sent {draft.vendor_id}")
-        sent_total = sum((line.amount for line in draft.lines), Decimal(0))
+        sent_total = draft.total
         if txn.total != sent_total:
             wrong.append(f"amount {txn.total}, sent {sent_total}")
         return "; ".join(wrong) or None
 
-    async def _with_account(self, requests: Sequence[Request]) -> list[Request]:
-        """Item-less lines are booked to the company's default expense account."""
-        if not any(_needs_account(r.body.draft) for r in requests):
-            return list(requests)
-        if self._account is None:
-            self._account = asyncio.ensure_future(self.client.default_expense_account())
-        account_id = await self._account
-        return [
-            replace(r, body=replace(r.body, draft=_with_account(r.body.draft, account_id)))
-            for r in requests
-        ]
+
+def _linked_po(s: Session, po_id: int) -> str | None:
+    """The QuickBooks purchase order the PO's bill was linked to when it was made, if any."""
+    payloads = s.exec(
+        select(OutboxMessage.payload)
+        .where(
+            OutboxMessage.connector == CONNECTOR,
+            OutboxMessage.record_kind == "purchase_order",
+            OutboxMessage.record_id == po_id,
+            OutboxMessage.kind == str(UploadKind.BILL),
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+        .order_by(col(OutboxMessage.id).desc())
+    )
+    for payload in payloads:
+        linked = json.loads(payload or "{}").get("linked_po_id")
+        if linked:
+            return linked
+    return None
 
 
 def _item(request: Request) -> BatchItem:
@@ -292,7 +366,11 @@ def _draft(
     details: dict,
     key: str,
     rows: list[tuple[PurchaseOrderLine, Item | None]],
+    chosen: Mappings,
 ) -> TxnDraft:
+    """The Bill or PurchaseOrder of a PO: each line rounded to the currency's precision, with
+    its tax code (the item's, else the vendor's), class; item-less lines on the chosen expense
+    account (``build`` refused the PO if there is none)."""
     lines = []
     for line, item in rows:
         quantity = (
@@ -303,37 +381,36 @@ def _draft(
         amount = line_total(quantity, line.unit_cost, po.currency)
         label = item.sku if item else (line.supplier_part_no or "")
         description = " — ".join(p for p in (label, line.description) if p)
+        item_id = item.qbo_item_id if item else None
         lines.append(
             ExpenseLine(
                 amount=amount,
                 description=description,
-                item_id=item.qbo_item_id if item else None,
+                item_id=item_id,
                 quantity=quantity,
                 unit_price=line.unit_cost,
+                account_id=None if item_id else chosen.id_of(MappingKind.EXPENSE_ACCOUNT),
+                tax_code_id=chosen.tax_code(po.vendor_id, item.id if item else None),
+                class_id=chosen.id_of(MappingKind.CLASS),
             )
         )
+    bill = kind == UploadKind.BILL
     return TxnDraft(
-        entity="Bill" if kind == UploadKind.BILL else "PurchaseOrder",
+        entity="Bill" if bill else "PurchaseOrder",
         vendor_id=qbo_vendor_id,
         doc_number=details["doc_number"],
-        txn_date=po.invoice_date if kind == UploadKind.BILL else po.order_date,
+        txn_date=po.invoice_date if bill else po.order_date,
         lines=tuple(lines),
+        due_date=chosen.due_date(po.invoice_date, po.invoice_due_date) if bill else None,
         currency=po.currency,
+        linked_po_id=details.get("linked_po_id"),
+        ap_account_id=chosen.id_of(MappingKind.AP_ACCOUNT),
+        term_id=chosen.id_of(MappingKind.TERMS),
+        department_id=chosen.id_of(MappingKind.LOCATION),
         # The whole reference travels in the memo when QuickBooks only keeps 21 characters; the
         # key tells this installation's record from another's with the same DocNumber.
         private_note=f"posync {po.number}; reference {details['reference']}; key {key}",
     )
-
-
-def _needs_account(draft: TxnDraft) -> bool:
-    return any(not line.item_id for line in draft.lines)
-
-
-def _with_account(draft: TxnDraft, account_id: str) -> TxnDraft:
-    lines = tuple(
-        line if line.item_id else replace(line, account_id=account_id) for line in draft.lines
-    )
-    return replace(draft, lines=lines)
 
 
 def _succeed(s: Session, po: PurchaseOrder, kind: UploadKind, answer: Answer) -> None:

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from posync_tui.config import Settings
@@ -38,7 +39,8 @@ from posync_tui.services.accounting import (
     upload_message,
     uploads_in,
 )
-from posync_tui.services.accounting_rules import made_as
+from posync_tui.services.accounting_checks import Candidate, facts_for
+from posync_tui.services.accounting_rules import RowFacts, made_as
 
 PO = PurchaseOrder.__table__.c
 VENDOR = Vendor.__table__.c
@@ -93,17 +95,20 @@ def short_status(
     if row.upload_state in (UploadState.ERROR, UploadState.DECISION):
         return code_words(row.error_code)
     if not row.blockers:
-        return "ready"
+        linked_bill = kind == UploadKind.BILL and made_as(link, UploadKind.PURCHASE_ORDER)
+        return "ready, links PO" if linked_bill else "ready"
     # The rules' first failing condition in a word or two, in the rules' own order.
     linked = bool(vendor.qbo_vendor_id)
-    if kind == UploadKind.BILL:
+    if row.blockers[0].startswith("Its QuickBooks DocNumber"):
+        label = "same DocNumber"
+    elif kind == UploadKind.BILL:
         labels = [
-            ("made as QBO PO", made_as(link, UploadKind.PURCHASE_ORDER)),
             ("no inv date", po.invoice_date is None),
             ("no inv no", not po.supplier_invoice_no),
             ("link contact", not linked),
             ("imported", po.accounting_status != AccountingStatus.NOT_IMPORTED),
         ]
+        label = _first(labels)
     else:
         labels = [
             ("setting off", True),  # the only reason left when the others do not apply
@@ -111,10 +116,14 @@ def short_status(
             ("billed", bool(po.invoice_date or po.supplier_invoice_no or po.dispatch_date)),
             ("link contact", not linked),
         ]
-        labels = labels[1:] + labels[:1]
-    label = next((text for text, failed in labels if failed), "not ready")
+        label = _first(labels[1:] + labels[:1])
     more = f" +{len(row.blockers) - 1}" if len(row.blockers) > 1 else ""
     return f"{label}{more}"
+
+
+def _first(labels: list[tuple[str, bool]]) -> str:
+    """The rules' first failing condition (in the rules' own order), or the mapping's."""
+    return next((text for text, failed in labels if failed), "not mapped")
 
 
 # --- the queue tabs ------------------------------------------------------------------------------
@@ -238,12 +247,23 @@ class QueueSource(PagedSource):
         return found
 
     def page(self, view: View, offset: int, limit: int, **kw) -> list[Row]:
-        return [self._explain(row) for row in super().page(view, offset, limit, **kw)]
+        return self._explained(super().page(view, offset, limit, **kw))
 
     def rows(self, view: View, keys: Sequence[int]) -> list[Row]:
-        return [self._explain(row) for row in super().rows(view, keys)]
+        return self._explained(super().rows(view, keys))
 
-    def _explain(self, row: Row) -> Row:
+    def _explained(self, rows: list[Row]) -> list[Row]:
+        """The rows with the rules' verdict; the checks beyond each PO read once per page."""
+        pos = [
+            Candidate(r.key, r.data["po_vendor_id"], r.data["po_number"],
+                      r.data["po_supplier_invoice_no"])
+            for r in rows
+        ]  # fmt: skip
+        with Session(self.engine) as s:
+            facts = facts_for(s, self.kind, pos)
+        return [self._explain(row, facts[row.key]) for row in rows]
+
+    def _explain(self, row: Row, facts: RowFacts) -> Row:
         data = dict(row.data)
         po = PurchaseOrder(
             id=row.key,
@@ -265,7 +285,13 @@ class QueueSource(PagedSource):
             link = PartnerLink(**{name: data[f"link_{name}"] for name in LINK_FIELDS})
         message = (data["message_id"], data["message_status"]) if data["message_id"] else None
         queue = queue_row(
-            po, vendor, self.tab, link=link, setting_on=self.setting_on, message=message
+            po,
+            vendor,
+            self.tab,
+            link=link,
+            setting_on=self.setting_on,
+            message=message,
+            facts=facts,
         )
         data.update(
             number=queue.number,

@@ -15,6 +15,7 @@ console can say why a PO is not ready.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeGuard
 
@@ -31,6 +32,14 @@ class UploadKind(StrEnum):
 
 # What each upload makes in QuickBooks: the PartnerLink's partner_kind.
 QBO_ENTITY = {UploadKind.BILL: "Bill", UploadKind.PURCHASE_ORDER: "PurchaseOrder"}
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    """What the rules need to know beyond the PO (read by ``accounting_checks``)."""
+
+    clashes: tuple[str, ...] = ()  # other POs whose reference cuts to the same DocNumber
+    unmapped_lines: int = 0  # lines with no QuickBooks item and no expense account chosen
 
 
 def made_as(link: PartnerLink | None, kind: UploadKind) -> TypeGuard[PartnerLink]:
@@ -73,14 +82,6 @@ def is_unbilled(po: PurchaseOrder) -> bool:
     return po.invoice_date is None and not po.supplier_invoice_no and po.dispatch_date is None
 
 
-def uploaded_as_purchase_order_text(po: PurchaseOrder, link: PartnerLink) -> str:
-    return (
-        f"PO {po.number} was uploaded to QuickBooks as purchase order {_named(link)}, so it can "
-        "no longer be synced as a bill. Create the bill by hand in QuickBooks and add the "
-        "purchase order to it."
-    )
-
-
 def _named(link: PartnerLink) -> str:
     return link.doc_number or link.partner_id
 
@@ -99,9 +100,11 @@ def vendor_blocker(vendor: Vendor | None) -> str | None:
 def bill_blockers(
     po: PurchaseOrder, vendor: Vendor | None, *, link: PartnerLink | None
 ) -> list[str]:
-    """Why ``po`` cannot be synced as a bill now (empty: it can)."""
-    if link is not None and made_as(link, UploadKind.PURCHASE_ORDER):
-        return [uploaded_as_purchase_order_text(po, link)]
+    """Why ``po`` cannot be synced as a bill now (empty: it can).
+
+    A PO uploaded as a QuickBooks purchase order is billed by a bill linked to it (Cin7 leaves
+    that bill to be made by hand; posync makes it, and QuickBooks closes the purchase order).
+    """
     reasons = []
     if po.invoice_date is None:
         reasons.append("No Invoice Date: enter the date of the supplier's invoice.")
@@ -147,6 +150,24 @@ def purchase_order_blockers(
     return reasons
 
 
+def fact_blockers(po: PurchaseOrder, kind: UploadKind, facts: RowFacts) -> list[str]:
+    reasons = []
+    if facts.clashes:
+        doc = qbo_doc_number(reference_for(po, kind))
+        others = ", ".join(facts.clashes)
+        reasons.append(
+            f"Its QuickBooks DocNumber {doc!r} (the reference cut to {DOC_NUMBER_MAX} "
+            f"characters) is the same as PO {others}'s: QuickBooks would refuse the second with "
+            "6140. Shorten the supplier invoice number or the PO's reference of one of them."
+        )
+    if facts.unmapped_lines:
+        reasons.append(
+            f"{facts.unmapped_lines} line(s) have no QuickBooks item and no expense account is "
+            "chosen: choose one on Accounting › Settings (or map the items there)."
+        )
+    return reasons
+
+
 def blockers(
     po: PurchaseOrder,
     vendor: Vendor | None,
@@ -154,7 +175,10 @@ def blockers(
     *,
     link: PartnerLink | None,
     setting_on: bool = False,
+    facts: RowFacts = RowFacts(),
 ) -> list[str]:
     if kind == UploadKind.BILL:
-        return bill_blockers(po, vendor, link=link)
-    return purchase_order_blockers(po, vendor, link=link, setting_on=setting_on)
+        reasons = bill_blockers(po, vendor, link=link)
+    else:
+        reasons = purchase_order_blockers(po, vendor, link=link, setting_on=setting_on)
+    return reasons + fact_blockers(po, kind, facts)

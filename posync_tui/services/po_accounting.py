@@ -70,7 +70,7 @@ class POAccounting:
 
     @property
     def uploaded_as_purchase_order(self) -> bool:
-        """Made as a QuickBooks purchase order: the bill must be made by hand in QuickBooks."""
+        """Made as a QuickBooks purchase order: its bill is linked to it."""
         return made_as(self.link, UploadKind.PURCHASE_ORDER)
 
     @property

@@ -45,6 +45,31 @@ DEMO_REALM = "9130354000000001"
 DEMO_CLIENT_ID = "posync-sandbox-client"
 DEMO_CLIENT_SECRET = "posync-sandbox-secret"  # a public demo value, not a credential
 BATCH_MAX = 30
+# The lists of the demo company by id (ids below 100: the demo's vendors start at 100).
+DEMO_LISTS: dict[str, dict[str, dict]] = {
+    "Account": {
+        "80": {"Name": "Cost of Goods Sold", "AccountType": "Cost of Goods Sold"},
+        "81": {"Name": "Freight and delivery", "AccountType": "Cost of Goods Sold"},
+        "82": {"Name": "Purchases", "AccountType": "Expense"},
+        "83": {"Name": "Supplies", "AccountType": "Expense"},
+        "84": {"Name": "Accounts Payable (A/P)", "AccountType": "Accounts Payable"},
+        "85": {"Name": "Accounts Payable - Imports", "AccountType": "Accounts Payable"},
+    },
+    "Item": {"90": {"Name": "Hardware", "Type": "Inventory"}},
+    "TaxCode": {
+        "60": {"Name": "TAX"},
+        "61": {"Name": "NON"},
+        "62": {"Name": "GST"},
+        "63": {"Name": "Out of scope"},
+    },
+    "Class": {"70": {"Name": "Wholesale"}, "71": {"Name": "Retail"}},
+    "Department": {"75": {"Name": "Main warehouse"}, "76": {"Name": "North depot"}},
+    "Term": {
+        "50": {"Name": "Net 15", "DueDays": 15},
+        "51": {"Name": "Net 30", "DueDays": 30},
+        "52": {"Name": "Due on receipt", "DueDays": 0},
+    },
+}
 
 
 @dataclass
@@ -109,10 +134,10 @@ class QuickBooksSandbox:
         """Accounts, items and a few vendors, as in a fresh QuickBooks sandbox company."""
         with self._lock:
             c = self.company
-            c.add("Account", {"Name": "Cost of Goods Sold", "AccountType": "Cost of Goods Sold"})
-            c.add("Account", {"Name": "Purchases", "AccountType": "Expense"})
-            c.add("Account", {"Name": "Accounts Payable (A/P)", "AccountType": "Accounts Payable"})
-            c.add("Item", {"Name": "Hardware", "Type": "Inventory"})
+            # Fixed ids, so that the demo database's Accounting › Settings name them.
+            for entity, rows in DEMO_LISTS.items():
+                for qbo_id, fields in rows.items():
+                    c.add(entity, {**fields, "Active": True}, qbo_id)
             for name in ("Acme Supplies", "Northwind Traders", "Globex Corporation"):
                 c.add("Vendor", {"DisplayName": name, "Active": True})
 
@@ -125,12 +150,20 @@ class QuickBooksSandbox:
             return self.company.add("Vendor", data, qbo_id)["Id"]
 
     def add_item(self, name: str) -> str:
-        with self._lock:
-            return self.company.add("Item", {"Name": name, "Type": "Inventory"})["Id"]
+        return self.add("Item", Name=name, Type="Inventory")
 
     def add_account(self, name: str, account_type: str = "Expense") -> str:
+        return self.add("Account", Name=name, AccountType=account_type)
+
+    def add(self, entity: str, **fields) -> str:
+        """A list record (Account, Item, TaxCode, Class, Department, Term): its id."""
         with self._lock:
-            return self.company.add("Account", {"Name": name, "AccountType": account_type})["Id"]
+            return self.company.add(entity, {"Active": True, **fields})["Id"]
+
+    def void(self, entity: str, qbo_id: str) -> None:
+        """Someone voids a bill or purchase order in QuickBooks."""
+        with self._lock:
+            self.company.void(entity, qbo_id)
 
     def records(self, entity: str) -> list[dict]:
         with self._lock:
@@ -294,6 +327,8 @@ class QuickBooksSandbox:
     async def _save(self, request: Request) -> Response:
         def work(company: Company, raw: bytes) -> dict:
             entity = entity_name(request.path_params["entity"])
+            if request.query_params.get("operation") == "delete":
+                return {entity: company.delete(entity, load(raw)), "time": now_text()}
             return {entity: company.save(entity, load(raw)), "time": now_text()}
 
         return await self._api(request, work, writes=True)

@@ -15,7 +15,22 @@ from typing import Any
 
 DOC_NUMBER_MAX = 21
 TXN_ENTITIES = ("Bill", "PurchaseOrder")
-ENTITIES = ("Bill", "PurchaseOrder", "Vendor", "Account", "Item")
+ENTITIES = (
+    "Bill",
+    "PurchaseOrder",
+    "Vendor",
+    "Account",
+    "Item",
+    "TaxCode",
+    "Class",
+    "Department",
+    "Term",
+)
+# References a bill or purchase order may carry: (where, field) → the entity it must name.
+HEADER_REFS = {"DepartmentRef": "Department", "SalesTermRef": "Term", "APAccountRef": "Account"}
+LINE_REFS = {"TaxCodeRef": "TaxCode", "ClassRef": "Class"}
+# Header fields kept as sent (a full update without them clears them, as QuickBooks does).
+KEPT_AS_SENT = ("DueDate", "PrivateNote", *HEADER_REFS)
 
 
 class SandboxFault(Exception):
@@ -97,7 +112,11 @@ class Company:
     # --- create / update ------------------------------------------------------------------------
 
     def save(self, entity: str, body: Any) -> dict:
-        """Create (no Id) or fully update (Id + SyncToken) a record; raise SandboxFault if bad."""
+        """Create (no Id) or update (Id + SyncToken) a record; raise SandboxFault if bad.
+
+        A full update replaces the record: fields it does not send are cleared. A sparse update
+        (``"sparse": true``) changes only the fields it sends, as QuickBooks documents.
+        """
         if entity not in ("Bill", "PurchaseOrder", "Vendor"):
             raise SandboxFault("500", "Unsupported Operation", f"{entity} is not supported")
         if not isinstance(body, dict):
@@ -115,11 +134,18 @@ class Company:
                     "time. The other user finished before you did, so your work was not saved.",
                     "SyncToken",
                 )
+        sparse = current is not None and body.get("sparse") is True
+        if sparse:
+            assert current is not None
+            body = {**current, **body}
         data = (
             self._vendor(body, current) if entity == "Vendor" else self._txn(entity, body, current)
         )
         if current is None:
             return self.add(entity, data)
+        if not sparse and entity != "Vendor":
+            for key in KEPT_AS_SENT:
+                current.pop(key, None)
         current.update(data)
         current["SyncToken"] = str(int(current["SyncToken"]) + 1)
         current["MetaData"]["LastUpdatedTime"] = now_text()
@@ -173,7 +199,8 @@ class Company:
             )
         if doc:
             self._check_unique(entity, doc, vendor_id, current)
-        out_lines, links, total = self._lines(entity, lines, vendor_id)
+        self._check_refs(body, HEADER_REFS, "")
+        out_lines, total = self._lines(entity, lines, vendor_id)
         data = {
             "VendorRef": {"value": vendor_id, "name": vendor["DisplayName"]},
             "DocNumber": doc or self.new_id(),
@@ -182,15 +209,57 @@ class Company:
             "TotalAmt": total,
             "CurrencyRef": body.get("CurrencyRef") or {"value": "USD"},
         }
-        for key in ("DueDate", "PrivateNote"):
+        for key in KEPT_AS_SENT:
             if key in body:
                 data[key] = body[key]
         if entity == "Bill":
             data["Balance"] = total
-            data["LinkedTxn"] = [{"TxnId": po, "TxnType": "PurchaseOrder"} for po in links]
         else:
-            data["POStatus"] = "Open"
+            data["POStatus"] = (current or {}).get("POStatus", "Open")
         return data
+
+    def _check_refs(self, part: dict, refs: dict[str, str], where: str) -> None:
+        for key, ref_entity in refs.items():
+            if key not in part:
+                continue
+            ref = str((part.get(key) or {}).get("value") or "")
+            record = self.records[ref_entity].get(ref)
+            wrong_kind = (
+                key == "APAccountRef"
+                and record is not None
+                and record.get("AccountType") != "Accounts Payable"
+            )
+            if record is None or wrong_kind or record.get("Active") is False:
+                raise SandboxFault(
+                    "2500",
+                    "Invalid Reference Id",
+                    f"Invalid Reference Id : {ref_entity} {ref} does not exist"
+                    + (" or is not an Accounts Payable account" if wrong_kind else ""),
+                    f"{where}{key}",
+                )
+
+    def delete(self, entity: str, body: Any) -> dict:
+        """``operation=delete``: the record is gone (a read answers 610, a query leaves it out)."""
+        if entity not in TXN_ENTITIES or not isinstance(body, dict) or not body.get("Id"):
+            raise required("Id")
+        current = self.records[entity].get(str(body["Id"]))
+        if current is None:
+            raise not_found(entity, str(body["Id"]))
+        if str(body.get("SyncToken")) != current["SyncToken"]:
+            raise SandboxFault("5010", "Stale Object Error", "Stale Object Error", "SyncToken")
+        del self.records[entity][current["Id"]]
+        return {"Id": current["Id"], "status": "Deleted", "domain": "QBO"}
+
+    def void(self, entity: str, qbo_id: str) -> None:
+        """Voided in QuickBooks' screens: amounts zero, the memo says "Voided"."""
+        record = self.records[entity][qbo_id]
+        for line in record["Line"]:
+            line["Amount"] = Decimal(0)
+        record["TotalAmt"] = Decimal(0)
+        if entity == "Bill":
+            record["Balance"] = Decimal(0)
+        record["PrivateNote"] = f"Voided - {record.get('PrivateNote', '')}".strip(" -")
+        record["SyncToken"] = str(int(record["SyncToken"]) + 1)
 
     def _check_unique(self, entity: str, doc: str, vendor_id: str, current: dict | None) -> None:
         # Bills: a vendor's invoice number once per vendor; purchase orders: once per company.
@@ -206,8 +275,8 @@ class Company:
                     "DocNumber",
                 )
 
-    def _lines(self, entity: str, lines: list, vendor_id: str) -> tuple[list, list, Decimal]:
-        out, links, total = [], [], Decimal(0)
+    def _lines(self, entity: str, lines: list, vendor_id: str) -> tuple[list, Decimal]:
+        out, total = [], Decimal(0)
         for n, line in enumerate(lines, start=1):
             if not isinstance(line, dict):
                 raise required("Line")
@@ -233,27 +302,31 @@ class Company:
                     f"Invalid Reference Id : {ref_entity} {ref} does not exist",
                     f"Line.{kind}.{ref_key}",
                 )
+            self._check_refs(detail, LINE_REFS, f"Line.{kind}.")
             clean = {**detail}
             for key in ("Qty", "UnitPrice"):
                 if key in clean:
                     clean[key] = _decimal(clean[key], f"Line.{key}")
-            out.append(
-                {
-                    "Id": str(n),
-                    "LineNum": n,
-                    "Amount": amount,
-                    "DetailType": kind,
-                    kind: clean,
-                    **({"Description": line["Description"]} if "Description" in line else {}),
-                }
-            )
+            kept = {
+                "Id": str(n),
+                "LineNum": n,
+                "Amount": amount,
+                "DetailType": kind,
+                kind: clean,
+                **({"Description": line["Description"]} if "Description" in line else {}),
+            }
             total += amount
             if entity == "Bill":
-                for link in line.get("LinkedTxn") or []:
-                    po_id = self._apply_link(link, vendor_id)
-                    if po_id and po_id not in links:
-                        links.append(po_id)
-        return out, links, total
+                # QuickBooks keeps a bill's links on the lines that settle the purchase order.
+                applied = [
+                    {"TxnId": po_id, "TxnType": "PurchaseOrder"}
+                    for link in line.get("LinkedTxn") or []
+                    if (po_id := self._apply_link(link, vendor_id))
+                ]
+                if applied:
+                    kept["LinkedTxn"] = applied
+            out.append(kept)
+        return out, total
 
     def _apply_link(self, link: Any, vendor_id: str) -> str | None:
         """Link a bill line to an open PO of the same vendor; else drop the link silently."""
@@ -312,6 +385,8 @@ def _parse_error(statement: str) -> SandboxFault:
 
 
 def _literal(token: str, statement: str) -> str:
+    if token.lower() in ("true", "false"):  # booleans are written bare: Active = true
+        return token.lower()
     if len(token) < 2 or token[0] != "'" or token[-1] != "'":
         raise _parse_error(statement)
     return re.sub(r"\\(.)", r"\1", token[1:-1])

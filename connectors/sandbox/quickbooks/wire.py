@@ -15,7 +15,8 @@ XML_NS = "http://schema.intuit.com/finance/v3"
 
 def entity_name(path_part: str) -> str:
     names = {"bill": "Bill", "purchaseorder": "PurchaseOrder", "vendor": "Vendor"}
-    names.update({"account": "Account", "item": "Item"})
+    names.update({"account": "Account", "item": "Item", "taxcode": "TaxCode", "class": "Class"})
+    names.update({"department": "Department", "term": "Term"})
     if path_part.lower() not in names:
         raise SandboxFault("500", "Unsupported Operation", f"/{path_part} is not supported")
     return names[path_part.lower()]
