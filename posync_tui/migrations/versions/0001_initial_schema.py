@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 07:46:39.444469
+Create Date: 2026-12-02 08:50:39.125140
 """
 
 from collections.abc import Sequence
@@ -33,6 +33,16 @@ def upgrade() -> None:
         sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "record_kind", "record_id", name="uq_mapping"),
+    )
+    op.create_table(
+        "app_setting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
     )
     op.create_table(
         "audit_entry",
@@ -94,6 +104,26 @@ def upgrade() -> None:
         sa.Column("warehouse_interface", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
+    )
+    op.create_table(
+        "edi_charge_type",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column("expense_account", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    op.create_table(
+        "edi_payment_terms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("identifier", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=False),
+        sa.Column("terms", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("discount_percent", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("discount_days", sa.Integer(), nullable=False),
+        sa.Column("net_days", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("identifier"),
     )
     op.create_table(
         "feed_quarantine",
@@ -191,12 +221,21 @@ def upgrade() -> None:
         sa.Column("qbo_display_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("last_synced_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("edi_enabled", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
     )
     with op.batch_alter_table("vendor", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_vendor_name"), ["name"], unique=False)
 
+    op.create_table(
+        "warehouse_batch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_modified", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     op.create_table(
         "customer_location",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -277,6 +316,20 @@ def upgrade() -> None:
         sa.Column("invoice_due_date", sa.Date(), nullable=True),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("special_order_type", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column(
+            "special_bid_reference", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=True
+        ),
+        sa.Column(
+            "allow_partial_shipments",
+            sa.Boolean(),
+            server_default=sa.text("(false)"),
+            nullable=False,
+        ),
+        sa.Column("drop_ship", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("edi_submit_status", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),
+        sa.Column("edi_submit_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("edi_accept_status", sqlmodel.sql.sqltypes.AutoString(length=22), nullable=True),
         sa.ForeignKeyConstraint(
             ["vendor_id"],
             ["vendor.id"],
@@ -322,6 +375,50 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "edi_document",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("direction", sa.String(length=3), nullable=False),
+        sa.Column("message_type", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("sender", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=False),
+        sa.Column("vendor_id", sa.Integer(), nullable=True),
+        sa.Column("control_ref", sqlmodel.sql.sqltypes.AutoString(length=14), nullable=False),
+        sa.Column("hub_id", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("po_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("processed_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("position", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["po_id"],
+            ["purchase_order.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["vendor_id"],
+            ["vendor.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("edi_document", schema=None) as batch_op:
+        batch_op.create_index("ix_edi_document_control", ["sender", "control_ref"], unique=False)
+        batch_op.create_index("ix_edi_document_hub", ["hub_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_edi_document_po_id"), ["po_id"], unique=False)
+        batch_op.create_index("ix_edi_document_time", ["created_at", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_edi_document_vendor_id"), ["vendor_id"], unique=False)
+
+    op.create_table(
+        "item_stock",
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("on_hand", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("allocated", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["item.id"],
+        ),
+        sa.PrimaryKeyConstraint("item_id"),
+    )
+    op.create_table(
         "sales_order",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -330,11 +427,6 @@ def upgrade() -> None:
         sa.Column("division_id", sa.Integer(), nullable=True),
         sa.Column("order_date", sa.Date(), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column(
-            "warehouse_interface_status",
-            sqlmodel.sql.sqltypes.AutoString(length=20),
-            nullable=False,
-        ),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -359,6 +451,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_sales_order_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
+        "edi_shipment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("po_id", sa.Integer(), nullable=False),
+        sa.Column("despatch_no", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=False),
+        sa.Column("despatch_date", sa.Date(), nullable=True),
+        sa.Column("delivery_date", sa.Date(), nullable=True),
+        sa.Column("tracking_numbers", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("over_despatch", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("document_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["edi_document.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["po_id"],
+            ["purchase_order.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("edi_shipment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_edi_shipment_po_id"), ["po_id"], unique=False)
+
+    op.create_table(
         "sales_order_line",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sales_order_id", sa.Integer(), nullable=False),
@@ -369,6 +486,13 @@ def upgrade() -> None:
         sa.Column("special_order", sa.Boolean(), nullable=False),
         sa.Column("unit_price", posync_tui.sqltypes.Decimal4(), nullable=False),
         sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column(
+            "warehouse_interface_status",
+            sqlmodel.sql.sqltypes.AutoString(length=20),
+            nullable=False,
+        ),
+        sa.Column("quantity_allocated", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["item.id"],
@@ -384,6 +508,50 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_sales_order_line_sales_order_id"), ["sales_order_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_sales_order_line_updated_at"), ["updated_at"], unique=False
+        )
+
+    op.create_table(
+        "vendor_bill",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("po_id", sa.Integer(), nullable=False),
+        sa.Column("vendor_id", sa.Integer(), nullable=False),
+        sa.Column("invoice_no", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=False),
+        sa.Column("invoice_date", sa.Date(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("terms_identifier", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=True),
+        sa.Column("terms_id", sa.Integer(), nullable=True),
+        sa.Column("discount_percent", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("discount_date", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=6), nullable=False),
+        sa.Column("held_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("subtotal", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("tax", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("total", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["edi_document.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["po_id"],
+            ["purchase_order.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["terms_id"],
+            ["edi_payment_terms.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["vendor_id"],
+            ["vendor.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("vendor_bill", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_vendor_bill_po_id"), ["po_id"], unique=False)
 
     op.create_table(
         "purchase_order_line",
@@ -402,6 +570,14 @@ def upgrade() -> None:
         sa.Column("missing_item", sa.Boolean(), nullable=False),
         sa.Column("hidden", sa.Boolean(), nullable=False),
         sa.Column("special_order_line_id", sa.Integer(), nullable=True),
+        sa.Column("buyer_line_ref", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=True),
+        sa.Column("edi_accept_status", sqlmodel.sql.sqltypes.AutoString(length=22), nullable=True),
+        sa.Column(
+            "quantity_despatched",
+            posync_tui.sqltypes.Decimal4(),
+            server_default="0",
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["item.id"],
@@ -421,6 +597,139 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_purchase_order_line_item_id"), ["item_id"], unique=False
         )
+
+    op.create_table(
+        "vendor_bill_expense",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bill_id", sa.Integer(), nullable=False),
+        sa.Column("charge_code", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("account", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+        sa.Column("amount", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bill_id"],
+            ["vendor_bill.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("vendor_bill_expense", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_vendor_bill_expense_bill_id"), ["bill_id"], unique=False
+        )
+
+    op.create_table(
+        "warehouse_batch_line",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("sales_order_line_id", sa.Integer(), nullable=False),
+        sa.Column("open_line_id", sa.Integer(), nullable=True),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("quantity", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("received_quantity", posync_tui.sqltypes.Decimal4(), nullable=True),
+        sa.Column("send_date", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("received_date", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("commit_date", posync_tui.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("picked", sa.Boolean(), nullable=False),
+        sa.Column("completed", sa.Boolean(), nullable=False),
+        sa.Column("send_no", sa.Integer(), nullable=False),
+        sa.Column("ovotrack_id", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+        sa.Column("updated_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["warehouse_batch.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["sales_order_line_id"],
+            ["sales_order_line.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("open_line_id"),
+    )
+    with op.batch_alter_table("warehouse_batch_line", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_warehouse_batch_line_sales_order_line_id"),
+            ["sales_order_line_id"],
+            unique=False,
+        )
+        batch_op.create_index("ix_wh_line_batch_stage", ["batch_id", "stage", "id"], unique=False)
+
+    op.create_table(
+        "backorder_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("po_id", sa.Integer(), nullable=False),
+        sa.Column("po_line_id", sa.Integer(), nullable=False),
+        sa.Column("sales_order_line_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("linked_at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["po_id"],
+            ["purchase_order.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["po_line_id"],
+            ["purchase_order_line.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["sales_order_line_id"],
+            ["sales_order_line.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("backorder_link", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_backorder_link_lines", ["po_line_id", "sales_order_line_id"], unique=True
+        )
+        batch_op.create_index(batch_op.f("ix_backorder_link_po_id"), ["po_id"], unique=False)
+        batch_op.create_index("ix_backorder_link_so_line", ["sales_order_line_id"], unique=False)
+
+    op.create_table(
+        "edi_shipment_line",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("shipment_id", sa.Integer(), nullable=False),
+        sa.Column("po_line_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("serials", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["po_line_id"],
+            ["purchase_order_line.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["shipment_id"],
+            ["edi_shipment.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("edi_shipment_line", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_edi_shipment_line_shipment_id"), ["shipment_id"], unique=False
+        )
+
+    op.create_table(
+        "po_amendment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("po_id", sa.Integer(), nullable=False),
+        sa.Column("po_line_id", sa.Integer(), nullable=True),
+        sa.Column("field", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+        sa.Column("old_value", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("new_value", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("message_ref", sqlmodel.sql.sqltypes.AutoString(length=35), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["edi_document.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["po_id"],
+            ["purchase_order.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["po_line_id"],
+            ["purchase_order_line.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("po_amendment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_po_amendment_po_id"), ["po_id"], unique=False)
 
     op.create_table(
         "sync_notification",
@@ -457,11 +766,63 @@ def upgrade() -> None:
             batch_op.f("ix_sync_notification_vendor_id"), ["vendor_id"], unique=False
         )
 
+    op.create_table(
+        "vendor_bill_line",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bill_id", sa.Integer(), nullable=False),
+        sa.Column("po_line_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("rate", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("amount", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("tax_rate", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.Column("tax", posync_tui.sqltypes.Decimal4(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bill_id"],
+            ["vendor_bill.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["po_line_id"],
+            ["purchase_order_line.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("vendor_bill_line", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_vendor_bill_line_bill_id"), ["bill_id"], unique=False)
+
+    op.create_table(
+        "warehouse_commit_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("batch_line_id", sa.Integer(), nullable=True),
+        sa.Column("at", posync_tui.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("message", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["warehouse_batch.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_line_id"],
+            ["warehouse_batch_line.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("warehouse_commit_message", schema=None) as batch_op:
+        batch_op.create_index("ix_wh_message_batch", ["batch_id", "id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("warehouse_commit_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_wh_message_batch")
+
+    op.drop_table("warehouse_commit_message")
+    with op.batch_alter_table("vendor_bill_line", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_vendor_bill_line_bill_id"))
+
+    op.drop_table("vendor_bill_line")
     with op.batch_alter_table("sync_notification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sync_notification_vendor_id"))
         batch_op.drop_index(batch_op.f("ix_sync_notification_po_id"))
@@ -469,21 +830,62 @@ def downgrade() -> None:
         batch_op.drop_index("ix_notification_created")
 
     op.drop_table("sync_notification")
+    with op.batch_alter_table("po_amendment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_po_amendment_po_id"))
+
+    op.drop_table("po_amendment")
+    with op.batch_alter_table("edi_shipment_line", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_edi_shipment_line_shipment_id"))
+
+    op.drop_table("edi_shipment_line")
+    with op.batch_alter_table("backorder_link", schema=None) as batch_op:
+        batch_op.drop_index("ix_backorder_link_so_line")
+        batch_op.drop_index(batch_op.f("ix_backorder_link_po_id"))
+        batch_op.drop_index("ix_backorder_link_lines")
+
+    op.drop_table("backorder_link")
+    with op.batch_alter_table("warehouse_batch_line", schema=None) as batch_op:
+        batch_op.drop_index("ix_wh_line_batch_stage")
+        batch_op.drop_index(batch_op.f("ix_warehouse_batch_line_sales_order_line_id"))
+
+    op.drop_table("warehouse_batch_line")
+    with op.batch_alter_table("vendor_bill_expense", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_vendor_bill_expense_bill_id"))
+
+    op.drop_table("vendor_bill_expense")
     with op.batch_alter_table("purchase_order_line", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_purchase_order_line_item_id"))
         batch_op.drop_index("ix_pol_po_line")
 
     op.drop_table("purchase_order_line")
+    with op.batch_alter_table("vendor_bill", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_vendor_bill_po_id"))
+
+    op.drop_table("vendor_bill")
     with op.batch_alter_table("sales_order_line", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sales_order_line_updated_at"))
         batch_op.drop_index(batch_op.f("ix_sales_order_line_sales_order_id"))
         batch_op.drop_index(batch_op.f("ix_sales_order_line_item_id"))
 
     op.drop_table("sales_order_line")
+    with op.batch_alter_table("edi_shipment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_edi_shipment_po_id"))
+
+    op.drop_table("edi_shipment")
     with op.batch_alter_table("sales_order", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sales_order_updated_at"))
         batch_op.drop_index(batch_op.f("ix_sales_order_customer_id"))
 
     op.drop_table("sales_order")
+    op.drop_table("item_stock")
+    with op.batch_alter_table("edi_document", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_edi_document_vendor_id"))
+        batch_op.drop_index("ix_edi_document_time")
+        batch_op.drop_index(batch_op.f("ix_edi_document_po_id"))
+        batch_op.drop_index("ix_edi_document_hub")
+        batch_op.drop_index("ix_edi_document_control")
+
+    op.drop_table("edi_document")
     with op.batch_alter_table("accounting_discrepancy", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_accounting_discrepancy_po_id"))
 
@@ -509,6 +911,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customer_location_customer_id"))
 
     op.drop_table("customer_location")
+    op.drop_table("warehouse_batch")
     with op.batch_alter_table("vendor", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vendor_name"))
 
@@ -528,6 +931,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_quarantine_open")
 
     op.drop_table("feed_quarantine")
+    op.drop_table("edi_payment_terms")
+    op.drop_table("edi_charge_type")
     op.drop_table("division")
     with op.batch_alter_table("customer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_name"))
@@ -540,5 +945,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_entry_po_id"))
 
     op.drop_table("audit_entry")
+    op.drop_table("app_setting")
     op.drop_table("accounting_mapping")
     # ### end Alembic commands ###
