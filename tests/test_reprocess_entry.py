@@ -18,14 +18,14 @@ from tests.test_notification_screens import open_notifications
 reprocessed: list[int] = []
 
 
-async def _warehouse_reprocess(rt: Runtime, quarantine_id: int) -> str:
+async def _wms_reprocess(rt: Runtime, quarantine_id: int) -> str:
     reprocessed.append(quarantine_id)
     return f"Shipment {quarantine_id} re-processed"
 
 
 # A partner with a feed of its own, declared as the next partners will be.
-WAREHOUSE = Partner(
-    name="warehouse", short="whs", client=lambda rt: None, reprocess=_warehouse_reprocess
+WMS = Partner(
+    name="wms", short="wms", client=lambda rt: None, reprocess=_wms_reprocess
 )
 
 
@@ -49,15 +49,15 @@ def quarantine(db, connector: str, key: str = "SH-1") -> int:
 
 
 @pytest.fixture
-def warehouse_registered(monkeypatch):
+def wms_registered(monkeypatch):
     monkeypatch.setattr(
-        partners, "PARTNERS", [*partners.PARTNERS, f"{__name__}:WAREHOUSE"], raising=True
+        partners, "PARTNERS", [*partners.PARTNERS, f"{__name__}:WMS"], raising=True
     )
     reprocessed.clear()
 
 
-async def test_the_entry_goes_to_its_own_partners_reprocess(db, warehouse_registered):
-    quarantine_id = quarantine(db, "warehouse")
+async def test_the_entry_goes_to_its_own_partners_reprocess(db, wms_registered):
+    quarantine_id = quarantine(db, "wms")
     said = await reprocess_entry(Runtime(Settings(), db), quarantine_id)
     assert reprocessed == [quarantine_id]
     assert said == f"Shipment {quarantine_id} re-processed"
@@ -82,10 +82,10 @@ async def test_an_entry_of_a_partner_no_longer_registered_says_so(db):
 
 
 async def test_t_on_a_notification_routes_by_partner_and_says_when_it_cannot(
-    db, warehouse_registered
+    db, wms_registered
 ):
     quarantine(db, "catalog", "AC-9")
-    shipment = quarantine(db, "warehouse", "SH-2")  # the newest: the first row
+    shipment = quarantine(db, "wms", "SH-2")  # the newest: the first row
     app = console_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_notifications(pilot)
