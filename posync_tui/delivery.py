@@ -39,7 +39,7 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from posync_tui.db import Database
+from posync_tui.db import Database, update_each
 from posync_tui.delivery_adapter import (
     Adapter,
     Answer,
@@ -383,7 +383,7 @@ class _Run:
                 writes.append((message_id, changes))
                 self.adapter.record(s, row, outcome)
                 settled.append((message_id, outcome))
-            _write(s, writes)
+            update_each(s, _OUT, writes)
             noted(s, [rows[message_id] for message_id, _ in settled], self.adapter)
         return settled
 
@@ -468,21 +468,6 @@ def _settled(row: OutboxMessage, outcome: Outcome, now: datetime) -> dict[str, A
         changes["error_code"] = outcome.code[:20] if outcome.code else None
         changes["last_error"] = outcome.text
     return changes
-
-
-def _write(s: Session, writes: list[tuple[int, dict[str, Any]]]) -> None:
-    """Write each message's changes: one statement for all that change the same columns."""
-    alike: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for message_id, changes in writes:
-        params = {f"b_{key}": value for key, value in changes.items()}
-        alike.setdefault(tuple(changes), []).append({"b_id": message_id} | params)
-    for keys, rows in alike.items():
-        statement = (
-            update(_OUT)
-            .where(_OUT.c.id == bindparam("b_id"))
-            .values({key: bindparam(f"b_{key}") for key in keys})
-        )
-        s.execute(statement, rows)
 
 
 def noted(session: Session, rows: Sequence[OutboxMessage], recorder: Recorder) -> None:
