@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import Row, func, select
@@ -275,7 +275,7 @@ class WarehouseAdapter(WarehouseRecords):
             where = f"Order {f.order_no} line {f.line_no}"
             # The batch line's quantity is what is sent (the ERP's comes in by Update From Source).
             why = send_failure(
-                replace(f, quantity=line.quantity), held_by_ovotrack=line.ovotrack_id is not None
+                f, held_by_ovotrack=line.ovotrack_id is not None, quantity=line.quantity
             )
             if why is not None:
                 built[message.id] = Refused(why.rule, f"{where}: {why.message}")
