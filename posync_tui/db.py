@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CursorResult, Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, bindparam, create_engine, event, update
 
 from posync_tui import events, paths
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Table
     from sqlalchemy.orm import Session as AnySession
     from sqlalchemy.sql.dml import UpdateBase
     from sqlmodel import Session
@@ -171,6 +172,24 @@ def changed_rows(session: AnySession, statement: UpdateBase) -> int:
     # A Core DML statement always answers with a cursor result; the session types it as any.
     assert isinstance(result, CursorResult)
     return result.rowcount
+
+
+def update_each(
+    session: AnySession, table: Table, changes: Iterable[tuple[int, dict[str, Any]]]
+) -> None:
+    """Write each row's changes (its id, column → value) with Core statements: one
+    executemany per set of columns changed, instead of an ORM object per row (~1 ms each)."""
+    alike: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, values in changes:
+        params = {f"b_{key}": value for key, value in values.items()}
+        alike.setdefault(tuple(values), []).append({"b_id": row_id} | params)
+    for keys, rows in alike.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({key: bindparam(f"b_{key}") for key in keys})
+        )
+        session.execute(statement, rows)
 
 
 # What posync runs on: SQLite (the standard library's driver) and PostgreSQL (psycopg 3).

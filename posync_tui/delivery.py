@@ -36,10 +36,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from posync_tui.db import Database
+from posync_tui.db import Database, update_each
 from posync_tui.delivery_adapter import (
     Adapter,
     Answer,
@@ -363,36 +362,38 @@ class _Run:
                 self.tally.not_sent.append(message_id)
 
     def _apply(self, outcomes: dict[int, Outcome]) -> list[tuple[int, Outcome]]:
+        # Core statements read the claims and write the outcomes (as ORM changes they cost ~1 ms
+        # a message); the recorder is then handed each message as settled, read after the write.
         with self.db.session() as s, s.no_autoflush:  # one flush, at the commit
             self.fence.check(s)
-            ids = list(outcomes)
-            rows = {
-                r.id: r for r in s.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
-            }
             now = utcnow()
+            claims = {
+                row.id: row
+                for row in s.execute(select(*_CLAIM_COLUMNS).where(_OUT.c.id.in_(list(outcomes))))
+            }
             settled, writes = [], []
             for message_id, outcome in outcomes.items():
-                row = rows.get(message_id)
-                if row is None or not self._holds(row):
+                claim = claims.get(message_id)
+                if claim is None or not self._holds(claim):
                     continue  # an operator or another term of the lease took it meanwhile
-                # The recorder reads the row as settled; the engine writes it with Core
-                # statements below (as ORM changes they cost ~1 ms a message).
-                changes = _settled(row, outcome, now)
-                for key, value in changes.items():
-                    set_committed_value(row, key, value)
-                writes.append((message_id, changes))
-                self.adapter.record(s, row, outcome)
+                writes.append((message_id, _settled(claim, outcome, now)))
                 settled.append((message_id, outcome))
-            _write(s, writes)
+            if not settled:
+                return []
+            update_each(s, _OUT, writes)
+            query = select(OutboxMessage).where(col(OutboxMessage.id).in_([i for i, _ in writes]))
+            rows = {row.id: row for row in s.exec(query)}
+            for message_id, outcome in settled:
+                self.adapter.record(s, rows[message_id], outcome)
             noted(s, [rows[message_id] for message_id, _ in settled], self.adapter)
         return settled
 
-    def _holds(self, row: OutboxMessage) -> bool:
-        """Whether ``row`` is still claimed by this run's term of the lease."""
+    def _holds(self, claim: Row) -> bool:
+        """Whether the message is still claimed by this run's term of the lease."""
         return (
-            row.status == OutboxStatus.CLAIMED
-            and row.claimed_by == self.fence.holder
-            and row.claim_generation == self.fence.generation
+            claim.status == OutboxStatus.CLAIMED
+            and claim.claimed_by == self.fence.holder
+            and claim.claim_generation == self.fence.generation
         )
 
 
@@ -409,6 +410,10 @@ _MESSAGE_COLUMNS = tuple(
     _OUT.c[name]
     for name in ("id", "kind", "record_kind", "record_id", "idempotency_key", "payload")
     + ("attempts", "lookups")
+)
+_CLAIM_COLUMNS = tuple(
+    _OUT.c[name]
+    for name in ("id", "status", "claimed_by", "claim_generation", "attempts", "lookups")
 )
 
 
@@ -446,7 +451,7 @@ def settle(session: Session, row: OutboxMessage, outcome: Outcome, recorder: Rec
     recorder.record(session, row, outcome)
 
 
-def _settled(row: OutboxMessage, outcome: Outcome, now: datetime) -> dict[str, Any]:
+def _settled(row: Row | OutboxMessage, outcome: Outcome, now: datetime) -> dict[str, Any]:
     """The columns an outcome changes on its message, and their new values."""
     changes: dict[str, Any] = {
         "status": outcome.status,
@@ -468,21 +473,6 @@ def _settled(row: OutboxMessage, outcome: Outcome, now: datetime) -> dict[str, A
         changes["error_code"] = outcome.code[:20] if outcome.code else None
         changes["last_error"] = outcome.text
     return changes
-
-
-def _write(s: Session, writes: list[tuple[int, dict[str, Any]]]) -> None:
-    """Write each message's changes: one statement for all that change the same columns."""
-    alike: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for message_id, changes in writes:
-        params = {f"b_{key}": value for key, value in changes.items()}
-        alike.setdefault(tuple(changes), []).append({"b_id": message_id} | params)
-    for keys, rows in alike.items():
-        statement = (
-            update(_OUT)
-            .where(_OUT.c.id == bindparam("b_id"))
-            .values({key: bindparam(f"b_{key}") for key in keys})
-        )
-        s.execute(statement, rows)
 
 
 def noted(session: Session, rows: Sequence[OutboxMessage], recorder: Recorder) -> None:

@@ -195,3 +195,28 @@ def test_a_new_line_of_nothing_is_refused_before_it_leaves(any_db):
         asyncio.run(send_batch(world.rt, batch_id, fence=fence(any_db)))
         assert _stages(world, batch_id) == [LineStage.FAILED]
         assert world.ovotrack.line_posts == 0
+
+
+async def test_a_line_an_operator_marks_done_is_sent_and_one_cancelled_stays_staged(any_db):
+    from posync_tui import delivery_decisions
+    from posync_tui.models import OutboxStatus
+
+    with open_world(any_db) as world:
+        batch_id = await _staged(world)
+        done, cancelled = enqueue_send(any_db, batch_id).message_ids
+        with any_db.session() as s:  # both waited too long for an answer
+            for message in s.exec(select(OutboxMessage)):
+                message.status = OutboxStatus.DECISION
+
+        records = warehouse_send.WarehouseRecords()
+        delivery_decisions.mark_done(any_db, done, "OL-77", records)
+        delivery_decisions.cancel(any_db, cancelled, records)
+
+        first, second = world.batch_lines(batch_id)
+        assert (first.stage, first.ovotrack_id) == (LineStage.SENT, "OL-77")
+        assert first.send_date is not None
+        assert (second.stage, second.ovotrack_id, second.send_date) == (
+            LineStage.STAGED,
+            None,
+            None,
+        )

@@ -96,7 +96,7 @@ def _commit(s: Session, batch_id: int, ids: list[int], result: CommitResult) -> 
                 ORDER_LINE.c.quantity,
                 ORDER_LINE.c.quantity_allocated,
                 ORDER_LINE.c.warehouse_interface_status,
-                SalesOrder.number,
+                col(SalesOrder.number),
             )
             .join(SalesOrder, col(SalesOrder.id) == ORDER_LINE.c.sales_order_id)
             .where(ORDER_LINE.c.id.in_([t[1] for t in taken]))

@@ -17,7 +17,7 @@ from connectors.warehouse import ItemOut, Location, WarehouseClient
 from posync_tui import links
 from posync_tui.db import Database
 from posync_tui.events import note_change
-from posync_tui.models import Customer, CustomerLocation, Item, SalesOrderLine
+from posync_tui.models import Customer, CustomerLocation, Item, SalesOrderLine, saved_id
 from posync_tui.runtime import Runtime
 from posync_tui.services.warehouse_rules import CONNECTOR, ITEM, LOCATION, location_code
 
@@ -37,7 +37,7 @@ class Unsent:
 def unsent_locations(db: Database) -> list[Unsent]:
     """Ship To locations with the interface enabled that were never sent to Ovotrack."""
     query = (
-        select(CustomerLocation, Customer.code)
+        select(CustomerLocation, col(Customer.code))
         .join(Customer, col(Customer.id) == col(CustomerLocation.customer_id))
         .where(
             col(CustomerLocation.is_ship_to).is_(True),
@@ -55,7 +55,7 @@ def unsent_locations(db: Database) -> list[Unsent]:
 
 def unsent_items(db: Database) -> list[Unsent]:
     """Items customers order (on customer order lines) that were never sent to Ovotrack."""
-    wanted = select(SalesOrderLine.item_id)
+    wanted = select(col(SalesOrderLine.item_id))
     query = (
         select(Item)
         .where(
@@ -65,7 +65,7 @@ def unsent_items(db: Database) -> list[Unsent]:
         .order_by(col(Item.sku))
     )
     with db.reader() as s:
-        return [Unsent(item.id, item.sku, item.description) for item in s.scalars(query)]
+        return [Unsent(saved_id(item), item.sku, item.description) for item in s.scalars(query)]
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ async def send_master_data(
 
 def _location_details(db: Database, ids: list[int]) -> dict[int, Location]:
     query = (
-        select(CustomerLocation, Customer.code)
+        select(CustomerLocation, col(Customer.code))
         .join(Customer, col(Customer.id) == col(CustomerLocation.customer_id))
         .where(col(CustomerLocation.id).in_(ids))
     )

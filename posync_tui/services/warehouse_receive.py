@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlmodel import col
 
 from connectors.warehouse import OvoLine, Ref, WarehouseClient
 from posync_tui.events import note_change
@@ -69,12 +70,14 @@ async def receive_updates(
 def _receivable(rt: Runtime, batch_id: int, line_ids) -> list[tuple[int, Ref, object]]:
     with rt.db.reader() as s:
         ids = lines_at(s, batch_id, RECEIVABLE, line_ids)
-        rows = []
+        rows: list = []
         for at in range(0, len(ids), 2000):
             rows += s.execute(
-                select(LINE.c.id, SalesOrder.number, SalesOrderLine.line_no, LINE.c.quantity)
-                .join(SalesOrderLine, SalesOrderLine.id == LINE.c.sales_order_line_id)
-                .join(SalesOrder, SalesOrder.id == SalesOrderLine.sales_order_id)
+                select(
+                    LINE.c.id, col(SalesOrder.number), col(SalesOrderLine.line_no), LINE.c.quantity
+                )
+                .join(SalesOrderLine, col(SalesOrderLine.id) == LINE.c.sales_order_line_id)
+                .join(SalesOrder, col(SalesOrder.id) == col(SalesOrderLine.sales_order_id))
                 .where(LINE.c.id.in_(ids[at : at + 2000]))
                 .order_by(LINE.c.id)
             ).all()

@@ -100,11 +100,15 @@ def failure(facts: LineFacts) -> Failure | None:
     return None
 
 
-def send_failure(facts: LineFacts, *, held_by_ovotrack: bool) -> Failure | None:
-    """What stops a staged line from being sent: the rules, then its quantity. A line Ovotrack
-    holds may go to 0 (the item is no longer needed); a new one must be above 0."""
+def send_failure(
+    facts: LineFacts, *, held_by_ovotrack: bool, quantity: Decimal | None = None
+) -> Failure | None:
+    """What stops a staged line from being sent: the rules, then its quantity (``quantity``,
+    the batch line's, if given). A line Ovotrack holds may go to 0 (the item is no longer
+    needed); a new one must be above 0."""
     found = failure(facts)
-    if found is None and facts.quantity <= 0 and not held_by_ovotrack:
+    quantity = facts.quantity if quantity is None else quantity
+    if found is None and quantity <= 0 and not held_by_ovotrack:
         return Failure("quantity", "Quantity must be above 0 to send a new line to Ovotrack")
     return found
 

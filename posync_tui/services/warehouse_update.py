@@ -86,7 +86,7 @@ def _changes(rt: Runtime, batch_id: int) -> tuple[list[_Change], list[_Change]]:
             LINE.c.sales_order_line_id,
             LINE.c.quantity,
             LINE.c.ovotrack_id,
-            SalesOrderLine.quantity,
+            col(SalesOrderLine.quantity),
         )
         .join(SalesOrderLine, col(SalesOrderLine.id) == LINE.c.sales_order_line_id)
         .where(LINE.c.batch_id == batch_id, LINE.c.stage != LineStage.COMMITTED)
@@ -104,7 +104,8 @@ def _changes(rt: Runtime, batch_id: int) -> tuple[list[_Change], list[_Change]]:
                 sending = set(
                     s.execute(select(table.c.record_id).where(table.c.id.in_(outbox))).scalars()
                 )
-    changes, busy = [], []
+    changes: list[_Change] = []
+    busy: list[_Change] = []
     for line_id, order_line_id, old, ovotrack_id, new in rows:
         f = facts[order_line_id]
         change = _Change(
@@ -160,7 +161,7 @@ def _apply(rt, batch_id, changes, busy, now_held: dict[Ref, OvoLine], result: Up
 
 def _add_new_lines(s, batch_id: int, messages: list) -> int:
     """Stage the lines of the batch's orders that are on no open batch; say why not, if not."""
-    orders = select(SalesOrderLine.sales_order_id).where(
+    orders = select(col(SalesOrderLine.sales_order_id)).where(
         col(SalesOrderLine.id).in_(
             select(LINE.c.sales_order_line_id).where(LINE.c.batch_id == batch_id)
         )
