@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -388,7 +389,7 @@ def _write(
         changed = bool(edit(s, order, header, record_kind="sales_order", po_id=None))
     next_no = max((ln.line_no for ln in saved.values()), default=0) + 1
     for line, quantity in zip(lines, quantities, strict=True):
-        values = {
+        values: dict[str, Any] = {
             "item_id": line.item_id,
             "quantity": quantity,
             "warehouse_interface_status": line.status,
@@ -431,6 +432,6 @@ def _saved_lines(s, order_id: int | None) -> dict[int, SalesOrderLine]:
 
 
 def _next_number(s) -> str:
-    numbers = s.scalars(select(SalesOrder.number).where(col(SalesOrder.number).like("SO-%")))
+    numbers = s.scalars(select(col(SalesOrder.number)).where(col(SalesOrder.number).like("SO-%")))
     highest = max((int(m.group(1)) for n in numbers if (m := NUMBER.fullmatch(n))), default=0)
     return f"SO-{highest + 1}"
