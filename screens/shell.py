@@ -50,8 +50,10 @@ class TitleBar(Static):
             if self.counts.unreviewed:
                 text = f"⚑ {self.counts.unreviewed} unreviewed"
                 badges.append(Content.styled(text, "bold $warning"))
+            # Only queues holding something: six partners' badges at zero would not fit 80 columns.
             for short, queue in self.counts.queues.items():
-                badges.append(Content(f"{short.upper()} {queue.waiting} waiting"))
+                if queue.waiting:
+                    badges.append(Content(f"{short.upper()} {queue.waiting} waiting"))
                 if queue.errors:
                     text = f"{queue.errors} {short.upper()} errors"
                     badges.append(Content.styled(text, "bold $error"))
