@@ -83,7 +83,9 @@ async def test_a_failing_look_up_is_tried_again_then_waits_for_a_decision_on_the
         sandbox.inject_fault("4000", message="The look-up failed")  # the query, not a write
         summary = await deliver(rt)
         if tries < delivery.MAX_LOOKUPS:
-            assert summary == "0 uploaded to QuickBooks, 1 to try again"
+            assert summary == (
+                "0 uploaded to QuickBooks, 1 to try again, 1 waiting to upload to QuickBooks"
+            )
             assert records.upload_state(db, po_id) == "waiting"
     assert summary == "0 uploaded to QuickBooks, 1 need a decision (see the Errors tabs)"
     assert records.upload_state(db, po_id) == "decision"
@@ -122,7 +124,11 @@ async def test_each_decision_send_again_mark_done_cancel(rt, db, sandbox):
     accounting_decisions.cancel_upload(db, cancelled)
     with pytest.raises(accounting_decisions.NotDecidable):
         accounting_decisions.cancel_upload(db, done)
-    assert await deliver(rt) == "1 uploaded to QuickBooks"
+    # The cancelled one is back in its queue, ready to upload again.
+    assert await deliver(rt) == (
+        "1 uploaded to QuickBooks, "
+        "1 waiting to upload to QuickBooks (1 ready: Upload on Accounting queues them)"
+    )
 
     assert [b["DocNumber"] for b in sandbox.bills()] == ["I-1/PO-1"]
     marked, link = po(db, done), records.qbo_link(db, done)

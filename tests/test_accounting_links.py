@@ -82,7 +82,7 @@ async def test_a_po_made_as_a_quickbooks_purchase_order_is_read_so_by_the_queues
         )
     [row] = accounting.list_queue(db, QueueTab.SUPPLIER_INVOICES, settings=rt.settings)
     assert row.ready
-    assert accounting.queue_counts(db, rt.settings)["upload_ready"] == 1
+    assert accounting.waiting_uploads(db, rt.settings)[UploadKind.BILL].ready == 1
     [paged] = QueueSource(db.engine, QueueTab.SUPPLIER_INVOICES).page(View(sort="reference"), 0, 50)
     assert paged.data["status"] == "ready, links PO"
     assert load_po_detail(db, po_id, settings=rt.settings).accounting.uploaded_as_purchase_order

@@ -121,6 +121,9 @@ async def test_the_tab_says_each_condition_the_po_fails(db, vendor_id):
             "• No Supplier Inv No: enter the supplier's invoice number.",
             "• Vendor Acme Supplies is not linked to QuickBooks: link it on the Contacts tab "
             "(to an existing QuickBooks vendor, or create one).",
+            # The checks Upload makes too (issue 21): no expense account is chosen yet.
+            "• 1 line(s) have no QuickBooks item and no expense account is chosen: choose one on "
+            "Accounting › Settings (or map the items there).",
         ]
         assert shown(pane, "quickbooks") == "not uploaded yet"
 

@@ -34,7 +34,7 @@ from posync_tui.models import (
     Vendor,
     saved_id,
 )
-from posync_tui.services.accounting_checks import candidate, facts_for
+from posync_tui.services.accounting_checks import checks_pass, facts_for
 from posync_tui.services.accounting_rules import (
     RowFacts,
     UploadKind,
@@ -66,6 +66,11 @@ PO = PurchaseOrder.__table__.c
 VENDOR = Vendor.__table__.c
 MSG = OutboxMessage.__table__.c
 
+PURCHASES_TAB = {
+    UploadKind.BILL: QueueTab.SUPPLIER_INVOICES,
+    UploadKind.PURCHASE_ORDER: QueueTab.PURCHASE_ORDERS,
+}
+ERROR_TABS = (QueueTab.ERRORS_SUPPLIER_INVOICES, QueueTab.ERRORS_PURCHASE_ORDERS)
 WAITING_STATUSES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
 ERROR_STATUSES = (OutboxStatus.FAILED, OutboxStatus.DECISION)
 UPLOAD_STATE = {
@@ -140,11 +145,13 @@ def queue_condition(tab: QueueTab) -> ColumnElement:
 
 
 def ready_condition(tab: QueueTab) -> ColumnElement:
-    """Rows of a Purchases tab that pass every rule (the setting aside) and are not yet sent."""
+    """Rows of a Purchases tab that pass every rule and check Upload applies (the setting
+    aside) and are not yet queued."""
     base = and_(
         queue_condition(tab),
         VENDOR_LINKED,
         PO.id.not_in(uploads_in(WAITING_STATUSES)),
+        checks_pass(TAB_KIND[tab]),
     )
     if tab == QueueTab.SUPPLIER_INVOICES:
         return and_(
@@ -247,7 +254,7 @@ def list_queue(
         query = query.where(or_(PO.number.like(pattern), PO.supplier_invoice_no.like(pattern)))
     with db.reader() as s:
         rows = s.execute(query).all()
-        facts = facts_for(s, TAB_KIND[tab], [candidate(row[0]) for row in rows])
+        facts = facts_for(s, TAB_KIND[tab], [saved_id(row[0]) for row in rows])
     setting_on = _setting_on(settings)
     return [
         queue_row(
@@ -276,30 +283,61 @@ def queue_ids(db: Database, tab: QueueTab) -> list[int]:
         return list(s.execute(select(PO.id).where(queue_condition(tab))).scalars())
 
 
-def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, int]:
-    """Counts for the shell's title bar and the tabs.
+@dataclass(frozen=True)
+class Waiting:
+    """What waits to go to QuickBooks as one kind of record.
 
-    ``upload_waiting``: POs ready to upload or already on their way; ``upload_errors``: POs on
-    the Errors tabs. Ready unbilled POs count only when the setting allows uploading them.
+    The one "waiting" figure of the title bar (QBO n waiting), the Purchases tabs' labels and
+    ``posync sync --once``: the POs ready to upload (they pass every rule and check Upload
+    applies and are not queued yet: Upload on Accounting queues them) plus the uploads queued
+    in the outbox and not yet answered by QuickBooks.
     """
+
+    ready: int = 0
+    queued: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.ready + self.queued
+
+    def __add__(self, other: Waiting) -> Waiting:
+        return Waiting(self.ready + other.ready, self.queued + other.queued)
+
+
+def waiting_uploads(db: Database, settings: Settings | None) -> dict[UploadKind, Waiting]:
+    """What waits, by kind. Ready unbilled POs count only when the setting allows uploading
+    them."""
     with db.reader() as s:
+        return {kind: _waiting(s, kind, settings) for kind in UploadKind}
 
-        def count(condition: ColumnElement) -> int:
-            return s.exec(select(func.count()).select_from(PurchaseOrder).where(condition)).one()
 
-        counts = {str(tab): count(queue_condition(tab)) for tab in QueueTab}
-        ready_bills = count(ready_condition(QueueTab.SUPPLIER_INVOICES))
-        ready_pos = count(ready_condition(QueueTab.PURCHASE_ORDERS)) if _setting_on(settings) else 0
-        sending = count(PO.id.in_(uploads_in(WAITING_STATUSES)))
+def _waiting(s, kind: UploadKind, settings: Settings | None) -> Waiting:
+    ready = 0
+    if kind == UploadKind.BILL or _setting_on(settings):
+        ready = _count(s, ready_condition(PURCHASES_TAB[kind]))
+    queued = s.exec(
+        select(func.count()).select_from(uploads_in(WAITING_STATUSES, kind).subquery())
+    ).one()
+    return Waiting(ready, queued)
+
+
+def _count(s, condition: ColumnElement) -> int:
+    return s.exec(select(func.count()).select_from(PurchaseOrder).where(condition)).one()
+
+
+def queue_counts(db: Database, settings: Settings | None = None) -> dict[str, int]:
+    """The Accounting tabs' counts: the Purchases tabs what waits of their kind
+    (``Waiting``), the Errors tabs their rows, Contacts the vendors not linked;
+    ``upload_waiting`` the whole "waiting" figure and ``upload_errors`` the Errors tabs'."""
+    waiting = waiting_uploads(db, settings)
+    with db.reader() as s:
+        counts = {str(tab): _count(s, queue_condition(tab)) for tab in ERROR_TABS}
         counts["contacts"] = s.exec(
             select(func.count()).select_from(Vendor).where(VENDOR.qbo_vendor_id.is_(None))
         ).one()
-    counts["upload_ready"] = ready_bills + ready_pos
-    counts["upload_sending"] = sending
-    counts["upload_waiting"] = ready_bills + ready_pos + sending
-    counts["upload_errors"] = (
-        counts[QueueTab.ERRORS_SUPPLIER_INVOICES] + counts[QueueTab.ERRORS_PURCHASE_ORDERS]
-    )
+    counts.update((str(PURCHASES_TAB[kind]), w.total) for kind, w in waiting.items())
+    counts["upload_waiting"] = sum(w.total for w in waiting.values())
+    counts["upload_errors"] = sum(counts[str(tab)] for tab in ERROR_TABS)
     return counts
 
 
@@ -348,6 +386,8 @@ __all__ = [
     "qbo_client",
     "queue_condition",
     "queue_counts",
+    "Waiting",
+    "waiting_uploads",
     "queue_ids",
     "ready_condition",
     "reset_for_reimport",

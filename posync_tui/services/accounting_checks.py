@@ -5,15 +5,17 @@
   QuickBooks keeps them unique), so both are flagged in their queue rows before either goes.
 - Lines with no QuickBooks item while no expense account is chosen on Accounting › Settings.
 
-``facts_for`` reads both for a page of rows in two queries; the rules turn them into reasons.
+Each check is one SQL condition on ``purchase_order`` (``CLASHES[kind]``, ``UNMAPPED``): the
+ready count puts them in its WHERE (``CHECKS_PASS``), and ``facts_for`` reads, for a page of
+rows, the same conditions' details (the other POs' numbers, the unmapped lines) — so the queue
+row, the PO's verdict, the upload and the count never disagree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, exists, func, not_, or_, select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
 
 from posync_tui.models import (
     AccountingMapping,
@@ -23,109 +25,121 @@ from posync_tui.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
-from posync_tui.services.accounting_rules import (
-    DOC_NUMBER_MAX,
-    RowFacts,
-    UploadKind,
-    qbo_doc_number,
-    reference_for,
-)
+from posync_tui.services.accounting_rules import DOC_NUMBER_MAX, RowFacts, UploadKind
 
 PO = PurchaseOrder.__table__.c
 LINE = PurchaseOrderLine.__table__.c
 ITEM = Item.__table__.c
+MAPPING = AccountingMapping.__table__.c
+ASKED = PurchaseOrder.__table__.alias("asked_po").c
+_CHUNK = 500  # ids per IN (...) list
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """What a clash check reads of a PO."""
-
-    id: int
-    vendor_id: int
-    number: str
-    supplier_invoice_no: str | None
-
-
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def doc_clashes(s: Session, kind: UploadKind, pos: list[Candidate]) -> dict[int, tuple[str, ...]]:
-    """For each PO, the numbers of the other POs whose reference cuts to its DocNumber (one
-    query for all of them: a page of a queue reads it beside its rows)."""
-    mine = {po.id: qbo_doc_number(reference_for(_po(po), kind)) for po in pos}
-    near = [c for po in pos if mine[po.id] and (c := _near(kind, po)) is not None]
-    if not near:
-        return {}
-    # A necessary condition in SQL (the other's reference starts like ours), then the rule.
-    rows = s.execute(
-        select(PO.id, PO.vendor_id, PO.number, PO.supplier_invoice_no).where(
-            or_(*near), PO.status != POStatus.CANCELLED
+def doc_number(kind: UploadKind, c=PO) -> ColumnElement:
+    """``qbo_doc_number(reference_for(po, kind))`` in SQL: the reference cut to 21 characters
+    (a bill's: the supplier invoice number, then the PO's number, joined by "/")."""
+    number: ColumnElement = func.trim(c.number)
+    reference: ColumnElement
+    if kind == UploadKind.PURCHASE_ORDER:
+        reference = number
+    else:
+        invoice = func.trim(func.coalesce(c.supplier_invoice_no, ""))
+        reference = case(
+            (invoice == "", number),
+            (number == "", invoice),
+            else_=invoice.op("||")("/").op("||")(number),
         )
-    ).all()
-    docs: dict[tuple[int | None, str], list[tuple[int, str]]] = {}
-    for pid, vid, number, inv in rows:
-        doc = qbo_doc_number(reference_for(_po(Candidate(pid, vid, number, inv)), kind))
-        # Bills: one DocNumber per vendor; purchase orders: per company.
-        docs.setdefault((vid if kind == UploadKind.BILL else None, doc), []).append((pid, number))
-    found: dict[int, tuple[str, ...]] = {}
-    for po in pos:
-        scope = po.vendor_id if kind == UploadKind.BILL else None
-        others = sorted(n for pid, n in docs.get((scope, mine[po.id]), []) if pid != po.id)
-        if others:
-            found[po.id] = tuple(others)
-    return found
+    return func.substr(reference, 1, DOC_NUMBER_MAX)
 
 
-def _near(kind: UploadKind, po: Candidate):
-    if kind == UploadKind.BILL:
-        lead = (po.supplier_invoice_no or "").strip()[:DOC_NUMBER_MAX]
-        if not lead:
-            return None
-        return and_(
-            PO.vendor_id == po.vendor_id,
-            PO.supplier_invoice_no.like(_escaped(lead) + "%", escape="\\"),
-        )
-    return PO.number.like(_escaped(po.number.strip()[:DOC_NUMBER_MAX]) + "%", escape="\\")
+def _scope(kind: UploadKind, c=PO) -> tuple[ColumnElement, ...]:
+    """What must be unique in QuickBooks: a bill's DocNumber per vendor, a purchase order's
+    per company (``c``: the columns of ``purchase_order`` or of an alias of it)."""
+    doc = doc_number(kind, c)
+    return (c.vendor_id, doc) if kind == UploadKind.BILL else (doc,)
 
 
-def _po(c: Candidate) -> PurchaseOrder:
-    return PurchaseOrder(
-        id=c.id, vendor_id=c.vendor_id, number=c.number, supplier_invoice_no=c.supplier_invoice_no
+def _shared(kind: UploadKind) -> Select:
+    """The DocNumbers (in their scope) that two POs not cancelled would both send."""
+    # An alias: a subquery on the table itself would be correlated with the outer query.
+    other = PurchaseOrder.__table__.alias("other_po").c
+    scope = _scope(kind, other)
+    return (
+        select(*scope)
+        .where(other.status != POStatus.CANCELLED, doc_number(kind, other) != "")
+        .group_by(*scope)
+        .having(func.count() > 1)
     )
 
 
+# A PO not cancelled whose DocNumber another PO not cancelled would send too.
+CLASHES = {kind: tuple_(*_scope(kind)).in_(_shared(kind)) for kind in UploadKind}
+
+EXPENSE_ACCOUNT_CHOSEN: ColumnElement = exists().where(
+    MAPPING.kind == str(MappingKind.EXPENSE_ACCOUNT), MAPPING.record_kind == ""
+)
+_LINES = PurchaseOrderLine.__table__.outerjoin(Item.__table__, ITEM.id == LINE.item_id)
+# A shown line with no QuickBooks item (booked to the expense account, when one is chosen).
+UNMAPPED_LINE: ColumnElement = and_(
+    LINE.hidden.is_(False), or_(ITEM.qbo_item_id.is_(None), ITEM.id.is_(None))
+)
+UNMAPPED: ColumnElement = and_(
+    not_(EXPENSE_ACCOUNT_CHOSEN),
+    exists(select(LINE.id).select_from(_LINES).where(LINE.po_id == PO.id, UNMAPPED_LINE)),
+)
+
+
+def checks_pass(kind: UploadKind) -> ColumnElement:
+    """The POs that pass every check here (the ready count's share of the rules)."""
+    return and_(not_(CLASHES[kind]), not_(UNMAPPED))
+
+
+def doc_clashes(s: Session, kind: UploadKind, po_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """For each PO, the numbers of the other POs (not cancelled) that send its DocNumber."""
+    scope = _scope(kind)
+    found: dict[int, tuple[str, ...]] = {}
+    for start in range(0, len(po_ids), _CHUNK):
+        chunk = po_ids[start : start + _CHUNK]
+        asked = {
+            pid: tuple(key)
+            for pid, *key in s.execute(
+                select(PO.id, *scope).where(PO.id.in_(chunk), doc_number(kind) != "")
+            )
+        }
+        sharing: dict[tuple, list[tuple[int, str]]] = {}
+        for pid, number, *key in s.execute(
+            select(PO.id, PO.number, *scope).where(
+                PO.status != POStatus.CANCELLED,
+                tuple_(*scope).in_(select(*_scope(kind, ASKED)).where(ASKED.id.in_(list(asked)))),
+            )
+        ):
+            sharing.setdefault(tuple(key), []).append((pid, number))
+        for pid, mine in asked.items():
+            others = sorted(number for other, number in sharing.get(mine, []) if other != pid)
+            if others:
+                found[pid] = tuple(others)
+    return found
+
+
 def unmapped_lines(s: Session, po_ids: list[int]) -> dict[int, int]:
-    """For each PO, its shown lines with no QuickBooks item — 0 for all when an expense account
-    is chosen (those lines are booked to it)."""
-    chosen = s.execute(
-        select(func.count())
-        .select_from(AccountingMapping)
-        .where(
-            AccountingMapping.__table__.c.kind == str(MappingKind.EXPENSE_ACCOUNT),
-            AccountingMapping.__table__.c.record_kind == "",
-        )
-    ).scalar_one()
-    if chosen or not po_ids:
+    """For each PO, its shown lines with no QuickBooks item — none when an expense account is
+    chosen (those lines are booked to it)."""
+    if not po_ids or s.execute(select(EXPENSE_ACCOUNT_CHOSEN)).scalar_one():
         return {}
-    rows = s.execute(
-        select(LINE.po_id, func.count())
-        .select_from(PurchaseOrderLine.__table__.outerjoin(Item.__table__, ITEM.id == LINE.item_id))
-        .where(
-            LINE.po_id.in_(po_ids),
-            LINE.hidden.is_(False),
-            or_(ITEM.qbo_item_id.is_(None), ITEM.id.is_(None)),
+    found: dict[int, int] = {}
+    for start in range(0, len(po_ids), _CHUNK):
+        query = (
+            select(LINE.po_id, func.count())
+            .select_from(_LINES)
+            .where(LINE.po_id.in_(po_ids[start : start + _CHUNK]), UNMAPPED_LINE)
+            .group_by(LINE.po_id)
         )
-        .group_by(LINE.po_id)
-    ).all()
-    return {po_id: n for po_id, n in rows}
+        found.update((po_id, n) for po_id, n in s.execute(query))
+    return found
 
 
-def facts_for(s: Session, kind: UploadKind, pos: list[Candidate]) -> dict[int, RowFacts]:
-    clashes = doc_clashes(s, kind, pos)
-    unmapped = unmapped_lines(s, [p.id for p in pos])
-    return {p.id: RowFacts(clashes.get(p.id, ()), unmapped.get(p.id, 0)) for p in pos}
-
-
-def candidate(po: PurchaseOrder) -> Candidate:
-    return Candidate(po.id or 0, po.vendor_id, po.number, po.supplier_invoice_no)
+def facts_for(s: Session, kind: UploadKind, po_ids: list[int]) -> dict[int, RowFacts]:
+    """The checks' details for these POs (two queries a chunk)."""
+    clashes = doc_clashes(s, kind, po_ids)
+    unmapped = unmapped_lines(s, po_ids)
+    return {i: RowFacts(clashes.get(i, ()), unmapped.get(i, 0)) for i in po_ids}

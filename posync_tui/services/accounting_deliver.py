@@ -52,7 +52,7 @@ from posync_tui.models import (
 )
 from posync_tui.money import line_total
 from posync_tui.runtime import Runtime
-from posync_tui.services.accounting_checks import candidate, facts_for
+from posync_tui.services.accounting_checks import facts_for
 from posync_tui.services.accounting_connection import qbo_client
 from posync_tui.services.accounting_mappings import Mappings, read_mappings
 from posync_tui.services.accounting_rules import (
@@ -80,22 +80,35 @@ async def deliver(rt: Runtime, *, fence: Fence, progress: delivery.Progress | No
     after retries) once the batches under way have applied their outcomes; the rows not sent
     stay waiting and go out on the next run. Raises LeaseLost if the lease passed on.
     """
-    if not await asyncio.to_thread(delivery.has_work, rt.db, CONNECTOR):
-        return NOTHING
-    setting_on = rt.settings.quickbooks.upload_pos_as_purchase_orders
-    async with qbo_client(rt) as client:
-        adapter = QuickBooksAdapter(client, setting_on=setting_on)
-        tally = await delivery.deliver(rt.db, adapter, fence, progress=progress)
-    if not tally.total:
-        return NOTHING
-    parts = [f"{tally.sent} uploaded to QuickBooks"]
-    if tally.failed:
-        parts.append(f"{tally.failed} failed (see the Errors tabs)")
-    if tally.decision:
-        parts.append(f"{tally.decision} need a decision (see the Errors tabs)")
-    if tally.later:
-        parts.append(f"{tally.later} to try again")
-    return ", ".join(parts)
+    parts = []
+    if await asyncio.to_thread(delivery.has_work, rt.db, CONNECTOR):
+        setting_on = rt.settings.quickbooks.upload_pos_as_purchase_orders
+        async with qbo_client(rt) as client:
+            adapter = QuickBooksAdapter(client, setting_on=setting_on)
+            tally = await delivery.deliver(rt.db, adapter, fence, progress=progress)
+        if tally.total:
+            parts.append(f"{tally.sent} uploaded to QuickBooks")
+        if tally.failed:
+            parts.append(f"{tally.failed} failed (see the Errors tabs)")
+        if tally.decision:
+            parts.append(f"{tally.decision} need a decision (see the Errors tabs)")
+        if tally.later:
+            parts.append(f"{tally.later} to try again")
+    waiting = await asyncio.to_thread(waiting_line, rt)
+    return ", ".join([*parts, waiting] if waiting else parts) or NOTHING
+
+
+def waiting_line(rt: Runtime) -> str:
+    """The "waiting" figure in words (the title bar's QBO n waiting); "" when nothing waits."""
+    from posync_tui.services.accounting import Waiting, waiting_uploads  # it imports this module
+
+    waiting = sum(waiting_uploads(rt.db, rt.settings).values(), Waiting())
+    if not waiting.total:
+        return ""
+    text = f"{waiting.total:,} waiting to upload to QuickBooks"
+    if waiting.ready:
+        text += f" ({waiting.ready:,} ready: Upload on Accounting queues them)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -163,13 +176,7 @@ class QuickBooksAdapter(QuickBooksRecords):
         pos = {po.id: po for po in (s.get(PurchaseOrder, i) for i in po_ids) if po is not None}
         facts = {
             str(kind): facts_for(
-                s,
-                kind,
-                [
-                    candidate(pos[m.record_id])
-                    for m in messages
-                    if m.record_id in pos and m.kind == kind
-                ],
+                s, kind, [m.record_id for m in messages if m.record_id in pos and m.kind == kind]
             )
             for kind in UploadKind
         }

@@ -33,7 +33,7 @@ from posync_tui.models import (
     utcnow,
 )
 from posync_tui.services.accounting import CONNECTOR, WAITING_STATUSES, _setting_on
-from posync_tui.services.accounting_checks import candidate, facts_for
+from posync_tui.services.accounting_checks import facts_for
 from posync_tui.services.accounting_rules import UploadKind, blockers
 
 _CHUNK = 500  # ids per IN (...) list
@@ -96,7 +96,7 @@ def _enqueue(db: Database, kind: UploadKind, ids: list[int], setting_on: bool) -
                 )
             )
         vendors = _vendors(s, {po.vendor_id for po in found.values()})
-        facts = facts_for(s, kind, [candidate(po) for po in found.values()])
+        facts = facts_for(s, kind, list(found))
         for po_id in ids:
             po = found.get(po_id)
             if po is None:

@@ -25,6 +25,7 @@ from posync_tui.models import AccountingStatus, PartnerLink, PurchaseOrder, Vend
 from posync_tui.paging import Column, PagedSource, Row, View, contains_pattern
 from posync_tui.services.accounting import (
     ERROR_STATUSES,
+    ERROR_TABS,
     MSG,
     TAB_KIND,
     WAITING_STATUSES,
@@ -39,13 +40,12 @@ from posync_tui.services.accounting import (
     upload_message,
     uploads_in,
 )
-from posync_tui.services.accounting_checks import Candidate, facts_for
+from posync_tui.services.accounting_checks import facts_for
 from posync_tui.services.accounting_rules import RowFacts, made_as
 
 PO = PurchaseOrder.__table__.c
 VENDOR = Vendor.__table__.c
 
-ERROR_TABS = (QueueTab.ERRORS_SUPPLIER_INVOICES, QueueTab.ERRORS_PURCHASE_ORDERS)
 # What the rules read of a PO's QuickBooks link.
 LINK_FIELDS = ("partner_kind", "partner_id", "doc_number")
 
@@ -254,13 +254,8 @@ class QueueSource(PagedSource):
 
     def _explained(self, rows: list[Row]) -> list[Row]:
         """The rows with the rules' verdict; the checks beyond each PO read once per page."""
-        pos = [
-            Candidate(r.key, r.data["po_vendor_id"], r.data["po_number"],
-                      r.data["po_supplier_invoice_no"])
-            for r in rows
-        ]  # fmt: skip
         with Session(self.engine) as s:
-            facts = facts_for(s, self.kind, pos)
+            facts = facts_for(s, self.kind, [r.key for r in rows])
         return [self._explain(row, facts[row.key]) for row in rows]
 
     def _explain(self, row: Row, facts: RowFacts) -> Row:

@@ -186,10 +186,15 @@ def _to_po(
     rates: list[tuple[PurchaseOrderLine, Decimal]],
     now: datetime,
 ) -> None:
-    """The invoice's number, date and rates on the PO, as the QuickBooks upload reads them."""
+    """The invoice's number, dates and rates on the PO, as the QuickBooks upload reads them
+    (its due date is the bill's DueDate)."""
     bill.status, bill.held_reason = BillStatus.OPEN, None
     po_id = saved_id(po)
-    changes = {"supplier_invoice_no": bill.invoice_no, "invoice_date": bill.invoice_date}
+    changes = {
+        "supplier_invoice_no": bill.invoice_no,
+        "invoice_date": bill.invoice_date,
+        "invoice_due_date": bill.due_date,
+    }
     audit.edit(s, po, changes, record_kind="purchase_order", po_id=po_id, source=SOURCE)
     for line, rate in rates:
         audit.edit(

@@ -25,15 +25,15 @@ from posync_tui.models import (
     saved_id,
 )
 from posync_tui.services.accounting import CONNECTOR, UPLOAD_STATE
+from posync_tui.services.accounting_checks import facts_for
 from posync_tui.services.accounting_queues import code_words, plain_error
 from posync_tui.services.accounting_rules import (
     UploadKind,
     UploadState,
-    bill_blockers,
     bill_reference,
+    blockers,
     is_unbilled,
     made_as,
-    purchase_order_blockers,
     qbo_doc_number,
     reference_for,
 )
@@ -109,16 +109,20 @@ def po_accounting(po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool)
     """Read in the PO's own session (its upload's state comes from the outbox, what it became
     from its link)."""
     session = object_session(po)
-    upload_kind, upload_state = (
-        current_upload(session, saved_id(po)) if session is not None else None
-    ) or (None, None)
-    link = None
-    if session is not None:
-        link = link_of(session, CONNECTOR, "purchase_order", saved_id(po))
+    assert session is not None, "read the PO in a session: its upload and link are read there"
+    upload_kind, upload_state = current_upload(session, saved_id(po)) or (None, None)
+    link = link_of(session, CONNECTOR, "purchase_order", saved_id(po))
+
+    def reasons(kind: UploadKind) -> tuple[str, ...]:
+        # The rules and checks Upload applies (enqueue_upload), so the verdict never says
+        # "can be synced" for a PO that Upload then refuses.
+        facts = facts_for(session, kind, [saved_id(po)])[saved_id(po)]
+        return tuple(blockers(po, vendor, kind, link=link, setting_on=setting_on, facts=facts))
+
     reference = bill_reference(po)
     po_blockers = None
     if setting_on and is_unbilled(po) and link is None:
-        po_blockers = tuple(purchase_order_blockers(po, vendor, link=link, setting_on=setting_on))
+        po_blockers = reasons(UploadKind.PURCHASE_ORDER)
     return POAccounting(
         accounting_status=str(po.accounting_status),
         bill_reference=reference,
@@ -128,7 +132,7 @@ def po_accounting(po: PurchaseOrder, vendor: Vendor | None, *, setting_on: bool)
         upload_state=upload_state,
         error_code=code_words(po.accounting_error_code) or None,
         error=plain_error(po.accounting_error_code, po.accounting_error) or None,
-        bill_blockers=tuple(bill_blockers(po, vendor, link=link)),
+        bill_blockers=reasons(UploadKind.BILL),
         purchase_order_blockers=po_blockers,
         purchase_order_reference=reference_for(po, UploadKind.PURCHASE_ORDER),
     )
