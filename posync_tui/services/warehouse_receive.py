@@ -56,7 +56,8 @@ async def receive_updates(
 
     refs = await asyncio.to_thread(_receivable, rt, batch_id, line_ids)
     result = ReceiveResult()
-    async with client or warehouse_client(rt) as ovotrack:
+    # An HTTP client costs tens of ms to make (its TLS context): not on the console's loop.
+    async with client or await asyncio.to_thread(warehouse_client, rt) as ovotrack:
         for at in range(0, len(refs), CHUNK):
             chunk = refs[at : at + CHUNK]
             held = await ovotrack.line_status([ref for _, ref, _ in chunk])

@@ -68,7 +68,8 @@ async def update_from_source(
     held_refs = [c.ref for c in changes if c.held]
     now_held: dict[Ref, OvoLine] = {}
     if held_refs:
-        async with client or warehouse_client(rt) as ovotrack:
+        # An HTTP client costs tens of ms to make (its TLS context): not on the console's loop.
+        async with client or await asyncio.to_thread(warehouse_client, rt) as ovotrack:
             for at in range(0, len(held_refs), CHUNK):
                 now_held |= await ovotrack.line_status(held_refs[at : at + CHUNK])
     result = UpdateResult()
