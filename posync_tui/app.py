@@ -7,6 +7,7 @@ loaded: ``load_runtime`` runs in a worker thread after the shell is shown.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import sys
 from collections.abc import Callable
@@ -216,7 +217,7 @@ class PosyncApp(App):
 
     def _send_changes(self, changes: dict[str, tuple[int, ...]]) -> None:
         for kind, ids in changes.items():
-            self._broadcast(lambda kind=kind, ids=ids: Changed(kind, ids))
+            self._broadcast(functools.partial(Changed, kind, ids))
         if "connector" in changes:
             self.refresh_health()
         if changes.keys() - {"connector"}:
