@@ -6,6 +6,8 @@ loaded: ``load_runtime`` runs in a worker thread after the shell is shown.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import gc
 import sys
 from collections.abc import Callable
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from posync_tui.watch import ChangeWatcher
 
 CSS = Path(__file__).parent.parent / "screens" / "app.tcss"
+CHANGES_EVERY = 0.25  # seconds: during a burst of changes, the screens hear of them this often
 
 
 class PosyncApp(App):
@@ -92,6 +95,9 @@ class PosyncApp(App):
         self._counting = False
         self._count_again = False
         self._live: set[Screen] = set()
+        # Changes that came during a burst, by kind (ids: () for many or unknown); None: no
+        # burst under way, the next change is broadcast at once.
+        self._held: dict[str, tuple[int, ...]] | None = None
 
     # --- start-up ----------------------------------------------------------------------------
 
@@ -189,10 +195,32 @@ class PosyncApp(App):
             screen.post_message(make())
 
     def on_changed(self, message: Changed) -> None:
-        self._broadcast(lambda: Changed(message.kind, message.ids))
-        if message.kind == "connector":
+        if self._held is not None:  # a burst: kept for the next broadcast
+            self._held[message.kind] = _merged(self._held.get(message.kind), message.ids)
+            return
+        self._held = {}
+        self._send_changes({message.kind: message.ids})
+        self._hold_changes()
+
+    @work(group="changes", exit_on_error=False)
+    async def _hold_changes(self) -> None:
+        """A burst of changes (a batch run commits one every few ms) reaches the screens as one
+        broadcast every CHANGES_EVERY, not as a re-read per change: every re-read is a thread
+        competing with the loop for the GIL."""
+        while True:
+            await asyncio.sleep(CHANGES_EVERY)
+            held, self._held = self._held or {}, {}
+            if not held:
+                self._held = None
+                return
+            self._send_changes(held)
+
+    def _send_changes(self, changes: dict[str, tuple[int, ...]]) -> None:
+        for kind, ids in changes.items():
+            self._broadcast(functools.partial(Changed, kind, ids))
+        if "connector" in changes:
             self.refresh_health()
-        else:
+        if changes.keys() - {"connector"}:
             self.refresh_counts()
 
     @work(thread=True, exclusive=True, group="health", exit_on_error=False)
@@ -346,6 +374,15 @@ class PosyncApp(App):
             from screens.batches import open_batch
 
             await open_batch(self, record_id)
+
+
+def _merged(held: tuple[int, ...] | None, ids: tuple[int, ...]) -> tuple[int, ...]:
+    """Two changes of one kind as one: their ids, or () when either names no ids (many)."""
+    if held is None:
+        return ids
+    if not held or not ids:
+        return ()
+    return tuple(dict.fromkeys(held + ids))
 
 
 def _why_not_started(exc: Exception) -> Text:

@@ -34,7 +34,7 @@ from screens.status_line import StatusLine
 if TYPE_CHECKING:
     from posync_tui.paging import Row
     from posync_tui.services.warehouse_batches import BatchSummary
-    from screens.batch_runs import BatchRuns
+    from screens.batch_runs import BatchRuns, Run
 
 KINDS = ("warehouse_batch", "sales_order")
 STAGE_ORDER = ("staged", "sent", "received", "committed", "failed")
@@ -153,7 +153,7 @@ class BatchDetail(Screen):
 
     def on_mount(self) -> None:
         self.app.register_live_screen(self)  # posts RuntimeReady when the database is ready
-        self.runs.changed.subscribe(self, lambda run: self._read())
+        self.runs.changed.subscribe(self, self._run_changed)
         self.lines.focus()
 
     @on(TabbedContent.TabActivated)
@@ -188,6 +188,11 @@ class BatchDetail(Screen):
         if message.kind in KINDS and self.app.runtime is not None:
             self.lines.refresh_rows()
             self.messages.refresh_rows()
+            self._read()
+
+    def _run_changed(self, run: Run) -> None:
+        # Its progress comes with the changes it commits (re-read on_changed): only its end here.
+        if run.finished and run.batch_id == self.batch_id:
             self._read()
 
     # --- the header -----------------------------------------------------------------------------

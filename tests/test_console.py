@@ -86,6 +86,33 @@ async def test_a_change_reaches_each_screen_once_and_is_not_echoed_back(db):
         assert len(changes) == 1
 
 
+async def test_a_burst_of_changes_reaches_the_screens_as_few_broadcasts(db):
+    """A batch run commits a change every few ms: each broadcast is a re-read in a thread per
+    screen, competing with the loop for the GIL. The first goes at once, the rest together."""
+    from screens.messages import Changed
+
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        broadcast = app._broadcast
+        changes: list[Changed] = []
+
+        def counting(make):
+            if isinstance(message := make(), Changed):
+                changes.append(message)
+            broadcast(make)
+
+        app._broadcast = counting
+        for vendor_id in range(1, 51):
+            app.post_message(Changed("vendor", (vendor_id,)))
+        app.post_message(Changed("purchase_order", ()))
+        await settled(pilot)
+        vendors = [c for c in changes if c.kind == "vendor"]
+        assert vendors[0].ids == (1,) and len(vendors) <= 3
+        assert sorted(i for c in vendors for i in c.ids) == list(range(1, 51))
+        assert [c.ids for c in changes if c.kind == "purchase_order"] == [()]
+
+
 async def test_the_command_palette_jumps_to_a_po_by_part_of_its_number(db):
     from screens.po_detail import PurchaseOrderDetail
 

@@ -366,3 +366,26 @@ def test_any_bytes_as_an_order_end_in_a_record_or_a_malformed_response(body):
                 return exc
 
     assert isinstance(asyncio.run(fetch()), SupplierOrder | MalformedResponse)
+
+
+# --- making a client ----------------------------------------------------------------------------
+
+
+async def test_clients_read_the_certificate_authorities_once(monkeypatch):
+    """Reading them takes tens of ms; a job made a client on the console's loop at each run."""
+    import ssl
+
+    from connectors import base
+
+    made = []
+    real = ssl.create_default_context
+
+    def counted(*args, **kw):
+        made.append(args)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    base._tls_context.cache_clear()
+    for _ in range(3):
+        await PartnerClient("https://partner.example").aclose()
+    assert len(made) == 1

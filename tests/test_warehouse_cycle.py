@@ -37,3 +37,29 @@ async def test_an_order_goes_through_send_receive_and_commit(any_db):
         assert world.line(line_ids[1]).quantity_allocated == Decimal(10)
         assert world.line(line_ids[1]).warehouse_interface_status == "Committed"
         assert stage_counts(any_db, batch.batch_id)[LineStage.COMMITTED] == 2
+
+
+async def test_master_data_and_receive_make_their_client_off_the_loop(any_db, monkeypatch):
+    """Making a client reads the TLS certificate authorities (tens of ms): on the console's loop
+    that is a stall the operator feels."""
+    import threading
+
+    from posync_tui.services import warehouse_partner
+
+    makers: list[threading.Thread] = []
+    real = warehouse_partner.warehouse_client
+
+    def made(rt, **kw):
+        makers.append(threading.current_thread())
+        return real(rt, **kw)
+
+    monkeypatch.setattr(warehouse_partner, "warehouse_client", made)
+    with open_world(any_db) as world:
+        world.order([(world.large, 6)])
+        await world.send_master_data()
+        assert makers and threading.main_thread() not in makers
+        batch = import_batch(any_db, a_day_ago())
+        await send_batch(world.rt, batch.batch_id, fence=fence(any_db))
+        makers.clear()  # Send's client is the delivery engine's
+        await receive_updates(world.rt, batch.batch_id)
+        assert makers and threading.main_thread() not in makers

@@ -99,7 +99,9 @@ async def send_master_data(
         items = [u for u in items if u.id in set(item_ids)]
     details = await asyncio.to_thread(_location_details, rt.db, [u.id for u in locations])
     total, done = len(locations) + len(items), 0
-    async with client or warehouse_client(rt) as ovotrack:
+    if client is None:  # made in a thread: its TLS context takes tens of ms to read
+        client = await asyncio.to_thread(warehouse_client, rt)
+    async with client as ovotrack:
         for at in range(0, len(locations), CHUNK):
             chunk = locations[at : at + CHUNK]
             made = await ovotrack.push_locations([details[u.id] for u in chunk])

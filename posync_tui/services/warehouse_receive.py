@@ -57,7 +57,9 @@ async def receive_updates(
 
     refs = await asyncio.to_thread(_receivable, rt, batch_id, line_ids)
     result = ReceiveResult()
-    async with client or warehouse_client(rt) as ovotrack:
+    if client is None:  # made in a thread: its TLS context takes tens of ms to read
+        client = await asyncio.to_thread(warehouse_client, rt)
+    async with client as ovotrack:
         for at in range(0, len(refs), CHUNK):
             chunk = refs[at : at + CHUNK]
             held = await ovotrack.line_status([ref for _, ref, _ in chunk])

@@ -68,7 +68,9 @@ async def update_from_source(
     held_refs = [c.ref for c in changes if c.held]
     now_held: dict[Ref, OvoLine] = {}
     if held_refs:
-        async with client or warehouse_client(rt) as ovotrack:
+        if client is None:  # made in a thread: its TLS context takes tens of ms to read
+            client = await asyncio.to_thread(warehouse_client, rt)
+        async with client as ovotrack:
             for at in range(0, len(held_refs), CHUNK):
                 now_held |= await ovotrack.line_status(held_refs[at : at + CHUNK])
     result = UpdateResult()
