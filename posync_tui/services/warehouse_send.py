@@ -147,7 +147,9 @@ async def deliver(
         return NOTHING
     from posync_tui.services.warehouse_partner import warehouse_client
 
-    async with client or warehouse_client(rt) as ovotrack:
+    if client is None:
+        client = await asyncio.to_thread(warehouse_client, rt)  # reads settings, builds TLS
+    async with client as ovotrack:
         tally = await delivery.deliver(rt.db, WarehouseAdapter(ovotrack), fence, progress=progress)
     if not tally.total:
         return NOTHING
