@@ -41,6 +41,7 @@ class LoadRequest:
     height: int
     count: int | None  # the row count when known (a new sort of the same rows)
     widths: list[int]  # the column widths now: the reader draws the rows it reads with them
+    marks: frozenset[int] = frozenset()  # the marked rows: the reader says which the view shows
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Loaded(Message, bubble=False):
     strips: dict[StripKey, Strip]  # the rows shown, drawn in the thread
     widths: list[int]  # the column widths they were drawn with
     final: bool = True
+    marks_shown: frozenset[int] = frozenset()  # the request's marks that the view matches
 
 
 @dataclass
@@ -66,6 +68,15 @@ class PageLoaded(Message, bubble=False):
     generation: int
     page: int
     rows: list[Row]
+
+
+@dataclass
+class MarksCounted(Message, bubble=False):
+    """Which of the marks ``asked`` about the view shows (marks changed during a load)."""
+
+    generation: int
+    asked: frozenset[int]
+    shown: frozenset[int]
 
 
 @dataclass
@@ -105,10 +116,11 @@ class PageLoader:
         height: int,
         count: int | None,
         widths: list[int],
+        marks: frozenset[int],
     ) -> None:
         self.generation += 1
         request = LoadRequest(
-            self.generation, view, keep_key, fallback, screen_row, height, count, widths
+            self.generation, view, keep_key, fallback, screen_row, height, count, widths, marks
         )
         if self._running is not None and not self._shown:
             self._pending = request  # the newest wins; the one in flight is dropped
@@ -134,6 +146,9 @@ class PageLoader:
             count = request.count
             if count is None:
                 count = source.count(view)
+            shown = (
+                frozenset(source.matching(view, request.marks)) if request.marks else frozenset()
+            )
             row = index = None
             drawn: dict[StripKey, Strip] = {}
             if request.keep_key is not None:
@@ -145,7 +160,9 @@ class PageLoader:
                 guess = max(0, min(request.fallback, count - 1))
                 placed = self._around(request, row, guess, count)
                 if placed is not None:
-                    drawn = self._post(request, count, guess, *placed, final=False)
+                    drawn = self._post(
+                        request, count, guess, *placed, final=False, marks_shown=shown
+                    )
             if row is not None:
                 index = source.position(view, row.key)
             if index is None:
@@ -162,7 +179,7 @@ class PageLoader:
         except Exception:
             table.post_message(Loaded(request, -1, 0, 0, {}, {}, []))
             raise
-        self._post(request, count, index, *placed, drawn=drawn)
+        self._post(request, count, index, *placed, drawn=drawn, marks_shown=shown)
 
     def _around(
         self, request: LoadRequest, row: Row, index: int, count: int
@@ -191,6 +208,7 @@ class PageLoader:
         pages: dict[int, list[Row]],
         final: bool = True,
         drawn: dict[StripKey, Strip] | None = None,
+        marks_shown: frozenset[int] = frozenset(),
     ) -> dict[StripKey, Strip]:
         """Post a load's rows, with the rows it shows drawn here (or taken from ``drawn``),
         while the UI thread waits anyway (drawing a row costs more than showing a drawn one)."""
@@ -205,7 +223,9 @@ class PageLoader:
                 if strip is None:
                     strip = table.painter.draw(row, key[1], key[2], request.widths)
                 strips[key] = strip
-        table.post_message(Loaded(request, count, index, top, pages, strips, request.widths, final))
+        table.post_message(
+            Loaded(request, count, index, top, pages, strips, request.widths, final, marks_shown)
+        )
         return strips
 
     def finished(self, message: Loaded) -> LoadRequest | None:
@@ -330,5 +350,17 @@ class PageLoader:
 
         def read() -> None:
             table.post_message(MarksLoaded(generation, set(source.keys(view))))
+
+        table.run_worker(read, thread=True, group="paged-table-marks", exit_on_error=False)
+
+    def count_marks(self) -> None:
+        """Read, in a thread, which marks the view shows; posts ``MarksCounted``."""
+        table = self.table
+        generation, view, source = self.generation, table.view, table.source
+        marks = frozenset(table.marks)
+
+        def read() -> None:
+            shown = frozenset(source.matching(view, marks))
+            table.post_message(MarksCounted(generation, marks, shown))
 
         table.run_worker(read, thread=True, group="paged-table-marks", exit_on_error=False)

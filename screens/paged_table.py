@@ -6,8 +6,10 @@ by a ``RowPainter`` (paged_render.py). ``PagedList`` (filter_input.py) adds the 
 
 Keys: arrows/page/home/end move the cursor, space marks, ctrl+a marks all matching rows (or
 clears the marks), s sorts by the next column and S reverses it (the cursor stays on its row),
-enter opens the row. Messages: ``RowSelected`` (enter), ``MarksChanged``, and ``CursorMoved``
-after every cursor move and every (re)load, so a line beside the table can explain the row.
+enter opens the row. Marks outlive a filter, but an action touches only the marked rows the
+filter shows (``selection()``); the title says how many marks the filter hides.
+Messages: ``RowSelected`` (enter), ``MarksChanged``, and ``CursorMoved`` after every cursor move
+and every (re)load, so a line beside the table can explain the row.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from textual.widget import Widget
 
 from posync_tui.paging import PagedSource, Row, View
 from screens.filter_input import FilterInput, HeldFrames, PagedList
-from screens.paged_loader import PAGE, Loaded, MarksLoaded, PageLoaded, PageLoader
+from screens.paged_loader import PAGE, Loaded, MarksCounted, MarksLoaded, PageLoaded, PageLoader
 from screens.paged_render import STYLE_PARTS, CellStyle, RowPainter, set_border_text
 from screens.safe_text import safe
+from screens.selection import Selection
 
 __all__ = ["FilterInput", "PagedList", "PagedTable"]
 
@@ -100,6 +103,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.row_count = 0
         self.cursor = 0
         self.marks: set[int] = set()
+        self.marks_shown: set[int] = set()  # the marks the view's filter shows
         self.applied = 0  # loads applied so far (benchmarks wait on it)
         self.painter = RowPainter(self._resolve_styles, cell_style)
         self.loader = PageLoader(self)
@@ -116,6 +120,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.painter.columns = source.columns
         self.view = view or self.view or View(sort=source.columns[0].key)
         self.marks.clear()
+        self.marks_shown.clear()
         if self.is_mounted:
             self._load(self.view, keep_key=self._showing, fallback=0)
 
@@ -133,16 +138,26 @@ class PagedTable(ScrollView, can_focus=True):
         """The row under the cursor, if it has been read."""
         return self.loader.row_at(self.cursor, read=False)
 
-    def selected_keys(self) -> list[int]:
-        """The marked rows, or else the cursor's row: what an action applies to."""
+    def selection(self) -> Selection:
+        """What an action applies to: the marked rows the filter shows, or else the cursor's."""
         if self.marks:
-            return sorted(self.marks)
+            hidden = len(self.marks) - len(self.marks_shown)
+            return Selection(sorted(self.marks_shown), marked=True, hidden=hidden)
         key = self.cursor_key
-        return [] if key is None else [key]
+        return Selection([] if key is None else [key])
+
+    def selected_keys(self) -> list[int]:
+        return self.selection().keys
 
     def clear_marks(self) -> None:
-        if self.marks:
-            self.marks.clear()
+        self.unmark(self.marks)
+
+    def unmark(self, keys: Iterable[int]) -> None:
+        """Unmark these rows (e.g. those an action was done to; the hidden marks stay)."""
+        keys = set(keys)
+        if keys & self.marks:
+            self.marks -= keys
+            self.marks_shown -= keys
             self._marks_changed()
             self.refresh()
 
@@ -201,7 +216,8 @@ class PagedTable(ScrollView, can_focus=True):
         widths = list(self.painter.widths)
         if widths:
             self.painter.style("")  # styles resolve on the UI thread; the reader draws with them
-        self.loader.load(view, keep_key, fallback, screen_row, height, count, widths)
+        marks = frozenset(self.marks)
+        self.loader.load(view, keep_key, fallback, screen_row, height, count, widths, marks)
 
     @on(Loaded)
     def _apply_loaded(self, message: Loaded) -> None:
@@ -228,6 +244,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.row_count = message.count
         self.cursor = max(0, min(cursor, message.count - 1))
         self.loader.keep_loaded(message)
+        self._take_marks_shown(message.request.marks, message.marks_shown)
         self.painter.forget()  # the rows were read again
         self._update_size()
         if message.widths == self.painter.widths:
@@ -289,7 +306,9 @@ class PagedTable(ScrollView, can_focus=True):
         else:
             parts.append(f"{self.row_count:,}")
         if self.marks:
-            parts.append(f"{len(self.marks):,} marked")
+            hidden = len(self.marks) - len(self.marks_shown)
+            marked = f"{len(self.marks):,} marked"
+            parts.append(f"{marked}, {hidden:,} hidden by the filter" if hidden else marked)
         # The filter typed and the vendor filtered by are outside text.
         set_border_text(self.frame, "_border_title", safe("  ".join(parts), one_line=True))
 
@@ -459,6 +478,7 @@ class PagedTable(ScrollView, can_focus=True):
         if key is None:
             return
         self.marks.symmetric_difference_update({key})
+        self.marks_shown.symmetric_difference_update({key})  # the cursor's row is shown
         self._marks_changed()
         self._move_to(self.cursor + 1)
         self.refresh_line(self.cursor)  # the row just marked (header is line 0)
@@ -474,8 +494,22 @@ class PagedTable(ScrollView, can_focus=True):
     def _apply_marks(self, message: MarksLoaded) -> None:
         if message.generation == self.loader.generation:
             self.marks = message.keys
+            self.marks_shown = set(message.keys)
             self._marks_changed()
             self.refresh()
+
+    def _take_marks_shown(self, asked: frozenset[int], shown: frozenset[int]) -> None:
+        """A read says which of the marks ``asked`` about the view shows; rows marked since
+        are asked about again (they were marked in the view shown before this one)."""
+        self.marks_shown = set(shown & self.marks)
+        if self.marks - asked:
+            self.loader.count_marks()
+
+    @on(MarksCounted)
+    def _apply_marks_counted(self, message: MarksCounted) -> None:
+        if message.generation == self.loader.generation:
+            self._take_marks_shown(message.asked, message.shown)
+            self._update_title()
 
     def _marks_changed(self) -> None:
         self._update_title()

@@ -105,6 +105,18 @@ def test_search_follows_changes_to_vendors_items_and_lines(orders, any_db):
     assert numbers(source, View(sort="number", text="QQ-900")) == []
 
 
+def test_the_marked_pos_a_view_shows_are_read_under_its_filter(orders):
+    source, ids = orders
+    marked = {ids["synced"], ids["stale"], ids["plain"]}
+    acme = View(sort="number", text="fasteners")
+    assert source.matching(acme, marked) == {ids["synced"], ids["stale"]}
+    assert source.matching(acme, marked, batch=1) == {ids["synced"], ids["stale"]}
+    closed = View(sort="number").with_filter("status", "closed")
+    assert source.matching(closed, marked) == {ids["plain"]}
+    assert source.matching(closed, {ids["synced"]}) == set()
+    assert source.matching(acme, set()) == set()
+
+
 def test_out_of_sync_means_auto_sync_and_last_sync_older_than_the_supplier(orders):
     source, ids = orders
     view = View(sort="number").with_filter("out_of_sync", True)
