@@ -33,7 +33,8 @@ def checked(value: Decimal, name: str, places: int, *, positive: bool = False) -
         raise ValueError(f"{name} must be {'more than 0' if positive else '0 or more'}")
     if value >= MOST:
         raise ValueError(f"{name} must be less than {MOST:,}")
-    if -value.as_tuple().exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
+    exponent = int(value.as_tuple().exponent)  # an int: the value is finite
+    if -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
         raise ValueError(f"{name} has at most {places} decimal places")
     if positive and value == 0:
         raise ValueError(f"{name} must be more than 0")
