@@ -60,7 +60,6 @@ class Loaded(Message, bubble=False):
     strips: dict[StripKey, Strip]  # the rows shown, drawn in the thread
     widths: list[int]  # the column widths they were drawn with
     final: bool = True
-    marks_shown: frozenset[int] = frozenset()  # the request's marks that the view matches
 
 
 @dataclass
@@ -72,7 +71,8 @@ class PageLoaded(Message, bubble=False):
 
 @dataclass
 class MarksCounted(Message, bubble=False):
-    """Which of the marks ``asked`` about the view shows (marks changed during a load)."""
+    """Which of the marks ``asked`` about the view shows (after a load's rows, or when rows were
+    marked during a load)."""
 
     generation: int
     asked: frozenset[int]
@@ -146,9 +146,6 @@ class PageLoader:
             count = request.count
             if count is None:
                 count = source.count(view)
-            shown = (
-                frozenset(source.matching(view, request.marks)) if request.marks else frozenset()
-            )
             row = index = None
             drawn: dict[StripKey, Strip] = {}
             if request.keep_key is not None:
@@ -160,9 +157,7 @@ class PageLoader:
                 guess = max(0, min(request.fallback, count - 1))
                 placed = self._around(request, row, guess, count)
                 if placed is not None:
-                    drawn = self._post(
-                        request, count, guess, *placed, final=False, marks_shown=shown
-                    )
+                    drawn = self._post(request, count, guess, *placed, final=False)
             if row is not None:
                 index = source.position(view, row.key)
             if index is None:
@@ -179,7 +174,12 @@ class PageLoader:
         except Exception:
             table.post_message(Loaded(request, -1, 0, 0, {}, {}, []))
             raise
-        self._post(request, count, index, *placed, drawn=drawn, marks_shown=shown)
+        self._post(request, count, index, *placed, drawn=drawn)
+        if request.marks:
+            # After the rows, not before: which marks the view shows is for the title and the
+            # next action, and would delay the frame a typed filter character waits for.
+            shown = frozenset(source.matching(view, request.marks))
+            table.post_message(MarksCounted(request.generation, request.marks, shown))
 
     def _around(
         self, request: LoadRequest, row: Row, index: int, count: int
@@ -208,7 +208,6 @@ class PageLoader:
         pages: dict[int, list[Row]],
         final: bool = True,
         drawn: dict[StripKey, Strip] | None = None,
-        marks_shown: frozenset[int] = frozenset(),
     ) -> dict[StripKey, Strip]:
         """Post a load's rows, with the rows it shows drawn here (or taken from ``drawn``),
         while the UI thread waits anyway (drawing a row costs more than showing a drawn one)."""
@@ -223,9 +222,7 @@ class PageLoader:
                 if strip is None:
                     strip = table.painter.draw(row, key[1], key[2], request.widths)
                 strips[key] = strip
-        table.post_message(
-            Loaded(request, count, index, top, pages, strips, request.widths, final, marks_shown)
-        )
+        table.post_message(Loaded(request, count, index, top, pages, strips, request.widths, final))
         return strips
 
     def finished(self, message: Loaded) -> LoadRequest | None:

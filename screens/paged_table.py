@@ -103,7 +103,8 @@ class PagedTable(ScrollView, can_focus=True):
         self.row_count = 0
         self.cursor = 0
         self.marks: set[int] = set()
-        self.marks_shown: set[int] = set()  # the marks the view's filter shows
+        self.marks_shown: set[int] = set()  # the marks the view's filter shows ...
+        self._marks_counted = True  # ... unless a new filter's are still being counted
         self.applied = 0  # loads applied so far (benchmarks wait on it)
         self.painter = RowPainter(self._resolve_styles, cell_style)
         self.loader = PageLoader(self)
@@ -121,6 +122,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.view = view or self.view or View(sort=source.columns[0].key)
         self.marks.clear()
         self.marks_shown.clear()
+        self._marks_counted = True
         if self.is_mounted:
             self._load(self.view, keep_key=self._showing, fallback=0)
 
@@ -141,6 +143,11 @@ class PagedTable(ScrollView, can_focus=True):
     def selection(self) -> Selection:
         """What an action applies to: the marked rows the filter shows, or else the cursor's."""
         if self.marks:
+            if not self._marks_counted and self.source is not None and self.view is not None:
+                # An action right after a new filter, before its marks are counted: read them
+                # in place (a lookup by key per mark).
+                self.marks_shown = self.source.matching(self.view, self.marks)
+                self._marks_counted = True
             hidden = len(self.marks) - len(self.marks_shown)
             return Selection(sorted(self.marks_shown), marked=True, hidden=hidden)
         key = self.cursor_key
@@ -240,11 +247,13 @@ class PagedTable(ScrollView, can_focus=True):
             shift = message.cursor - placed
             cursor, top = self.cursor + shift, self.scroll_offset.y + shift
         self._showing = None  # the newest load kept to show_key's row (or was a new filter)
-        self.view = message.request.view
+        old, view = self.view, message.request.view
+        if self.marks and (old is None or (old.text, old.filters) != (view.text, view.filters)):
+            self._marks_counted = False  # until the load's MarksCounted arrives
+        self.view = view
         self.row_count = message.count
         self.cursor = max(0, min(cursor, message.count - 1))
         self.loader.keep_loaded(message)
-        self._take_marks_shown(message.request.marks, message.marks_shown)
         self.painter.forget()  # the rows were read again
         self._update_size()
         if message.widths == self.painter.widths:
@@ -306,7 +315,7 @@ class PagedTable(ScrollView, can_focus=True):
         else:
             parts.append(f"{self.row_count:,}")
         if self.marks:
-            hidden = len(self.marks) - len(self.marks_shown)
+            hidden = len(self.marks) - len(self.marks_shown) if self._marks_counted else 0
             marked = f"{len(self.marks):,} marked"
             parts.append(f"{marked}, {hidden:,} hidden by the filter" if hidden else marked)
         # The filter typed and the vendor filtered by are outside text.
@@ -495,21 +504,21 @@ class PagedTable(ScrollView, can_focus=True):
         if message.generation == self.loader.generation:
             self.marks = message.keys
             self.marks_shown = set(message.keys)
+            self._marks_counted = True
             self._marks_changed()
             self.refresh()
 
-    def _take_marks_shown(self, asked: frozenset[int], shown: frozenset[int]) -> None:
-        """A read says which of the marks ``asked`` about the view shows; rows marked since
-        are asked about again (they were marked in the view shown before this one)."""
-        self.marks_shown = set(shown & self.marks)
-        if self.marks - asked:
-            self.loader.count_marks()
-
     @on(MarksCounted)
     def _apply_marks_counted(self, message: MarksCounted) -> None:
-        if message.generation == self.loader.generation:
-            self._take_marks_shown(message.asked, message.shown)
-            self._update_title()
+        """Which of the marks ``asked`` about the view shows; rows marked since are asked
+        about again (they may have been marked in the view shown before this one)."""
+        if message.generation != self.loader.generation:
+            return  # a newer load counts them for its view
+        self.marks_shown = set(message.shown & self.marks)
+        self._marks_counted = not self.marks - message.asked
+        if not self._marks_counted:
+            self.loader.count_marks()
+        self._update_title()
 
     def _marks_changed(self) -> None:
         self._update_title()

@@ -17,6 +17,7 @@ from posync_tui.runtime import Runtime
 from posync_tui.seed import seed_bulk
 from screens.confirm import Confirm
 from screens.messages import OpenPurchaseOrder
+from screens.paged_loader import MarksCounted
 from screens.paged_table import FilterInput, PagedTable
 from screens.purchase_orders import PurchaseOrders
 
@@ -409,11 +410,37 @@ async def test_a_row_marked_while_a_load_is_under_way_counts_as_shown(seeded):
         t = table(app)
         asked = frozenset(t.marks)  # a load asks which marks its view shows ...
         await pilot.press("space")  # ... a row is marked meanwhile ...
-        t._take_marks_shown(asked, frozenset())  # ... and the load's answer arrives
+        t.post_message(MarksCounted(t.loader.generation, asked, frozenset()))  # ... the answer
         await settle(pilot)  # the new mark is asked about again
         assert t.marks_shown == t.marks and len(t.marks) == 1
         assert "1 marked" in str(t.frame.border_title)
         assert "hidden" not in str(t.frame.border_title)
+
+
+async def test_an_action_before_a_new_filters_marks_are_counted_reads_them_in_place(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await pilot.press("space", "space")  # PO-0000001, PO-0000002
+        first = t._row_at(0).key
+        counting, matching = threading.Event(), t.source.matching
+
+        def counted_later(view, keys):  # the loader's count waits; one in place does not
+            if threading.current_thread() is not threading.main_thread():
+                counting.wait(10)
+            return matching(view, keys)
+
+        t.source.matching = counted_later
+        t.set_filter("PO-0000001")
+        while t.view.text != "PO-0000001":  # the rows are shown; their marks not yet counted
+            await pilot.pause()
+        assert "hidden" not in str(t.frame.border_title)
+        selection = t.selection()
+        assert selection.keys == [first] and selection.hidden == 1
+        counting.set()
+        await settle(pilot)
+        assert "2 marked, 1 hidden by the filter" in str(t.frame.border_title)
 
 
 async def test_show_key_moves_the_cursor_onto_a_row_far_down_the_list(seeded):
