@@ -7,7 +7,8 @@ table. The table never holds the whole list; it asks a ``PagedSource`` for
 - ``page(view, offset, limit)``: the rows at positions offset..offset+limit in the view's order,
   reading by keyset (``after=``/``before=`` a neighbouring row) when it can,
 - ``position(view, key)``: where a row is in that order (to keep the cursor on it),
-- ``keys(view)``: the keys of every matching row (for "mark all matching"), without rows.
+- ``keys(view)``: the keys of every matching row (for "mark all matching"), without rows,
+- ``matching(view, keys)``: which of some keys the view matches (the marks its filter shows).
 
 The order is always total: the sort column's expressions, then the source's key (id) as a
 stable tiebreak; descending is the exact reverse (NULLs first ascending, last descending).
@@ -20,7 +21,7 @@ first frame, and the database comes after that frame.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +176,23 @@ class PagedSource(ABC):
             result = conn.execution_options(yield_per=batch).execute(query)
             for (key,) in result:
                 yield key
+
+    def matching(self, view: View, keys: Collection[int], batch: int = 5_000) -> set[int]:
+        """Those of ``keys`` that the view matches: an action on marked rows touches only these.
+
+        The keys are bound parameters, ``batch`` to a statement (within SQLite's and
+        PostgreSQL's limits on parameters), each read by primary key under the view's filter.
+        """
+        from sqlalchemy import select
+
+        wanted = sorted(keys)
+        found: set[int] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), batch):
+                query = select(self.key).select_from(self.from_clause(view))
+                query = query.where(self.key.in_(wanted[start : start + batch]))
+                found.update(conn.execute(self._where(query, view)).scalars())
+        return found
 
     def rows(self, view: View, keys: Sequence[int]) -> list[Row]:
         """The given rows (those still matching the view), e.g. to re-read changed rows."""

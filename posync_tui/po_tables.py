@@ -31,6 +31,7 @@ PURCHASE_ORDER_LINE = table(
     column("po_id", Integer),
     column("item_id", Integer),
     column("supplier_part_no", String),
+    column("description", String),
 )
 ITEM = table("item", column("id", Integer), column("sku", String))
 VENDOR = table(

@@ -34,6 +34,7 @@ from screens.accounting_queue import KIND_WORDS, TABS, ErrorsPane, QueuePane
 from screens.accounting_settings import SettingsPane
 from screens.confirm import Confirm
 from screens.safe_text import safe
+from screens.selection import Selection
 
 if TYPE_CHECKING:
     from posync_tui.events import Change
@@ -264,15 +265,15 @@ class AccountingQueues(DecisionsAndReset, Vertical):
     @on(QueuePane.UploadRequested)
     def _upload_requested(self, message: QueuePane.UploadRequested) -> None:
         message.stop()
-        self.upload(message.pane, message.po_ids)
+        self.upload(message.pane, message.selection)
 
     @on(QueuePane.ResetRequested)
     def _reset_requested(self, message: QueuePane.ResetRequested) -> None:
         message.stop()
-        self.reset(message.po_ids)
+        self.reset(message.selection)
 
-    def upload(self, pane: QueuePane, po_ids: list[int] | None) -> None:
-        """Upload (or re-sync) ``po_ids``, or with None every row of the pane's queue."""
+    def upload(self, pane: QueuePane, selection: Selection | None) -> None:
+        """Upload (or re-sync) the selected POs, or with None every row of the pane's queue."""
         from posync_tui.services.accounting import TAB_KIND, UploadKind
 
         if self.rt is None:
@@ -288,10 +289,14 @@ class AccountingQueues(DecisionsAndReset, Vertical):
                 severity="warning",
             )
             return
-        if po_ids is None:
+        if selection is None:
             self._ask_all(pane)
-        else:
-            self._confirm(pane, po_ids)
+            return
+        reason = selection.all_hidden("PO", "POs")
+        if reason is not None:
+            self.app.notify(reason, severity="warning")
+            return
+        self._confirm(pane, selection.keys, selection)
 
     @work(thread=True, exclusive=True, group="accounting-upload-all", exit_on_error=False)
     def _ask_all(self, pane: QueuePane) -> None:
@@ -300,7 +305,9 @@ class AccountingQueues(DecisionsAndReset, Vertical):
         ids = upload_all_ids(self.rt.db, pane.tab)
         self.app.call_from_thread(self._confirm, pane, ids)
 
-    def _confirm(self, pane: QueuePane, po_ids: list[int]) -> None:
+    def _confirm(
+        self, pane: QueuePane, po_ids: list[int], selection: Selection | None = None
+    ) -> None:
         from posync_tui.services.accounting import TAB_KIND
 
         kind = str(TAB_KIND[pane.tab])
@@ -308,12 +315,13 @@ class AccountingQueues(DecisionsAndReset, Vertical):
             self.app.notify("Nothing ready to upload on this tab.", severity="warning")
             return
         verb = "Re-sync" if pane.errors else "Upload"
-        count = f"{len(po_ids):,} PO" + ("s" if len(po_ids) != 1 else "")
-        question = f"{verb} {count} to QuickBooks as {KIND_WORDS[kind]}?"
+        selection = selection or Selection(po_ids)
+        count = selection.words("PO", "POs")
+        question = f"{verb} {count} to QuickBooks as {KIND_WORDS[kind]}{selection.untouched()}?"
 
         def answered(yes: bool | None) -> None:
             if yes:
-                pane.table.clear_marks()
+                pane.table.unmark(po_ids)  # marks the filter hides stay
                 self._start(kind, po_ids)
 
         self.app.push_screen(Confirm(question, yes=verb, title="QuickBooks Online"), answered)

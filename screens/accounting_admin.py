@@ -12,6 +12,7 @@ from textual import work
 
 from screens.accounting_queue import ErrorsPane
 from screens.confirm import Confirm
+from screens.selection import Selection
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -85,14 +86,18 @@ class DecisionsAndReset:
 
     # --- admin: reset for re-import -----------------------------------------------------------
 
-    def reset(self, po_ids: list[int]) -> None:
+    def reset(self, selection: Selection) -> None:
         from posync_tui.models import AccountingStatus
 
+        po_ids = selection.keys
+        reason = selection.all_hidden("PO", "POs")
+        if reason is not None:
+            self.app.notify(reason, severity="warning")
         if self.rt is None or not po_ids:
             return
-        count = f"{len(po_ids):,} PO" + ("s" if len(po_ids) != 1 else "")
         question = (
-            f'Reset {count} for re-import? Accounting Status becomes "'
+            f"Reset {selection.words('PO', 'POs')} for re-import{selection.untouched()}? "
+            'Accounting Status becomes "'
             f'{AccountingStatus.NOT_IMPORTED}" and any upload error is cleared.'
         )
 

@@ -204,16 +204,20 @@ class ContactsPane(Vertical):
     def action_create(self) -> None:
         if self.rt is None:
             return
-        ids = self.table.selected_keys()
+        selection = self.table.selection()
+        ids = selection.keys
         if not ids:
-            self.app.notify("No contact left to create.", severity="warning")
+            reason = selection.all_hidden("vendor", "vendors") or "No contact left to create."
+            self.app.notify(reason, severity="warning")
             return
-        if len(ids) == 1:
+        if len(ids) == 1 and not selection.hidden:
             row = self.table.cursor_row
             name = row.data["name"] if row is not None and row.key == ids[0] else "this vendor"
             question = f"Create the vendor {name} in QuickBooks and link it?"
         else:
-            question = f"Create {len(ids)} vendors in QuickBooks and link them?"
+            words = selection.words("vendor", "vendors")
+            link = "it" if len(ids) == 1 else "them"
+            question = f"Create {words} in QuickBooks and link {link}{selection.untouched()}?"
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -237,7 +241,7 @@ class ContactsPane(Vertical):
                 f"Created {created.display_name} in QuickBooks and linked it.", "information"
             )
         if made:
-            self.table.clear_marks()
+            self.table.unmark(vendor_ids)  # marks the filter hides stay
 
     def _notify(self, text: str, severity: SeverityLevel) -> None:
         self.app.notify(text, title="QuickBooks contacts", severity=severity)

@@ -22,6 +22,7 @@ from textual.widgets import Static
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
 from screens.safe_text import safe
+from screens.selection import Selection
 
 if TYPE_CHECKING:
     from posync_tui.runtime import Runtime
@@ -103,14 +104,14 @@ class QueuePane(Vertical):
 
     @dataclass
     class UploadRequested(Message):
-        """Upload (or re-sync) these POs; None: every row of the queue."""
+        """Upload (or re-sync) the selected POs; None: every row of the queue."""
 
         pane: QueuePane
-        po_ids: list[int] | None
+        selection: Selection | None
 
     @dataclass
     class ResetRequested(Message):
-        po_ids: list[int]
+        selection: Selection
 
     def __init__(self, tab: str):
         super().__init__(id=f"{tab}-pane")
@@ -146,11 +147,11 @@ class QueuePane(Vertical):
         self.post_message(OpenPurchaseOrder(event.key))  # fix it there, then re-sync here
 
     def action_upload(self, everything: bool) -> None:
-        ids = None if everything else self.table.selected_keys()
-        self.post_message(self.UploadRequested(self, ids))
+        selection = None if everything else self.table.selection()
+        self.post_message(self.UploadRequested(self, selection))
 
     def action_reset(self) -> None:
-        self.post_message(self.ResetRequested(self.table.selected_keys()))
+        self.post_message(self.ResetRequested(self.table.selection()))
 
 
 class ErrorsPane(QueuePane):

@@ -3,18 +3,25 @@
 ``Confirm(question)`` is a ``ModalScreen[bool]``: y or the Yes button → True, n, esc or the No
 button → False. Say the count in the question ("Upload 12 POs to QuickBooks?"). The question and
 the title are shown through ``safe`` (they may hold partner data such as a vendor name).
+
+``act_on_selection`` runs an action on a list's selection, asking first when the filter hides
+marked rows (the question names what is touched and what is not).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from screens.safe_text import safe
+from screens.selection import Selection
 
 
 class Confirm(ModalScreen[bool]):
@@ -60,3 +67,35 @@ class Confirm(ModalScreen[bool]):
 
     def action_switch(self) -> None:
         self.focus_next(Button)
+
+
+def act_on_selection(
+    widget: Widget,
+    selection: Selection,
+    names: tuple[str, str],
+    question: Callable[[str], str],
+    act: Callable[[list[int]], None],
+    *,
+    yes: str,
+) -> None:
+    """``act(keys)`` on the rows the selection touches: at once, or, when the filter hides
+    marked rows, once the operator says yes to ``question(what is touched, in words)``, which
+    is asked with what is not touched added: "Refresh 4 marked POs (24 more marked are hidden
+    by the filter and will not be touched)?"."""
+    noun, plural = names
+    reason = selection.all_hidden(noun, plural)
+    if reason is not None:
+        widget.app.notify(reason, severity="warning")
+        return
+    if not selection.keys:
+        return
+    if not selection.hidden:
+        act(selection.keys)
+        return
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            act(selection.keys)
+
+    asked = question(selection.words(noun, plural)) + selection.untouched() + "?"
+    widget.app.push_screen(Confirm(asked, yes=yes), answered)

@@ -2,10 +2,11 @@
 
 Columns: when, kind, vendor, PO, message, reviewed. ``/`` filters by text (message, kind,
 vendor, PO number); u shows only unreviewed ones, k steps through the kinds, x shows all again.
-r marks the marked rows (or the cursor's) reviewed; o opens the PO; + adds the product of a
-missing-item notification (the form prefilled from the supplier's data); t re-processes the
-entry of a bad-partner-data notification (fetched again and applied, after the partner's fix);
-enter shows the whole notification. The shell's title bar counts the unreviewed ones.
+r marks the marked rows the filter shows (or the cursor's) reviewed; o opens the PO; + adds the
+product of a missing-item notification (the form prefilled from the supplier's data); t
+re-processes the entry of a bad-partner-data notification (fetched again and applied, after the
+partner's fix); enter shows the whole notification. The shell's title bar counts the unreviewed
+ones.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from posync_tui.services.notification_list import (
     default_view,
     read_notification,
 )
+from screens.confirm import act_on_selection
 from screens.key_bar import KeyBar
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
@@ -153,9 +155,17 @@ class Notifications(Vertical):
     # --- actions -------------------------------------------------------------------------------
 
     def action_review(self) -> None:
-        ids = self.table.selected_keys()
-        if ids and self.db is not None:
-            self._review(ids, marked=bool(self.table.marks))
+        if self.db is None:
+            return
+        selection = self.table.selection()
+        act_on_selection(
+            self,
+            selection,
+            ("notification", "notifications"),
+            lambda words: f"Review {words}",
+            lambda ids: self._review(ids, marked=selection.marked),
+            yes="Mark reviewed",
+        )
 
     @work(thread=True, exclusive=True, group="notifications-review", exit_on_error=False)
     def _review(self, ids: list[int], marked: bool = False) -> None:
@@ -166,7 +176,7 @@ class Notifications(Vertical):
 
     def _reviewed(self, ids: list[int], done: int, marked: bool) -> None:
         if marked:
-            self.table.marks.difference_update(ids)  # the marked rows were acted on
+            self.table.unmark(ids)  # the marked rows acted on (those the filter hides stay)
             self.table.refresh_rows()
         if len(ids) > 1:  # one row shows its tick; many may be out of sight
             self.app.notify(f"Marked {done} of {len(ids)} reviewed", timeout=3)

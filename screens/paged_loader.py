@@ -41,6 +41,7 @@ class LoadRequest:
     height: int
     count: int | None  # the row count when known (a new sort of the same rows)
     widths: list[int]  # the column widths now: the reader draws the rows it reads with them
+    marks: frozenset[int] = frozenset()  # the marked rows: the reader says which the view shows
 
 
 @dataclass
@@ -66,6 +67,16 @@ class PageLoaded(Message, bubble=False):
     generation: int
     page: int
     rows: list[Row]
+
+
+@dataclass
+class MarksCounted(Message, bubble=False):
+    """Which of the marks ``asked`` about the view shows (after a load's rows, or when rows were
+    marked during a load)."""
+
+    generation: int
+    asked: frozenset[int]
+    shown: frozenset[int]
 
 
 @dataclass
@@ -105,10 +116,11 @@ class PageLoader:
         height: int,
         count: int | None,
         widths: list[int],
+        marks: frozenset[int],
     ) -> None:
         self.generation += 1
         request = LoadRequest(
-            self.generation, view, keep_key, fallback, screen_row, height, count, widths
+            self.generation, view, keep_key, fallback, screen_row, height, count, widths, marks
         )
         if self._running is not None and not self._shown:
             self._pending = request  # the newest wins; the one in flight is dropped
@@ -163,6 +175,11 @@ class PageLoader:
             table.post_message(Loaded(request, -1, 0, 0, {}, {}, []))
             raise
         self._post(request, count, index, *placed, drawn=drawn)
+        if request.marks:
+            # After the rows, not before: which marks the view shows is for the title and the
+            # next action, and would delay the frame a typed filter character waits for.
+            shown = frozenset(source.matching(view, request.marks))
+            table.post_message(MarksCounted(request.generation, request.marks, shown))
 
     def _around(
         self, request: LoadRequest, row: Row, index: int, count: int
@@ -330,5 +347,17 @@ class PageLoader:
 
         def read() -> None:
             table.post_message(MarksLoaded(generation, set(source.keys(view))))
+
+        table.run_worker(read, thread=True, group="paged-table-marks", exit_on_error=False)
+
+    def count_marks(self) -> None:
+        """Read, in a thread, which marks the view shows; posts ``MarksCounted``."""
+        table = self.table
+        generation, view, source = self.generation, table.view, table.source
+        marks = frozenset(table.marks)
+
+        def read() -> None:
+            shown = frozenset(source.matching(view, marks))
+            table.post_message(MarksCounted(generation, marks, shown))
 
         table.run_worker(read, thread=True, group="paged-table-marks", exit_on_error=False)

@@ -6,8 +6,10 @@ by a ``RowPainter`` (paged_render.py). ``PagedList`` (filter_input.py) adds the 
 
 Keys: arrows/page/home/end move the cursor, space marks, ctrl+a marks all matching rows (or
 clears the marks), s sorts by the next column and S reverses it (the cursor stays on its row),
-enter opens the row. Messages: ``RowSelected`` (enter), ``MarksChanged``, and ``CursorMoved``
-after every cursor move and every (re)load, so a line beside the table can explain the row.
+enter opens the row. Marks outlive a filter, but an action touches only the marked rows the
+filter shows (``selection()``); the title says how many marks the filter hides.
+Messages: ``RowSelected`` (enter), ``MarksChanged``, and ``CursorMoved`` after every cursor move
+and every (re)load, so a line beside the table can explain the row.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from textual.widget import Widget
 
 from posync_tui.paging import PagedSource, Row, View
 from screens.filter_input import FilterInput, HeldFrames, PagedList
-from screens.paged_loader import PAGE, Loaded, MarksLoaded, PageLoaded, PageLoader
+from screens.paged_loader import PAGE, Loaded, MarksCounted, MarksLoaded, PageLoaded, PageLoader
 from screens.paged_render import STYLE_PARTS, CellStyle, RowPainter, set_border_text
 from screens.safe_text import safe
+from screens.selection import Selection
 
 __all__ = ["FilterInput", "PagedList", "PagedTable"]
 
@@ -100,6 +103,8 @@ class PagedTable(ScrollView, can_focus=True):
         self.row_count = 0
         self.cursor = 0
         self.marks: set[int] = set()
+        self.marks_shown: set[int] = set()  # the marks the view's filter shows ...
+        self._marks_counted = True  # ... unless a new filter's are still being counted
         self.applied = 0  # loads applied so far (benchmarks wait on it)
         self.painter = RowPainter(self._resolve_styles, cell_style)
         self.loader = PageLoader(self)
@@ -116,6 +121,8 @@ class PagedTable(ScrollView, can_focus=True):
         self.painter.columns = source.columns
         self.view = view or self.view or View(sort=source.columns[0].key)
         self.marks.clear()
+        self.marks_shown.clear()
+        self._marks_counted = True
         if self.is_mounted:
             self._load(self.view, keep_key=self._showing, fallback=0)
 
@@ -133,16 +140,31 @@ class PagedTable(ScrollView, can_focus=True):
         """The row under the cursor, if it has been read."""
         return self.loader.row_at(self.cursor, read=False)
 
-    def selected_keys(self) -> list[int]:
-        """The marked rows, or else the cursor's row: what an action applies to."""
+    def selection(self) -> Selection:
+        """What an action applies to: the marked rows the filter shows, or else the cursor's."""
         if self.marks:
-            return sorted(self.marks)
+            if not self._marks_counted and self.source is not None and self.view is not None:
+                # An action right after a new filter, before its marks are counted: read them
+                # in place (a lookup by key per mark).
+                self.marks_shown = self.source.matching(self.view, self.marks)
+                self._marks_counted = True
+            hidden = len(self.marks) - len(self.marks_shown)
+            return Selection(sorted(self.marks_shown), marked=True, hidden=hidden)
         key = self.cursor_key
-        return [] if key is None else [key]
+        return Selection([] if key is None else [key])
+
+    def selected_keys(self) -> list[int]:
+        return self.selection().keys
 
     def clear_marks(self) -> None:
-        if self.marks:
-            self.marks.clear()
+        self.unmark(self.marks)
+
+    def unmark(self, keys: Iterable[int]) -> None:
+        """Unmark these rows (e.g. those an action was done to; the hidden marks stay)."""
+        keys = set(keys)
+        if keys & self.marks:
+            self.marks -= keys
+            self.marks_shown -= keys
             self._marks_changed()
             self.refresh()
 
@@ -201,7 +223,8 @@ class PagedTable(ScrollView, can_focus=True):
         widths = list(self.painter.widths)
         if widths:
             self.painter.style("")  # styles resolve on the UI thread; the reader draws with them
-        self.loader.load(view, keep_key, fallback, screen_row, height, count, widths)
+        marks = frozenset(self.marks)
+        self.loader.load(view, keep_key, fallback, screen_row, height, count, widths, marks)
 
     @on(Loaded)
     def _apply_loaded(self, message: Loaded) -> None:
@@ -224,7 +247,10 @@ class PagedTable(ScrollView, can_focus=True):
             shift = message.cursor - placed
             cursor, top = self.cursor + shift, self.scroll_offset.y + shift
         self._showing = None  # the newest load kept to show_key's row (or was a new filter)
-        self.view = message.request.view
+        old, view = self.view, message.request.view
+        if self.marks and (old is None or (old.text, old.filters) != (view.text, view.filters)):
+            self._marks_counted = False  # until the load's MarksCounted arrives
+        self.view = view
         self.row_count = message.count
         self.cursor = max(0, min(cursor, message.count - 1))
         self.loader.keep_loaded(message)
@@ -289,7 +315,9 @@ class PagedTable(ScrollView, can_focus=True):
         else:
             parts.append(f"{self.row_count:,}")
         if self.marks:
-            parts.append(f"{len(self.marks):,} marked")
+            hidden = len(self.marks) - len(self.marks_shown) if self._marks_counted else 0
+            marked = f"{len(self.marks):,} marked"
+            parts.append(f"{marked}, {hidden:,} hidden by the filter" if hidden else marked)
         # The filter typed and the vendor filtered by are outside text.
         set_border_text(self.frame, "_border_title", safe("  ".join(parts), one_line=True))
 
@@ -459,6 +487,7 @@ class PagedTable(ScrollView, can_focus=True):
         if key is None:
             return
         self.marks.symmetric_difference_update({key})
+        self.marks_shown.symmetric_difference_update({key})  # the cursor's row is shown
         self._marks_changed()
         self._move_to(self.cursor + 1)
         self.refresh_line(self.cursor)  # the row just marked (header is line 0)
@@ -474,8 +503,22 @@ class PagedTable(ScrollView, can_focus=True):
     def _apply_marks(self, message: MarksLoaded) -> None:
         if message.generation == self.loader.generation:
             self.marks = message.keys
+            self.marks_shown = set(message.keys)
+            self._marks_counted = True
             self._marks_changed()
             self.refresh()
+
+    @on(MarksCounted)
+    def _apply_marks_counted(self, message: MarksCounted) -> None:
+        """Which of the marks ``asked`` about the view shows; rows marked since are asked
+        about again (they may have been marked in the view shown before this one)."""
+        if message.generation != self.loader.generation:
+            return  # a newer load counts them for its view
+        self.marks_shown = set(message.shown & self.marks)
+        self._marks_counted = not self.marks - message.asked
+        if not self._marks_counted:
+            self.loader.count_marks()
+        self._update_title()
 
     def _marks_changed(self) -> None:
         self._update_title()

@@ -20,6 +20,7 @@ from textual.message import Message
 
 from posync_tui.paging import Column, Row, View
 from posync_tui.services.po_list import PoListSource, default_view
+from screens.confirm import act_on_selection
 from screens.messages import OpenPurchaseOrder
 from screens.paged_table import PagedList, PagedTable
 
@@ -97,10 +98,6 @@ class PurchaseOrders(Vertical):
     def focus_table(self) -> None:
         self.table.focus()
 
-    def selected_po_ids(self) -> list[int]:
-        """Marked POs, or the cursor's PO: what refresh and other actions apply to."""
-        return self.table.selected_keys()
-
     def _with(self, name: str, value) -> None:
         if self.table.view is not None:
             self.table.set_view(self.table.view.with_filter(name, value))
@@ -142,12 +139,24 @@ class PurchaseOrders(Vertical):
             self.table.set_view(View(sort=view.sort, descending=view.descending, text=view.text))
 
     def action_refresh_selected(self) -> None:
-        """Fetch the supplier order of the marked POs (or the cursor's PO) now."""
-        ids = self.selected_po_ids()
-        if not ids or self.app.runtime is None:
+        """Fetch the supplier order of the marked POs the filter shows (or the cursor's PO) now."""
+        if self.app.runtime is None:
             return
-        self.notify(f"Refreshing {len(ids)} PO{'s' if len(ids) != 1 else ''} from the supplier…")
-        self._refresh_pos(ids)
+
+        def refresh(ids: list[int]) -> None:
+            self.notify(
+                f"Refreshing {len(ids)} PO{'s' if len(ids) != 1 else ''} from the supplier…"
+            )
+            self._refresh_pos(ids)
+
+        act_on_selection(
+            self,
+            self.table.selection(),
+            ("PO", "POs"),
+            lambda words: f"Refresh {words}",
+            refresh,
+            yes="Refresh",
+        )
 
     def action_new_po(self) -> None:
         """The New purchase order form; once saved, the new PO's detail opens and the list's

@@ -164,6 +164,25 @@ async def test_upload_selected_then_upload_all(db, qbo, sandbox):
         assert "Vendor Initech is not linked to QuickBooks" in detail
 
 
+async def test_upload_selected_leaves_the_marked_pos_the_filter_hides(db, qbo, sandbox):
+    vendor = add_vendor(db, sandbox)
+    first, _, third = (add_po(db, vendor, f"PO-{n}", f"INV-{n}") for n in (1, 2, 3))
+    app = app_for(db, qbo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = await open_accounting(pilot)
+        await pilot.press("space", "down", "space")  # marks PO-1 and PO-3
+        await pilot.press("slash", *"PO-1", "enter")
+        await settled(pilot)
+        await pilot.press("u")
+        assert await answer_yes(pilot) == (
+            "Upload 1 marked PO to QuickBooks as bills (1 more marked is hidden by the filter "
+            "and will not be touched)?"
+        )
+        assert [b["DocNumber"] for b in sandbox.bills()] == ["INV-1/PO-1"]
+        assert po(db, third).accounting_status != AccountingStatus.IMPORTED
+        assert body.query_one("#supplier_invoices-pane").table.marks == {third}
+
+
 async def test_a_failing_po_lands_on_errors_with_quickbooks_message_then_is_fixed_and_resynced(
     db, qbo, sandbox
 ):

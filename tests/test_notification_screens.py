@@ -140,6 +140,32 @@ async def test_marking_reviewed_the_cursor_row_then_the_marked_rows_drops_the_co
             assert all(n.reviewed for n in s.exec(select(SyncNotification)))
 
 
+async def test_reviewing_marked_rows_leaves_those_the_filter_hides_and_asks_first(db, notes):
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_notifications(pilot)
+        await pilot.press("ctrl+a")  # all three
+        await settled(pilot)
+        await pilot.press("slash", *"atlas", "enter")
+        await settled(pilot)
+        table = app.screen.body.table
+        assert "3 marked, 1 hidden by the filter" in str(table.frame.border_title)
+        await pilot.press("r")
+        await settled(pilot)
+        assert app.screen.question == (
+            "Review 2 marked notifications (1 more marked is hidden by the filter and will not "
+            "be touched)?"
+        )
+        await pilot.press("y")
+        await settled(pilot)
+        assert "⚑ 1 unreviewed" in title(app)
+        with db.reader() as s:
+            left = s.exec(select(SyncNotification).where(SyncNotification.reviewed == False))  # noqa: E712
+            assert [n.message for n in left] == ["order SO-9 is bad"]
+            assert table.marks == {n.id for n in s.exec(select(SyncNotification))
+                                   if not n.reviewed}  # fmt: skip
+
+
 @pytest.fixture
 def world(db):
     yield from make_world(db)

@@ -15,7 +15,9 @@ from posync_tui.models import Integration, PurchaseOrder, Vendor, utcnow
 from posync_tui.paging import View
 from posync_tui.runtime import Runtime
 from posync_tui.seed import seed_bulk
+from screens.confirm import Confirm
 from screens.messages import OpenPurchaseOrder
+from screens.paged_loader import MarksCounted
 from screens.paged_table import FilterInput, PagedTable
 from screens.purchase_orders import PurchaseOrders
 
@@ -30,7 +32,8 @@ class ListApp(App):
         yield PurchaseOrders()
 
     def on_mount(self) -> None:
-        self.query_one(PurchaseOrders).attach(Runtime(settings=load_settings(), db=self.db))
+        self.runtime = Runtime(settings=load_settings(), db=self.db)
+        self.query_one(PurchaseOrders).attach(self.runtime)
         self.query_one(PurchaseOrders).focus_table()
 
     def on_open_purchase_order(self, message: OpenPurchaseOrder) -> None:
@@ -362,6 +365,82 @@ async def test_clear_marks_unmarks_every_row(seeded):
         assert t.marks == set() and "marked" not in str(t.frame.border_title)
         assert not shown(app, 1).startswith("●")
         assert t.selected_keys() == [t.cursor_key]
+
+
+async def test_an_action_touches_only_the_marked_pos_the_filter_shows_and_says_so(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await pilot.press("space", "space", "space")  # PO-0000001 .. PO-0000003
+        marked = set(t.marks)
+        await pilot.press("slash", *"PO-0000002", "enter")
+        await settle(pilot)
+        assert "3 marked, 2 hidden by the filter" in str(t.frame.border_title)
+        assert t.selected_keys() == [t.cursor_key]  # PO-0000002 alone
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert app.screen.question == (
+            "Refresh 1 marked PO (2 more marked are hidden by the filter and will not be touched)?"
+        )
+        await pilot.press("n")
+        await settle(pilot)
+
+        t.set_filter("PO-000003")  # none of the marked POs
+        await settle(pilot)
+        assert "3 marked, 3 hidden by the filter" in str(t.frame.border_title)
+        await pilot.press("r")
+        await settle(pilot)
+        assert not isinstance(app.screen, Confirm)
+        assert [n.message for n in app._notifications] == [
+            "All 3 marked POs are hidden by the filter: nothing was done (esc clears it)."
+        ]
+        t.set_filter("")
+        await settle(pilot)
+        assert t.marks == marked
+        assert "3 marked" in str(t.frame.border_title)
+        assert "hidden" not in str(t.frame.border_title)
+
+
+async def test_a_row_marked_while_a_load_is_under_way_counts_as_shown(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        asked = frozenset(t.marks)  # a load asks which marks its view shows ...
+        await pilot.press("space")  # ... a row is marked meanwhile ...
+        t.post_message(MarksCounted(t.loader.generation, asked, frozenset()))  # ... the answer
+        await settle(pilot)  # the new mark is asked about again
+        assert t.marks_shown == t.marks and len(t.marks) == 1
+        assert "1 marked" in str(t.frame.border_title)
+        assert "hidden" not in str(t.frame.border_title)
+
+
+async def test_an_action_before_a_new_filters_marks_are_counted_reads_them_in_place(seeded):
+    app = ListApp(seeded)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        t = table(app)
+        await pilot.press("space", "space")  # PO-0000001, PO-0000002
+        first = t._row_at(0).key
+        counting, matching = threading.Event(), t.source.matching
+
+        def counted_later(view, keys):  # the loader's count waits; one in place does not
+            if threading.current_thread() is not threading.main_thread():
+                counting.wait(10)
+            return matching(view, keys)
+
+        t.source.matching = counted_later
+        t.set_filter("PO-0000001")
+        while t.view.text != "PO-0000001":  # the rows are shown; their marks not yet counted
+            await pilot.pause()
+        assert "hidden" not in str(t.frame.border_title)
+        selection = t.selection()
+        assert selection.keys == [first] and selection.hidden == 1
+        counting.set()
+        await settle(pilot)
+        assert "2 marked, 1 hidden by the filter" in str(t.frame.border_title)
 
 
 async def test_show_key_moves_the_cursor_onto_a_row_far_down_the_list(seeded):

@@ -1,15 +1,17 @@
 """Filter-as-you-type over purchase orders: PO number, vendor, supplier order no., item on a line.
 
 On SQLite a full-text index of trigrams (FTS5 ``trigram``) holds one document per PO — its
-number, vendor code and name, supplier order number, and the SKU and supplier part number of
-every line — so that a substring of three or more characters finds its POs among 100k POs and
-1M lines in milliseconds. Triggers keep the documents current whoever writes the tables. One or
-two characters match the start of a PO number or of a vendor's code or name instead.
+number, vendor code and name, supplier order number, and the SKU, supplier part number and
+item description of every line — so that a substring of three or more characters finds its POs
+among 100k POs and 1M lines in milliseconds. Triggers keep the documents current whoever writes
+the tables. One or two characters match the start of a PO number or of a vendor's code or name
+instead.
 
 The index is not a model (an FTS5 table has no SQLAlchemy form), so ``install()`` creates it,
-idempotently, and fills it from the existing rows the first time. On PostgreSQL the same filter
-is an ILIKE over the same fields, which ``install()`` backs with pg_trgm GIN indexes (trigram
-indexes answer ILIKE '%text%' without reading every row).
+idempotently, and fills it from the existing rows the first time, and again (once) when the
+document changed since it was filled (its triggers then differ from these). On PostgreSQL the
+same filter is an ILIKE over the same fields, which ``install()`` backs with pg_trgm GIN indexes
+(trigram indexes answer ILIKE '%text%' without reading every row).
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ _CREATE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(doc, tokenize=
 _DOC = """
 SELECT po.id, po.number || ' ' || v.code || ' ' || v.name || ' '
     || coalesce(po.supplier_order_no, '') || ' '
-    || coalesce((SELECT group_concat(coalesce(i.sku, '') || ' ' || coalesce(l.supplier_part_no, ''),
-                                     ' ')
+    || coalesce((SELECT group_concat(coalesce(i.sku, '') || ' ' || coalesce(l.supplier_part_no, '')
+                                     || ' ' || l.description, ' ')
                  FROM purchase_order_line l LEFT JOIN item i ON i.id = l.item_id
                  WHERE l.po_id = po.id), '')
 FROM purchase_order po JOIN vendor v ON v.id = po.vendor_id
@@ -61,7 +63,7 @@ _TRIGGERS = {
     f"DELETE FROM {TABLE} WHERE rowid = OLD.id;",
     "po_search_line_insert": "AFTER INSERT ON purchase_order_line "
     f"BEGIN {_refresh('po.id = NEW.po_id')}",
-    "po_search_line_update": "AFTER UPDATE OF po_id, item_id, supplier_part_no "
+    "po_search_line_update": "AFTER UPDATE OF po_id, item_id, supplier_part_no, description "
     "ON purchase_order_line "
     f"BEGIN {_refresh('po.id = NEW.po_id')} {_refresh('po.id = OLD.po_id')}",
     "po_search_line_delete": "AFTER DELETE ON purchase_order_line "
@@ -81,6 +83,7 @@ PG_TRIGRAM_INDEXES = (
     ("ix_vendor_name_trgm", "vendor", "name"),
     ("ix_item_sku_trgm", "item", "sku"),
     ("ix_po_line_supplier_part_no_trgm", "purchase_order_line", "supplier_part_no"),
+    ("ix_po_line_description_trgm", "purchase_order_line", "description"),
 )
 
 
@@ -97,6 +100,10 @@ def install(engine: Engine) -> None:
         ).first()
         if not exists:
             conn.exec_driver_sql(_CREATE)
+            rebuild(conn)
+        elif _triggers_found(conn) != _TRIGGER_SQL:
+            # Filled by another version of the document: fill it again, with these triggers.
+            _drop_triggers(conn)
             rebuild(conn)
         _create_triggers(conn)
 
@@ -134,14 +141,27 @@ def suspended(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "sqlite":
         yield
         return
-    conn.exec_driver_sql(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(doc, tokenize=trigram)"
-    )
-    for name in _TRIGGERS:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    conn.exec_driver_sql(_CREATE)
+    _drop_triggers(conn)
     yield
     rebuild(conn)
     _create_triggers(conn)
+
+
+# Each trigger as SQLite keeps it (without "IF NOT EXISTS"): what install() compares.
+_TRIGGER_SQL = {name: f"CREATE TRIGGER {name} {body} END" for name, body in _TRIGGERS.items()}
+
+
+def _triggers_found(conn: Connection) -> dict[str, str]:
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'po_search_*'"
+    )
+    return {name: sql for name, sql in found}
+
+
+def _drop_triggers(conn: Connection) -> None:
+    for name in _triggers_found(conn):
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def _create_triggers(conn: Connection) -> None:
@@ -200,6 +220,7 @@ def condition(text_: str, dialect: str, *, probe: bool = False) -> ColumnElement
             select(po.c.id).where(po.c.supplier_order_no.ilike(pattern)),
             select(po.c.id).where(po.c.vendor_id.in_(vendors)),
             select(LINE.po_id).where(LINE.supplier_part_no.ilike(pattern)),
+            select(LINE.po_id).where(LINE.description.ilike(pattern)),
             select(LINE.po_id).where(LINE.item_id.in_(items)),
         )
     )
