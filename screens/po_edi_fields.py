@@ -41,6 +41,7 @@ class EdiFieldsBox(Vertical):
                 id="special_bid_reference",
             )
         yield FieldError("special_order_type")
+        yield FieldError("special_bid_reference")
         with Horizontal(id="shipping-row"):
             yield Label("", classes="field-label")
             yield Tick("Allow Partial Shipments", False, compact=True, id="allow_partial")
