@@ -37,6 +37,7 @@ class EdiFields:
 @dataclass(frozen=True)
 class EdiLine:
     line_no: int
+    item_id: int | None
     item: str
     mpn: str | None
     ordered: Decimal
@@ -71,6 +72,11 @@ class PoEdi:
     @property
     def shown(self) -> bool:
         return self.vendor_edi or self.submit_status is not None
+
+    @property
+    def fields_locked(self) -> bool:
+        """Submitting or Submitted: the supplier has the order as it was sent."""
+        return self.submit_status in LOCKED
 
 
 def read_po_edi(db: Database, po_id: int) -> PoEdi:
@@ -107,6 +113,7 @@ def read_po_edi(db: Database, po_id: int) -> PoEdi:
             lines=[
                 EdiLine(
                     line.line_no,
+                    line.item_id,
                     item.sku if item else (line.supplier_part_no or line.description),
                     item.mpn if item else None,
                     line.quantity_ordered,
