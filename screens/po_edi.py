@@ -12,6 +12,8 @@ data (``edi_po.read_po_edi``) in a thread when the PO detail shows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -74,6 +76,13 @@ class EdiPane(Vertical):
         def __init__(self, edi: PoEdi) -> None:
             super().__init__()
             self.edi = edi
+
+    @dataclass
+    class Said(Message):
+        """What an edit did, for the detail's hint line."""
+
+        text: str
+        error: bool = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,7 +149,10 @@ class EdiPane(Vertical):
                 severity="warning",
             )
             return
-        self.app.push_screen(EdiFieldsForm(self.app.runtime.db, edi.po_id, edi.number, edi.fields))
+        self.app.push_screen(
+            EdiFieldsForm(self.app.runtime.db, edi.po_id, edi.number, edi.fields),
+            lambda saved: self._saved("EDI fields saved", saved),
+        )
 
     @on(DataTable.RowSelected, "#edi-lines")
     def _line_selected(self, event: DataTable.RowSelected) -> None:
@@ -154,7 +166,14 @@ class EdiPane(Vertical):
         if line is None or line.item_id is None:
             self.notify("This line has no item to give an MPN", severity="warning")
             return
-        self.app.push_screen(MpnForm(self.app.runtime.db, line.item_id, line.item, line.mpn))
+        self.app.push_screen(
+            MpnForm(self.app.runtime.db, line.item_id, line.item, line.mpn),
+            lambda saved: self._saved(f"MPN of {line.item} saved", saved),
+        )
+
+    def _saved(self, what: str, saved: bool | None) -> None:
+        if saved and self.edi is not None and not self.edi.fields_locked:
+            self.post_message(self.Said(f"{what} · S: Save & Submit Electronically"))
 
 
 class AmendmentsPane(Vertical):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -101,6 +101,13 @@ class EdiFieldsForm(FormScreen[bool | None]):
 
     def values(self) -> dict[str, Any]:
         return {"edi": self.query_one(EdiFieldsBox).values()}
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        # The two special fields are judged together: a change to either answers both.
+        for field in ("special_order_type", "special_bid_reference"):
+            self.query_one(f"#{field}-error", FieldError).show(None)
 
     def action_save(self) -> None:
         if not self.saving:

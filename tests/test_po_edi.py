@@ -7,13 +7,15 @@ from __future__ import annotations
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
+from posync_tui.events import note_change
 from posync_tui.models import AuditEntry, Item, PurchaseOrder
 from screens.edi_setup import EdiSetup, MpnForm
 from screens.form import FieldError
 from screens.po_edi_fields import EdiFieldsForm
 from tests.console import console_app, settled
 from tests.edi_world import edi_po
-from tests.test_edi_console import fresh_po, open_po
+from tests.test_edi_console import fresh_po, hint, open_po
+from tests.test_scheduler import until
 
 
 async def edi_tab(pilot, po_id: int):
@@ -33,6 +35,7 @@ async def test_the_edi_fields_are_edited_on_an_existing_po(db):
     po_id = fresh_po(db)
     async with console_app(db).run_test(size=(80, 24)) as pilot:
         screen = await edi_tab(pilot, po_id)
+        assert hint(screen) == ""  # not what the Accounting tab's cursor was on, passing by
         await pilot.press("E")
         await settled(pilot)
         form = pilot.app.screen
@@ -43,6 +46,8 @@ async def test_the_edi_fields_are_edited_on_an_existing_po(db):
         said = form.query_one("#special_bid_reference-error", FieldError).message
         assert said == "Special Bid pricing needs the Special Bid/Deal Reference"
         form.query_one("#special_bid_reference", Input).value = "BID-42"
+        await settled(pilot)
+        assert form.query_one("#special_bid_reference-error", FieldError).message == ""
         await pilot.press("ctrl+s")
         await settled(pilot)
         assert pilot.app.screen is screen
@@ -86,9 +91,15 @@ async def test_a_line_s_missing_mpn_is_set_from_the_edi_tab_and_the_po_submits(d
         assert pilot.app.screen is screen
         lines = screen.query_one("#edi-lines", DataTable)
         assert str(lines.get_row_at(0)[2]) == "KB-200+US"
+        assert hint(screen) == "MPN of KB-200 saved · S: Save & Submit Electronically"
         await pilot.press("S")
         await settled(pilot)
         assert "Submit status: Submitting" in summary(screen)
+        assert hint(screen) == "Submitting: the order goes to the EDI hub"
+        with db.session() as s:  # the hub took it (what the delivery engine records)
+            s.get(PurchaseOrder, po_id).edi_submit_status = "Submitted"
+            note_change(s, "purchase_order", [po_id])
+        await until(lambda: hint(screen) == "PO-0000100: Submitted", what="the outcome said")
 
 
 async def test_edi_setup_lists_the_items_without_an_mpn_and_sets_one(db):
