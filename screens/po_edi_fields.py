@@ -69,6 +69,13 @@ class EdiFieldsBox(Vertical):
             )
             yield Tick("Drop Ship", start.drop_ship, compact=True, id="drop_ship")
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        # The two special fields are judged together: a change to either answers both.
+        for field in ("special_order_type", "special_bid_reference"):
+            self.query_one(f"#{field}-error", FieldError).show(None)
+
     def values(self) -> EdiFields:
         kind = self.query_one("#special_order_type", Select).value
         return EdiFields(
@@ -101,13 +108,6 @@ class EdiFieldsForm(FormScreen[bool | None]):
 
     def values(self) -> dict[str, Any]:
         return {"edi": self.query_one(EdiFieldsBox).values()}
-
-    @on(Input.Changed)
-    @on(Select.Changed)
-    def _changed(self) -> None:
-        # The two special fields are judged together: a change to either answers both.
-        for field in ("special_order_type", "special_bid_reference"):
-            self.query_one(f"#{field}-error", FieldError).show(None)
 
     def action_save(self) -> None:
         if not self.saving:
