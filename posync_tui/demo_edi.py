@@ -1,7 +1,9 @@
 """Demo data for EDI (Onetrail seed): two suppliers enabled for EDI (a third with a GLN but not
 enabled, to show Save & Submit's validation), charge types, payment terms, and POs in each
 state — not submitted, submitted and accepted, changed with amendments and mixed line statuses,
-failed — with their interchanges in the document log, one of them malformed and set aside."""
+failed — with their interchanges in the document log, one of them malformed and set aside. One
+item on the newest open PO to the second supplier has no MPN: Save & Submit names it, and the
+operator sets it (the PO's EDI tab, or EDI setup)."""
 
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ def seed_edi(s: Session, now: datetime) -> None:
     if len(pos) < 3:
         return
     accepted, changed, failed = pos
+    _mpn_missing(s, next(v for v in vendors if v.code == "INGR"))
     for n, po in enumerate((accepted, changed), start=1):
         _submitted(s, po, euro, settings, now - timedelta(hours=3 - n), n)
     _respond(s, accepted, euro, settings, "29", now - timedelta(hours=1), "5")
@@ -77,6 +80,18 @@ def seed_edi(s: Session, now: datetime) -> None:
     failed.edi_submit_status = EdiSubmitStatus.FAILED
     failed.edi_submit_error = "The EDI hub refused it: 422 interchange cannot be read"
     _malformed(s, euro, settings, now - timedelta(minutes=10))
+
+
+def _mpn_missing(s: Session, vendor: Vendor) -> None:
+    po = s.exec(
+        select(PurchaseOrder)
+        .where(PurchaseOrder.vendor_id == vendor.id, PurchaseOrder.status == POStatus.OPEN)
+        .order_by(col(PurchaseOrder.number).desc())
+    ).first()
+    lines = _lines(s, po) if po else []
+    item = s.get(Item, lines[0].item_id) if lines and lines[0].item_id else None
+    if item is not None:
+        item.mpn = None
 
 
 def _lines(s: Session, po: PurchaseOrder) -> list[PurchaseOrderLine]:

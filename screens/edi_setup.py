@@ -1,7 +1,8 @@
 """EDI setup (Onetrail seed's "Configuration screen"): the charge types (a supplier's charge
-code → the expense account it books to) and the payment-terms mapping (a supplier's terms
-identifier → posync's terms with discount % and days). c adds or changes a charge type, p a
-terms mapping (prefilled from the row under the cursor); esc closes."""
+code → the expense account it books to), the payment-terms mapping (a supplier's terms
+identifier → posync's terms with discount % and days) and the items an EDI order needs an MPN
+for that have none. c adds or changes a charge type, p a terms mapping (prefilled from the row
+under the cursor), m sets the MPN of the item under the cursor; esc closes."""
 
 from __future__ import annotations
 
@@ -18,12 +19,16 @@ from textual.widgets import DataTable, Input, Static
 
 from posync_tui.audit import shown
 from posync_tui.services.edi_setup import (
+    MISSING_MPN_SHOWN,
     ChargeRow,
+    ItemRow,
     SetupInvalid,
     TermsRow,
     charge_types,
+    items_without_mpn,
     payment_terms,
     save_charge_type,
+    save_item_mpn,
     save_payment_terms,
 )
 from screens.form import FormScreen
@@ -34,12 +39,25 @@ from screens.safe_text import VISIBLE, safe
 if TYPE_CHECKING:
     from posync_tui.db import Database
 
+COLUMNS = {  # table id: (key, label, width)
+    "charges": (("code", "Code", 5), ("name", "Name", 20), ("acc", "Account", 30)),
+    "terms": (
+        ("id", "Identifier", 12),
+        ("terms", "Terms", 18),
+        ("pct", "Disc %", 7),
+        ("days", "Disc days", 9),
+        ("net", "Net days", 8),
+    ),
+    "items": (("sku", "SKU", 14), ("desc", "Description", 36), ("v", "Vendor", 12)),
+}
+
 
 class EdiSetup(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
         Binding("c", "charge", "Charge type"),
         Binding("p", "terms", "Payment terms"),
+        Binding("m", "mpn", "Set MPN"),
     ]
     DEFAULT_CSS = """
     EdiSetup { align: center middle; }
@@ -56,6 +74,7 @@ class EdiSetup(ModalScreen[None]):
         self.db = db
         self.charges: list[ChargeRow] = []
         self.terms: list[TermsRow] = []
+        self.items: list[ItemRow] = []
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -64,34 +83,43 @@ class EdiSetup(ModalScreen[None]):
             yield DataTable(id="charges", cursor_type="row")
             yield Static("Payment terms")
             yield DataTable(id="terms", cursor_type="row")
+            yield Static("Items without an MPN", id="items-heading")
+            yield DataTable(id="items", cursor_type="row")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        charges = self.query_one("#charges", DataTable)
-        for key, label, width in (
-            ("code", "Code", 5),
-            ("name", "Name", 20),
-            ("acc", "Account", 30),
-        ):
-            charges.add_column(label, key=key, width=width)
-        terms = self.query_one("#terms", DataTable)
-        for key, label, width in (
-            ("id", "Identifier", 12),
-            ("terms", "Terms", 18),
-            ("pct", "Disc %", 7),
-            ("days", "Disc days", 9),
-            ("net", "Net days", 8),
-        ):
-            terms.add_column(label, key=key, width=width)
+        for table_id, columns in COLUMNS.items():
+            table = self.query_one(f"#{table_id}", DataTable)
+            for key, label, width in columns:
+                table.add_column(label, key=key, width=width)
         self.load()
 
     @work(thread=True, exclusive=True, group="edi-setup-read", exit_on_error=False)
     def load(self) -> None:
         charges, terms = charge_types(self.db), payment_terms(self.db)
-        self.app.call_from_thread(self._show, charges, terms)
+        items = items_without_mpn(self.db)
+        self.app.call_from_thread(self._show, charges, terms, items)
 
-    def _show(self, charges: list[ChargeRow], terms: list[TermsRow]) -> None:
-        self.charges, self.terms = charges, terms
+    def _show(self, charges: list[ChargeRow], terms: list[TermsRow], items: list[ItemRow]) -> None:
+        self.charges, self.terms, self.items = charges, terms, items
+        more = "+" if len(items) >= MISSING_MPN_SHOWN else ""
+        self.query_one("#items-heading", Static).update(
+            f"Items without an MPN ({len(items)}{more}) · m sets it"
+        )
+        refill(
+            self.query_one("#items", DataTable),
+            (
+                (
+                    str(i.id),
+                    [
+                        safe(i.sku, one_line=True),
+                        safe(i.description, one_line=True),
+                        safe(i.vendor or "any vendor", one_line=True),
+                    ],
+                )
+                for i in items
+            ),
+        )
         refill(
             self.query_one("#charges", DataTable),
             (
@@ -130,6 +158,15 @@ class EdiSetup(ModalScreen[None]):
         row = self._under_cursor("#terms", self.terms)
         self.app.push_screen(TermsForm(self.db, row), lambda _: self.load())
 
+    def action_mpn(self) -> None:
+        table = self.query_one("#items", DataTable)
+        if not self.items:
+            self.notify("Every item EDI orders need has its MPN", severity="information")
+            return
+        item = self.items[min(max(table.cursor_row, 0), len(self.items) - 1)]
+        form = MpnForm(self.db, item.id, item.sku, None)
+        self.app.push_screen(form, lambda _: self.load())
+
 
 class _SetupForm(FormScreen[bool | None]):
     """A form of plain text fields saved by one ``save(db, **values)`` function."""
@@ -143,7 +180,7 @@ class _SetupForm(FormScreen[bool | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as box:
-            box.border_title = Content(self.TITLE_TEXT)
+            box.border_title = safe(self.TITLE_TEXT, one_line=True)
             for field, label in self.FIELDS:
                 yield from self.field(
                     label,
@@ -218,3 +255,17 @@ class TermsForm(_SetupForm):
 
     def save(self, db: Database, **values: Any) -> None:
         save_payment_terms(db, **values)
+
+
+class MpnForm(_SetupForm):
+    """An item's MPN (manufacturer part number), which an EDI order names it by (PIA)."""
+
+    FIELDS = (("mpn", "MPN"),)
+
+    def __init__(self, db: Database, item_id: int, sku: str, mpn: str | None):
+        super().__init__(db, {"mpn": mpn or ""})
+        self.item_id = item_id
+        self.TITLE_TEXT = f"MPN of {sku}"
+
+    def save(self, db: Database, **values: Any) -> None:
+        save_item_mpn(db, self.item_id, values["mpn"])

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from posync_tui import timefmt
+from posync_tui.models import EdiSubmitStatus
 from posync_tui.services import edi_submit
 from posync_tui.services.edi_po import read_po_edi
 from posync_tui.services.po_detail import DetailLine, PODetail, load_po_detail
@@ -93,6 +94,7 @@ class PurchaseOrderDetail(Screen):
         self._generation = 0
         self._shown_generation = 0
         self._editing: EditTarget | None = None
+        self._submitting = False  # Save & Submit queued: the outcome is said when it is read
         self._last_cell: tuple[str | None, str | None] | None = None
 
     # --- layout ----------------------------------------------------------------------------
@@ -228,7 +230,8 @@ class PurchaseOrderDetail(Screen):
 
     @on(AccountingPane.Said)
     @on(P21Pane.Said)
-    def _hint_said(self, message: AccountingPane.Said | P21Pane.Said) -> None:
+    @on(EdiPane.Said)
+    def _hint_said(self, message: AccountingPane.Said | P21Pane.Said | EdiPane.Said) -> None:
         self._hint(message.text, error=message.error)
 
     def _hint(self, text: str | Content, *, error: bool = False) -> None:
@@ -531,6 +534,17 @@ class PurchaseOrderDetail(Screen):
         self.query_one(EdiPane).show(edi)
         self.query_one(AmendmentsPane).show(edi)
         tabs.get_tab("amendments-tab").label = f"Amendments ({len(edi.amendments)})"
+        if self._submitting and edi.submit_status != EdiSubmitStatus.SUBMITTING:
+            self._submitting = False
+            failed = edi.submit_status == EdiSubmitStatus.FAILED
+            reason = f": {edi.submit_error}" if failed and edi.submit_error else ""
+            self._hint(f"{edi.number}: {edi.submit_status}{reason}", error=failed)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # The hint said what another tab's cursor was on; the EDI tabs say their own.
+        if event.pane.id in EDI_TABS and not self._submitting:
+            self._hint("")
 
     def action_edi_submit(self) -> None:
         if self.app.runtime is None:
@@ -550,6 +564,8 @@ class PurchaseOrderDetail(Screen):
             self._hint(str(exc), error=True)
             return
         self._hint("Submitting: the order goes to the EDI hub")
+        self._submitting = True
+        self._read_edi()  # the hub may have answered already
         scheduler = getattr(self.app, "scheduler", None)
         if scheduler is not None and edi_submit.CONNECTOR in scheduler.jobs:
             scheduler.run_now(edi_submit.CONNECTOR)

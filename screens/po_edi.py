@@ -5,12 +5,18 @@
   ordered, confirmed and despatched quantities;
 - "Amendments": every change the supplier made (old → new, message reference, time).
 
-The panes read their own data (``edi_po.read_po_edi``) in a thread when the PO detail shows.
+On the EDI tab, E edits the EDI fields until the PO is submitted, and enter on a line sets its
+item's MPN (the fix when Save & Submit says a line's item has no MPN). The panes read their own
+data (``edi_po.read_po_edi``) in a thread when the PO detail shows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -19,6 +25,8 @@ from textual.widgets import DataTable, Static
 from posync_tui import timefmt
 from posync_tui.audit import shown
 from posync_tui.services.edi_po import PoEdi
+from screens.edi_setup import MpnForm
+from screens.po_edi_fields import EdiFieldsForm
 from screens.po_widgets import refill
 from screens.safe_text import safe
 
@@ -45,7 +53,7 @@ STATUS_STYLE = {
     "Deleted": "red strike",
     "Added": "cyan",
 }
-SUBMIT_HINT = "S: Save & Submit Electronically"
+SUBMIT_HINT = "S: Save & Submit Electronically · E: edit these fields · enter: a line's MPN"
 
 
 def _status(text: str | None) -> Content:
@@ -57,6 +65,8 @@ def _status(text: str | None) -> Content:
 class EdiPane(Vertical):
     """The "EDI" tab: statuses, fields and line accept statuses."""
 
+    BINDINGS = [Binding("E", "edit_fields", "EDI fields")]
+
     DEFAULT_CSS = """
     EdiPane > #edi-summary { height: auto; padding: 0 1; }
     EdiPane > DataTable { height: 1fr; }
@@ -66,6 +76,17 @@ class EdiPane(Vertical):
         def __init__(self, edi: PoEdi) -> None:
             super().__init__()
             self.edi = edi
+
+    @dataclass
+    class Said(Message):
+        """What an edit did, for the detail's hint line."""
+
+        text: str
+        error: bool = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edi: PoEdi | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="edi-summary")
@@ -77,6 +98,7 @@ class EdiPane(Vertical):
             table.add_column(text, key=key, width=width)
 
     def show(self, edi: PoEdi) -> None:
+        self.edi = edi
         f = edi.fields
         submit = edi.submit_status or "not submitted"
         if edi.submit_error:
@@ -116,6 +138,43 @@ class EdiPane(Vertical):
             ),
         )
 
+    def action_edit_fields(self) -> None:
+        edi = self.edi
+        if edi is None:
+            return
+        if edi.fields_locked:
+            status = (edi.submit_status or "").lower()
+            self.notify(
+                f"{edi.number} is {status}: its EDI fields can no longer change",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(
+            EdiFieldsForm(self.app.runtime.db, edi.po_id, edi.number, edi.fields),
+            lambda saved: self._saved("EDI fields saved", saved),
+        )
+
+    @on(DataTable.RowSelected, "#edi-lines")
+    def _line_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        edi = self.edi
+        line = (
+            next((ln for ln in edi.lines if str(ln.line_no) == event.row_key.value), None)
+            if edi
+            else None
+        )
+        if line is None or line.item_id is None:
+            self.notify("This line has no item to give an MPN", severity="warning")
+            return
+        self.app.push_screen(
+            MpnForm(self.app.runtime.db, line.item_id, line.item, line.mpn),
+            lambda saved: self._saved(f"MPN of {line.item} saved", saved),
+        )
+
+    def _saved(self, what: str, saved: bool | None) -> None:
+        if saved and self.edi is not None and not self.edi.fields_locked:
+            self.post_message(self.Said(f"{what} · S: Save & Submit Electronically"))
+
 
 class AmendmentsPane(Vertical):
     """The "Amendments" tab: the supplier's changes, newest first."""
@@ -147,4 +206,3 @@ class AmendmentsPane(Vertical):
                 for a in edi.amendments
             ),
         )
-

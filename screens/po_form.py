@@ -30,7 +30,7 @@ from posync_tui import numbers
 from posync_tui.audit import shown
 from posync_tui.money import line_total
 from posync_tui.services import edi_submit
-from posync_tui.services.edi_po import EdiFields, save_fields
+from posync_tui.services.edi_po import EdiFields
 from posync_tui.services.po_create import (
     REFERENCE_MAX,
     POInvalid,
@@ -430,7 +430,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
                     self.show_errors({}, "Cannot submit: " + " ".join(problems))
                     return
             po_id = await asyncio.to_thread(
-                partial(create_po, early_expected_date=bool(early)),
+                partial(create_po, early_expected_date=bool(early), edi=values["edi"]),
                 self.db,
                 values["vendor_id"],
                 values["auto_sync"],
@@ -438,7 +438,6 @@ class PurchaseOrderForm(FormScreen[int | None]):
                 values["reference"],
                 [(item_id, qty, cost) for _, item_id, qty, cost in values["lines"]],
             )
-            await asyncio.to_thread(save_fields, self.db, po_id, values["edi"])
             if submit:
                 try:
                     await asyncio.to_thread(edi_submit.submit, self.db, po_id, rt.settings.edi)

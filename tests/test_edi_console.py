@@ -179,3 +179,50 @@ async def test_new_po_save_and_submit_lists_every_failure_and_saves_nothing(db):
     )
     with db.reader() as s:
         assert len(s.exec(select(PurchaseOrder)).all()) == 1
+
+
+async def test_new_po_special_pricing_without_its_reference_is_refused_at_the_field(db):
+    edi_po(db)
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        form = await new_po_form(pilot)
+        form.query_one("#special_order_type", Select).value = "Special Bid"
+        await pilot.press("ctrl+s")
+        await settled(pilot)
+        said = form.query_one("#special_bid_reference-error", FieldError).message
+        assert pilot.app.screen is form
+    assert said == "Special Bid pricing needs the Special Bid/Deal Reference"
+    with db.reader() as s:
+        assert len(s.exec(select(PurchaseOrder)).all()) == 1
+
+
+async def test_new_po_is_not_saved_half_way_when_its_edi_fields_fail(db, monkeypatch):
+    from posync_tui.services import edi_po as edi_po_service
+
+    def fails(*_args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(edi_po_service, "apply_fields", fails)
+    edi_po(db)
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        form = await new_po_form(pilot)
+        form.query_one("#allow_partial", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settled(pilot)
+        said = form.query_one("#form-error", FieldError).message
+    assert said == "Not saved: disk full"
+    with db.reader() as s:
+        assert len(s.exec(select(PurchaseOrder)).all()) == 1
+
+
+async def test_new_po_special_pricing_error_clears_when_its_type_is_chosen(db):
+    edi_po(db)
+    async with console_app(db).run_test(size=(80, 24)) as pilot:
+        form = await new_po_form(pilot)
+        form.query_one("#special_bid_reference", Input).value = "BID-1"
+        await pilot.press("ctrl+s")
+        await settled(pilot)
+        error = form.query_one("#special_order_type-error", FieldError)
+        assert error.message == "A Special Bid/Deal Reference needs the Special Order Type"
+        form.query_one("#special_order_type", Select).value = "Special Bid"
+        await settled(pilot)
+        assert error.message == ""

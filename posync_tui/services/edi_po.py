@@ -7,19 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from posync_tui import audit
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import (
+    EdiSubmitStatus,
     Item,
     PoAmendment,
     PurchaseOrder,
     PurchaseOrderLine,
     Vendor,
+    saved_id,
 )
-from posync_tui.services.edi_submit import SPECIAL_ORDER_TYPES, SubmitRefused
+from posync_tui.services.edi_submit import SPECIAL_ORDER_TYPES
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class EdiFields:
 @dataclass(frozen=True)
 class EdiLine:
     line_no: int
+    item_id: int | None
     item: str
     mpn: str | None
     ordered: Decimal
@@ -69,6 +72,11 @@ class PoEdi:
     @property
     def shown(self) -> bool:
         return self.vendor_edi or self.submit_status is not None
+
+    @property
+    def fields_locked(self) -> bool:
+        """Submitting or Submitted: the supplier has the order as it was sent."""
+        return self.submit_status in LOCKED
 
 
 def read_po_edi(db: Database, po_id: int) -> PoEdi:
@@ -105,6 +113,7 @@ def read_po_edi(db: Database, po_id: int) -> PoEdi:
             lines=[
                 EdiLine(
                     line.line_no,
+                    line.item_id,
                     item.sku if item else (line.supplier_part_no or line.description),
                     item.mpn if item else None,
                     line.quantity_ordered,
@@ -129,28 +138,58 @@ def read_po_edi(db: Database, po_id: int) -> PoEdi:
         )
 
 
+class FieldsRefused(ValueError):
+    """The EDI fields are refused: the reason by field (``form`` when no one field is at fault)."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+LOCKED = (EdiSubmitStatus.SUBMITTING, EdiSubmitStatus.SUBMITTED)
+
+
 def check_fields(fields: EdiFields) -> dict[str, str]:
-    """The EDI fields refused at the form, by field."""
+    """The EDI fields refused at the form, by field: special bid or deal pricing needs both its
+    type and its reference (the seed: "must be populated before submitting")."""
     kind = (fields.special_order_type or "").strip()
+    reference = (fields.special_bid_reference or "").strip()
     if kind and kind not in SPECIAL_ORDER_TYPES:
         return {"special_order_type": f"One of {', '.join(SPECIAL_ORDER_TYPES)}, or none"}
-    if len((fields.special_bid_reference or "").strip()) > 35:
+    if len(reference) > 35:
         return {"special_bid_reference": "At most 35 characters"}
+    if kind and not reference:
+        return {"special_bid_reference": f"{kind} pricing needs the Special Bid/Deal Reference"}
+    if reference and not kind:
+        return {"special_order_type": "A Special Bid/Deal Reference needs the Special Order Type"}
     return {}
 
 
+def apply_fields(s: Session, po: PurchaseOrder, fields: EdiFields) -> None:
+    """Set the PO's EDI fields in the caller's transaction, each change audited."""
+    changes = {
+        "special_order_type": (fields.special_order_type or "").strip() or None,
+        "special_bid_reference": (fields.special_bid_reference or "").strip() or None,
+        "allow_partial_shipments": fields.allow_partial_shipments,
+        "drop_ship": fields.drop_ship,
+    }
+    audit.edit(s, po, changes, record_kind="purchase_order", po_id=saved_id(po))
+
+
 def save_fields(db: Database, po_id: int, fields: EdiFields) -> None:
+    """Change an existing PO's EDI fields; refused (``FieldsRefused``) once it is Submitting or
+    Submitted: the supplier has the order as it was sent."""
     problems = check_fields(fields)
     if problems:
-        raise SubmitRefused(list(problems.values()))
+        raise FieldsRefused(problems)
     with db.session() as s:
         po = s.get_one(PurchaseOrder, po_id)
-        changes = {
-            "special_order_type": (fields.special_order_type or "").strip() or None,
-            "special_bid_reference": (fields.special_bid_reference or "").strip() or None,
-            "allow_partial_shipments": fields.allow_partial_shipments,
-            "drop_ship": fields.drop_ship,
-        }
-        audit.edit(s, po, changes, record_kind="purchase_order", po_id=po_id)
+        if po.edi_submit_status in LOCKED:
+            raise FieldsRefused(
+                {
+                    "form": f"PO {po.number} is {po.edi_submit_status.lower()}: "
+                    "its EDI fields can no longer change"
+                }
+            )
+        apply_fields(s, po, fields)
         note_change(s, "purchase_order", [po_id])
-

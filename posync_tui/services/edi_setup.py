@@ -8,13 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from connectors.edifact import gln_problem
 from posync_tui.audit import edit
 from posync_tui.db import Database
 from posync_tui.events import note_change
-from posync_tui.models import EdiChargeType, EdiPaymentTerms, Item, Vendor, saved_id
+from posync_tui.models import (
+    EdiChargeType,
+    EdiPaymentTerms,
+    Item,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+    saved_id,
+)
+
+MISSING_MPN_SHOWN = 200
 
 
 class SetupInvalid(ValueError):
@@ -63,6 +74,40 @@ def save_item_mpn(db: Database, item_id: int, mpn: str | None) -> None:
         item = s.get_one(Item, item_id)
         edit(s, item, {"mpn": value}, record_kind="item", po_id=None)
         note_change(s, "item", [item_id])
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    sku: str
+    description: str
+    vendor: str | None  # the vendor's code
+
+
+def items_without_mpn(db: Database, limit: int = MISSING_MPN_SHOWN) -> list[ItemRow]:
+    """Items that EDI orders need an MPN for and that have none: the items of vendors enabled
+    for EDI, and the items on POs to such vendors (an item no vendor owns can be on them)."""
+    on_edi_pos = (
+        select(PurchaseOrderLine.item_id)
+        .join(PurchaseOrder, col(PurchaseOrder.id) == col(PurchaseOrderLine.po_id))
+        .join(Vendor, col(Vendor.id) == col(PurchaseOrder.vendor_id))
+        .where(col(Vendor.edi_enabled), col(PurchaseOrderLine.item_id).is_not(None))
+    )
+    query = (
+        select(Item, Vendor.code)
+        .join(Vendor, col(Vendor.id) == col(Item.vendor_id), isouter=True)
+        .where(
+            or_(col(Item.mpn).is_(None), col(Item.mpn) == ""),
+            or_(col(Vendor.edi_enabled), col(Item.id).in_(on_edi_pos)),
+        )
+        .order_by(col(Item.sku))
+        .limit(limit)
+    )
+    with db.reader() as s:
+        return [
+            ItemRow(saved_id(item), item.sku, item.description, code)
+            for item, code in s.exec(query).all()
+        ]
 
 
 @dataclass(frozen=True)

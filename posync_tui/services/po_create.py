@@ -37,6 +37,7 @@ from posync_tui.models import (
 )
 from posync_tui.money import po_total
 from posync_tui.paging import contains_pattern
+from posync_tui.services import edi_po
 from posync_tui.services.supplier_sync_operator import PODefaults, new_po_defaults
 from posync_tui.services.supplier_sync_store import q4
 
@@ -51,7 +52,7 @@ LineInput = tuple[int | None, Decimal | str | int, Decimal | str | int]
 
 @dataclass(frozen=True)
 class Problem:
-    field: str  # vendor, auto_sync, expected_date, reference, lines, item, quantity, unit_cost
+    field: str  # vendor, auto_sync, expected_date, reference, the EDI fields, lines, item, ...
     message: str
     line: int | None = None  # 1-based position of the line, for item/quantity/unit_cost
 
@@ -190,15 +191,19 @@ def create_po(
     lines: Sequence[LineInput],
     *,
     early_expected_date: bool = False,
+    edi: edi_po.EdiFields | None = None,
 ) -> int:
     """Create a PO for the vendor with these lines (item id, quantity, unit cost); its id.
 
     The number, currency, order date and status come from ``new_po_defaults``. Quantities and
     costs may be given as text (as typed). Refused values raise ``POInvalid``; nothing is written.
     An expected date before the order date is refused unless ``early_expected_date`` says the
-    operator confirmed it.
+    operator confirmed it. ``edi``, the New PO form's EDI fields, are written in the same
+    transaction: the PO is never saved without them.
     """
     problems: list[Problem] = []
+    if edi is not None:
+        problems += [Problem(f, m) for f, m in edi_po.check_fields(edi).items()]
     expected = _expected_date(expected_date, problems)
     reference = (reference or "").strip() or None
     if reference and len(reference) > REFERENCE_MAX:
@@ -227,7 +232,7 @@ def create_po(
             )
             expected = None
         try:
-            return _write(db, defaults, auto_sync, expected, reference, parsed, problems)
+            return _write(db, defaults, auto_sync, expected, reference, parsed, problems, edi)
         except IntegrityError:
             if _number_taken(db, defaults.number):
                 continue  # another console took this number meanwhile: take the next one
@@ -283,6 +288,7 @@ def _write(
     reference: str | None,
     lines: list[_Line],
     problems: list[Problem],
+    edi: edi_po.EdiFields | None,
 ) -> int:
     with db.session() as s:
         vendor = s.get(Vendor, defaults.vendor_id)
@@ -333,6 +339,8 @@ def _write(
                     expected_date=expected,
                 )
             )
+        if edi is not None:
+            edi_po.apply_fields(s, po, edi)
         created = (
             f"created in the console: {len(lines)} line{'s' if len(lines) != 1 else ''}, "
             f"total {shown(q4(total))} {po.currency}, "
@@ -389,7 +397,17 @@ def _items(s, vendor: Vendor, lines: list[_Line], problems: list[Problem]) -> di
     return items
 
 
-_FIELDS = ("vendor", "auto_sync", "expected_date", "reference", "lines", "item", "quantity")
+_FIELDS = (
+    "vendor",
+    "auto_sync",
+    "expected_date",
+    "reference",
+    "special_order_type",
+    "special_bid_reference",
+    "lines",
+    "item",
+    "quantity",
+)
 
 
 def _form_order(p: Problem) -> tuple:
