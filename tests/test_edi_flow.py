@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from connectors.edifact import Interchange, build
+from connectors.sandbox import edi_hub as edi_hub_sandbox
 from connectors.sandbox.edi_hub import EdiHubSandbox
 from connectors.sandbox.server import Sandbox
 from posync_tui.config import Settings
@@ -66,8 +67,11 @@ def documents(db) -> list[EdiDocument]:
         return list(s.exec(select(EdiDocument).order_by(EdiDocument.id)))
 
 
-def test_submitted_changed_shipped_and_invoiced(rt, hub):
+@pytest.mark.parametrize("listed", ["with their text", "without: downloaded"])
+def test_submitted_changed_shipped_and_invoiced(rt, hub, listed, monkeypatch):
     sandbox = hub[0]
+    if listed == "without: downloaded":  # as a hub lists a large document
+        monkeypatch.setattr(edi_hub_sandbox, "LISTED_CONTENT", 0)
     po_id = fresh_po(rt.db)
     sandbox.script(behaviour="change", quantity=8, ship=2, invoice=True, freight="9.50")
     submit(rt.db, po_id, rt.settings.edi)

@@ -1,10 +1,11 @@
 """The EDI hub's inbox as a ``feed.Source``: each entry is one inbound interchange.
 
-An interchange is downloaded and parsed on its own; one that cannot be read (bad UNA, missing
+A page of the inbox comes with its interchanges' text (one round trip; a document the hub lists
+without it is downloaded on its own). Each interchange is parsed on its own; one that cannot be read (bad UNA, missing
 UNT, wrong segment count, a non-numeric quantity…) or does not fit posync's records (unknown PO
 or line) is set aside by the feed (quarantined with its raw text, error and segment) and kept
 in the document log as failed; nothing of it is applied and the next one still processes. What
-the cursor has moved past is acknowledged at the hub, so the hub stops offering it.
+the cursor has moved past is acknowledged at the hub (in one call), so the hub stops offering it.
 
 Re-processing (after a fix in posync, e.g. a PO number corrected) reads the interchange kept in
 the document log, not the hub: the hub need not offer an acknowledged one again.
@@ -25,7 +26,7 @@ from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument
 from connectors.edifact import EdifactError, Interchange, parse
 from posync_tui.db import Database
 from posync_tui.events import note_change
-from posync_tui.feed import FETCHES_AT_ONCE, Entry, Page, Taken
+from posync_tui.feed import Entry, Page, Taken
 from posync_tui.models import Direction, EdiDocument
 from posync_tui.services.edi_apply import apply_interchange, log_failure
 
@@ -67,7 +68,7 @@ class EdiFeed:
     async def page(self, cursor: str | None, limit: int) -> Page:
         assert self.hub is not None  # a re-process reads the document log
         await self.acknowledge(cursor)
-        page = await self.hub.inbox(cursor, limit)
+        page = await self.hub.inbox(cursor, limit, content=True)
         entries = [Entry(d.seq, d.id, d.received_at) for d in page.documents]
         self.seen.update((d.seq, d.id) for d in page.documents)
         self.listed.update((d.id, d) for d in page.documents)
@@ -77,17 +78,14 @@ class EdiFeed:
         """Tell the hub about every listed interchange the stored cursor has moved past."""
         if self.hub is None or cursor is None:
             return
-        hub, gate = self.hub, asyncio.Semaphore(FETCHES_AT_ONCE)
-
-        async def acknowledge(document_id: str) -> None:
-            async with gate:
-                await hub.acknowledge(document_id)
-
         done = [self.seen.pop(seq) for seq in sorted(s for s in self.seen if s <= int(cursor))]
-        await asyncio.gather(*map(acknowledge, done))
+        for document_id in done:
+            self.listed.pop(document_id, None)
+        if done:
+            await self.hub.acknowledge(done)
 
     async def fetch(self, key: str) -> Fetched:
-        raw = await self.hub.download(key) if self.hub is not None else self._kept(key)
+        raw = await self.hub.text(self.listed[key]) if self.hub is not None else self._kept(key)
         try:
             # Parsed in a thread: a kilobyte of EDIFACT takes milliseconds the console needs.
             return Fetched(raw, await asyncio.to_thread(parse, raw))
