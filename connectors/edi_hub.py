@@ -124,18 +124,8 @@ class EdiHubClient(PartnerClient):
         """A listed interchange's text: from its page when the hub sent its bytes there,
         downloaded otherwise. Bytes that cannot be read are a MalformedResponse, as in
         ``download``."""
-        if document.content is None:
-            return await self.download(document.id)
-        try:
-            content = b64decode(document.content, validate=True)
-        except binascii.Error as exc:
-            raise MalformedResponse(
-                f"{PARTNER} listed interchange {document.id} with content that is not base64: "
-                f"{exc}",
-                where="content",
-                raw=document.content,
-            ) from None
-        return _decoded(document.id, content)
+        listed = listed_text(document)
+        return listed if listed is not None else await self.download(document.id)
 
     async def download(self, document_id: str) -> str:
         """One inbound interchange's text, decoded in the character set its UNB declares.
@@ -158,6 +148,22 @@ class EdiHubClient(PartnerClient):
                 document_id=str(body.get("id") or ""),
             )
         return super().classify(reply)
+
+
+def listed_text(document: InboundDocument) -> str | None:
+    """The text a page carried for ``document`` (None: it did not; download it); bytes that
+    cannot be read are a MalformedResponse, as in ``EdiHubClient.download``."""
+    if document.content is None:
+        return None
+    try:
+        content = b64decode(document.content, validate=True)
+    except binascii.Error as exc:
+        raise MalformedResponse(
+            f"{PARTNER} listed interchange {document.id} with content that is not base64: {exc}",
+            where="content",
+            raw=document.content,
+        ) from None
+    return _decoded(document.id, content)
 
 
 def _decoded(document_id: str, content: bytes) -> str:

@@ -1,11 +1,12 @@
 """The EDI hub's inbox as a ``feed.Source``: each entry is one inbound interchange.
 
 A page of the inbox comes with its interchanges' text (one round trip; a document the hub lists
-without it is downloaded on its own). Each interchange is parsed on its own; one that cannot be read (bad UNA, missing
-UNT, wrong segment count, a non-numeric quantity…) or does not fit posync's records (unknown PO
-or line) is set aside by the feed (quarantined with its raw text, error and segment) and kept
-in the document log as failed; nothing of it is applied and the next one still processes. What
-the cursor has moved past is acknowledged at the hub (in one call), so the hub stops offering it.
+without it is downloaded on its own). Each interchange is parsed on its own; one that cannot be
+read (bad UNA, missing UNT, wrong segment count, a non-numeric quantity…) or does not fit
+posync's records (unknown PO or line) is set aside by the feed (quarantined with its raw text,
+error and segment) and kept in the document log as failed; nothing of it is applied and the next
+one still processes. What the cursor has moved past is acknowledged at the hub (in one call), so
+the hub stops offering it.
 
 Re-processing (after a fix in posync, e.g. a PO number corrected) reads the interchange kept in
 the document log, not the hub: the hub need not offer an acknowledged one again.
@@ -22,13 +23,15 @@ from sqlalchemy.orm import Session
 from sqlmodel import Session as ModelSession
 from sqlmodel import select
 
-from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument
+from connectors.base import MalformedResponse
+from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument, listed_text
 from connectors.edifact import EdifactError, Interchange, parse
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.feed import Entry, Page, Taken
 from posync_tui.models import Direction, EdiDocument
-from posync_tui.services.edi_apply import apply_interchange, log_failure
+from posync_tui.services.edi_apply import apply_interchange, log_failure, open_documents
+from posync_tui.services.edi_match import Known
 
 CONNECTOR = "edi_hub"
 
@@ -53,6 +56,27 @@ class Applied:
     po_ids: set[int] = field(default_factory=set)
 
 
+def _parsed(raw: str) -> Fetched:
+    try:
+        return Fetched(raw, parse(raw))
+    except EdifactError as exc:
+        exc.raw = exc.raw or raw
+        raise
+
+
+def _read_listed(documents: list[InboundDocument]) -> dict[str, Fetched | Exception]:
+    """Each document whose text its page carried, parsed, or why it could not be read."""
+    read: dict[str, Fetched | Exception] = {}
+    for document in documents:
+        try:
+            raw = listed_text(document)
+            if raw is not None:
+                read[document.id] = _parsed(raw)
+        except (MalformedResponse, EdifactError) as exc:
+            read[document.id] = exc
+    return read
+
+
 class EdiFeed:
     """One poll's (or one re-process's) view of the hub's inbox; ``feed.poll`` drives it."""
 
@@ -64,14 +88,20 @@ class EdiFeed:
         self.db, self.hub = db, hub
         self.seen: dict[int, str] = {}  # seq → hub id of entries listed, until acknowledged
         self.listed: dict[str, InboundDocument] = {}  # what the hub said of each, by hub id
+        self.read: dict[str, Fetched | Exception] = {}  # what the page's text made, by hub id
 
     async def page(self, cursor: str | None, limit: int) -> Page:
         assert self.hub is not None  # a re-process reads the document log
-        await self.acknowledge(cursor)
-        page = await self.hub.inbox(cursor, limit, content=True)
+        # What the stored cursor has passed is acknowledged while the next page is listed.
+        page, _ = await asyncio.gather(
+            self.hub.inbox(cursor, limit, content=True), self.acknowledge(cursor)
+        )
         entries = [Entry(d.seq, d.id, d.received_at) for d in page.documents]
         self.seen.update((d.seq, d.id) for d in page.documents)
         self.listed.update((d.id, d) for d in page.documents)
+        # The page's interchanges read in one thread, not one each: fewer threads want the GIL
+        # the console's loop needs.
+        self.read.update(await asyncio.to_thread(_read_listed, page.documents))
         return Page(entries, page.next_cursor)
 
     async def acknowledge(self, cursor: str | None) -> None:
@@ -85,13 +115,14 @@ class EdiFeed:
             await self.hub.acknowledge(done)
 
     async def fetch(self, key: str) -> Fetched:
+        read = self.read.pop(key, None)
+        if isinstance(read, Exception):
+            raise read
+        if read is not None:
+            return read
         raw = await self.hub.text(self.listed[key]) if self.hub is not None else self._kept(key)
-        try:
-            # Parsed in a thread: a kilobyte of EDIFACT takes milliseconds the console needs.
-            return Fetched(raw, await asyncio.to_thread(parse, raw))
-        except EdifactError as exc:
-            exc.raw = exc.raw or raw
-            raise
+        # Parsed in a thread: a kilobyte of EDIFACT takes milliseconds the console needs.
+        return await asyncio.to_thread(_parsed, raw)
 
     def _kept(self, key: str) -> str:
         with self.db.reader() as s:
@@ -123,6 +154,15 @@ class EdiFeed:
     def write(self, session: Session, works: list[Work], now: datetime) -> Applied:
         s = cast(ModelSession, session)  # what Database.session() makes
         applied = Applied()
+        # What the page's interchanges refer to, read in a few queries for all of them, and
+        # their log rows made in one statement.
+        kept = [w.taken for w in works if not w.taken.transient]
+        known = Known(
+            s,
+            [t.record.interchange for t in kept if t.record is not None],
+            [t.entry.key for t in kept],
+        )
+        open_documents(s, known, [t.entry.key for t in kept])
         for work in works:
             taken = work.taken
             if work.taken.transient:
@@ -130,7 +170,7 @@ class EdiFeed:
             fetched: Fetched | None = taken.record
             if work.error is None and fetched is not None:
                 document = apply_interchange(
-                    s, fetched.interchange, fetched.raw, taken.entry.key, now
+                    s, fetched.interchange, fetched.raw, taken.entry.key, now, known
                 )
                 applied.documents += 1
                 if document.po_id is not None:
@@ -145,6 +185,7 @@ class EdiFeed:
                 work.position,
                 now,
                 fetched.interchange if fetched else None,
+                known,
             )
             listed = self.listed.get(taken.entry.key)
             if fetched is None and listed is not None:  # unreadable: as the hub listed it
