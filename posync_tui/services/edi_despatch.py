@@ -25,7 +25,14 @@ from posync_tui.models import (
     SyncNotification,
     saved_id,
 )
-from posync_tui.services.edi_match import SOURCE, ApplyError, Known, insert_rows, order_number
+from posync_tui.services.edi_match import (
+    SOURCE,
+    ApplyError,
+    Known,
+    insert_record,
+    insert_rows,
+    order_number,
+)
 
 
 def apply_despatch(
@@ -72,8 +79,7 @@ def apply_despatch(
         over_despatch="; ".join(over) or None,
         document_id=document_id,
     )
-    s.add(shipment)
-    s.flush()
+    insert_record(s, shipment)
     shipment_lines = [
         {
             "shipment_id": saved_id(shipment),

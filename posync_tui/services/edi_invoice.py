@@ -35,7 +35,14 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
-from posync_tui.services.edi_match import SOURCE, ApplyError, Known, charge_accounts, insert_rows
+from posync_tui.services.edi_match import (
+    SOURCE,
+    ApplyError,
+    Known,
+    charge_accounts,
+    insert_record,
+    insert_rows,
+)
 
 
 def apply_invoice(
@@ -85,9 +92,11 @@ def apply_invoice(
         total=subtotal + tax,
         document_id=document_id,
     )
-    s.add(bill)
-    s.flush()
-    bill_id = saved_id(bill)
+    accounts = known.accounts()
+    unknown = sorted({c.code for c in invoice.charges if c.code not in accounts})
+    if unknown:
+        _hold(s, po, bill, unknown, now)
+    bill_id = insert_record(s, bill)
     bill_lines = [
         {
             "bill_id": bill_id,
@@ -101,7 +110,6 @@ def apply_invoice(
         for line, il in matched
     ]
     insert_rows(s, VendorBillLine, bill_lines)
-    accounts = known.accounts()
     expenses = [
         {
             "bill_id": bill_id,
@@ -112,10 +120,7 @@ def apply_invoice(
         for charge in invoice.charges
     ]
     insert_rows(s, VendorBillExpense, expenses)
-    unknown = sorted({c.code for c in invoice.charges if c.code not in accounts})
-    if unknown:
-        _hold(s, po, bill, unknown, now)
-    else:
+    if not unknown:
         _to_po(s, po, bill, [(line, il.price) for line, il in matched], now)
     return saved_id(po)
 

@@ -165,6 +165,16 @@ def insert_rows(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
         s.connection().execute(insert(table.__table__), rows)
 
 
+def insert_record(s: Session, record: Any) -> int:
+    """A new record that the rest of the transaction only points at, inserted now in one
+    statement rather than flushed with every pending change of the session; its id. The record
+    stays out of the session: set all of it first."""
+    table = type(record).__table__
+    values = {c.name: getattr(record, c.name) for c in table.columns if c.name != "id"}
+    record.id = s.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
+    return record.id
+
+
 def charge_accounts(s: Session) -> dict[str, str]:
     return {c.code: c.expense_account for c in s.exec(select(EdiChargeType)).all()}
 
