@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter
 
 from connectors.base import MalformedResponse, PartnerClient, Rejected, Reply, path
-from connectors.edifact import EdifactError, charset
+from connectors.edifact import EdifactError, Interchange, charset, parse
 from connectors.edifact.syntax import decode
 from connectors.validation import Text, Timestamp, validate
 
@@ -164,6 +164,21 @@ def listed_text(document: InboundDocument) -> str | None:
             raw=document.content,
         ) from None
     return _decoded(document.id, content)
+
+
+def parse_listed(documents: list[InboundDocument]) -> dict[str, tuple[str, Interchange]]:
+    """The text and interchange of each document whose page carried its text and that reads
+    well (one that does not is left out: read on its own, it gives its error). Run in a worker
+    process: parsing a page takes the console's process no time."""
+    read = {}
+    for document in documents:
+        try:
+            text = listed_text(document)
+            if text is not None:
+                read[document.id] = (text, parse(text))
+        except (MalformedResponse, EdifactError):
+            continue
+    return read
 
 
 def _decoded(document_id: str, content: bytes) -> str:

@@ -15,6 +15,8 @@ the document log, not the hub: the hub need not offer an acknowledged one again.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import cast
@@ -23,8 +25,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import Session as ModelSession
 from sqlmodel import select
 
-from connectors.base import MalformedResponse
-from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument, listed_text
+from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument, InboxPage, parse_listed
 from connectors.edifact import EdifactError, Interchange, parse
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -64,17 +65,26 @@ def _parsed(raw: str) -> Fetched:
         raise
 
 
-def _read_listed(documents: list[InboundDocument]) -> dict[str, Fetched | Exception]:
-    """Each document whose text its page carried, parsed, or why it could not be read."""
-    read: dict[str, Fetched | Exception] = {}
-    for document in documents:
-        try:
-            raw = listed_text(document)
-            if raw is not None:
-                read[document.id] = _parsed(raw)
-        except (MalformedResponse, EdifactError) as exc:
-            read[document.id] = exc
-    return read
+def _parser() -> ProcessPoolExecutor:
+    """The process that parses inbox pages (started when first needed, one per console)."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    return _PARSER
+
+
+_PARSER: ProcessPoolExecutor | None = None
+
+Ahead = tuple[tuple[str | None, int], "asyncio.Future[tuple[InboxPage, dict[str, Fetched]]]"]
+
+
+def _drop(ahead: Ahead | None) -> None:
+    if ahead is None:
+        return
+    future = ahead[1]
+    if future.done() and not future.cancelled():
+        future.exception()  # a failure of a page not asked for: asked for again, it says so
+    future.cancel()
 
 
 class EdiFeed:
@@ -88,21 +98,43 @@ class EdiFeed:
         self.db, self.hub = db, hub
         self.seen: dict[int, str] = {}  # seq → hub id of entries listed, until acknowledged
         self.listed: dict[str, InboundDocument] = {}  # what the hub said of each, by hub id
-        self.read: dict[str, Fetched | Exception] = {}  # what the page's text made, by hub id
+        self.read: dict[str, Fetched] = {}  # the page's text parsed, by hub id
+        self.ahead: Ahead | None = None  # the next page, being read while this one applies
 
     async def page(self, cursor: str | None, limit: int) -> Page:
         assert self.hub is not None  # a re-process reads the document log
-        # What the stored cursor has passed is acknowledged while the next page is listed.
-        page, _ = await asyncio.gather(
-            self.hub.inbox(cursor, limit, content=True), self.acknowledge(cursor)
-        )
-        entries = [Entry(d.seq, d.id, d.received_at) for d in page.documents]
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead[0] == (cursor, limit):
+            reading = ahead[1]
+        else:
+            _drop(ahead)
+            reading = asyncio.ensure_future(self._read(self.hub, cursor, limit))
+        # What the stored cursor has passed is acknowledged while the page is listed.
+        (page, read), _ = await asyncio.gather(reading, self.acknowledge(cursor))
         self.seen.update((d.seq, d.id) for d in page.documents)
         self.listed.update((d.id, d) for d in page.documents)
-        # The page's interchanges read in one thread, not one each: fewer threads want the GIL
-        # the console's loop needs.
-        self.read.update(await asyncio.to_thread(_read_listed, page.documents))
-        return Page(entries, page.next_cursor)
+        self.read.update(read)
+        if len(page.documents) == limit and page.next_cursor is not None:
+            # More may follow: the next page is listed and parsed while this one applies.
+            after = (page.next_cursor, limit)
+            self.ahead = (after, asyncio.ensure_future(self._read(self.hub, *after)))
+        return Page([Entry(d.seq, d.id, d.received_at) for d in page.documents], page.next_cursor)
+
+    async def _read(
+        self, hub: EdiHubClient, cursor: str | None, limit: int
+    ) -> tuple[InboxPage, dict[str, Fetched]]:
+        """A page of the inbox with its interchanges' text, parsed in another process: the
+        console's loop shares its own process (and its GIL) with the applying only."""
+        page = await hub.inbox(cursor, limit, content=True)
+        read = await asyncio.get_running_loop().run_in_executor(
+            _parser(), parse_listed, page.documents
+        )
+        return page, {key: Fetched(*parsed) for key, parsed in read.items()}
+
+    def close(self) -> None:
+        """Drop the page read ahead that the poll did not ask for."""
+        _drop(self.ahead)
+        self.ahead = None
 
     async def acknowledge(self, cursor: str | None) -> None:
         """Tell the hub about every listed interchange the stored cursor has moved past."""
@@ -116,8 +148,6 @@ class EdiFeed:
 
     async def fetch(self, key: str) -> Fetched:
         read = self.read.pop(key, None)
-        if isinstance(read, Exception):
-            raise read
         if read is not None:
             return read
         raw = await self.hub.text(self.listed[key]) if self.hub is not None else self._kept(key)

@@ -52,7 +52,10 @@ async def run(rt: Runtime, hub: EdiHubClient, fence: Fence) -> str:
 
 async def poll(db: Database, hub: EdiHubClient, fence: Fence) -> str:
     source = EdiFeed(db, hub)
-    result = await feed.poll(source, db, fence, page_size=PAGE_SIZE, max_pages=MAX_PAGES)
+    try:
+        result = await feed.poll(source, db, fence, page_size=PAGE_SIZE, max_pages=MAX_PAGES)
+    finally:
+        source.close()
     await source.acknowledge(await asyncio.to_thread(feed.read_cursor, db, CONNECTOR))
     applied = sum(r.documents for r in result.results if r is not None)
     text = f"{applied} interchange(s) taken in"
