@@ -1,12 +1,14 @@
 """The EDI hub's inbox as a ``feed.Source``: each entry is one inbound interchange.
 
 A page of the inbox comes with its interchanges' text (one round trip; a document the hub lists
-without it is downloaded on its own). Each interchange is parsed on its own; one that cannot be
-read (bad UNA, missing UNT, wrong segment count, a non-numeric quantity…) or does not fit
-posync's records (unknown PO or line) is set aside by the feed (quarantined with its raw text,
-error and segment) and kept in the document log as failed; nothing of it is applied and the next
-one still processes. What the cursor has moved past is acknowledged at the hub (in one call), so
-the hub stops offering it.
+without it is downloaded on its own), is parsed in a worker process (the console's loop shares
+its process with the apply only) and is applied in one transaction, with what its interchanges
+refer to read once for the page (``edi_match.Known``); the next page is read meanwhile. Each
+interchange is taken on its own all the same: one that cannot be read (bad UNA, missing UNT,
+wrong segment count, a non-numeric quantity…) or does not fit posync's records (unknown PO or
+line) is set aside by the feed (quarantined with its raw text, error and segment) and kept in
+the document log as failed; nothing of it is applied and the next one still processes. What the
+cursor has moved past is acknowledged at the hub (in one call), so the hub stops offering it.
 
 Re-processing (after a fix in posync, e.g. a PO number corrected) reads the interchange kept in
 the document log, not the hub: the hub need not offer an acknowledged one again.
