@@ -128,6 +128,8 @@ class EdiFeed:
         """A page of the inbox with its interchanges' text, parsed in another process: the
         console's loop shares its own process (and its GIL) with the applying only."""
         page = await hub.inbox(cursor, limit, content=True)
+        if not any(d.content is not None for d in page.documents):
+            return page, {}  # nothing to parse: no process started for an empty inbox
         read = await asyncio.get_running_loop().run_in_executor(
             _parser(), parse_listed, page.documents
         )
