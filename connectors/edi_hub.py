@@ -3,7 +3,11 @@
 The hub carries interchanges between trading partners; posync sends ORDERS and receives
 ORDRSP, DESADV and INVOIC. Bodies are the interchanges' text, in the character set their UNB
 declares (``application/edifact; charset=iso-8859-1`` for UNOC); the hub's own answers are
-JSON. The contract is in docs/edi-hub.md; a real hub's adapter implements these four calls.
+JSON. The contract is in docs/edi-hub.md; a real hub's adapter implements these calls.
+
+An inbox page may carry its documents' bytes (``content=True``, base64 in the JSON): a page of
+interchanges then costs one round trip, not one per interchange; a document listed without
+them (a hub may leave out large ones) is downloaded on its own. Acknowledgements go in batches.
 
 The interchange control reference (UNB 0020) is the idempotency key: the hub keeps every one it
 has accepted from a sender and answers a second interchange with the same one 409. ``send``
@@ -14,13 +18,16 @@ reference.
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
 from connectors.base import MalformedResponse, PartnerClient, Rejected, Reply, path
-from connectors.edifact import EdifactError, charset
+from connectors.edifact import EdifactError, Interchange, charset, parse
 from connectors.edifact.syntax import decode
 from connectors.validation import Text, Timestamp, validate
 
@@ -29,6 +36,7 @@ MEDIA_TYPE = "application/edifact"
 
 Seq = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
 Size = Annotated[int, Field(strict=True, ge=0)]
+ACKS_AT_ONCE = 500  # ids in one acknowledgement
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class InboundDocument:
     received_at: Timestamp
     size: Size
     acknowledged: bool = False
+    content: Annotated[str | None, Field(strict=True)] = None  # its bytes, base64, when asked
 
 
 @dataclass(frozen=True)
@@ -102,28 +111,33 @@ class EdiHubClient(PartnerClient):
         receipt = reply.json_as(lambda body: validate(_RECEIPT, body, "The hub's receipt"))
         return Sent("accepted", receipt.control_ref, receipt.id)
 
-    async def inbox(self, cursor: str | None = None, limit: int = 100) -> InboxPage:
-        """Inbound interchanges after ``cursor`` (a seq; none: from the start), oldest first."""
-        reply = await self.get("/inbox", params={"cursor": cursor or None, "limit": limit})
+    async def inbox(
+        self, cursor: str | None = None, limit: int = 100, *, content: bool = False
+    ) -> InboxPage:
+        """Inbound interchanges after ``cursor`` (a seq; none: from the start), oldest first;
+        with ``content``, each with its bytes (read them with ``text``)."""
+        params = {"cursor": cursor or None, "limit": limit, "content": "1" if content else None}
+        reply = await self.get("/inbox", params=params)
         return reply.json_as(lambda body: validate(_PAGE, body, "The hub's inbox"))
+
+    async def text(self, document: InboundDocument) -> str:
+        """A listed interchange's text: from its page when the hub sent its bytes there,
+        downloaded otherwise. Bytes that cannot be read are a MalformedResponse, as in
+        ``download``."""
+        listed = listed_text(document)
+        return listed if listed is not None else await self.download(document.id)
 
     async def download(self, document_id: str) -> str:
         """One inbound interchange's text, decoded in the character set its UNB declares.
         Bytes that character set cannot hold are a MalformedResponse with the position."""
         reply = await self.get(path("inbox", document_id))
-        try:
-            return decode(reply.content)
-        except EdifactError as exc:
-            raise MalformedResponse(
-                f"{PARTNER} sent interchange {document_id} that cannot be read: {exc}",
-                where=exc.position or "body",
-                raw=reply.content.decode("iso-8859-1"),
-                detail=exc.as_json(),
-            ) from None
+        return _decoded(document_id, reply.content)
 
-    async def acknowledge(self, document_id: str) -> None:
-        """Tell the hub posync has taken the interchange (it need not be offered again)."""
-        await self.post(path("inbox", document_id, "ack"))
+    async def acknowledge(self, document_ids: Sequence[str]) -> None:
+        """Tell the hub posync has taken these interchanges (they need not be offered again)."""
+        for start in range(0, len(document_ids), ACKS_AT_ONCE):
+            ids = list(document_ids[start : start + ACKS_AT_ONCE])
+            await self.post("/inbox/ack", json={"ids": ids})
 
     def classify(self, reply: Reply):
         if reply.status == 409:
@@ -134,6 +148,49 @@ class EdiHubClient(PartnerClient):
                 document_id=str(body.get("id") or ""),
             )
         return super().classify(reply)
+
+
+def listed_text(document: InboundDocument) -> str | None:
+    """The text a page carried for ``document`` (None: it did not; download it); bytes that
+    cannot be read are a MalformedResponse, as in ``EdiHubClient.download``."""
+    if document.content is None:
+        return None
+    try:
+        content = b64decode(document.content, validate=True)
+    except binascii.Error as exc:
+        raise MalformedResponse(
+            f"{PARTNER} listed interchange {document.id} with content that is not base64: {exc}",
+            where="content",
+            raw=document.content,
+        ) from None
+    return _decoded(document.id, content)
+
+
+def parse_listed(documents: list[InboundDocument]) -> dict[str, tuple[str, Interchange]]:
+    """The text and interchange of each document whose page carried its text and that reads
+    well (one that does not is left out: read on its own, it gives its error). Run in a worker
+    process: parsing a page takes the console's process no time."""
+    read = {}
+    for document in documents:
+        try:
+            text = listed_text(document)
+            if text is not None:
+                read[document.id] = (text, parse(text))
+        except (MalformedResponse, EdifactError):
+            continue
+    return read
+
+
+def _decoded(document_id: str, content: bytes) -> str:
+    try:
+        return decode(content)
+    except EdifactError as exc:
+        raise MalformedResponse(
+            f"{PARTNER} sent interchange {document_id} that cannot be read: {exc}",
+            where=exc.position or "body",
+            raw=content.decode("iso-8859-1"),
+            detail=exc.as_json(),
+        ) from None
 
 
 def _json_or_none(reply: Reply) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from connectors.edifact import Interchange, build
+from connectors.sandbox import edi_hub as edi_hub_sandbox
 from connectors.sandbox.edi_hub import EdiHubSandbox
 from connectors.sandbox.server import Sandbox
 from posync_tui.config import Settings
@@ -23,6 +24,7 @@ from posync_tui.models import (
     VendorBill,
 )
 from posync_tui.runtime import Runtime
+from posync_tui.services import edi_sync
 from posync_tui.services.edi_partner import EDI
 from posync_tui.services.edi_submit import submit
 from posync_tui.services.edi_sync import quarantine_of, reprocess
@@ -66,8 +68,11 @@ def documents(db) -> list[EdiDocument]:
         return list(s.exec(select(EdiDocument).order_by(EdiDocument.id)))
 
 
-def test_submitted_changed_shipped_and_invoiced(rt, hub):
+@pytest.mark.parametrize("listed", ["with their text", "without: downloaded"])
+def test_submitted_changed_shipped_and_invoiced(rt, hub, listed, monkeypatch):
     sandbox = hub[0]
+    if listed == "without: downloaded":  # as a hub lists a large document
+        monkeypatch.setattr(edi_hub_sandbox, "LISTED_CONTENT", 0)
     po_id = fresh_po(rt.db)
     sandbox.script(behaviour="change", quantity=8, ship=2, invoice=True, freight="9.50")
     submit(rt.db, po_id, rt.settings.edi)
@@ -158,3 +163,20 @@ def test_an_unknown_po_reference_is_set_aside_then_reprocessed_after_the_fix(rt,
     asyncio.run(reprocess(rt.db, quarantine_of(rt.db, failed.id)))
     (done,) = documents(rt.db)
     assert done.status == DocumentStatus.REPROCESSED and done.po_id == po_id
+
+
+def test_the_next_page_is_read_ahead_and_acknowledged_only_once_its_cursor_is_stored(
+    rt, hub, monkeypatch
+):
+    sandbox = hub[0]
+    monkeypatch.setattr(edi_sync, "PAGE_SIZE", 2)
+    monkeypatch.setattr(edi_sync, "MAX_PAGES", 2)
+    po_id = fresh_po(rt.db)
+    sandbox.script(behaviour="accept", ship=3, invoice=True)
+    submit(rt.db, po_id, rt.settings.edi)
+    run(rt)  # two pages of the five interchanges; the third, read ahead, is left
+    assert [d["acknowledged"] for d in sandbox.inbox()] == [True] * 4 + [False]
+    assert len([d for d in documents(rt.db) if d.direction == "in"]) == 4
+    run(rt)
+    assert [d.status for d in documents(rt.db) if d.direction == "in"] == ["applied"] * 5
+    assert all(d["acknowledged"] for d in sandbox.inbox())

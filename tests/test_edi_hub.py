@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from connectors.base import MalformedResponse, PartnerUnavailable, Rejected
-from connectors.edi_hub import EdiHubClient
+from connectors.edi_hub import EdiHubClient, InboundDocument
 from connectors.edifact import ContentError, build_orders, parse
-from connectors.sandbox.edi_hub import EdiHubSandbox
+from connectors.sandbox.edi_hub import LISTED_CONTENT, EdiHubSandbox
 from connectors.sandbox.server import Sandbox
 from tests.edi_data import ENVELOPE, ORDER
 
@@ -99,11 +100,45 @@ async def test_the_inbox_is_listed_in_pages_downloaded_and_acknowledged(hub, ser
         text = await c.download(first.id)
         assert first.size == len(text) and first.sender == ORDER.supplier
         assert parse(text).control_ref == first.control_ref
-        await c.acknowledge(first.id)
+        await c.acknowledge([first.id])
         assert (await c.inbox()).documents[0].acknowledged
         with pytest.raises(Rejected) as caught:
             await c.download("IN-999999")
         assert caught.value.status == 404
+
+
+async def test_a_page_carries_its_interchanges_text_and_is_acknowledged_at_once(hub, server):
+    async with client(server) as c:
+        await c.send(orders_text())
+        hub.ship("PO-000123", parts=2)
+        page = await c.inbox(limit=3, content=True)
+        assert all(d.content is not None for d in page.documents)
+        assert [await c.text(d) for d in page.documents] == [
+            await c.download(d.id) for d in page.documents
+        ]
+        assert (await c.inbox()).documents[0].content is None  # only when asked
+        await c.acknowledge([d.id for d in page.documents[:2]])
+        assert [d["acknowledged"] for d in hub.inbox()] == [True, True, False]
+        with pytest.raises(Rejected) as caught:
+            await c.acknowledge(["IN-000001", "IN-999999"])
+    assert caught.value.status == 404
+
+
+async def test_a_large_interchange_is_listed_without_its_text_and_downloaded(hub, server):
+    padded = orders_text() + " " * LISTED_CONTENT
+    hub.drop(padded)
+    async with client(server) as c:
+        (document,) = (await c.inbox(content=True)).documents
+        assert document.content is None and document.size > LISTED_CONTENT
+        assert await c.text(document) == padded
+
+
+async def test_listed_content_that_is_not_base64_is_malformed_with_the_text():
+    document = InboundDocument(1, "IN-1", "ORDRSP", "R1", "X", datetime.now(UTC), 3, content="@@@")
+    async with EdiHubClient("http://127.0.0.1:9") as c:
+        with pytest.raises(MalformedResponse) as caught:
+            await c.text(document)
+    assert caught.value.where == "content" and caught.value.raw == "@@@"
 
 
 async def test_latin_1_text_is_downloaded_as_it_was_written(hub, server):

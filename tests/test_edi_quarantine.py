@@ -87,3 +87,27 @@ def test_release_characters_and_latin_1_text_are_read_as_meant(world):
         lines = s.exec(select(PurchaseOrderLine).order_by(PurchaseOrderLine.line_no)).all()
     assert lines[0].edi_accept_status == "Accepted"  # matched by its MPN, unescaped
     assert lines[2].description == "Câble réseau"
+
+
+def test_an_interchange_sent_again_is_set_aside_and_the_rest_of_its_page_applies(world):
+    """What a page refers to is read once for the page: the copy still sees the first."""
+    hub, rt = world
+    edi_po(rt.db)
+    text = answer(CHANGE)
+    hub.drop(text)
+    run(rt)
+    hub.drop(text)
+    hub.drop(GOOD)
+    run(rt)
+    with rt.db.reader() as s:
+        documents = s.exec(select(EdiDocument).order_by(EdiDocument.id)).all()
+        amendments = s.exec(select(PoAmendment)).all()
+        lines = s.exec(select(PurchaseOrderLine).order_by(PurchaseOrderLine.line_no)).all()
+    assert [d.status for d in documents] == [
+        DocumentStatus.APPLIED,
+        DocumentStatus.FAILED,
+        DocumentStatus.APPLIED,
+    ]
+    assert "taken in already" in (documents[1].error or "")
+    assert [(a.field, a.old_value, a.new_value) for a in amendments] == [("quantity", "10", "8")]
+    assert [line.quantity_confirmed for line in lines[:2]] == [Decimal(8), Decimal(4)]

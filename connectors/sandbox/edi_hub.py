@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from base64 import b64encode
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -45,6 +46,7 @@ from connectors.sandbox.edi_supplier import (
 from connectors.sandbox.faults import Faults
 
 MEDIA_TYPE = "application/edifact"
+LISTED_CONTENT = 64 * 1024  # larger documents are listed without their bytes: downloaded
 
 
 class EdiHubSandbox:
@@ -216,8 +218,8 @@ class EdiHubSandbox:
         return [
             Route("/interchanges", self._post_interchange, methods=["POST"]),
             Route("/inbox", self._get_inbox),
+            Route("/inbox/ack", self._ack, methods=["POST"]),
             Route("/inbox/{id}", self._get_document),
-            Route("/inbox/{id}/ack", self._ack, methods=["POST"]),
             control_route(self.ops(), self.faults),
         ]
 
@@ -255,8 +257,9 @@ class EdiHubSandbox:
         if not (cursor.isdigit() and limit.isdigit() and 1 <= int(limit) <= 500):
             return JSONResponse({"error": "cursor must be a seq, limit 1..500"}, status_code=400)
         after = int(cursor)
+        shown = _with_content if request.query_params.get("content") == "1" else _listed
         with self._lock:
-            page = [_listed(d) for d in self._inbox[after : after + int(limit)]]
+            page = [shown(d) for d in self._inbox[after : after + int(limit)]]
         next_cursor = str(page[-1]["seq"]) if page else str(after)
         return JSONResponse({"documents": page, "next_cursor": next_cursor})
 
@@ -270,13 +273,19 @@ class EdiHubSandbox:
         return Response(content, media_type=media)
 
     async def _ack(self, request: Request) -> Response:
+        try:
+            ids = (await request.json())["ids"]
+            assert isinstance(ids, list) and 1 <= len(ids) <= 500
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return JSONResponse({"error": "the body is {\"ids\": [1..500 ids]}"}, 400)
         with self._lock:
-            document = self._document(request.path_params["id"])
-            if document is not None:
-                document["acknowledged"] = True
-        if document is None:
-            return JSONResponse({"error": "no such document"}, status_code=404)
-        return JSONResponse({"id": document["id"], "acknowledged": True})
+            by_id = {d["id"]: d for d in self._inbox}
+            unknown = [i for i in ids if i not in by_id]
+            if unknown:
+                return JSONResponse({"error": "no such document", "ids": unknown}, 404)
+            for document_id in ids:
+                by_id[document_id]["acknowledged"] = True
+        return JSONResponse({"acknowledged": ids})
 
     def _document(self, document_id: str) -> dict[str, Any] | None:
         return next((d for d in self._inbox if d["id"] == document_id), None)
@@ -285,6 +294,13 @@ class EdiHubSandbox:
 def _listed(document: dict[str, Any]) -> dict[str, Any]:
     shown = {k: v for k, v in document.items() if k != "content"}
     return {**shown, "size": len(document["content"])}
+
+
+def _with_content(document: dict[str, Any]) -> dict[str, Any]:
+    content = document["content"]
+    if len(content) > LISTED_CONTENT:
+        return _listed(document)
+    return {**_listed(document), "content": b64encode(content).decode("ascii")}
 
 
 class _CutOff(Response):

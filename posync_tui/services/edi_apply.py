@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from connectors.edifact.messages import (
     MESSAGE_TYPES,
@@ -19,33 +19,34 @@ from connectors.edifact.messages import (
     Invoice,
     OrderResponse,
 )
-from posync_tui.models import Direction, DocumentStatus, EdiDocument, Vendor, saved_id
+from posync_tui.models import Direction, DocumentStatus, EdiDocument, saved_id
 from posync_tui.services.edi_despatch import apply_despatch
 from posync_tui.services.edi_invoice import apply_invoice
-from posync_tui.services.edi_match import ApplyError
+from posync_tui.services.edi_match import ApplyError, Known
 from posync_tui.services.edi_response import apply_response
 
 
 def apply_interchange(
-    s: Session, interchange: Interchange, raw: str, hub_id: str | None, now: datetime
+    s: Session,
+    interchange: Interchange,
+    raw: str,
+    hub_id: str | None,
+    now: datetime,
+    known: Known | None = None,
 ) -> EdiDocument:
-    """Apply every message of ``interchange`` and log it; ApplyError when it does not fit."""
-    vendor = s.exec(select(Vendor).where(Vendor.gln == interchange.sender)).first()
+    """Apply every message of ``interchange`` and log it; ApplyError when it does not fit.
+    ``known``: what its page refers to, read once for the page (else read for it alone)."""
+    known = known or Known(s, [interchange], [hub_id] if hub_id else [])
+    vendor = known.vendors.get(interchange.sender)
     if vendor is None:
         raise ApplyError(f"Unknown sender: no vendor has GLN {interchange.sender}")
-    taken = s.exec(
-        select(EdiDocument.id).where(
-            EdiDocument.direction == Direction.IN,
-            EdiDocument.sender == interchange.sender,
-            EdiDocument.control_ref == interchange.control_ref,
-            col(EdiDocument.status).in_((DocumentStatus.APPLIED, DocumentStatus.REPROCESSED)),
-        )
-    ).first()
-    if taken is not None:
+    if (interchange.sender, interchange.control_ref) in known.applied:
         raise ApplyError(
             f"Interchange {interchange.control_ref} from {interchange.sender} was taken in already"
         )
-    document = _document(s, hub_id)
+    document = _document(s, known, hub_id)
+    # Set aside before (a row of this page's is not processed yet): taken in now, again.
+    again = document.processed_at is not None and document.status == DocumentStatus.FAILED
     document.message_type = message_types(interchange)
     document.sender = interchange.sender
     document.vendor_id = vendor.id
@@ -53,12 +54,13 @@ def apply_interchange(
     document.raw = raw
     document.processed_at = now
     document.error = document.position = None
-    again = document.id is not None and document.status == DocumentStatus.FAILED
     document.status = DocumentStatus.REPROCESSED if again else DocumentStatus.APPLIED
-    s.flush()
+    if document.id is None:
+        s.flush()
     for message in interchange.messages:
-        po_id = _apply(s, saved_id(vendor), message, saved_id(document), now)
+        po_id = _apply(s, known, saved_id(vendor), message, saved_id(document), now)
         document.po_id = document.po_id or po_id
+    known.applied.add((interchange.sender, interchange.control_ref))
     return document
 
 
@@ -70,9 +72,11 @@ def log_failure(
     position: str | None,
     now: datetime,
     interchange: Interchange | None = None,
+    known: Known | None = None,
 ) -> EdiDocument:
     """Keep a set-aside interchange whole, with why and where (again: its row says it anew)."""
-    document = _document(s, hub_id)
+    known = known or Known(s, [interchange] if interchange else [], [hub_id] if hub_id else [])
+    document = _document(s, known, hub_id)
     document.status = DocumentStatus.FAILED
     document.raw, document.error, document.position = raw, error, position
     document.processed_at = now
@@ -80,10 +84,20 @@ def log_failure(
         document.message_type = message_types(interchange)
         document.sender = interchange.sender
         document.control_ref = interchange.control_ref[:14]
-        vendor = s.exec(select(Vendor).where(Vendor.gln == interchange.sender)).first()
+        vendor = known.vendors.get(interchange.sender)
         document.vendor_id = vendor.id if vendor else None
     s.flush()
     return document
+
+
+def open_documents(s: Session, known: Known, hub_ids: list[str]) -> None:
+    """The log rows of a page's interchanges not seen before, made in one statement: each
+    interchange's rows point at its own. Every one is then filled in, applied or set aside."""
+    made = [_new_document(hub_id) for hub_id in hub_ids if hub_id not in known.documents]
+    if made:
+        s.add_all(made)
+        s.flush()
+        known.documents.update((d.hub_id, d) for d in made)
 
 
 def message_types(interchange: Interchange) -> str:
@@ -91,17 +105,18 @@ def message_types(interchange: Interchange) -> str:
     return ",".join(found)[:10] or "?"
 
 
-def _document(s: Session, hub_id: str | None) -> EdiDocument:
+def _document(s: Session, known: Known, hub_id: str | None) -> EdiDocument:
     """The log row of the hub's message ``hub_id`` (made when first seen)."""
-    if hub_id is not None:
-        found = s.exec(
-            select(EdiDocument).where(
-                EdiDocument.direction == Direction.IN, EdiDocument.hub_id == hub_id
-            )
-        ).first()
-        if found is not None:
-            return found
-    document = EdiDocument(
+    found = known.documents.get(hub_id) if hub_id is not None else None
+    if found is not None:
+        return found
+    document = _new_document(hub_id)
+    s.add(document)
+    return document
+
+
+def _new_document(hub_id: str | None) -> EdiDocument:
+    return EdiDocument(
         direction=Direction.IN,
         message_type="?",
         sender="?",
@@ -110,15 +125,15 @@ def _document(s: Session, hub_id: str | None) -> EdiDocument:
         status=DocumentStatus.FAILED,
         raw="",
     )
-    s.add(document)
-    return document
 
 
-def _apply(s: Session, vendor_id: int, message, document_id: int, now: datetime) -> int:
+def _apply(
+    s: Session, known: Known, vendor_id: int, message, document_id: int, now: datetime
+) -> int:
     if isinstance(message, OrderResponse):
-        return apply_response(s, vendor_id, message, document_id, now)
+        return apply_response(s, known, vendor_id, message, document_id, now)
     if isinstance(message, DespatchAdvice):
-        return apply_despatch(s, vendor_id, message, document_id, now)
+        return apply_despatch(s, known, vendor_id, message, document_id, now)
     if isinstance(message, Invoice):
-        return apply_invoice(s, vendor_id, message, document_id, now)
+        return apply_invoice(s, known, vendor_id, message, document_id, now)
     raise ApplyError(f"A {type(message).__name__} is not taken in from a supplier")

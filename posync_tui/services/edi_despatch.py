@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from connectors.edifact.messages import DespatchAdvice
 from posync_tui import audit
@@ -25,28 +25,31 @@ from posync_tui.models import (
     SyncNotification,
     saved_id,
 )
-from posync_tui.services.edi_match import SOURCE, ApplyError, Lines, find_po
+from posync_tui.services.edi_match import (
+    SOURCE,
+    ApplyError,
+    Known,
+    insert_record,
+    insert_rows,
+    order_number,
+)
 
 
 def apply_despatch(
     s: Session,
+    known: Known,
     vendor_id: int | None,
     despatch: DespatchAdvice,
     document_id: int | None,
     now: datetime,
 ) -> int:
     """Make the Item Receipt or Item Fulfilment of a despatch advice; the PO's id."""
-    number = despatch.order_number or next(
-        (line.order_number for line in despatch.lines if line.order_number), None
-    )
-    po = find_po(s, vendor_id, number)
+    po = known.po(vendor_id, order_number(despatch))
     po_id = saved_id(po)
-    seen = s.exec(
-        select(Shipment.id).where(Shipment.po_id == po_id, Shipment.despatch_no == despatch.number)
-    ).first()
-    if seen is not None:
+    if (po_id, despatch.number) in known.despatches:
         raise ApplyError(f"Despatch advice {despatch.number} was taken in already")
-    lines = Lines(s, po_id)
+    known.despatches.add((po_id, despatch.number))
+    lines = known.lines[po_id]
     taken: list[tuple[PurchaseOrderLine, Decimal, tuple[str, ...]]] = []
     per_line: dict[int, Decimal] = {}
     for n, dl in enumerate(despatch.lines, start=1):
@@ -76,17 +79,17 @@ def apply_despatch(
         over_despatch="; ".join(over) or None,
         document_id=document_id,
     )
-    s.add(shipment)
-    s.flush()
-    for line, quantity, serials in taken:
-        s.add(
-            ShipmentLine(
-                shipment_id=saved_id(shipment),
-                po_line_id=saved_id(line),
-                quantity=quantity,
-                serials="\n".join(serials),
-            )
-        )
+    insert_record(s, shipment)
+    shipment_lines = [
+        {
+            "shipment_id": saved_id(shipment),
+            "po_line_id": saved_id(line),
+            "quantity": quantity,
+            "serials": "\n".join(serials),
+        }
+        for line, quantity, serials in taken
+    ]
+    insert_rows(s, ShipmentLine, shipment_lines)
     if over:
         s.add(
             SyncNotification(

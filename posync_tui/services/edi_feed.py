@@ -1,10 +1,14 @@
 """The EDI hub's inbox as a ``feed.Source``: each entry is one inbound interchange.
 
-An interchange is downloaded and parsed on its own; one that cannot be read (bad UNA, missing
-UNT, wrong segment count, a non-numeric quantity…) or does not fit posync's records (unknown PO
-or line) is set aside by the feed (quarantined with its raw text, error and segment) and kept
-in the document log as failed; nothing of it is applied and the next one still processes. What
-the cursor has moved past is acknowledged at the hub, so the hub stops offering it.
+A page of the inbox comes with its interchanges' text (one round trip; a document the hub lists
+without it is downloaded on its own), is parsed in a worker process (the console's loop shares
+its process with the apply only) and is applied in one transaction, with what its interchanges
+refer to read once for the page (``edi_match.Known``); the next page is read meanwhile. Each
+interchange is taken on its own all the same: one that cannot be read (bad UNA, missing UNT,
+wrong segment count, a non-numeric quantity…) or does not fit posync's records (unknown PO or
+line) is set aside by the feed (quarantined with its raw text, error and segment) and kept in
+the document log as failed; nothing of it is applied and the next one still processes. What the
+cursor has moved past is acknowledged at the hub (in one call), so the hub stops offering it.
 
 Re-processing (after a fix in posync, e.g. a PO number corrected) reads the interchange kept in
 the document log, not the hub: the hub need not offer an acknowledged one again.
@@ -13,6 +17,8 @@ the document log, not the hub: the hub need not offer an acknowledged one again.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import cast
@@ -21,13 +27,14 @@ from sqlalchemy.orm import Session
 from sqlmodel import Session as ModelSession
 from sqlmodel import select
 
-from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument
+from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument, InboxPage, parse_listed
 from connectors.edifact import EdifactError, Interchange, parse
 from posync_tui.db import Database
 from posync_tui.events import note_change
-from posync_tui.feed import FETCHES_AT_ONCE, Entry, Page, Taken
+from posync_tui.feed import Entry, Page, Taken
 from posync_tui.models import Direction, EdiDocument
-from posync_tui.services.edi_apply import apply_interchange, log_failure
+from posync_tui.services.edi_apply import apply_interchange, log_failure, open_documents
+from posync_tui.services.edi_match import Known
 
 CONNECTOR = "edi_hub"
 
@@ -52,6 +59,36 @@ class Applied:
     po_ids: set[int] = field(default_factory=set)
 
 
+def _parsed(raw: str) -> Fetched:
+    try:
+        return Fetched(raw, parse(raw))
+    except EdifactError as exc:
+        exc.raw = exc.raw or raw
+        raise
+
+
+def _parser() -> ProcessPoolExecutor:
+    """The process that parses inbox pages (started when first needed, one per console)."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    return _PARSER
+
+
+_PARSER: ProcessPoolExecutor | None = None
+
+Ahead = tuple[tuple[str | None, int], "asyncio.Future[tuple[InboxPage, dict[str, Fetched]]]"]
+
+
+def _drop(ahead: Ahead | None) -> None:
+    if ahead is None:
+        return
+    future = ahead[1]
+    if future.done() and not future.cancelled():
+        future.exception()  # a failure of a page not asked for: asked for again, it says so
+    future.cancel()
+
+
 class EdiFeed:
     """One poll's (or one re-process's) view of the hub's inbox; ``feed.poll`` drives it."""
 
@@ -63,37 +100,63 @@ class EdiFeed:
         self.db, self.hub = db, hub
         self.seen: dict[int, str] = {}  # seq → hub id of entries listed, until acknowledged
         self.listed: dict[str, InboundDocument] = {}  # what the hub said of each, by hub id
+        self.read: dict[str, Fetched] = {}  # the page's text parsed, by hub id
+        self.ahead: Ahead | None = None  # the next page, being read while this one applies
 
     async def page(self, cursor: str | None, limit: int) -> Page:
         assert self.hub is not None  # a re-process reads the document log
-        await self.acknowledge(cursor)
-        page = await self.hub.inbox(cursor, limit)
-        entries = [Entry(d.seq, d.id, d.received_at) for d in page.documents]
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead[0] == (cursor, limit):
+            reading = ahead[1]
+        else:
+            _drop(ahead)
+            reading = asyncio.ensure_future(self._read(self.hub, cursor, limit))
+        # What the stored cursor has passed is acknowledged while the page is listed.
+        (page, read), _ = await asyncio.gather(reading, self.acknowledge(cursor))
         self.seen.update((d.seq, d.id) for d in page.documents)
         self.listed.update((d.id, d) for d in page.documents)
-        return Page(entries, page.next_cursor)
+        self.read.update(read)
+        if len(page.documents) == limit and page.next_cursor is not None:
+            # More may follow: the next page is listed and parsed while this one applies.
+            after = (page.next_cursor, limit)
+            self.ahead = (after, asyncio.ensure_future(self._read(self.hub, *after)))
+        return Page([Entry(d.seq, d.id, d.received_at) for d in page.documents], page.next_cursor)
+
+    async def _read(
+        self, hub: EdiHubClient, cursor: str | None, limit: int
+    ) -> tuple[InboxPage, dict[str, Fetched]]:
+        """A page of the inbox with its interchanges' text, parsed in another process: the
+        console's loop shares its own process (and its GIL) with the applying only."""
+        page = await hub.inbox(cursor, limit, content=True)
+        if not any(d.content is not None for d in page.documents):
+            return page, {}  # nothing to parse: no process started for an empty inbox
+        read = await asyncio.get_running_loop().run_in_executor(
+            _parser(), parse_listed, page.documents
+        )
+        return page, {key: Fetched(*parsed) for key, parsed in read.items()}
+
+    def close(self) -> None:
+        """Drop the page read ahead that the poll did not ask for."""
+        _drop(self.ahead)
+        self.ahead = None
 
     async def acknowledge(self, cursor: str | None) -> None:
         """Tell the hub about every listed interchange the stored cursor has moved past."""
         if self.hub is None or cursor is None:
             return
-        hub, gate = self.hub, asyncio.Semaphore(FETCHES_AT_ONCE)
-
-        async def acknowledge(document_id: str) -> None:
-            async with gate:
-                await hub.acknowledge(document_id)
-
         done = [self.seen.pop(seq) for seq in sorted(s for s in self.seen if s <= int(cursor))]
-        await asyncio.gather(*map(acknowledge, done))
+        for document_id in done:
+            self.listed.pop(document_id, None)
+        if done:
+            await self.hub.acknowledge(done)
 
     async def fetch(self, key: str) -> Fetched:
-        raw = await self.hub.download(key) if self.hub is not None else self._kept(key)
-        try:
-            # Parsed in a thread: a kilobyte of EDIFACT takes milliseconds the console needs.
-            return Fetched(raw, await asyncio.to_thread(parse, raw))
-        except EdifactError as exc:
-            exc.raw = exc.raw or raw
-            raise
+        read = self.read.pop(key, None)
+        if read is not None:
+            return read
+        raw = await self.hub.text(self.listed[key]) if self.hub is not None else self._kept(key)
+        # Parsed in a thread: a kilobyte of EDIFACT takes milliseconds the console needs.
+        return await asyncio.to_thread(_parsed, raw)
 
     def _kept(self, key: str) -> str:
         with self.db.reader() as s:
@@ -125,6 +188,15 @@ class EdiFeed:
     def write(self, session: Session, works: list[Work], now: datetime) -> Applied:
         s = cast(ModelSession, session)  # what Database.session() makes
         applied = Applied()
+        # What the page's interchanges refer to, read in a few queries for all of them, and
+        # their log rows made in one statement.
+        kept = [w.taken for w in works if not w.taken.transient]
+        known = Known(
+            s,
+            [t.record.interchange for t in kept if t.record is not None],
+            [t.entry.key for t in kept],
+        )
+        open_documents(s, known, [t.entry.key for t in kept])
         for work in works:
             taken = work.taken
             if work.taken.transient:
@@ -132,7 +204,7 @@ class EdiFeed:
             fetched: Fetched | None = taken.record
             if work.error is None and fetched is not None:
                 document = apply_interchange(
-                    s, fetched.interchange, fetched.raw, taken.entry.key, now
+                    s, fetched.interchange, fetched.raw, taken.entry.key, now, known
                 )
                 applied.documents += 1
                 if document.po_id is not None:
@@ -147,6 +219,7 @@ class EdiFeed:
                 work.position,
                 now,
                 fetched.interchange if fetched else None,
+                known,
             )
             listed = self.listed.get(taken.entry.key)
             if fetched is None and listed is not None:  # unreadable: as the hub listed it

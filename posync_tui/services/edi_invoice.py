@@ -25,8 +25,6 @@ from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import (
     BillStatus,
-    EdiChargeType,
-    EdiPaymentTerms,
     NotificationKind,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -37,22 +35,30 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
-from posync_tui.services.edi_match import SOURCE, ApplyError, Lines, find_po
+from posync_tui.services.edi_match import (
+    SOURCE,
+    ApplyError,
+    Known,
+    charge_accounts,
+    insert_record,
+    insert_rows,
+)
 
 
 def apply_invoice(
-    s: Session, vendor_id: int | None, invoice: Invoice, document_id: int | None, now: datetime
+    s: Session,
+    known: Known,
+    vendor_id: int | None,
+    invoice: Invoice,
+    document_id: int | None,
+    now: datetime,
 ) -> int:
     """Make the Vendor Bill of a supplier invoice; the PO's id. ApplyError: nothing applied."""
-    po = find_po(s, vendor_id, invoice.order_number)
-    seen = s.exec(
-        select(VendorBill.id).where(
-            VendorBill.vendor_id == po.vendor_id, VendorBill.invoice_no == invoice.number
-        )
-    ).first()
-    if seen is not None:
+    po = known.po(vendor_id, invoice.order_number)
+    if (po.vendor_id, invoice.number) in known.invoices:
         raise ApplyError(f"Invoice {invoice.number} was taken in already")
-    lines = Lines(s, saved_id(po))
+    known.invoices.add((po.vendor_id, invoice.number))
+    lines = known.lines[saved_id(po)]
     matched = [
         (lines.matched(il.buyer_line, il.mpn, f"invoice line {il.line_no or n}"), il)
         for n, il in enumerate(invoice.lines, start=1)
@@ -66,11 +72,7 @@ def apply_invoice(
         else sum((il.tax_amount or Decimal(0) for il in invoice.lines), Decimal(0))
     )
     identifier = invoice.terms.identifier if invoice.terms else None
-    terms = (
-        s.exec(select(EdiPaymentTerms).where(EdiPaymentTerms.identifier == identifier)).first()
-        if identifier
-        else None
-    )
+    terms = known.terms(identifier) if identifier else None
     bill = VendorBill(
         created_at=now,
         po_id=saved_id(po),
@@ -90,34 +92,35 @@ def apply_invoice(
         total=subtotal + tax,
         document_id=document_id,
     )
-    s.add(bill)
-    s.flush()
-    for line, il in matched:
-        s.add(
-            VendorBillLine(
-                bill_id=saved_id(bill),
-                po_line_id=saved_id(line),
-                quantity=il.quantity,
-                rate=il.price,
-                amount=il.amount,
-                tax_rate=il.tax_rate or Decimal(0),
-                tax=il.tax_amount or Decimal(0),
-            )
-        )
-    accounts = _accounts(s)
-    for charge in invoice.charges:
-        s.add(
-            VendorBillExpense(
-                bill_id=saved_id(bill),
-                charge_code=charge.code,
-                account=accounts.get(charge.code),
-                amount=charge.amount,
-            )
-        )
+    accounts = known.accounts()
     unknown = sorted({c.code for c in invoice.charges if c.code not in accounts})
     if unknown:
         _hold(s, po, bill, unknown, now)
-    else:
+    bill_id = insert_record(s, bill)
+    bill_lines = [
+        {
+            "bill_id": bill_id,
+            "po_line_id": saved_id(line),
+            "quantity": il.quantity,
+            "rate": il.price,
+            "amount": il.amount,
+            "tax_rate": il.tax_rate or Decimal(0),
+            "tax": il.tax_amount or Decimal(0),
+        }
+        for line, il in matched
+    ]
+    insert_rows(s, VendorBillLine, bill_lines)
+    expenses = [
+        {
+            "bill_id": bill_id,
+            "charge_code": charge.code,
+            "account": accounts.get(charge.code),
+            "amount": charge.amount,
+        }
+        for charge in invoice.charges
+    ]
+    insert_rows(s, VendorBillExpense, expenses)
+    if not unknown:
         _to_po(s, po, bill, [(line, il.price) for line, il in matched], now)
     return saved_id(po)
 
@@ -130,7 +133,7 @@ def release(db: Database, bill_id: int) -> str:
         bill = s.get_one(VendorBill, bill_id)
         if bill.status != BillStatus.HELD:
             return f"Bill {bill.invoice_no} is not held"
-        accounts = _accounts(s)
+        accounts = charge_accounts(s)
         expenses = s.exec(select(VendorBillExpense).where(VendorBillExpense.bill_id == bill_id))
         unknown = []
         for expense in expenses:
@@ -155,10 +158,6 @@ def held_bill_of(db: Database, document_id: int) -> int | None:
                 VendorBill.document_id == document_id, VendorBill.status == BillStatus.HELD
             )
         ).first()
-
-
-def _accounts(s: Session) -> dict[str, str]:
-    return {c.code: c.expense_account for c in s.exec(select(EdiChargeType)).all()}
 
 
 def _hold(s: Session, po: PurchaseOrder, bill: VendorBill, unknown: list[str], now) -> None:

@@ -1,13 +1,32 @@
-"""Finding the PO and the PO line an inbound EDI message names.
+"""Finding the PO and the PO line an inbound EDI message names, and what a page of interchanges
+refers to (``Known``).
 
 Lines are matched by the buyer's line reference (RFF+LI) first, then by MPN (PIA …:MF).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from posync_tui.models import Item, PurchaseOrder, PurchaseOrderLine
+from connectors.edifact.messages import DespatchAdvice, Interchange, Invoice
+from posync_tui.models import (
+    Direction,
+    DocumentStatus,
+    EdiChargeType,
+    EdiDocument,
+    EdiPaymentTerms,
+    Item,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Shipment,
+    Vendor,
+    VendorBill,
+    saved_id,
+)
 
 SOURCE = "edi"  # the audit source of every change an EDI message makes
 
@@ -17,28 +36,18 @@ class ApplyError(ValueError):
     a duplicate document): nothing of its interchange is applied."""
 
 
-def find_po(s: Session, vendor_id: int | None, number: str | None) -> PurchaseOrder:
-    """The PO ``number`` (RFF+ON) of the sending vendor; ApplyError when posync has none."""
-    if not number:
-        raise ApplyError("The message names no PO (RFF+ON)")
-    po = s.exec(select(PurchaseOrder).where(PurchaseOrder.number == number)).first()
-    if po is None or (vendor_id is not None and po.vendor_id != vendor_id):
-        raise ApplyError(f"Unknown PO reference {number!r}: no such PO of this supplier")
-    return po
-
-
 class Lines:
     """A PO's lines with their items' MPNs, for matching."""
 
-    def __init__(self, s: Session, po_id: int):
-        rows = s.exec(
-            select(PurchaseOrderLine, Item)
-            .join(Item, col(Item.id) == col(PurchaseOrderLine.item_id), isouter=True)
-            .where(PurchaseOrderLine.po_id == po_id)
-            .order_by(col(PurchaseOrderLine.line_no))
-        ).all()
-        self.lines = [line for line, _ in rows]
-        self.mpn = {line.id: (item.mpn if item else None) for line, item in rows}
+    def __init__(self, rows: Iterable[tuple[PurchaseOrderLine, Item | None]] = ()):
+        self.lines: list[PurchaseOrderLine] = []
+        self.mpn: dict[int | None, str | None] = {}
+        for line, item in rows:
+            self.add(line, item.mpn if item else None)
+
+    def add(self, line: PurchaseOrderLine, mpn: str | None) -> None:
+        self.lines.append(line)
+        self.mpn[line.id] = mpn
 
     def match(self, buyer_line: int | None, mpn: str | None) -> PurchaseOrderLine | None:
         if buyer_line is not None:
@@ -59,3 +68,119 @@ class Lines:
             said = f"line reference {buyer_line}" if buyer_line is not None else f"MPN {mpn!r}"
             raise ApplyError(f"Unknown line: {where} names {said}, which is on no line of the PO")
         return line
+
+
+class Known:
+    """What a page of interchanges refers to, read up front in one query per kind rather than
+    several per message: the senders' vendors, the POs named with their lines, the documents,
+    despatch advices and invoices taken in before, the payment terms and charge types. The
+    page's own messages are added as they apply, so a later one of the page sees an earlier.
+    Its records are the session's: changes to them are written with the transaction."""
+
+    def __init__(self, s: Session, interchanges: Sequence[Interchange], hub_ids: Sequence[str]):
+        senders = {i.sender for i in interchanges}
+        messages = [m for i in interchanges for m in i.messages]
+        numbers = {n for n in map(order_number, messages) if n}
+        self.vendors = {
+            v.gln: v for v in s.exec(select(Vendor).where(col(Vendor.gln).in_(senders)))
+        }
+        self.applied = {
+            (sender, ref)
+            for sender, ref in s.exec(
+                select(EdiDocument.sender, EdiDocument.control_ref).where(
+                    EdiDocument.direction == Direction.IN,
+                    col(EdiDocument.sender).in_(senders),
+                    col(EdiDocument.control_ref).in_({i.control_ref for i in interchanges}),
+                    col(EdiDocument.status).in_(
+                        (DocumentStatus.APPLIED, DocumentStatus.REPROCESSED)
+                    ),
+                )
+            )
+        }
+        self.documents = {
+            d.hub_id: d
+            for d in s.exec(
+                select(EdiDocument).where(
+                    EdiDocument.direction == Direction.IN, col(EdiDocument.hub_id).in_(hub_ids)
+                )
+            )
+        }
+        self.pos: dict[str, PurchaseOrder] = {}
+        for po in s.exec(
+            select(PurchaseOrder)
+            .where(col(PurchaseOrder.number).in_(numbers))
+            .order_by(col(PurchaseOrder.id))
+        ):
+            self.pos.setdefault(po.number, po)
+        po_ids = [saved_id(po) for po in self.pos.values()]
+        self.lines = {po_id: Lines() for po_id in po_ids}
+        for line, item in s.exec(
+            select(PurchaseOrderLine, Item)
+            .join(Item, col(Item.id) == col(PurchaseOrderLine.item_id), isouter=True)
+            .where(col(PurchaseOrderLine.po_id).in_(po_ids))
+            .order_by(col(PurchaseOrderLine.po_id), col(PurchaseOrderLine.line_no))
+        ):
+            self.lines[line.po_id].add(line, item.mpn if item else None)
+        self.despatches = set(
+            s.exec(
+                select(Shipment.po_id, Shipment.despatch_no).where(col(Shipment.po_id).in_(po_ids))
+            ).all()
+        )
+        invoice_numbers = {m.number for m in messages if isinstance(m, Invoice)}
+        self.invoices = set(
+            s.exec(
+                select(VendorBill.vendor_id, VendorBill.invoice_no).where(
+                    col(VendorBill.invoice_no).in_(invoice_numbers)
+                )
+            ).all()
+        )
+        self._s = s
+        self._terms: dict[str, EdiPaymentTerms] | None = None
+        self._accounts: dict[str, str] | None = None
+
+    def po(self, vendor_id: int | None, number: str | None) -> PurchaseOrder:
+        """The PO ``number`` (RFF+ON) of the sending vendor; ApplyError when posync has none."""
+        if not number:
+            raise ApplyError("The message names no PO (RFF+ON)")
+        po = self.pos.get(number)
+        if po is None or (vendor_id is not None and po.vendor_id != vendor_id):
+            raise ApplyError(f"Unknown PO reference {number!r}: no such PO of this supplier")
+        return po
+
+    def terms(self, identifier: str) -> EdiPaymentTerms | None:
+        if self._terms is None:
+            self._terms = {t.identifier: t for t in self._s.exec(select(EdiPaymentTerms))}
+        return self._terms.get(identifier)
+
+    def accounts(self) -> dict[str, str]:
+        """Charge type → expense account."""
+        if self._accounts is None:
+            self._accounts = charge_accounts(self._s)
+        return self._accounts
+
+
+def insert_rows(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Rows nothing else in the transaction reads back, in one statement (no ORM objects)."""
+    if rows:
+        s.connection().execute(insert(table.__table__), rows)
+
+
+def insert_record(s: Session, record: Any) -> int:
+    """A new record that the rest of the transaction only points at, inserted now in one
+    statement rather than flushed with every pending change of the session; its id. The record
+    stays out of the session: set all of it first."""
+    table = type(record).__table__
+    values = {c.name: getattr(record, c.name) for c in table.columns if c.name != "id"}
+    record.id = s.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
+    return record.id
+
+
+def charge_accounts(s: Session) -> dict[str, str]:
+    return {c.code: c.expense_account for c in s.exec(select(EdiChargeType)).all()}
+
+
+def order_number(message: Any) -> str | None:
+    """The PO a message names (RFF+ON; a despatch advice's may be on its lines only)."""
+    if isinstance(message, DespatchAdvice) and not message.order_number:
+        return next((line.order_number for line in message.lines if line.order_number), None)
+    return getattr(message, "order_number", None)

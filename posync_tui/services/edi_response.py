@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, select
 
 from connectors.edifact.messages import OrderResponse, ResponseLine
 from posync_tui import audit
@@ -27,7 +27,7 @@ from posync_tui.models import (
     PurchaseOrderLine,
     saved_id,
 )
-from posync_tui.services.edi_match import SOURCE, Lines, find_po
+from posync_tui.services.edi_match import SOURCE, Known, Lines, insert_rows
 
 
 @dataclass
@@ -44,14 +44,15 @@ class _Merged:
 
 def apply_response(
     s: Session,
+    known: Known,
     vendor_id: int | None,
     response: OrderResponse,
     document_id: int | None,
     now: datetime,
 ) -> int:
     """Apply an order response to its PO; the PO's id. ApplyError: nothing applied."""
-    po = find_po(s, vendor_id, response.order_number)
-    lines = Lines(s, saved_id(po))
+    po = known.po(vendor_id, response.order_number)
+    lines = known.lines[saved_id(po)]
     merged: dict[int, _Merged] = {}
     added: list[ResponseLine] = []
     for n, rl in enumerate(response.lines, start=1):
@@ -64,12 +65,12 @@ def apply_response(
     for m in merged.values():
         _apply_line(notes, m, lines.mpn.get(m.line.id))
     for rl in added:
-        _add_line(s, notes, po, rl)
+        _add_line(s, notes, po, lines, rl)
     if response.status is not None:
         status = AcceptStatus(response.status).value
         notes.po_field("edi_accept_status", po.edi_accept_status, status)
         po.edi_accept_status = status
-    _retotal(s, po)
+    _retotal(po, lines)
     notes.record()
     po.updated_at = now
     return saved_id(po)
@@ -114,15 +115,12 @@ def _apply_line(notes: _Notes, m: _Merged, ordered_mpn: str | None) -> None:
         line.edi_accept_status = status.value
 
 
-def _add_line(s: Session, notes: _Notes, po: PurchaseOrder, rl: ResponseLine) -> None:
+def _add_line(s: Session, notes: _Notes, po: PurchaseOrder, lines: Lines, rl: ResponseLine) -> None:
     item = s.exec(select(Item).where(Item.mpn == rl.mpn)).first() if rl.mpn else None
-    last = s.exec(
-        select(func.max(PurchaseOrderLine.line_no)).where(PurchaseOrderLine.po_id == po.id)
-    ).one()
     quantity = rl.quantity or Decimal(0)
     line = PurchaseOrderLine(
         po_id=saved_id(po),
-        line_no=(last or 0) + 1,
+        line_no=max((line.line_no for line in lines.lines), default=0) + 1,
         item_id=item.id if item else None,
         supplier_part_no=None if item else rl.mpn,
         description=rl.description or (item.description if item else f"MPN {rl.mpn}"),
@@ -135,21 +133,17 @@ def _add_line(s: Session, notes: _Notes, po: PurchaseOrder, rl: ResponseLine) ->
     )
     s.add(line)
     s.flush()
+    lines.add(line, item.mpn if item else None)
     notes.line(line, "line", None, f"added: {rl.mpn or '?'} × {audit.shown(quantity)}")
 
 
-def _retotal(s: Session, po: PurchaseOrder) -> None:
-    s.flush()
-    lines = s.exec(
-        select(PurchaseOrderLine).where(
-            PurchaseOrderLine.po_id == po.id, col(PurchaseOrderLine.hidden).is_(False)
-        )
-    ).all()
+def _retotal(po: PurchaseOrder, lines: Lines) -> None:
+    shown = [line for line in lines.lines if not line.hidden]
     po.total = sum(
-        ((line.quantity_confirmed or line.quantity_ordered) * line.unit_cost for line in lines),
+        ((line.quantity_confirmed or line.quantity_ordered) * line.unit_cost for line in shown),
         Decimal(0),
     )
-    po.line_count = len(lines)
+    po.line_count = len(shown)
 
 
 class _Notes:
@@ -160,23 +154,24 @@ class _Notes:
     ):
         self.s, self.po, self.ref, self.document_id, self.now = s, po, message_ref, document_id, now
         self.changes: list[audit.Change] = []
+        self.amendments: list[dict[str, Any]] = []
 
     def line(
         self, line: PurchaseOrderLine, field: str, old: Any, new: Any, *, amend: bool = True
     ) -> None:
         po_id = saved_id(self.po)
         if amend:
-            self.s.add(
-                PoAmendment(
-                    at=self.now,
-                    po_id=po_id,
-                    po_line_id=line.id,
-                    field=field,
-                    old_value=audit.shown(old),
-                    new_value=audit.shown(new),
-                    message_ref=self.ref,
-                    document_id=self.document_id,
-                )
+            self.amendments.append(
+                {
+                    "at": self.now,
+                    "po_id": po_id,
+                    "po_line_id": line.id,
+                    "field": field,
+                    "old_value": audit.shown(old),
+                    "new_value": audit.shown(new),
+                    "message_ref": self.ref,
+                    "document_id": self.document_id,
+                }
             )
         self.changes.append(
             audit.Change("purchase_order_line", saved_id(line), field, old, new, po_id)
@@ -187,5 +182,6 @@ class _Notes:
         self.changes.append(audit.Change("purchase_order", po_id, field, old, new, po_id))
 
     def record(self) -> None:
-        """The audit entries, in one statement."""
+        """The amendments and the audit entries, in one statement each."""
+        insert_rows(self.s, PoAmendment, self.amendments)
         audit.record(self.s.connection(), self.changes, source=SOURCE, at=self.now)
