@@ -308,7 +308,10 @@ def store(
     except (*SYSTEMIC, LeaseLost):
         raise  # the database itself is unwell, or another process polls now
     except Exception:
-        failing = _failing_alone(db, source, works, now)
+        # Works may fail only together (two copies of one record in a page): then in order.
+        failing = _failing_alone(db, source, works, now) or _failing_in_order(
+            db, source, works, now
+        )
         if not failing:
             raise
         bad = list(bad)
@@ -359,6 +362,24 @@ def _failing_alone(db: Database, source: Source, works: list, now) -> dict[int, 
                 raise _TryOnly
         except _TryOnly:
             continue
+        except SYSTEMIC:
+            raise
+        except Exception as exc:
+            failing[id(work)] = exc
+    return failing
+
+
+def _failing_in_order(db: Database, source: Source, works: list, now) -> dict[int, Exception]:
+    """Each work that fails when applied after the ones before it that pass (rolled back)."""
+    failing: dict[int, Exception] = {}
+    passed: list = []
+    for work in works:
+        try:
+            with db.session() as session:
+                source.write(session, [*passed, work], now)
+                raise _TryOnly
+        except _TryOnly:
+            passed.append(work)
         except SYSTEMIC:
             raise
         except Exception as exc:

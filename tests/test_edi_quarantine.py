@@ -111,3 +111,26 @@ def test_an_interchange_sent_again_is_set_aside_and_the_rest_of_its_page_applies
     assert "taken in already" in (documents[1].error or "")
     assert [(a.field, a.old_value, a.new_value) for a in amendments] == [("quantity", "10", "8")]
     assert [line.quantity_confirmed for line in lines[:2]] == [Decimal(8), Decimal(4)]
+
+
+def test_two_copies_in_one_page_set_the_copy_aside_and_the_feed_moves_on(world):
+    """Each copy applies alone; together they fail: the later one is set aside, not the page."""
+    hub, rt = world
+    edi_po(rt.db)
+    text = answer(CHANGE)
+    hub.drop(text)
+    hub.drop(text)
+    hub.drop(GOOD)
+    run(rt)
+    with rt.db.reader() as s:
+        documents = s.exec(select(EdiDocument).order_by(EdiDocument.id)).all()
+        amendments = s.exec(select(PoAmendment)).all()
+    assert [d.status for d in documents] == [
+        DocumentStatus.APPLIED,
+        DocumentStatus.FAILED,
+        DocumentStatus.APPLIED,
+    ]
+    assert [(a.field, a.old_value, a.new_value) for a in amendments] == [("quantity", "10", "8")]
+    run(rt)  # the feed moved past the page: nothing is tried again
+    with rt.db.reader() as s:
+        assert len(s.exec(select(EdiDocument)).all()) == 3
