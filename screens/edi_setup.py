@@ -7,6 +7,8 @@ under the cursor), m sets the MPN of the item under the cursor; esc closes."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -169,14 +171,14 @@ class EdiSetup(ModalScreen[None]):
 
 
 class _SetupForm(FormScreen[bool | None]):
-    """A form of plain text fields saved by one ``save(db, **values)`` function."""
+    """A form of plain text fields saved by one service call, ``save(**values)``."""
 
     TITLE_TEXT = ""
     FIELDS: tuple[tuple[str, str], ...] = ()  # (field, label)
 
-    def __init__(self, db: Database, start: dict[str, str]):
+    def __init__(self, start: dict[str, str], save: Callable[..., object]):
         super().__init__()
-        self.db, self.start = db, start
+        self.start, self.save = start, save
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as box:
@@ -203,7 +205,7 @@ class _SetupForm(FormScreen[bool | None]):
     @work(exclusive=True, group="edi-setup-save", exit_on_error=False)
     async def _save(self, values: dict[str, Any]) -> None:
         try:
-            await asyncio.to_thread(self.save, self.db, **values)
+            await asyncio.to_thread(self.save, **values)
         except SetupInvalid as exc:
             self.show_errors({exc.field: exc.message})
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
@@ -213,9 +215,6 @@ class _SetupForm(FormScreen[bool | None]):
         finally:
             self.saving = False
 
-    def save(self, db: Database, **values: Any) -> None:
-        raise NotImplementedError
-
 
 class ChargeTypeForm(_SetupForm):
     TITLE_TEXT = "Charge type"
@@ -223,10 +222,7 @@ class ChargeTypeForm(_SetupForm):
 
     def __init__(self, db: Database, row: ChargeRow | None):
         start = {"code": row.code, "name": row.name, "expense_account": row.expense_account}
-        super().__init__(db, start if row else {})
-
-    def save(self, db: Database, **values: Any) -> None:
-        save_charge_type(db, **values)
+        super().__init__(start if row else {}, partial(save_charge_type, db))
 
 
 class TermsForm(_SetupForm):
@@ -251,10 +247,7 @@ class TermsForm(_SetupForm):
             if row
             else {}
         )
-        super().__init__(db, start)
-
-    def save(self, db: Database, **values: Any) -> None:
-        save_payment_terms(db, **values)
+        super().__init__(start, partial(save_payment_terms, db))
 
 
 class MpnForm(_SetupForm):
@@ -263,9 +256,5 @@ class MpnForm(_SetupForm):
     FIELDS = (("mpn", "MPN"),)
 
     def __init__(self, db: Database, item_id: int, sku: str, mpn: str | None):
-        super().__init__(db, {"mpn": mpn or ""})
-        self.item_id = item_id
+        super().__init__({"mpn": mpn or ""}, partial(save_item_mpn, db, item_id))
         self.TITLE_TEXT = f"MPN of {sku}"
-
-    def save(self, db: Database, **values: Any) -> None:
-        save_item_mpn(db, self.item_id, values["mpn"])
