@@ -28,14 +28,16 @@ TARGET_PCT = 90.0
 
 def run(quick: bool) -> list[str]:
     from connectors.quickbooks import Limits
+    from connectors.quickbooks.records import ListEntry
     from connectors.sandbox.quickbooks import QuickBooksSandbox
     from connectors.sandbox.server import Sandbox
     from posync_tui import leases
     from posync_tui.config import QuickBooksSettings, Settings
     from posync_tui.db import Database
-    from posync_tui.models import AccountingStatus, PurchaseOrder
+    from posync_tui.models import AccountingStatus, MappingKind, PurchaseOrder
     from posync_tui.runtime import Runtime
     from posync_tui.services import accounting
+    from posync_tui.services.accounting_mappings import choose
 
     windows = 2 if quick else 4  # full "minutes" of batches after the first burst
     limits = Limits().scaled(0.05)  # a "minute" of 3 s
@@ -53,6 +55,10 @@ def run(quick: bool) -> list[str]:
         try:
             db.upgrade()
             _seed(db, sandbox, bills)
+            # Bill lines without a QuickBooks item book to the chosen expense account (the
+            # sandbox company's Cost of Goods Sold, as the demo's books choose it).
+            cogs = ListEntry("80", "Cost of Goods Sold", "Cost of Goods Sold")
+            choose(db, MappingKind.EXPENSE_ACCOUNT, cogs)
             queued = accounting.enqueue_upload(
                 db, "bill", accounting.queue_ids(db, accounting.QueueTab.SUPPLIER_INVOICES)
             )
