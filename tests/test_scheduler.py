@@ -19,7 +19,7 @@ from posync_tui.models import ChangeLogEntry, ConnectorState
 from posync_tui.scheduler import Job, PollScheduler
 
 
-async def until(predicate, timeout: float = 10.0, what: str = "condition") -> None:
+async def until(predicate, timeout: float = 30.0, what: str = "condition") -> None:
     """Wait for ``predicate()`` to hold (a generous bound: this is not a timing test)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
