@@ -31,7 +31,7 @@ async def _run(rt: Runtime, fence: Fence) -> str:
 async def _reprocess(rt: Runtime, quarantine_id: int) -> str:
     from posync_tui.services import edi_sync
 
-    return await edi_sync.reprocess(rt.db, quarantine_id)
+    return await edi_sync.reprocess(rt.db, quarantine_id, rt.settings.edi.confirmed_qualifiers)
 
 
 def _queue(rt: Runtime) -> Queue:
