@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlmodel import col
@@ -40,7 +40,7 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
-from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, View, contains
 from posync_tui.services.warehouse_rules import SEND
 
 # The Warehouse Interface Status an operator may give a line; "" is "not set" (never staged).
@@ -125,15 +125,7 @@ class CustomerOrderSource(PagedSource):
         text = view.text.strip()
         if not text:
             return []
-        pattern = contains_pattern(text)
-        return [
-            or_(
-                ORDER.number.ilike(pattern, escape="\\"),
-                CUSTOMER.name.ilike(pattern, escape="\\"),
-                CUSTOMER.code.ilike(pattern, escape="\\"),
-                LOCATION.name.ilike(pattern, escape="\\"),
-            )
-        ]
+        return [contains(text, ORDER.number, CUSTOMER.name, CUSTOMER.code, LOCATION.name)]
 
 
 def default_view() -> View:
@@ -168,17 +160,17 @@ def find_ship_to(db: Database, text: str, limit: int = 6) -> list[LocationChoice
     text = text.strip()
     if not text:
         return []
-    pattern = contains_pattern(text)
     query = (
         select(CustomerLocation, Customer)
         .join(Customer, col(Customer.id) == col(CustomerLocation.customer_id))
         .where(
             col(CustomerLocation.is_ship_to).is_(True),
-            or_(
-                col(Customer.code).ilike(pattern, escape="\\"),
-                col(Customer.name).ilike(pattern, escape="\\"),
-                col(CustomerLocation.code).ilike(pattern, escape="\\"),
-                col(CustomerLocation.name).ilike(pattern, escape="\\"),
+            contains(
+                text,
+                col(Customer.code),
+                col(Customer.name),
+                col(CustomerLocation.code),
+                col(CustomerLocation.name),
             ),
         )
         .order_by(col(Customer.code), col(CustomerLocation.code))

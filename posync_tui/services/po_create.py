@@ -36,7 +36,7 @@ from posync_tui.models import (
     utcnow,
 )
 from posync_tui.money import po_total
-from posync_tui.paging import contains_pattern
+from posync_tui.paging import contains
 from posync_tui.services import edi_po
 from posync_tui.services.supplier_sync_operator import PODefaults, new_po_defaults
 from posync_tui.services.supplier_sync_store import q4
@@ -106,16 +106,10 @@ def find_vendors(db: Database, text: str, limit: int = 6) -> list[VendorChoice]:
     text = text.strip()
     if not text:
         return []
-    pattern = contains_pattern(text)
     with db.reader() as s:
         rows = s.scalars(
             select(Vendor)
-            .where(
-                or_(
-                    col(Vendor.code).ilike(pattern, escape="\\"),
-                    col(Vendor.name).ilike(pattern, escape="\\"),
-                )
-            )
+            .where(contains(text, col(Vendor.code), col(Vendor.name)))
             .order_by(col(Vendor.code))
             .limit(limit * 4)
         ).all()
@@ -153,13 +147,9 @@ def find_items(db: Database, text: str, vendor_id: int | None, limit: int = 6) -
     text = text.strip()
     if not text:
         return []
-    pattern = contains_pattern(text)
     query = select(Item).where(
-        or_(
-            col(Item.sku).ilike(pattern, escape="\\"),
-            col(Item.description).ilike(pattern, escape="\\"),
-            col(Item.supplier_part_no).ilike(pattern, escape="\\"),
-            col(Item.upc).ilike(pattern, escape="\\"),
+        contains(
+            text, col(Item.sku), col(Item.description), col(Item.supplier_part_no), col(Item.upc)
         )
     )
     if vendor_id is not None:
