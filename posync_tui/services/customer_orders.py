@@ -41,6 +41,7 @@ from posync_tui.models import (
     utcnow,
 )
 from posync_tui.paging import Column, PagedSource, View, contains
+from posync_tui.refused import Problem, Refused
 from posync_tui.services.warehouse_rules import SEND
 
 # The Warehouse Interface Status an operator may give a line; "" is "not set" (never staged).
@@ -68,23 +69,15 @@ TO_SEND: ColumnElement = (
 )
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str  # ship_to, division, lines, item, quantity, status
-    message: str
-    line: int | None = None  # 1-based position of the line, for item / quantity
-
-    def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}" if self.line else self.message
+# The customer order form's fields, top to bottom (a line's: item, quantity, status).
+FIELDS = ("ship_to", "division", "lines", "item", "quantity", "status")
 
 
-class OrderInvalid(ValueError):
-    """The order is refused; ``problems`` lists every refused value, in the form's order."""
+class OrderInvalid(Refused):
+    """The order is refused: every value at fault, in the form's order."""
 
     def __init__(self, problems: Sequence[Problem]):
-        order = ("ship_to", "division", "lines", "item", "quantity", "status")
-        self.problems = sorted(problems, key=lambda p: (p.line or 0, order.index(p.field)))
-        super().__init__("; ".join(map(str, self.problems)))
+        super().__init__(problems, FIELDS)
 
 
 # --- the list -------------------------------------------------------------------------------
