@@ -163,7 +163,8 @@ class P21Sandbox:
     def purchase_orders(self) -> list[dict[str, Any]]:
         """Every purchase order P21 holds, with its lines."""
         with self._lock:
-            numbers = [row[0] for row in self._db.execute("SELECT po_no FROM po_hdr ORDER BY po_no")]
+            rows = self._db.execute("SELECT po_no FROM po_hdr ORDER BY po_no")
+            numbers = [row[0] for row in rows]
             return [po for number in numbers if (po := self._po(number)) is not None]
 
     def ops(self) -> dict[str, Callable[..., Any]]:

@@ -22,14 +22,15 @@ def _serve(pipe, lose_rate: float, delay: float) -> None:
     from connectors.sandbox.server import Sandbox
     from connectors.sandbox.warehouse import WarehouseSandbox
 
-    # The hub cuts some answers off on purpose (a lost answer): uvicorn logs each as an error.
-    logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
     qbo = QuickBooksSandbox()
     sandbox = Sandbox([qbo, WarehouseSandbox(), EdiHubSandbox(), P21Sandbox()])
     for partner in sandbox.partners.values():
         partner.faults.lose_rate = lose_rate
         partner.faults.delay = delay
     with sandbox.serve() as server:
+        # The hub cuts some answers off on purpose (a lost answer): uvicorn logs each as an
+        # error. Set once uvicorn has configured its loggers.
+        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
         pipe.send(
             {
                 "url": server.url,
