@@ -9,8 +9,6 @@ lines (a batch's Send) and P21 exports. Every message travels through the one ou
 from __future__ import annotations
 
 import asyncio
-import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -316,15 +314,9 @@ def _holdings(partners: Partners) -> dict[tuple[str, str], list[str]]:
             add((kind, note.split(";")[0].removeprefix("posync ")), record["Id"])
     for line in partners.call("warehouse", "lines"):
         add(("warehouse", f"{line['order_no']}/{line['line_no']}"), line["id"])
-    orders = Counter()
     for receipt in partners.call("edi_hub", "received"):
         for message in parse(receipt["text"]).messages:
-            orders[message.number] += 1
             add(("edi_hub", message.number), receipt["id"])
     for po in partners.call("p21", "purchase_orders"):
         add(("p21", po["po_no"]), po["po_no"])
     return held
-
-
-def payload(row: OutboxMessage) -> dict:
-    return json.loads(row.payload or "{}")
