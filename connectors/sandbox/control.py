@@ -3,7 +3,7 @@
 Body ``{"op": "<name>", "args": {...}}`` calls the partner's scripting method of that name
 (only those it lists) and answers ``{"result": ...}``; ``op: "faults"`` sets its faults, e.g.
 ``{"op": "faults", "args": {"down": true}}`` or ``{"fail_next": 2}``, ``{"lose_next": 1}`` or
-``{"clear": true}``.
+``{"lose_rate": 0.2}`` or ``{"clear": true}``.
 Faults never apply to this endpoint, so a partner that is "down" can still be brought back.
 """
 
@@ -56,6 +56,7 @@ def set_faults(
     throttle_next: int = 0,
     retry_after: float = 1.0,
     lose_next: int = 0,
+    lose_rate: float | None = None,
 ) -> dict[str, Any]:
     if clear:
         faults.clear()
@@ -69,4 +70,8 @@ def set_faults(
         faults.throttle_next(int(throttle_next), retry_after=float(retry_after))
     if lose_next:
         faults.lose_next(int(lose_next))
+    if lose_rate is not None:
+        if not 0.0 <= float(lose_rate) <= 1.0:
+            raise ValueError("lose_rate is a share of calls, 0 to 1")
+        faults.lose_rate = float(lose_rate)
     return {"down": faults.down, "delay": faults.delay, "calls": faults.calls}

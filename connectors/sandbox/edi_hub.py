@@ -247,6 +247,7 @@ class EdiHubSandbox:
                     self._take(message)
             lose = self._lose > 0
             self._lose -= lose
+            lose = lose or self.faults.lose()
         if lose:
             return _CutOff()
         return JSONResponse({"id": receipt["id"], "control_ref": receipt["control_ref"]}, 201)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ class Faults:
     _fail: list[int] = field(default_factory=list)  # statuses for the next calls
     _throttle: list[float] = field(default_factory=list)  # Retry-After values
     _lose: int = 0  # answers to drop after the work is done (see ``lose``)
+    lose_rate: float = 0.0  # the share of the other answers of such calls dropped at random
     delay: float = 0.0
     down: bool = False  # stops answering: every call times out
     calls: int = 0
@@ -39,7 +41,7 @@ class Faults:
         """Whether to lose this answer: a partner asks once its work is committed."""
         with self._lock:
             if self._lose <= 0:
-                return False
+                return random.random() < self.lose_rate  # noqa: S311 - a fault, not a secret
             self._lose -= 1
             return True
 
@@ -48,6 +50,7 @@ class Faults:
             self._fail.clear()
             self._throttle.clear()
             self._lose = 0
+            self.lose_rate = 0.0
             self.delay = 0.0
             self.down = False
 

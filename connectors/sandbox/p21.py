@@ -160,6 +160,13 @@ class P21Sandbox:
             ).fetchall()
         return [dict(row) for row in rows]
 
+    def purchase_orders(self) -> list[dict[str, Any]]:
+        """Every purchase order P21 holds, with its lines."""
+        with self._lock:
+            rows = self._db.execute("SELECT po_no FROM po_hdr ORDER BY po_no")
+            numbers = [row[0] for row in rows]
+            return [po for number in numbers if (po := self._po(number)) is not None]
+
     def ops(self) -> dict[str, Callable[..., Any]]:
         names = (
             "add_item",
@@ -168,6 +175,7 @@ class P21Sandbox:
             "fail_link_writes",
             "lose_answers",
             "oe_line_po",
+            "purchase_orders",
         )
         return {n: getattr(self, n) for n in names}
 
@@ -250,6 +258,8 @@ class P21Sandbox:
             result = answer()
             if self._lose_answers and (links or not self._lose_links_only):
                 self._lose_answers -= 1
+                return JSONResponse({"error": "the answer was lost"}, status_code=504)
+            if self.faults.lose():
                 return JSONResponse({"error": "the answer was lost"}, status_code=504)
         return JSONResponse(result)
 

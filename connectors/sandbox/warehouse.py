@@ -96,6 +96,11 @@ class WarehouseSandbox:
         with self._lock:
             return len(self._lines)
 
+    def lines(self) -> list[dict[str, Any]]:
+        """Every order line Ovotrack holds, in the order it took them."""
+        with self._lock:
+            return [copy.deepcopy(line) for line in self._lines.values()]
+
     def codes(self) -> dict[str, list[str]]:
         """The location and item codes Ovotrack knows."""
         with self._lock:
@@ -103,7 +108,7 @@ class WarehouseSandbox:
 
     def ops(self) -> dict[str, Callable[..., Any]]:
         """The scripting methods ``/_control`` may call."""
-        names = ("set_stock", "ship", "pick", "complete", "line", "line_count", "codes")
+        names = ("set_stock", "ship", "pick", "complete", "line", "lines", "line_count", "codes")
         return {n: getattr(self, n) for n in names}
 
     # --- HTTP --------------------------------------------------------------------------------

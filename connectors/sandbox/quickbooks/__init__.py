@@ -395,6 +395,8 @@ class QuickBooksSandbox:
                 content = dumps(_altered(load(content), self._script.altered.popleft())).encode()
             if writes and self._script.after_commit:
                 after = self._script.after_commit.popleft()
+            elif writes and self.faults.lose():  # done, and the answer lost on its way
+                after = ("fail", 503)
         if after and after[0] == "hang":
             await asyncio.sleep(after[1])
         elif after and after[0] == "fail":
