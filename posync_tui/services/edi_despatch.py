@@ -26,7 +26,6 @@ from posync_tui.models import (
     saved_id,
 )
 from posync_tui.services.edi_match import (
-    SOURCE,
     ApplyError,
     Known,
     insert_record,
@@ -68,21 +67,24 @@ def apply_despatch(
                 f"{audit.shown(max(open_, Decimal(0)))} open"
             )
     kind = ShipmentKind.FULFILMENT if po.drop_ship else ShipmentKind.RECEIPT
-    shipment = Shipment(
-        created_at=now,
-        kind=kind,
-        po_id=po_id,
-        despatch_no=despatch.number,
-        despatch_date=despatch.despatched,
-        delivery_date=despatch.estimated_delivery,
-        tracking_numbers="\n".join(despatch.tracking_numbers),
-        over_despatch="; ".join(over) or None,
-        document_id=document_id,
+    shipment_id = insert_record(
+        s,
+        Shipment,
+        {
+            "created_at": now,
+            "kind": kind,
+            "po_id": po_id,
+            "despatch_no": despatch.number,
+            "despatch_date": despatch.despatched,
+            "delivery_date": despatch.estimated_delivery,
+            "tracking_numbers": "\n".join(despatch.tracking_numbers),
+            "over_despatch": "; ".join(over) or None,
+            "document_id": document_id,
+        },
     )
-    insert_record(s, shipment)
     shipment_lines = [
         {
-            "shipment_id": saved_id(shipment),
+            "shipment_id": shipment_id,
             "po_line_id": saved_id(line),
             "quantity": quantity,
             "serials": "\n".join(serials),
@@ -118,7 +120,7 @@ def apply_despatch(
             line.quantity_received = received
     if kind == ShipmentKind.RECEIPT:
         _receive(po, lines.lines, changes)
-    audit.record(s.connection(), changes, source=SOURCE, at=now)
+    known.changes += changes
     po.updated_at = now
     return po_id
 

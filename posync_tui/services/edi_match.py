@@ -7,12 +7,16 @@ Lines are matched by the buyer's line reference (RFF+LI) first, then by MPN (PIA
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import and_, insert
 from sqlmodel import Session, col, select
 
 from connectors.edifact.messages import DespatchAdvice, Interchange, Invoice
+from posync_tui import audit
+from posync_tui.db import update_each
 from posync_tui.models import (
     Direction,
     DocumentStatus,
@@ -20,6 +24,7 @@ from posync_tui.models import (
     EdiDocument,
     EdiPaymentTerms,
     Item,
+    PoAmendment,
     PurchaseOrder,
     PurchaseOrderLine,
     Shipment,
@@ -70,12 +75,24 @@ class Lines:
         return line
 
 
+@dataclass
+class Logged:
+    """An interchange's row of the document log (``edi_document``), as the page writes it."""
+
+    id: int
+    po_id: int | None = None
+    set_aside: bool = False  # set aside (failed) by an earlier poll
+    values: dict[str, Any] = field(default_factory=dict)  # what the page changes, written last
+
+
 class Known:
     """What a page of interchanges refers to, read up front in one query per kind rather than
     several per message: the senders' vendors, the POs named with their lines, the documents,
     despatch advices and invoices taken in before, the payment terms and charge types. The
     page's own messages are added as they apply, so a later one of the page sees an earlier.
-    Its records are the session's: changes to them are written with the transaction."""
+    Its POs and lines are the session's records (written with the transaction); what the page
+    only adds (log rows filled in, audit entries, amendments) is kept here and written by
+    ``write``, a statement each for the whole page rather than ORM objects."""
 
     def __init__(self, s: Session, interchanges: Sequence[Interchange], hub_ids: Sequence[str]):
         senders = {i.sender for i in interchanges}
@@ -97,14 +114,18 @@ class Known:
                 )
             )
         }
-        self.documents = {
-            d.hub_id: d
-            for d in s.exec(
-                select(EdiDocument).where(
-                    EdiDocument.direction == Direction.IN, col(EdiDocument.hub_id).in_(hub_ids)
+        c = EdiDocument.__table__.c
+        set_aside = and_(c.processed_at.is_not(None), c.status == DocumentStatus.FAILED)
+        self.documents: dict[str | None, Logged] = {
+            hub_id: Logged(id_, po_id, bool(again))
+            for hub_id, id_, po_id, again in s.connection().execute(
+                select(c.hub_id, c.id, c.po_id, set_aside).where(
+                    c.direction == Direction.IN, c.hub_id.in_(hub_ids)
                 )
             )
         }
+        self.changes: list[audit.Change] = []
+        self.amendments: list[dict[str, Any]] = []
         self.pos: dict[str, PurchaseOrder] = {}
         for po in s.exec(
             select(PurchaseOrder)
@@ -138,6 +159,13 @@ class Known:
         self._terms: dict[str, EdiPaymentTerms] | None = None
         self._accounts: dict[str, str] | None = None
 
+    def write(self, now: datetime) -> None:
+        """The page's log rows, audit entries and amendments (after its records' changes)."""
+        logged = [(d.id, d.values) for d in self.documents.values() if d.values]
+        update_each(self._s, EdiDocument.__table__, logged)
+        audit.record(self._s.connection(), self.changes, source=SOURCE, at=now)
+        insert_rows(self._s, PoAmendment, self.amendments)
+
     def po(self, vendor_id: int | None, number: str | None) -> PurchaseOrder:
         """The PO ``number`` (RFF+ON) of the sending vendor; ApplyError when posync has none."""
         if not number:
@@ -165,14 +193,11 @@ def insert_rows(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
         s.connection().execute(insert(table.__table__), rows)
 
 
-def insert_record(s: Session, record: Any) -> int:
-    """A new record that the rest of the transaction only points at, inserted now in one
-    statement rather than flushed with every pending change of the session; its id. The record
-    stays out of the session: set all of it first."""
-    table = type(record).__table__
-    values = {c.name: getattr(record, c.name) for c in table.columns if c.name != "id"}
-    record.id = s.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
-    return record.id
+def insert_record(s: Session, model: Any, values: dict[str, Any]) -> int:
+    """A new row that the rest of the transaction only points at, inserted now in one statement
+    (no ORM object: the columns' defaults fill in the rest); its id."""
+    table = model.__table__
+    return s.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
 
 
 def charge_accounts(s: Session) -> dict[str, str]:
