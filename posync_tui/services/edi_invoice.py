@@ -41,8 +41,6 @@ from posync_tui.services.edi_match import (
     ApplyError,
     Known,
     charge_accounts,
-    insert_record,
-    insert_rows,
 )
 
 
@@ -92,15 +90,15 @@ def apply_invoice(
         "tax": tax,
         "total": subtotal + tax,
         "document_id": document_id,
+        "status": BillStatus.OPEN,
+        "held_reason": None,
     }
     accounts = known.accounts()
     unknown = sorted({c.code for c in invoice.charges if c.code not in accounts})
     if unknown:
         bill |= _hold(s, po, invoice.number, unknown, now)
-    bill_id = insert_record(s, VendorBill, bill)
     bill_lines = [
         {
-            "bill_id": bill_id,
             "po_line_id": saved_id(line),
             "quantity": il.quantity,
             "rate": il.price,
@@ -110,17 +108,19 @@ def apply_invoice(
         }
         for line, il in matched
     ]
-    insert_rows(s, VendorBillLine, bill_lines)
     expenses = [
         {
-            "bill_id": bill_id,
             "charge_code": charge.code,
             "account": accounts.get(charge.code),
             "amount": charge.amount,
         }
         for charge in invoice.charges
     ]
-    insert_rows(s, VendorBillExpense, expenses)
+    known.insert(
+        VendorBill,
+        bill,
+        [(VendorBillLine, "bill_id", bill_lines), (VendorBillExpense, "bill_id", expenses)],
+    )
     if not unknown:
         rates = [(line, il.price) for line, il in matched]
         known.changes += _to_po(po, invoice.number, invoice.issued, invoice.due, rates, now)

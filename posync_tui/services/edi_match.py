@@ -85,6 +85,10 @@ class Logged:
     values: dict[str, Any] = field(default_factory=dict)  # what the page changes, written last
 
 
+# Rows that point at a new row: their model, the column that points, the rows.
+Children = tuple[Any, str, list[dict[str, Any]]]
+
+
 class Known:
     """What a page of interchanges refers to, read up front in one query per kind rather than
     several per message: the senders' vendors, the POs named with their lines, the documents,
@@ -126,6 +130,7 @@ class Known:
         }
         self.changes: list[audit.Change] = []
         self.amendments: list[dict[str, Any]] = []
+        self.inserts: list[tuple[Any, dict[str, Any], Sequence[Children]]] = []
         self.pos: dict[str, PurchaseOrder] = {}
         for po in s.exec(
             select(PurchaseOrder)
@@ -159,11 +164,31 @@ class Known:
         self._terms: dict[str, EdiPaymentTerms] | None = None
         self._accounts: dict[str, str] | None = None
 
+    def insert(self, model: Any, values: dict[str, Any], children: Sequence[Children] = ()) -> None:
+        """A new row (a shipment, a bill) and the rows that point at it, written with the
+        page's: nothing the page applies reads them back. Rows of a model have the same keys."""
+        self.inserts.append((model, values, children))
+
     def write(self, now: datetime) -> None:
-        """The page's log rows, audit entries and amendments (after its records' changes)."""
+        """The page's log rows, new rows, audit entries and amendments, a statement or two
+        each (its POs' and lines' changes are the session's)."""
+        conn = self._s.connection()
         logged = [(d.id, d.values) for d in self.documents.values() if d.values]
         update_each(self._s, EdiDocument.__table__, logged)
-        audit.record(self._s.connection(), self.changes, source=SOURCE, at=now)
+        for model in dict.fromkeys(model for model, _, _ in self.inserts):
+            made = [(values, children) for m, values, children in self.inserts if m is model]
+            table = model.__table__
+            ids = conn.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [values for values, _ in made],
+            ).scalars()
+            rows: dict[Any, list[dict[str, Any]]] = {}
+            for id_, (_, children) in zip(ids, made, strict=True):
+                for child, column, child_rows in children:
+                    rows.setdefault(child, []).extend(row | {column: id_} for row in child_rows)
+            for child, child_rows in rows.items():
+                insert_rows(self._s, child, child_rows)
+        audit.record(conn, self.changes, source=SOURCE, at=now)
         insert_rows(self._s, PoAmendment, self.amendments)
 
     def po(self, vendor_id: int | None, number: str | None) -> PurchaseOrder:
@@ -191,13 +216,6 @@ def insert_rows(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """Rows nothing else in the transaction reads back, in one statement (no ORM objects)."""
     if rows:
         s.connection().execute(insert(table.__table__), rows)
-
-
-def insert_record(s: Session, model: Any, values: dict[str, Any]) -> int:
-    """A new row that the rest of the transaction only points at, inserted now in one statement
-    (no ORM object: the columns' defaults fill in the rest); its id."""
-    table = model.__table__
-    return s.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
 
 
 def charge_accounts(s: Session) -> dict[str, str]:
