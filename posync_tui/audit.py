@@ -95,13 +95,22 @@ def edit(
     source: str = OPERATOR,
 ) -> list[Change]:
     """Set ``changes`` on ``target`` (an ORM record) and record those that change its value."""
+    made = changed(target, changes, record_kind=record_kind, po_id=po_id)
+    record(session, made, source=source)
+    return made
+
+
+def changed(
+    target: Any, changes: dict[str, Any], *, record_kind: str, po_id: int | None
+) -> list[Change]:
+    """Set ``changes`` on ``target``; those that change its value (for the caller to record,
+    e.g. with the rest of a page's)."""
     made = []
     for name, new in changes.items():
         old = getattr(target, name)
         if old != new:
             made.append(Change(record_kind, target.id, name, old, new, po_id))
             setattr(target, name, new)
-    record(session, made, source=source)
     return made
 
 

@@ -171,8 +171,8 @@ def _respond(s, po, vendor, settings, function: str, at: datetime, code: str | N
     )
     envelope = Envelope(vendor.gln, settings.our_gln, f"S{saved_id(po)}", at.replace(tzinfo=None))
     interchange = Interchange(envelope, (response,))
-    document = apply_interchange(s, interchange, build(interchange), f"IN-DEMO-{po.id}", at)
-    document.created_at = at
+    logged = apply_interchange(s, interchange, build(interchange), f"IN-DEMO-{po.id}", at)
+    s.get_one(EdiDocument, logged.id).created_at = at
 
 
 def _malformed(s, vendor, settings, at: datetime) -> None:
@@ -184,7 +184,8 @@ def _malformed(s, vendor, settings, at: datetime) -> None:
     try:
         parse(raw)
     except EdifactError as exc:
-        document = log_failure(s, raw, "IN-DEMO-BAD", exc.message, exc.where, at)
+        logged = log_failure(s, raw, "IN-DEMO-BAD", exc.message, exc.where, at)
+        document = s.get_one(EdiDocument, logged.id)
         document.created_at = at
         document.sender, document.vendor_id, document.message_type = vendor.gln, vendor.id, "DESADV"
         document.control_ref = "S-BAD1"

@@ -209,11 +209,15 @@ class BatchDetail(Screen):
         self.summary = message.summary
         header = self.query_one("#batch-header", Static)
         if message.summary is None:
-            header.update(Content.styled(f"{self.name_words} is gone.", "bold $error"))
+            header.update(
+                Content.styled(f"{self.name_words} is gone.", "bold $error"), layout=False
+            )
             return
         counts = {str(stage): n for stage, n in message.summary.counts.items()}
         since = timefmt.local(message.summary.last_modified, "%Y-%m-%d %H:%M")
-        header.update(Content(f"{counts_words(counts)} │ Last Modified {since}"))
+        # The header, the hint and the message text have fixed heights: updating them needs no
+        # layout of the screen (a run updates them every few hundred ms).
+        header.update(Content(f"{counts_words(counts)} │ Last Modified {since}"), layout=False)
 
     @on(PagedTable.CursorMoved)
     def _explain(self, message: PagedTable.CursorMoved) -> None:
@@ -221,11 +225,12 @@ class BatchDetail(Screen):
         if message.table is self.lines:
             row = self.lines.cursor_row
             hint = self.query_one("#line-hint", Static)
-            hint.update(line_hint(row) if row is not None else Content("No lines."))
+            hint.update(line_hint(row) if row is not None else Content("No lines."), layout=False)
             return
         row = self.messages.cursor_row  # the whole message, wrapped
         text = self.query_one("#message-text", Static)
-        text.update(safe(row.data["message"]) if row is not None else Content("No messages."))
+        shown = safe(row.data["message"]) if row is not None else Content("No messages.")
+        text.update(shown, layout=False)
 
     # --- actions --------------------------------------------------------------------------------
 

@@ -228,7 +228,7 @@ class RunProgress(Horizontal):
     DEFAULT_CSS = """
     RunProgress { height: 1; display: none; padding: 0 1; }
     RunProgress.-running { display: block; }
-    RunProgress Label { width: auto; margin-right: 1; }
+    RunProgress Label { width: 1fr; margin-right: 1; }
     """
 
     def __init__(self, runs: BatchRuns, batch_id: int | None = None):
@@ -254,5 +254,6 @@ class RunProgress(Horizontal):
             return
         shown = run if not run.finished else running[0]
         more = f" (+{len(running) - 1} more)" if len(running) > 1 else ""
-        self.query_one(Label).update(safe(shown.words + more, one_line=True))
+        # The label's width does not follow its text: no layout of the screen at each step.
+        self.query_one(Label).update(safe(shown.words + more, one_line=True), layout=False)
         self.query_one(ProgressBar).update(total=max(shown.total, 1), progress=shown.done)

@@ -39,8 +39,9 @@ class TitleBar(Static):
         self._render_title()
 
     def set_counts(self, counts: ShellCounts | None) -> None:
-        self.counts = counts
-        self._render_title()
+        if counts != self.counts:
+            self.counts = counts
+            self._render_title()
 
     def _render_title(self) -> None:
         # The area may name a record (a PO number from a supplier).
@@ -57,7 +58,8 @@ class TitleBar(Static):
                 if queue.errors:
                     text = f"{queue.errors} {short.upper()} errors"
                     badges.append(Content.styled(text, "bold $error"))
-        self.update(Content("   ").join([left, *badges]))
+        # One line whatever it says: no layout of the screen when a count changes.
+        self.update(Content("   ").join([left, *badges]), layout=False)
 
 
 class AreaScreen(Screen):

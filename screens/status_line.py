@@ -34,13 +34,13 @@ class StatusLine(Static):
     def _show(self) -> None:
         connectors = self.connectors or []
         if not connectors:
-            self.update("no connectors enabled")
+            self.update("no connectors enabled", layout=False)
             return
         line = Content(" ").join([entry(c) for c in connectors])
         pollers = Content.styled(f"polled {_pollers(connectors)}", "dim")
         if line.cell_length + 2 + pollers.cell_length <= self.content_size.width:
             line = Content("  ").join([line, pollers])
-        self.update(line)
+        self.update(line, layout=False)  # one line whatever it says: no layout of the screen
 
 
 def entry(c: ConnectorHealth) -> Content:

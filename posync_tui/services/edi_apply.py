@@ -8,8 +8,10 @@ set-aside one with its error and the segment at fault.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from connectors.edifact.messages import (
@@ -22,7 +24,7 @@ from connectors.edifact.messages import (
 from posync_tui.models import Direction, DocumentStatus, EdiDocument, saved_id
 from posync_tui.services.edi_despatch import apply_despatch
 from posync_tui.services.edi_invoice import apply_invoice
-from posync_tui.services.edi_match import ApplyError, Known
+from posync_tui.services.edi_match import ApplyError, Known, Logged
 from posync_tui.services.edi_response import apply_response
 
 
@@ -33,9 +35,11 @@ def apply_interchange(
     hub_id: str | None,
     now: datetime,
     known: Known | None = None,
-) -> EdiDocument:
+) -> Logged:
     """Apply every message of ``interchange`` and log it; ApplyError when it does not fit.
-    ``known``: what its page refers to, read once for the page (else read for it alone)."""
+    ``known``: what its page refers to, read once for the page and written by the caller
+    (``Known.write``); without it, read and written for this interchange alone."""
+    alone = known is None
     known = known or Known(s, [interchange], [hub_id] if hub_id else [])
     vendor = known.vendors.get(interchange.sender)
     if vendor is None:
@@ -45,22 +49,26 @@ def apply_interchange(
             f"Interchange {interchange.control_ref} from {interchange.sender} was taken in already"
         )
     document = _document(s, known, hub_id)
-    # Set aside before (a row of this page's is not processed yet): taken in now, again.
-    again = document.processed_at is not None and document.status == DocumentStatus.FAILED
-    document.message_type = message_types(interchange)
-    document.sender = interchange.sender
-    document.vendor_id = vendor.id
-    document.control_ref = interchange.control_ref[:14]
-    document.raw = raw
-    document.processed_at = now
-    document.error = document.position = None
-    document.status = DocumentStatus.REPROCESSED if again else DocumentStatus.APPLIED
-    if document.id is None:
-        s.flush()
     for message in interchange.messages:
-        po_id = _apply(s, known, saved_id(vendor), message, saved_id(document), now)
+        po_id = _apply(s, known, saved_id(vendor), message, document.id, now)
         document.po_id = document.po_id or po_id
+    # Set aside before (a row of this page's is not processed yet): taken in now, again.
+    status = DocumentStatus.REPROCESSED if document.set_aside else DocumentStatus.APPLIED
+    document.values = {
+        "message_type": message_types(interchange),
+        "sender": interchange.sender,
+        "vendor_id": vendor.id,
+        "control_ref": interchange.control_ref[:14],
+        "raw": raw,
+        "processed_at": now,
+        "error": None,
+        "position": None,
+        "status": status,
+        "po_id": document.po_id,
+    }
     known.applied.add((interchange.sender, interchange.control_ref))
+    if alone:
+        known.write(now)
     return document
 
 
@@ -73,31 +81,55 @@ def log_failure(
     now: datetime,
     interchange: Interchange | None = None,
     known: Known | None = None,
-) -> EdiDocument:
-    """Keep a set-aside interchange whole, with why and where (again: its row says it anew)."""
+) -> Logged:
+    """Keep a set-aside interchange whole, with why and where (again: its row says it anew).
+    ``known`` as for ``apply_interchange``."""
+    alone = known is None
     known = known or Known(s, [interchange] if interchange else [], [hub_id] if hub_id else [])
     document = _document(s, known, hub_id)
-    document.status = DocumentStatus.FAILED
-    document.raw, document.error, document.position = raw, error, position
-    document.processed_at = now
+    document.values = {
+        "status": DocumentStatus.FAILED,
+        "raw": raw,
+        "error": error,
+        "position": position,
+        "processed_at": now,
+    }
     if interchange is not None:
-        document.message_type = message_types(interchange)
-        document.sender = interchange.sender
-        document.control_ref = interchange.control_ref[:14]
         vendor = known.vendors.get(interchange.sender)
-        document.vendor_id = vendor.id if vendor else None
-    s.flush()
+        document.values |= {
+            "message_type": message_types(interchange),
+            "sender": interchange.sender,
+            "control_ref": interchange.control_ref[:14],
+            "vendor_id": vendor.id if vendor else None,
+        }
+    if alone:
+        known.write(now)
     return document
 
 
-def open_documents(s: Session, known: Known, hub_ids: list[str]) -> None:
+def open_documents(s: Session, known: Known, hub_ids: Sequence[str | None]) -> None:
     """The log rows of a page's interchanges not seen before, made in one statement: each
     interchange's rows point at its own. Every one is then filled in, applied or set aside."""
-    made = [_new_document(hub_id) for hub_id in hub_ids if hub_id not in known.documents]
-    if made:
-        s.add_all(made)
-        s.flush()
-        known.documents.update((d.hub_id, d) for d in made)
+    new = [hub_id for hub_id in dict.fromkeys(hub_ids) if hub_id not in known.documents]
+    if not new:
+        return
+    table = EdiDocument.__table__
+    made = s.connection().execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [_BLANK | {"hub_id": hub_id} for hub_id in new],
+    )
+    known.documents.update(zip(new, (Logged(id_) for id_ in made.scalars()), strict=True))
+
+
+# A log row before its interchange is applied or set aside.
+_BLANK: dict[str, object] = {
+    "direction": Direction.IN,
+    "message_type": "?",
+    "sender": "?",
+    "control_ref": "?",
+    "status": DocumentStatus.FAILED,
+    "raw": "",
+}
 
 
 def message_types(interchange: Interchange) -> str:
@@ -105,26 +137,10 @@ def message_types(interchange: Interchange) -> str:
     return ",".join(found)[:10] or "?"
 
 
-def _document(s: Session, known: Known, hub_id: str | None) -> EdiDocument:
+def _document(s: Session, known: Known, hub_id: str | None) -> Logged:
     """The log row of the hub's message ``hub_id`` (made when first seen)."""
-    found = known.documents.get(hub_id) if hub_id is not None else None
-    if found is not None:
-        return found
-    document = _new_document(hub_id)
-    s.add(document)
-    return document
-
-
-def _new_document(hub_id: str | None) -> EdiDocument:
-    return EdiDocument(
-        direction=Direction.IN,
-        message_type="?",
-        sender="?",
-        control_ref="?",
-        hub_id=hub_id,
-        status=DocumentStatus.FAILED,
-        raw="",
-    )
+    open_documents(s, known, [hub_id])
+    return known.documents[hub_id]
 
 
 def _apply(

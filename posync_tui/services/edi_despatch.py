@@ -26,11 +26,8 @@ from posync_tui.models import (
     saved_id,
 )
 from posync_tui.services.edi_match import (
-    SOURCE,
     ApplyError,
     Known,
-    insert_record,
-    insert_rows,
     order_number,
 )
 
@@ -68,28 +65,26 @@ def apply_despatch(
                 f"{audit.shown(max(open_, Decimal(0)))} open"
             )
     kind = ShipmentKind.FULFILMENT if po.drop_ship else ShipmentKind.RECEIPT
-    shipment = Shipment(
-        created_at=now,
-        kind=kind,
-        po_id=po_id,
-        despatch_no=despatch.number,
-        despatch_date=despatch.despatched,
-        delivery_date=despatch.estimated_delivery,
-        tracking_numbers="\n".join(despatch.tracking_numbers),
-        over_despatch="; ".join(over) or None,
-        document_id=document_id,
-    )
-    insert_record(s, shipment)
+    shipment = {
+        "created_at": now,
+        "kind": kind,
+        "po_id": po_id,
+        "despatch_no": despatch.number,
+        "despatch_date": despatch.despatched,
+        "delivery_date": despatch.estimated_delivery,
+        "tracking_numbers": "\n".join(despatch.tracking_numbers),
+        "over_despatch": "; ".join(over) or None,
+        "document_id": document_id,
+    }
     shipment_lines = [
         {
-            "shipment_id": saved_id(shipment),
             "po_line_id": saved_id(line),
             "quantity": quantity,
             "serials": "\n".join(serials),
         }
         for line, quantity, serials in taken
     ]
-    insert_rows(s, ShipmentLine, shipment_lines)
+    known.insert(Shipment, shipment, [(ShipmentLine, "shipment_id", shipment_lines)])
     if over:
         s.add(
             SyncNotification(
@@ -118,7 +113,7 @@ def apply_despatch(
             line.quantity_received = received
     if kind == ShipmentKind.RECEIPT:
         _receive(po, lines.lines, changes)
-    audit.record(s.connection(), changes, source=SOURCE, at=now)
+    known.changes += changes
     po.updated_at = now
     return po_id
 

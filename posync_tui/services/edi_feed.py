@@ -192,7 +192,7 @@ class EdiFeed:
         s = cast(ModelSession, session)  # what Database.session() makes
         applied = Applied()
         # What the page's interchanges refer to, read in a few queries for all of them, and
-        # their log rows made in one statement.
+        # their log rows made in one statement (and filled in in another, by ``known.write``).
         kept = [w.taken for w in works if not w.taken.transient]
         known = Known(
             s,
@@ -226,9 +226,13 @@ class EdiFeed:
             )
             listed = self.listed.get(taken.entry.key)
             if fetched is None and listed is not None:  # unreadable: as the hub listed it
-                document.message_type = listed.type[:10]
-                document.sender, document.control_ref = listed.sender[:35], listed.control_ref[:14]
+                document.values |= {
+                    "message_type": listed.type[:10],
+                    "sender": listed.sender[:35],
+                    "control_ref": listed.control_ref[:14],
+                }
             applied.failed += 1
+        known.write(now)
         if applied.po_ids:
             note_change(session, "purchase_order", sorted(applied.po_ids))
         note_change(session, "edi_document")

@@ -14,8 +14,9 @@ it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -40,8 +41,6 @@ from posync_tui.services.edi_match import (
     ApplyError,
     Known,
     charge_accounts,
-    insert_record,
-    insert_rows,
 )
 
 
@@ -73,33 +72,33 @@ def apply_invoice(
     )
     identifier = invoice.terms.identifier if invoice.terms else None
     terms = known.terms(identifier) if identifier else None
-    bill = VendorBill(
-        created_at=now,
-        po_id=saved_id(po),
-        vendor_id=po.vendor_id,
-        invoice_no=invoice.number,
-        invoice_date=invoice.issued,
-        due_date=invoice.due,
-        currency=invoice.currency,
-        terms_identifier=identifier,
-        terms_id=terms.id if terms else None,
-        discount_percent=terms.discount_percent if terms else Decimal(0),
-        discount_date=invoice.issued + timedelta(days=terms.discount_days)
+    bill = {
+        "created_at": now,
+        "po_id": saved_id(po),
+        "vendor_id": po.vendor_id,
+        "invoice_no": invoice.number,
+        "invoice_date": invoice.issued,
+        "due_date": invoice.due,
+        "currency": invoice.currency,
+        "terms_identifier": identifier,
+        "terms_id": terms.id if terms else None,
+        "discount_percent": terms.discount_percent if terms else Decimal(0),
+        "discount_date": invoice.issued + timedelta(days=terms.discount_days)
         if terms and terms.discount_percent
         else None,
-        subtotal=subtotal,
-        tax=tax,
-        total=subtotal + tax,
-        document_id=document_id,
-    )
+        "subtotal": subtotal,
+        "tax": tax,
+        "total": subtotal + tax,
+        "document_id": document_id,
+        "status": BillStatus.OPEN,
+        "held_reason": None,
+    }
     accounts = known.accounts()
     unknown = sorted({c.code for c in invoice.charges if c.code not in accounts})
     if unknown:
-        _hold(s, po, bill, unknown, now)
-    bill_id = insert_record(s, bill)
+        bill |= _hold(s, po, invoice.number, unknown, now)
     bill_lines = [
         {
-            "bill_id": bill_id,
             "po_line_id": saved_id(line),
             "quantity": il.quantity,
             "rate": il.price,
@@ -109,19 +108,22 @@ def apply_invoice(
         }
         for line, il in matched
     ]
-    insert_rows(s, VendorBillLine, bill_lines)
     expenses = [
         {
-            "bill_id": bill_id,
             "charge_code": charge.code,
             "account": accounts.get(charge.code),
             "amount": charge.amount,
         }
         for charge in invoice.charges
     ]
-    insert_rows(s, VendorBillExpense, expenses)
+    known.insert(
+        VendorBill,
+        bill,
+        [(VendorBillLine, "bill_id", bill_lines), (VendorBillExpense, "bill_id", expenses)],
+    )
     if not unknown:
-        _to_po(s, po, bill, [(line, il.price) for line, il in matched], now)
+        rates = [(line, il.price) for line, il in matched]
+        known.changes += _to_po(po, invoice.number, invoice.issued, invoice.due, rates, now)
     return saved_id(po)
 
 
@@ -145,7 +147,10 @@ def release(db: Database, bill_id: int) -> str:
         po = s.get_one(PurchaseOrder, bill.po_id)
         bill_lines = s.exec(select(VendorBillLine).where(VendorBillLine.bill_id == bill_id)).all()
         rates = [(s.get_one(PurchaseOrderLine, bl.po_line_id), bl.rate) for bl in bill_lines]
-        _to_po(s, po, bill, rates, utcnow())
+        bill.status, bill.held_reason = BillStatus.OPEN, None
+        now = utcnow()
+        changes = _to_po(po, bill.invoice_no, bill.invoice_date, bill.due_date, rates, now)
+        audit.record(s, changes, source=SOURCE, at=now)
         note_change(s, "purchase_order", [saved_id(po)])
         return f"Bill {bill.invoice_no} released"
 
@@ -160,10 +165,11 @@ def held_bill_of(db: Database, document_id: int) -> int | None:
         ).first()
 
 
-def _hold(s: Session, po: PurchaseOrder, bill: VendorBill, unknown: list[str], now) -> None:
+def _hold(
+    s: Session, po: PurchaseOrder, invoice_no: str, unknown: list[str], now
+) -> dict[str, Any]:
+    """A notification of the unknown charge types; the bill's columns that hold it."""
     codes = ", ".join(unknown)
-    bill.status = BillStatus.HELD
-    bill.held_reason = f"Unknown charge type {codes}: set it up, then release the bill"
     s.add(
         SyncNotification(
             created_at=now,
@@ -171,37 +177,41 @@ def _hold(s: Session, po: PurchaseOrder, bill: VendorBill, unknown: list[str], n
             vendor_id=po.vendor_id,
             po_id=po.id,
             message=(
-                f"PO {po.number}: invoice {bill.invoice_no} is held: unknown charge type "
+                f"PO {po.number}: invoice {invoice_no} is held: unknown charge type "
                 f"{codes}. Set it up under EDI setup, then release the bill"
             ),
         )
     )
+    return {
+        "status": BillStatus.HELD,
+        "held_reason": f"Unknown charge type {codes}: set it up, then release the bill",
+    }
 
 
 def _to_po(
-    s: Session,
     po: PurchaseOrder,
-    bill: VendorBill,
+    invoice_no: str,
+    invoice_date: date,
+    due_date: date | None,
     rates: list[tuple[PurchaseOrderLine, Decimal]],
     now: datetime,
-) -> None:
+) -> list[audit.Change]:
     """The invoice's number, dates and rates on the PO, as the QuickBooks upload reads them
-    (its due date is the bill's DueDate)."""
-    bill.status, bill.held_reason = BillStatus.OPEN, None
+    (its due date is the bill's DueDate); the changes, for the audit log."""
     po_id = saved_id(po)
-    changes = {
-        "supplier_invoice_no": bill.invoice_no,
-        "invoice_date": bill.invoice_date,
-        "invoice_due_date": bill.due_date,
-    }
-    audit.edit(s, po, changes, record_kind="purchase_order", po_id=po_id, source=SOURCE)
+    changes = audit.changed(
+        po,
+        {
+            "supplier_invoice_no": invoice_no,
+            "invoice_date": invoice_date,
+            "invoice_due_date": due_date,
+        },
+        record_kind="purchase_order",
+        po_id=po_id,
+    )
     for line, rate in rates:
-        audit.edit(
-            s,
-            line,
-            {"unit_cost": rate},
-            record_kind="purchase_order_line",
-            po_id=po_id,
-            source=SOURCE,
+        changes += audit.changed(
+            line, {"unit_cost": rate}, record_kind="purchase_order_line", po_id=po_id
         )
     po.updated_at = now
+    return changes

@@ -7,12 +7,16 @@ Lines are matched by the buyer's line reference (RFF+LI) first, then by MPN (PIA
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import and_, insert
 from sqlmodel import Session, col, select
 
 from connectors.edifact.messages import DespatchAdvice, Interchange, Invoice
+from posync_tui import audit
+from posync_tui.db import update_each
 from posync_tui.models import (
     Direction,
     DocumentStatus,
@@ -20,6 +24,7 @@ from posync_tui.models import (
     EdiDocument,
     EdiPaymentTerms,
     Item,
+    PoAmendment,
     PurchaseOrder,
     PurchaseOrderLine,
     Shipment,
@@ -70,12 +75,28 @@ class Lines:
         return line
 
 
+@dataclass
+class Logged:
+    """An interchange's row of the document log (``edi_document``), as the page writes it."""
+
+    id: int
+    po_id: int | None = None
+    set_aside: bool = False  # set aside (failed) by an earlier poll
+    values: dict[str, Any] = field(default_factory=dict)  # what the page changes, written last
+
+
+# Rows that point at a new row: their model, the column that points, the rows.
+Children = tuple[Any, str, list[dict[str, Any]]]
+
+
 class Known:
     """What a page of interchanges refers to, read up front in one query per kind rather than
     several per message: the senders' vendors, the POs named with their lines, the documents,
     despatch advices and invoices taken in before, the payment terms and charge types. The
     page's own messages are added as they apply, so a later one of the page sees an earlier.
-    Its records are the session's: changes to them are written with the transaction."""
+    Its POs and lines are the session's records (written with the transaction); what the page
+    only adds (log rows filled in, audit entries, amendments) is kept here and written by
+    ``write``, a statement each for the whole page rather than ORM objects."""
 
     def __init__(self, s: Session, interchanges: Sequence[Interchange], hub_ids: Sequence[str]):
         senders = {i.sender for i in interchanges}
@@ -97,14 +118,19 @@ class Known:
                 )
             )
         }
-        self.documents = {
-            d.hub_id: d
-            for d in s.exec(
-                select(EdiDocument).where(
-                    EdiDocument.direction == Direction.IN, col(EdiDocument.hub_id).in_(hub_ids)
+        c = EdiDocument.__table__.c
+        set_aside = and_(c.processed_at.is_not(None), c.status == DocumentStatus.FAILED)
+        self.documents: dict[str | None, Logged] = {
+            hub_id: Logged(id_, po_id, bool(again))
+            for hub_id, id_, po_id, again in s.connection().execute(
+                select(c.hub_id, c.id, c.po_id, set_aside).where(
+                    c.direction == Direction.IN, c.hub_id.in_(hub_ids)
                 )
             )
         }
+        self.changes: list[audit.Change] = []
+        self.amendments: list[dict[str, Any]] = []
+        self.inserts: list[tuple[Any, dict[str, Any], Sequence[Children]]] = []
         self.pos: dict[str, PurchaseOrder] = {}
         for po in s.exec(
             select(PurchaseOrder)
@@ -138,6 +164,33 @@ class Known:
         self._terms: dict[str, EdiPaymentTerms] | None = None
         self._accounts: dict[str, str] | None = None
 
+    def insert(self, model: Any, values: dict[str, Any], children: Sequence[Children] = ()) -> None:
+        """A new row (a shipment, a bill) and the rows that point at it, written with the
+        page's: nothing the page applies reads them back. Rows of a model have the same keys."""
+        self.inserts.append((model, values, children))
+
+    def write(self, now: datetime) -> None:
+        """The page's log rows, new rows, audit entries and amendments, a statement or two
+        each (its POs' and lines' changes are the session's)."""
+        conn = self._s.connection()
+        logged = [(d.id, d.values) for d in self.documents.values() if d.values]
+        update_each(self._s, EdiDocument.__table__, logged)
+        for model in dict.fromkeys(model for model, _, _ in self.inserts):
+            made = [(values, children) for m, values, children in self.inserts if m is model]
+            table = model.__table__
+            ids = conn.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [values for values, _ in made],
+            ).scalars()
+            rows: dict[Any, list[dict[str, Any]]] = {}
+            for id_, (_, children) in zip(ids, made, strict=True):
+                for child, column, child_rows in children:
+                    rows.setdefault(child, []).extend(row | {column: id_} for row in child_rows)
+            for child, child_rows in rows.items():
+                insert_rows(self._s, child, child_rows)
+        audit.record(conn, self.changes, source=SOURCE, at=now)
+        insert_rows(self._s, PoAmendment, self.amendments)
+
     def po(self, vendor_id: int | None, number: str | None) -> PurchaseOrder:
         """The PO ``number`` (RFF+ON) of the sending vendor; ApplyError when posync has none."""
         if not number:
@@ -163,16 +216,6 @@ def insert_rows(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """Rows nothing else in the transaction reads back, in one statement (no ORM objects)."""
     if rows:
         s.connection().execute(insert(table.__table__), rows)
-
-
-def insert_record(s: Session, record: Any) -> int:
-    """A new record that the rest of the transaction only points at, inserted now in one
-    statement rather than flushed with every pending change of the session; its id. The record
-    stays out of the session: set all of it first."""
-    table = type(record).__table__
-    values = {c.name: getattr(record, c.name) for c in table.columns if c.name != "id"}
-    record.id = s.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
-    return record.id
 
 
 def charge_accounts(s: Session) -> dict[str, str]:

@@ -22,12 +22,11 @@ from posync_tui import audit
 from posync_tui.models import (
     AcceptStatus,
     Item,
-    PoAmendment,
     PurchaseOrder,
     PurchaseOrderLine,
     saved_id,
 )
-from posync_tui.services.edi_match import SOURCE, Known, Lines, insert_rows
+from posync_tui.services.edi_match import Known, Lines
 
 
 @dataclass
@@ -61,7 +60,7 @@ def apply_response(
             continue
         line = lines.matched(rl.buyer_line, rl.mpn, f"response line {rl.line_no or n}")
         _merge(merged, line, rl)
-    notes = _Notes(s, po, response.message_ref, document_id, now)
+    notes = _Notes(po, response.message_ref, document_id, now)
     for m in merged.values():
         _apply_line(notes, m, lines.mpn.get(m.line.id))
     for rl in added:
@@ -71,7 +70,8 @@ def apply_response(
         notes.po_field("edi_accept_status", po.edi_accept_status, status)
         po.edi_accept_status = status
     _retotal(po, lines)
-    notes.record()
+    known.changes += notes.changes
+    known.amendments += notes.amendments
     po.updated_at = now
     return saved_id(po)
 
@@ -147,12 +147,10 @@ def _retotal(po: PurchaseOrder, lines: Lines) -> None:
 
 
 class _Notes:
-    """Amendments and audit entries of one response."""
+    """Amendments and audit entries of one response (written with its page's)."""
 
-    def __init__(
-        self, s: Session, po: PurchaseOrder, message_ref: str, document_id: int | None, now
-    ):
-        self.s, self.po, self.ref, self.document_id, self.now = s, po, message_ref, document_id, now
+    def __init__(self, po: PurchaseOrder, message_ref: str, document_id: int | None, now):
+        self.po, self.ref, self.document_id, self.now = po, message_ref, document_id, now
         self.changes: list[audit.Change] = []
         self.amendments: list[dict[str, Any]] = []
 
@@ -180,8 +178,3 @@ class _Notes:
     def po_field(self, field: str, old: Any, new: Any) -> None:
         po_id = saved_id(self.po)
         self.changes.append(audit.Change("purchase_order", po_id, field, old, new, po_id))
-
-    def record(self) -> None:
-        """The amendments and the audit entries, in one statement each."""
-        insert_rows(self.s, PoAmendment, self.amendments)
-        audit.record(self.s.connection(), self.changes, source=SOURCE, at=self.now)
