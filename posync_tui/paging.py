@@ -219,8 +219,10 @@ class PagedSource(ABC):
         return select(*fields).select_from(self.from_clause(view))
 
     def _where(self, query: Select, view: View) -> Select:
-        from sqlalchemy import and_
+        from sqlalchemy import and_, false
 
+        if holds_nul(view.text):
+            return query.where(false())
         conditions = self.conditions(view)
         return query.where(and_(*conditions)) if conditions else query
 
@@ -301,6 +303,12 @@ def contains_pattern(text: str) -> str:
     return "%" + escape_like(text) + "%"
 
 
+def holds_nul(text: str) -> bool:
+    """Whether filter text holds a NUL, which finds nothing: no stored text holds one
+    (PostgreSQL cannot store it), and SQLite would end a LIKE pattern there, matching every row."""
+    return "\x00" in text
+
+
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -312,5 +320,6 @@ __all__ = [
     "View",
     "contains_pattern",
     "escape_like",
+    "holds_nul",
     "prefix_pattern",
 ]

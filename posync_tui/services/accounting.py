@@ -34,6 +34,7 @@ from posync_tui.models import (
     Vendor,
     saved_id,
 )
+from posync_tui.paging import contains_pattern, holds_nul
 from posync_tui.services.accounting_checks import checks_pass, facts_for
 from posync_tui.services.accounting_rules import (
     RowFacts,
@@ -249,9 +250,16 @@ def list_queue(
         .offset(offset)
         .limit(limit)
     )
+    if holds_nul(text):
+        return []
     if text:
-        pattern = f"%{text}%"
-        query = query.where(or_(PO.number.like(pattern), PO.supplier_invoice_no.like(pattern)))
+        pattern = contains_pattern(text)  # the text is data: its % and _ are no wildcards
+        query = query.where(
+            or_(
+                PO.number.like(pattern, escape="\\"),
+                PO.supplier_invoice_no.like(pattern, escape="\\"),
+            )
+        )
     with db.reader() as s:
         rows = s.execute(query).all()
         facts = facts_for(s, TAB_KIND[tab], [saved_id(row[0]) for row in rows])

@@ -12,6 +12,7 @@ from connectors.quickbooks import DuplicateName, QboVendor
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import Vendor
+from posync_tui.paging import contains_pattern, holds_nul
 from posync_tui.runtime import Runtime
 from posync_tui.services.accounting_connection import qbo_client
 
@@ -62,9 +63,16 @@ def unlinked_vendors(
         .where(col(Vendor.qbo_vendor_id).is_(None))
         .order_by(col(Vendor.name), col(Vendor.id))
     )
+    if holds_nul(text):
+        return []
     if text:
-        pattern = f"%{text}%"
-        query = query.where(or_(col(Vendor.name).like(pattern), col(Vendor.code).like(pattern)))
+        pattern = contains_pattern(text)  # the text is data: its % and _ are no wildcards
+        query = query.where(
+            or_(
+                col(Vendor.name).like(pattern, escape="\\"),
+                col(Vendor.code).like(pattern, escape="\\"),
+            )
+        )
     with db.reader() as s:
         return list(s.exec(query.offset(offset).limit(limit)).all())
 

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from posync_tui.db import Database
 from posync_tui.models import PurchaseOrder, Vendor
-from posync_tui.paging import contains_pattern
+from posync_tui.paging import contains_pattern, holds_nul
 
 # The Core tables' ids: read back, an id is set; the models type it ``int | None`` (unsaved).
 PO_ID, VENDOR_ID = PurchaseOrder.__table__.c.id, Vendor.__table__.c.id
@@ -25,7 +25,7 @@ class Found:
 
 def find(db: Database, text: str, limit: int = 15) -> list[Found]:
     text = text.strip()
-    if not text:
+    if not text or holds_nul(text):
         return []
     pattern = contains_pattern(text)
     with db.reader() as s:
