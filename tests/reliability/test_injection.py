@@ -26,6 +26,7 @@ from posync_tui.demo_data import seed_demo
 from posync_tui.models import ConnectorState, NotificationKind, PurchaseOrder, SyncNotification
 from posync_tui.services.warehouse_batches import import_batch
 from tests.console import configured_settings, console_app, settled
+from tests.reliability.scale import pick
 
 # One payload holding every kind of attack the terminal or Rich could obey.
 PIECES = {
@@ -55,6 +56,7 @@ PAYLOAD = " " + "".join(PIECES.values())
 LONG = "long " * 400  # 2,000 characters in a few fields
 RAW = ("\x1b]0;pwned", "\x1b]2;pwned2", "\x1b[2J", "\x9b2J", "\x1b]52;")
 
+SIZES = [(160, 50), (80, 24)][: pick(1, 2)]  # the full run adds the smallest terminal
 # Columns the machine owns (states, keys, JSON the code parses, enums): not free text.
 MACHINE = {
     "record_kind", "partner_kind", "kind", "status", "connector", "payload", "cursor", "ids",
@@ -153,8 +155,7 @@ class Sweep:
         self.markup_seen = 0
 
     async def check(self, where: str) -> None:
-        # A full frame of the current screen: what was drawn before this check shows again.
-        self.app.screen.refresh()
+        # Everything drawn since the last check, in full for a screen just shown.
         await settled(self.pilot)
         assert self.app.is_running, f"the console stopped at {where}"
         out = "".join(self.written)
@@ -206,11 +207,14 @@ class Sweep:
         await self.back_to(depth)
 
 
-async def test_hostile_text_in_every_column_never_reaches_the_terminal(db, writing_driver):
+# The whole console, every screen: ~35 s of CPU; on a machine shared by several runs, more wall.
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_hostile_text_in_every_column_never_reaches_the_terminal(db, writing_driver, size):
     seed(db)
     columns, values = poison(db)
     app = console_app(db, settings=configured_settings())
-    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         sweep = Sweep(app, pilot, writing_driver)
         await sweep.check("start")
         for key, area in (("p", "purchase orders"), ("v", "vendors"), ("n", "notifications"),
@@ -255,7 +259,7 @@ async def test_hostile_text_in_every_column_never_reaches_the_terminal(db, writi
         assert app.is_running
 
     print(
-        f"injection: {len(sweep.visited)} screens × {len(PIECES)} hostile strings in {columns} "
-        f"columns ({values} values): 0 injected"
+        f"injection at {size[0]}x{size[1]}: {len(sweep.visited)} screens × {len(PIECES)} "
+        f"hostile strings in {columns} columns ({values} values): 0 injected"
     )
     assert sweep.markup_seen >= 5, "the markup shows literally on the screens that show it"
