@@ -219,8 +219,13 @@ class PartnerClient:
         sent = {"User-Agent": "posync", **(headers or {})}
         if api_key:
             sent["Authorization"] = f"Bearer {api_key}"
+        url, auth = httpx.URL(base_url), None
+        if url.userinfo:  # sent as basic auth, as httpx would; kept out of the URL it logs
+            auth = httpx.BasicAuth(url.username, url.password)
+            url = url.copy_with(userinfo=b"")
         self._http = httpx.AsyncClient(
-            base_url=base_url,
+            base_url=url,
+            auth=auth,
             timeout=httpx.Timeout(timeout),
             transport=transport,
             headers=sent,

@@ -157,6 +157,8 @@ def masked(settings: Settings) -> dict:
             return "********" if value.get_secret_value() else ""
         if isinstance(value, dict):
             return {k: mask(v) for k, v in value.items()}
+        if isinstance(value, str) and "://" in value:  # a partner's URL may hold a password
+            return paths.masked_url(value)
         return value
 
     data = {name: getattr(settings, name) for name in Settings.model_fields}

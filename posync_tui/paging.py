@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from sqlalchemy.sql import ColumnElement, FromClause, Select
 
 
+# Filter text with a NUL finds nothing: no stored text holds one (PostgreSQL cannot store it),
+# and SQLite would end a LIKE pattern there, matching every row.
+NUL = "\x00"
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a paged list.
@@ -219,8 +224,10 @@ class PagedSource(ABC):
         return select(*fields).select_from(self.from_clause(view))
 
     def _where(self, query: Select, view: View) -> Select:
-        from sqlalchemy import and_
+        from sqlalchemy import and_, false
 
+        if NUL in view.text:
+            return query.where(false())
         conditions = self.conditions(view)
         return query.where(and_(*conditions)) if conditions else query
 
@@ -303,10 +310,13 @@ def contains_pattern(text: str) -> str:
 
 def contains(text: str, *columns: Any) -> ColumnElement:
     """Any of ``columns`` contains ``text``, whatever its case; its % and _ are taken literally."""
-    from sqlalchemy import or_
+    from sqlalchemy import false, or_
 
+    if NUL in text:
+        return false()
     pattern = contains_pattern(text)
     return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
 
 
 def escape_like(text: str) -> str:

@@ -44,8 +44,10 @@ def default_database_url() -> str:
 
 def masked_url(url: str) -> str:
     """The URL with its password as ``***`` (postgresql://user:***@host/db), fit to show."""
-    # Up to the last "@": a password typed with a raw "@" is still masked whole.
-    return re.sub(r"^([\w+.-]+://[^:/@]*:).*@", r"\1***@", url)
+    # Up to the last "@": a password typed with a raw "@" is still masked whole. libpq also
+    # takes one as a query parameter (?password=...).
+    url = re.sub(r"^([\w+.-]+://[^:/@]*:).*@", r"\1***@", url)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 def database_url(given_config: Path | None = None) -> str | None:

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from screens.messages import ConnectorHealth, CountsChanged, HealthChanged
-from screens.safe_text import safe, visible
+from screens.safe_text import safe
 
 if TYPE_CHECKING:
     from posync_tui.services.status import ShellCounts
@@ -134,7 +134,7 @@ class ConnectorsScreen(ModalScreen[None]):
             self.app.action_run_now(c.name)
 
 
-def _polled_by(c: ConnectorHealth) -> str:
+def _polled_by(c: ConnectorHealth) -> Content | str:
     if not c.scheduled:
         return "on demand"
-    return visible(":".join(c.leader.split(":")[:2]), one_line=True) if c.leader else "—"
+    return safe(":".join(c.leader.split(":")[:2]), one_line=True) if c.leader else "—"

@@ -13,7 +13,7 @@ from textual.content import Content
 
 from screens.form import FormScreen, Tick
 from screens.key_bar import KeyBar
-from screens.safe_text import visible
+from screens.safe_text import safe
 
 if TYPE_CHECKING:
     from posync_tui.db import Database
@@ -30,7 +30,7 @@ class DivisionFlags(FormScreen[int | None]):
         with Vertical(id="dialog") as box:
             box.border_title = Content("Divisions › Enable Warehouse Interface")
             for flag in self.flags:
-                label = visible(f"{flag.code}  {flag.name}", one_line=True)
+                label = safe(f"{flag.code}  {flag.name}", one_line=True)
                 yield Tick(label, flag.warehouse_interface, compact=True, id=f"division-{flag.id}")
             yield from self.buttons()
         yield KeyBar()

@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Static
 
 from screens.confirm import Confirm
 from screens.paged_table import PagedList, PagedTable
-from screens.safe_text import visible
+from screens.safe_text import safe
 
 if TYPE_CHECKING:
     from posync_tui.runtime import Runtime
@@ -97,7 +97,7 @@ class WarehouseMasterData(Vertical):
         self.unsent.clear()
         for kind, rows in (("Location", message.locations), ("Item", message.items)):
             for each in rows:
-                cells = (kind, visible(each.code, one_line=True), visible(each.name, one_line=True))
+                cells = (kind, safe(each.code, one_line=True), safe(each.name, one_line=True))
                 self.unsent.add_row(*cells)
         count = len(message.locations) + len(message.items)
         summary = self.query_one("#unsent-summary", Static)

@@ -34,6 +34,7 @@ from posync_tui.models import (
     Vendor,
     saved_id,
 )
+from posync_tui.paging import contains
 from posync_tui.services.accounting_checks import checks_pass, facts_for
 from posync_tui.services.accounting_rules import (
     RowFacts,
@@ -250,8 +251,7 @@ def list_queue(
         .limit(limit)
     )
     if text:
-        pattern = f"%{text}%"
-        query = query.where(or_(PO.number.like(pattern), PO.supplier_invoice_no.like(pattern)))
+        query = query.where(contains(text, PO.number, PO.supplier_invoice_no))
     with db.reader() as s:
         rows = s.execute(query).all()
         facts = facts_for(s, TAB_KIND[tab], [saved_id(row[0]) for row in rows])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from sqlalchemy import or_
 from sqlmodel import col, select
 
 from connectors.quickbooks import DuplicateName, QboVendor
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import Vendor
+from posync_tui.paging import contains
 from posync_tui.runtime import Runtime
 from posync_tui.services.accounting_connection import qbo_client
 
@@ -63,8 +63,7 @@ def unlinked_vendors(
         .order_by(col(Vendor.name), col(Vendor.id))
     )
     if text:
-        pattern = f"%{text}%"
-        query = query.where(or_(col(Vendor.name).like(pattern), col(Vendor.code).like(pattern)))
+        query = query.where(contains(text, col(Vendor.name), col(Vendor.code)))
     with db.reader() as s:
         return list(s.exec(query.offset(offset).limit(limit)).all())
 
