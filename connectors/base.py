@@ -346,6 +346,8 @@ class PartnerClient:
             raise error
         if too_big:
             raise reply.malformed(f"sent a body larger than {self.max_body:,} bytes")
+        if content and "json" in reply.headers.get("Content-Type", ""):
+            reply.json()  # a garbled answer is found here, where it can be tried again
         return reply
 
     def classify(self, reply: Reply) -> ConnectorError | None:
