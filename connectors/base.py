@@ -337,7 +337,9 @@ class PartnerClient:
         except httpx.RemoteProtocolError as exc:  # dropped mid-body, wrong Content-Length
             raise PartnerUnavailable(f"{who} broke off its answer ({exc})") from exc
         except httpx.TransportError as exc:
-            raise PartnerUnavailable(f"{who} cannot be reached ({exc or type(exc).__name__})") from exc
+            raise PartnerUnavailable(
+                f"{who} cannot be reached ({exc or type(exc).__name__})"
+            ) from exc
         except httpx.DecodingError as exc:
             raise MalformedResponse(f"{who} sent a body that cannot be decoded ({exc})") from exc
         reply = Reply(who, response.status_code, response.headers, content, self.max_depth)

@@ -225,7 +225,9 @@ def cut_off(scope: Scope, receive: Receive, send: Send) -> Send:
             return
         cut = True
         body = message.get("body", b"")
-        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+        await send(
+            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+        )
         _drop(scope, reset=False)
         await _until_disconnected(receive)
 
