@@ -93,7 +93,9 @@ async def test_with_30_percent_faults_all_work_completes(caplog):
         assert open_messages(db) == {}
         assert applied(db, changed) == changed
         with db.reader() as s:
-            assert s.exec(select(QuarantinedEntry)).all() == []
+            # (the demo's own bad EDI interchange is set aside on purpose; the feed's are not)
+            query = select(QuarantinedEntry).where(QuarantinedEntry.connector == "supplier")
+            assert s.exec(query).all() == []
         names = [po.number for po in pos(db, bills)]
         made = Counter(b["DocNumber"] for b in sandbox["quickbooks"].bills())
         assert all(made[name] == 1 for name in names), made
