@@ -259,9 +259,9 @@ class PollScheduler:
         failures = self.failures[job.name] = self.failures.get(job.name, 0) + 1
         retry_at = self.clock() + timedelta(seconds=backoff(failures, job.interval))
         self.retry_at[job.name] = retry_at
-        if self._scheduler is not None and not self._stopping:
-            if self._scheduler.get_job(job.name) is not None:
-                self._scheduler.modify_job(job.name, next_run_time=retry_at)
+        scheduler = None if self._stopping else self._scheduler
+        if scheduler is not None and scheduler.get_job(job.name) is not None:
+            scheduler.modify_job(job.name, next_run_time=retry_at)
 
     def _follow(self, job: Job, lease: leases.Lease) -> None:
         """Another process polls: look again just after its lease would expire."""
@@ -295,8 +295,8 @@ class PollScheduler:
             return True
         next_run = self.retry_at.get(job.name) if error is not None else None
         if next_run is None and self._scheduler is not None:
-            if scheduled := self._scheduler.get_job(job.name):
-                next_run = scheduled.next_run_time
+            scheduled = self._scheduler.get_job(job.name)
+            next_run = scheduled.next_run_time if scheduled else None
         try:
             await asyncio.to_thread(
                 record_outcome, self.db, fence, started, next_run, ttl, summary, error
