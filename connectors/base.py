@@ -178,6 +178,13 @@ def _failure(state: RetryCallState) -> ConnectorError:
     return error
 
 
+def _detail(exc: httpx.TransportError) -> str:
+    """The transport's own words, in brackets; a reset or a timeout often says nothing, and
+    an empty "()" or a class name is not something to show an operator."""
+    words = str(exc).strip()
+    return f" ({words})" if words else ""
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     """The certificate authorities, read once per process: reading them takes ~20-100 ms, which
@@ -331,15 +338,13 @@ class PartnerClient:
             finally:
                 await response.aclose()
         except httpx.TimeoutException as exc:
-            raise PartnerUnavailable(f"{who} did not answer in time ({exc!r})") from exc
+            raise PartnerUnavailable(f"{who} did not answer in time{_detail(exc)}") from exc
         except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
             raise InvalidRequest(f"a request to {who} cannot be sent ({exc})", value=url) from exc
         except httpx.RemoteProtocolError as exc:  # dropped mid-body, wrong Content-Length
             raise PartnerUnavailable(f"{who} broke off its answer ({exc})") from exc
         except httpx.TransportError as exc:
-            raise PartnerUnavailable(
-                f"{who} cannot be reached ({exc or type(exc).__name__})"
-            ) from exc
+            raise PartnerUnavailable(f"{who} cannot be reached{_detail(exc)}") from exc
         except httpx.DecodingError as exc:
             raise MalformedResponse(f"{who} sent a body that cannot be decoded ({exc})") from exc
         reply = Reply(who, response.status_code, response.headers, content, self.max_depth)

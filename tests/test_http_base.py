@@ -86,6 +86,22 @@ async def test_a_garbled_json_answer_is_tried_again():
     assert failed.value.raw == page.decode() and len(partner.requests) == 2
 
 
+@pytest.mark.parametrize(
+    ("failure", "words"),
+    [
+        (httpx.ReadError(""), "the partner cannot be reached"),  # a reset says nothing
+        (httpx.ReadTimeout(""), "the partner did not answer in time"),
+        (httpx.ConnectError("refused"), "the partner cannot be reached (refused)"),
+    ],
+)
+async def test_a_transport_failure_is_said_in_plain_words(failure, words):
+    """Found by the fault mode: a reset showed "cannot be reached ()", a timeout its repr."""
+    async with Partner(failure).client(attempts=1) as c:
+        with pytest.raises(PartnerUnavailable) as failed:
+            await c.get("/x")
+    assert str(failed.value) == words
+
+
 async def test_failures_stop_after_the_attempts_with_a_typed_error():
     partner = Partner(httpx.Response(502))
     async with partner.client(attempts=3) as c:

@@ -53,8 +53,8 @@ from tests.warehouse_world import LONG_AGO, open_world
 
 RATE = 0.3
 SEED = 20
-TIMEOUT = 1.0  # every client's timeout; a "timeout" fault answers after HANG
-HANG = 1.5
+TIMEOUT = 0.5  # every client's timeout; a "timeout" fault answers after HANG
+HANG = 1.0
 BILLS = pick(ci=6, full=40)  # the demo has 47 ready
 EXPORTS = pick(ci=8, full=40)
 CHANGES = pick(ci=8, full=60)
