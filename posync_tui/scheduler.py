@@ -379,6 +379,9 @@ def plain_error(exc: BaseException) -> str:
 
 
 def _expected(exc: BaseException) -> bool:
+    """A partner's failure, already in plain words (no traceback, no class name)."""
+    if isinstance(exc, delivery.NoAnswer):  # a delivery run the partner answered nothing of
+        return True
     try:
         from connectors.base import ConnectorError
     except ImportError:  # pragma: no cover - connectors ships with posync
