@@ -22,10 +22,11 @@ database work of one overlaps the round trip of another) and, for each batch:
 An outcome belongs to its message alone: a refusal, a failed look-up or a lost answer never stops
 the others, and only messages actually sent count an attempt. A run in which the partner answered
 nothing at all (every send and look-up failed) raises the partner's last error once the outcomes
-are written, so that its job shows the partner failing, not "ok, 1 to try again". A claim lasts ``CLAIM_SECONDS``;
-one left by a killed process is taken again by the next run after it expires (which looks the
-record up first if it may have been sent). The engine names no partner: each implements
-``Adapter``.
+are written, so that its job shows the partner failing, not "ok, 1 to try again".
+
+A claim lasts ``CLAIM_SECONDS``; one left by a killed process is taken again by the next run after
+it expires (which looks the record up first if it may have been sent). The engine names no
+partner: each implements ``Adapter``.
 """
 
 from __future__ import annotations
