@@ -621,6 +621,23 @@ async def test_an_entity_id_is_encoded_into_its_path_segment():
     assert requests[0].url.raw_path.startswith(b"/v3/company/9130/bill/7%2F..%2Fx%3Fy?")
 
 
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("500", "answered HTTP 500"),
+        ("reset", "cannot be reached"),
+        ("malformed", "sent an answer that cannot be read"),
+    ],
+)
+async def test_a_failing_sign_in_service_is_said_in_plain_words(qbo, store, kind, words):
+    seed_refresh_token(store, qbo.issue_refresh_token(), qbo.realm_id)
+    qbo.faults.random_faults(1.0, seed=1, kinds=(kind,))
+    with pytest.raises(PartnerUnavailable) as caught:
+        await make_auth(qbo, store).access_token()
+    assert caught.value.message == f"QuickBooks sign-in service {words}"
+    assert not store.load().reconnect_required
+
+
 async def test_a_lost_refresh_answer_keeps_the_connection(qbo, store):
     """QuickBooks rotated the refresh token but its answer never arrived: the old one still
     works (as at Intuit), and posync, which kept it, refreshes with it."""
