@@ -95,8 +95,9 @@ class Reply:
             words = f"sent a body that is not JSON ({exc}): {self.raw[:80]!r}"
             error = self.malformed(words)
             # Not JSON at all is what a proxy's error page or a garbled answer looks like: the
-            # next try usually answers properly (JSON that breaks the contract would not).
-            error.retryable = True
+            # next try usually answers properly. JSON that breaks the contract (Infinity, too
+            # deep, a 5,000-digit number) would not: it is the partner's data, not tried again.
+            error.retryable = isinstance(exc, json.JSONDecodeError)
             raise error from None
         object.__setattr__(self, "_parsed", (parsed,))  # parsed once, however often asked
         return parsed

@@ -86,6 +86,16 @@ async def test_a_garbled_json_answer_is_tried_again():
     assert failed.value.raw == page.decode() and len(partner.requests) == 2
 
 
+@pytest.mark.parametrize("body", [b'{"total": Infinity}', b"[" * 200 + b"]" * 200])
+async def test_json_that_breaks_the_contract_is_not_tried_again(body):
+    """JSON, but not what a partner may send (a constant, too deep): asking again gets the same."""
+    partner = Partner(ok(content=body, headers={"Content-Type": "application/json"}))
+    async with partner.client() as c:
+        with pytest.raises(MalformedResponse, match="not JSON"):
+            await c.get("/x")
+    assert len(partner.requests) == 1
+
+
 @pytest.mark.parametrize(
     ("failure", "words"),
     [
