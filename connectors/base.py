@@ -179,6 +179,13 @@ def _failure(state: RetryCallState) -> ConnectorError:
     return error
 
 
+def _detail(exc: httpx.TransportError) -> str:
+    """The transport's own words, in brackets; a reset or a timeout often says nothing, and
+    an empty "()" or a class name is not something to show an operator."""
+    words = str(exc).strip()
+    return f" ({words})" if words else ""
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     """The certificate authorities, read once per process: reading them takes ~20-100 ms, which
@@ -344,13 +351,13 @@ class PartnerClient:
             finally:
                 await response.aclose()
         except httpx.TimeoutException as exc:
-            raise PartnerUnavailable(f"{who} did not answer in time ({exc!r})") from exc
+            raise PartnerUnavailable(f"{who} did not answer in time{_detail(exc)}") from exc
         except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
             raise InvalidRequest(f"a request to {who} cannot be sent ({exc})", value=url) from exc
         except httpx.RemoteProtocolError as exc:  # dropped mid-body, wrong Content-Length
             raise PartnerUnavailable(f"{who} broke off its answer ({exc})") from exc
         except httpx.TransportError as exc:
-            raise PartnerUnavailable(f"{who} cannot be reached ({exc})") from exc
+            raise PartnerUnavailable(f"{who} cannot be reached{_detail(exc)}") from exc
         except httpx.DecodingError as exc:
             raise MalformedResponse(f"{who} sent a body that cannot be decoded ({exc})") from exc
         reply = Reply(who, response.status_code, response.headers, content, self.max_depth)
@@ -359,6 +366,8 @@ class PartnerClient:
             raise error
         if too_big:
             raise reply.malformed(f"sent a body larger than {self.max_body:,} bytes")
+        if content and "json" in reply.headers.get("Content-Type", ""):
+            reply.json()  # a garbled answer is found here, where it can be tried again
         return reply
 
     def classify(self, reply: Reply) -> ConnectorError | None:

@@ -12,7 +12,7 @@ import codecs
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any, TypeVar
@@ -70,6 +70,7 @@ class Reply:
     headers: httpx.Headers
     content: bytes
     max_depth: int = MAX_DEPTH
+    _parsed: tuple[Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def raw(self) -> str:
@@ -85,12 +86,21 @@ class Reply:
             raise self.malformed(f"sent a body that is not valid text ({exc.reason})") from None
 
     def json(self) -> Any:
+        if self._parsed:
+            return self._parsed[0]
         text = self.text
         try:
-            return loads(text, self.max_depth)
+            parsed = loads(text, self.max_depth)
         except ValueError as exc:
             words = f"sent a body that is not JSON ({exc}): {self.raw[:80]!r}"
-            raise self.malformed(words) from None
+            error = self.malformed(words)
+            # Not JSON at all is what a proxy's error page or a garbled answer looks like: the
+            # next try usually answers properly. JSON that breaks the contract (Infinity, too
+            # deep, a 5,000-digit number) would not: it is the partner's data, not tried again.
+            error.retryable = isinstance(exc, json.JSONDecodeError)
+            raise error from None
+        object.__setattr__(self, "_parsed", (parsed,))  # parsed once, however often asked
+        return parsed
 
     def json_as(self, parse: Callable[[Any], T]) -> T:
         """The JSON body through ``parse``; its MalformedResponse carries this body's text."""

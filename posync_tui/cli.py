@@ -137,15 +137,24 @@ def sync(
 def sandbox(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8780,
+    faults: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Fault mode: this share of calls fails.")
+    ] = 0.0,
+    seed: Annotated[int | None, typer.Option(help="Seed of the fault mode's draws.")] = None,
 ):
     """Serve the simulated partners over HTTP until interrupted."""
     import time
 
     from connectors.sandbox.partners import default_sandbox
 
-    server = default_sandbox().serve(host, port)
+    partners = default_sandbox()
+    for partner in partners.partners.values():
+        partner.faults.random_faults(faults, seed=seed)
+    server = partners.serve(host, port)
     typer.echo(f"sandbox partners at {server.url}/<partner> (ctrl+c to stop)")
-    for name in default_sandbox().partners:
+    if faults:
+        typer.echo(f"fault mode: {faults:.0%} of calls fail (seed {seed})")
+    for name in partners.partners:
         typer.echo(f"  {server.url}/{name}")
     try:
         while True:

@@ -20,10 +20,13 @@ database work of one overlaps the round trip of another) and, for each batch:
    fails, each message in its own, so one that cannot be written holds back no other.
 
 An outcome belongs to its message alone: a refusal, a failed look-up or a lost answer never stops
-the others, and only messages actually sent count an attempt. A claim lasts ``CLAIM_SECONDS``;
-one left by a killed process is taken again by the next run after it expires (which looks the
-record up first if it may have been sent). The engine names no partner: each implements
-``Adapter``.
+the others, and only messages actually sent count an attempt. A run in which the partner answered
+nothing at all (every send and look-up failed) raises the partner's last error once the outcomes
+are written, so that its job shows the partner failing, not "ok, 1 to try again".
+
+A claim lasts ``CLAIM_SECONDS``; one left by a killed process is taken again by the next run after
+it expires (which looks the record up first if it may have been sent). The engine names no
+partner: each implements ``Adapter``.
 """
 
 from __future__ import annotations
@@ -81,7 +84,9 @@ async def deliver(
 
     Messages queued while it runs go out in a further round. Raises LeaseLost when the lease
     passed to another process, and the first batch-wide failure (partner unreachable, sign-in
-    refused) after the batches under way have applied their outcomes.
+    refused) after the batches under way have applied their outcomes; also, when the partner
+    answered none of the run's sends and look-ups, the last of their errors (a NoAnswer or the
+    client's own).
     """
     return await _Run(db, adapter, fence, progress, claim_seconds).run()
 
@@ -123,7 +128,9 @@ class _Run:
         self.progress = progress
         self.claim_for = timedelta(seconds=claim_seconds)
         self.tally = Tally()
-        self.error: BaseException | None = None
+        self.error: BaseException | None = None  # stops the run
+        self.fault: Exception | None = None  # the partner's last failed send or look-up
+        self.answered = False  # the partner answered a send or a look-up
         self.total = 0
         # One batch at a time in the database: two writers would wait on SQLite's lock by
         # sleeping, slower than taking turns.
@@ -146,6 +153,8 @@ class _Run:
             )
         if self.error is not None:
             raise self.error
+        if self.fault is not None and not self.answered:
+            raise self.fault
         return self.tally
 
     async def _batch(self, ids: list[int], slots: asyncio.Semaphore) -> None:
@@ -193,14 +202,16 @@ class _Run:
                         OutboxStatus.PENDING, text=_plain(exc.cause), unsent=True
                     )
             except NoAnswer as exc:  # this batch's answer was lost: the next run looks it up
-                answers = {r.message.id: exc for r in to_send}
+                answers, self.fault = {r.message.id: exc for r in to_send}, exc
             except LeaseLost:
                 raise
             except Exception as exc:  # noqa: BLE001 - the partner is down: each looks up later
                 answers, stop = {r.message.id: NoAnswer(_plain(exc)) for r in to_send}, exc
             for r in to_send:
                 if r.message.id not in outcomes:
-                    outcomes[r.message.id] = self._answered(r, answers.get(r.message.id))
+                    answer = answers.get(r.message.id)
+                    self._heard(answer)
+                    outcomes[r.message.id] = self._answered(r, answer)
         async with self.db_turn:
             await asyncio.to_thread(self._apply_all, outcomes)
         if stop is not None:
@@ -213,7 +224,9 @@ class _Run:
         except LeaseLost:
             raise
         except Exception as exc:  # noqa: BLE001 - each message is retried or decided on its own
+            self.fault = exc
             return {r.message.id: _lookup_failed(r.message, _plain(exc)) for r in requests}
+        self.answered = True
         outcomes = {}
         for r in requests:
             answer = found.get(r.message.id)
@@ -222,6 +235,13 @@ class _Run:
             else:
                 outcomes[r.message.id] = self._checked(r, answer)
         return outcomes
+
+    def _heard(self, answer: Answer | Exception | None) -> None:
+        """Note whether the partner answered this message (an Answer or a refusal)."""
+        if isinstance(answer, Answer | Refused):
+            self.answered = True
+        else:
+            self.fault = answer or NoAnswer("no answer from the partner")
 
     def _answered(self, request: Request, answer: Answer | Exception | None) -> Outcome:
         if isinstance(answer, Answer):

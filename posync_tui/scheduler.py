@@ -6,6 +6,11 @@ another process polls it, else run the job and record its outcome in ``connector
 "connector" change, so every console's status line updates. A job's exception is recorded as the
 connector's last error; it never stops the scheduler or the other jobs.
 
+A job that fails backs off: its next run waits twice as long after each failure in a row (from
+its interval, up to ``MAX_BACKOFF``), so a partner that is down for an hour is asked a few dozen
+times, not hundreds, and is used again within minutes of coming back; a success returns the job
+to its interval.
+
 A job runs under its lease's ``Fence``: every write it makes checks the fence in its own
 transaction (see ``leases``), and so does the outcome written here. A job that lost its lease
 while it ran (a process paused past its lease) ends "lost" and writes nothing more.
@@ -33,6 +38,15 @@ log = logging.getLogger(__name__)
 
 # A follower retries this long after the leader's lease would expire.
 TAKEOVER_DELAY = timedelta(milliseconds=50)
+# The longest a failing job waits before its next try (unless its interval is longer).
+MAX_BACKOFF = 300.0
+
+
+def backoff(failures: int, interval: float) -> float:
+    """Seconds before the next run of a job that failed ``failures`` times in a row."""
+    if failures <= 0:
+        return interval
+    return min(interval * 2 ** min(failures - 1, 32), max(interval, MAX_BACKOFF))
 
 
 @dataclass
@@ -64,8 +78,18 @@ class Outcome:
 
 
 class PollScheduler:
-    def __init__(self, db: Database, jobs: list[Job], *, holder: str = events.ORIGIN):
+    def __init__(
+        self,
+        db: Database,
+        jobs: list[Job],
+        *,
+        holder: str = events.ORIGIN,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self.db = db
+        self.clock = clock  # for the back-off of failing jobs (tests play the clock)
+        self.failures: dict[str, int] = {}  # job → failed runs in a row here
+        self.retry_at: dict[str, datetime] = {}  # job → its backed-off next run
         self.jobs = {job.name: job for job in jobs}
         # The lease holder; one per process normally, distinct ones let tests run two "workers".
         self.holder = holder
@@ -219,13 +243,25 @@ class PollScheduler:
         except Exception as exc:
             error = plain_error(exc)
             log.warning("%s failed: %s", job.name, error, exc_info=not _expected(exc))
+            self._back_off(job)
             await self._record(job, fence, started, ttl, error=error)
             return Outcome(job.name, "failed", error, leader=self.holder)
         finally:
             keeper.cancel()
+        self.failures.pop(job.name, None)
+        self.retry_at.pop(job.name, None)
         if not await self._record(job, fence, started, ttl, summary=summary):
             return Outcome(job.name, "lost", f"{self.holder} lost the {job.name} lease")
         return Outcome(job.name, "ok", summary, leader=self.holder)
+
+    def _back_off(self, job: Job) -> None:
+        """After a failure: the next run waits longer each time (see ``backoff``)."""
+        failures = self.failures[job.name] = self.failures.get(job.name, 0) + 1
+        retry_at = self.clock() + timedelta(seconds=backoff(failures, job.interval))
+        self.retry_at[job.name] = retry_at
+        scheduler = None if self._stopping else self._scheduler
+        if scheduler is not None and scheduler.get_job(job.name) is not None:
+            scheduler.modify_job(job.name, next_run_time=retry_at)
 
     def _follow(self, job: Job, lease: leases.Lease) -> None:
         """Another process polls: look again just after its lease would expire."""
@@ -257,9 +293,10 @@ class PollScheduler:
         """Write the run's outcome; False when the lease was lost meanwhile (nothing written)."""
         if self._stopping:
             return True
-        next_run = None
-        if self._scheduler is not None and (scheduled := self._scheduler.get_job(job.name)):
-            next_run = scheduled.next_run_time
+        next_run = self.retry_at.get(job.name) if error is not None else None
+        if next_run is None and self._scheduler is not None:
+            scheduled = self._scheduler.get_job(job.name)
+            next_run = scheduled.next_run_time if scheduled else None
         try:
             await asyncio.to_thread(
                 record_outcome, self.db, fence, started, next_run, ttl, summary, error
@@ -342,6 +379,9 @@ def plain_error(exc: BaseException) -> str:
 
 
 def _expected(exc: BaseException) -> bool:
+    """A partner's failure, already in plain words (no traceback, no class name)."""
+    if isinstance(exc, delivery.NoAnswer):  # a delivery run the partner answered nothing of
+        return True
     try:
         from connectors.base import ConnectorError
     except ImportError:  # pragma: no cover - connectors ships with posync

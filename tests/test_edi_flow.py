@@ -119,6 +119,27 @@ def test_a_send_cut_off_is_retried_and_the_hub_answers_duplicate(rt, hub):
     assert len(sandbox.received()) == 1
 
 
+def test_a_hub_failing_the_send_and_then_its_look_up_fails_the_job_each_time(rt, hub):
+    """Each run the hub answers nothing of shows the job failing; the look-up of an ORDERS that
+    may have arrived is tried again on the next run, not taken as "not there"."""
+    sandbox = hub[0]
+    po_id = fresh_po(rt.db)
+    submit(rt.db, po_id, rt.settings.edi)
+    tries = 4  # the client's attempts (each failing call takes them all)
+    for _ in range(2):  # the send, then its look-up (the hub's inbox still answers)
+        sandbox.faults.fail_next(tries, status=503)
+        with pytest.raises(Exception, match="HTTP 503"):
+            run(rt)
+        assert po(rt.db, po_id).edi_submit_status == "Submitting"
+        assert sandbox.received() == []
+    with rt.db.reader() as s:
+        message = s.exec(select(OutboxMessage)).one()
+    assert (message.status, message.attempts, message.lookups) == ("pending", 1, 1)
+    run(rt)
+    assert po(rt.db, po_id).edi_submit_status == "Submitted"
+    assert len(sandbox.received()) == 1
+
+
 def test_a_crash_after_sending_resumes_the_po_from_submitting(rt, hub):
     """Killed after the hub took the ORDERS, before its answer was written: the next run sends
     the same interchange, the hub knows its control reference, the PO becomes Submitted."""

@@ -70,6 +70,48 @@ async def test_a_5xx_and_a_timeout_are_retried_with_backoff():
     assert all(0 < wait <= 30 for wait in partner.waits)
 
 
+async def test_a_garbled_json_answer_is_tried_again():
+    """A 200 "JSON" answer that is a proxy's error page: asking again gets the real answer;
+    one that stays garbled ends in a MalformedResponse carrying the text received."""
+    page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+    garbled = ok(content=page, headers={"Content-Type": "application/json"})
+    partner = Partner(garbled, ok(json={"id": 1}))
+    async with partner.client() as c:
+        assert (await c.get("/x")).json() == {"id": 1}
+    assert len(partner.requests) == 2
+    partner = Partner(garbled)
+    async with partner.client(attempts=2) as c:
+        with pytest.raises(MalformedResponse) as failed:
+            await c.get("/x")
+    assert failed.value.raw == page.decode() and len(partner.requests) == 2
+
+
+@pytest.mark.parametrize("body", [b'{"total": Infinity}', b"[" * 200 + b"]" * 200])
+async def test_json_that_breaks_the_contract_is_not_tried_again(body):
+    """JSON, but not what a partner may send (a constant, too deep): asking again gets the same."""
+    partner = Partner(ok(content=body, headers={"Content-Type": "application/json"}))
+    async with partner.client() as c:
+        with pytest.raises(MalformedResponse, match="not JSON"):
+            await c.get("/x")
+    assert len(partner.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "words"),
+    [
+        (httpx.ReadError(""), "the partner cannot be reached"),  # a reset says nothing
+        (httpx.ReadTimeout(""), "the partner did not answer in time"),
+        (httpx.ConnectError("refused"), "the partner cannot be reached (refused)"),
+    ],
+)
+async def test_a_transport_failure_is_said_in_plain_words(failure, words):
+    """Found by the fault mode: a reset showed "cannot be reached ()", a timeout its repr."""
+    async with Partner(failure).client(attempts=1) as c:
+        with pytest.raises(PartnerUnavailable) as failed:
+            await c.get("/x")
+    assert str(failed.value) == words
+
+
 async def test_failures_stop_after_the_attempts_with_a_typed_error():
     partner = Partner(httpx.Response(502))
     async with partner.client(attempts=3) as c:

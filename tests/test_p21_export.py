@@ -161,6 +161,21 @@ async def test_a_lost_answer_is_looked_up_and_never_written_twice(world):
     assert len(world.p21.oe_line_po()) == 2
 
 
+async def test_a_look_up_p21_does_not_answer_fails_the_run_and_is_tried_again(world):
+    world.link_backorders()
+    po = world.po("PO-A", ("BOLT-8", 6))
+    world.p21.lose_answers(1, links=True)
+    with pytest.raises(PartnerUnavailable, match="HTTP 504"):
+        await world.export(po, attempts=1)
+    world.p21.faults.fail_next(1, status=503)
+    with pytest.raises(PartnerUnavailable, match="HTTP 503"):  # P21 answered nothing this run
+        await world.deliver(attempts=1)
+    state = p21_export.export_state(world.db, po)
+    assert state.status == OutboxStatus.PENDING and "HTTP 503" in state.text
+    assert await world.deliver() == "1 exported to P21"
+    assert len(world.p21.oe_line_po()) == 2  # found by the look-up, written once
+
+
 async def test_a_po_waiting_to_export_is_not_queued_twice(world):
     po = world.po("PO-A", ("BOLT-8", 6))
     p21_export.export_po(world.db, po)

@@ -13,7 +13,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from connectors.base import MalformedResponse
+from connectors.base import MalformedResponse, PartnerUnavailable
 from connectors.quickbooks import (
     AuthFailed,
     BadReference,
@@ -415,12 +415,12 @@ async def test_an_expiring_access_token_is_refreshed_and_the_new_refresh_token_s
     access = await auth.access_token()
     saved = store.load()
     assert saved.access_token == access and saved.refresh_token != first  # rotated, persisted
-    assert not qbo.knows_refresh_token(first)
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
     assert await auth.access_token() == access  # still fresh: no second refresh
     # About to expire (inside the leeway): refreshed before QuickBooks would refuse it.
     store.save(Token(access, saved.refresh_token, time.time() + 60, realm_id=qbo.realm_id))
     assert await auth.access_token() != access and qbo.stats.refreshes == 2
+    assert not qbo.knows_refresh_token(first)  # its successor was used: it is retired
 
 
 async def test_two_refreshes_never_run_together(qbo, store):
@@ -447,7 +447,8 @@ async def test_invalid_grant_asks_to_reconnect_quickbooks(qbo, store, connect):
 async def test_a_used_refresh_token_is_invalid_grant(qbo, store):
     old = qbo.issue_refresh_token()
     seed_refresh_token(store, old, qbo.realm_id)
-    await make_auth(qbo, store).access_token()
+    auth = make_auth(qbo, store)
+    await auth.refresh(rejected=await auth.access_token())  # the new one used: old retired
     other = TokenStore(store.path.with_name("elsewhere.json"))
     seed_refresh_token(other, old, qbo.realm_id)  # someone kept the old one
     with pytest.raises(ReconnectQuickBooks, match="invalid_grant"):
@@ -618,3 +619,34 @@ async def test_an_entity_id_is_encoded_into_its_path_segment():
     async with client:
         await client.read("Bill", "7/../x?y")
     assert requests[0].url.raw_path.startswith(b"/v3/company/9130/bill/7%2F..%2Fx%3Fy?")
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("500", "answered HTTP 500"),
+        ("reset", "cannot be reached"),
+        ("malformed", "sent an answer that cannot be read"),
+    ],
+)
+async def test_a_failing_sign_in_service_is_said_in_plain_words(qbo, store, kind, words):
+    seed_refresh_token(store, qbo.issue_refresh_token(), qbo.realm_id)
+    qbo.faults.random_faults(1.0, seed=1, kinds=(kind,))
+    with pytest.raises(PartnerUnavailable) as caught:
+        await make_auth(qbo, store).access_token()
+    assert caught.value.message == f"QuickBooks sign-in service {words}"
+    assert not store.load().reconnect_required
+
+
+async def test_a_lost_refresh_answer_keeps_the_connection(qbo, store):
+    """QuickBooks rotated the refresh token but its answer never arrived: the old one still
+    works (as at Intuit), and posync, which kept it, refreshes with it."""
+    seed_refresh_token(store, qbo.issue_refresh_token(), qbo.realm_id)
+    qbo.faults.random_faults(1.0, seed=1, kinds=("lost_refresh",))
+    auth = make_auth(qbo, store)
+    with pytest.raises(PartnerUnavailable):
+        await auth.access_token()
+    assert not store.load().reconnect_required
+    qbo.faults.clear()
+    access = await auth.access_token()
+    assert store.load().access_token == access and qbo.faults.injected["lost_refresh"] == 1

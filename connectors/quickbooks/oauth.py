@@ -201,9 +201,7 @@ class QuickBooksAuth:
             raise PartnerUnavailable(f"QuickBooks sign-in failed ({exc.error})") from None
         except (httpx.HTTPError, ValueError) as exc:
             # Nothing was rotated that we know of: keep the old token and try again later.
-            raise PartnerUnavailable(
-                f"QuickBooks sign-in service did not answer properly ({type(exc).__name__})"
-            ) from None
+            raise PartnerUnavailable(f"QuickBooks sign-in service {_failure(exc)}") from None
         new = _token_from(answer, current)
         self.store.save(new)  # at once: the old refresh token may already be dead
         self.refreshes += 1
@@ -217,6 +215,19 @@ class QuickBooksAuth:
             timeout=self.timeout,
             transport=self.transport,
         )
+
+
+def _failure(exc: httpx.HTTPError | ValueError) -> str:
+    """What went wrong with a refresh, in an operator's words (not the exception's class)."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"answered HTTP {exc.response.status_code}"
+    if isinstance(exc, httpx.TimeoutException):
+        return "did not answer in time"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "broke off its answer"
+    if isinstance(exc, httpx.TransportError):
+        return "cannot be reached"
+    return "sent an answer that cannot be read"  # not JSON, or no token in it
 
 
 def _token_from(answer: dict, previous: Token | None) -> Token:

@@ -3,7 +3,8 @@
 Body ``{"op": "<name>", "args": {...}}`` calls the partner's scripting method of that name
 (only those it lists) and answers ``{"result": ...}``; ``op: "faults"`` sets its faults, e.g.
 ``{"op": "faults", "args": {"down": true}}`` or ``{"fail_next": 2}``, ``{"lose_next": 1}`` or
-``{"lose_rate": 0.2}`` or ``{"clear": true}``.
+``{"lose_rate": 0.2}`` or ``{"clear": true}``; the fault mode: ``{"rate": 0.3, "seed": 7}``
+(optional ``kinds``, ``retry_after`` of its 429s, ``hang`` of its timeouts).
 Faults never apply to this endpoint, so a partner that is "down" can still be brought back.
 """
 
@@ -54,9 +55,13 @@ def set_faults(
     fail_next: int = 0,
     status: int = 503,
     throttle_next: int = 0,
-    retry_after: float = 1.0,
+    retry_after: float | None = None,
     lose_next: int = 0,
     lose_rate: float | None = None,
+    rate: float | None = None,
+    seed: int | None = None,
+    kinds: list[str] | None = None,
+    hang: float | None = None,
 ) -> dict[str, Any]:
     if clear:
         faults.clear()
@@ -67,11 +72,26 @@ def set_faults(
     if fail_next:
         faults.fail_next(int(fail_next), status=int(status))
     if throttle_next:
-        faults.throttle_next(int(throttle_next), retry_after=float(retry_after))
+        wait = 1.0 if retry_after is None else float(retry_after)
+        faults.throttle_next(int(throttle_next), retry_after=wait)
     if lose_next:
         faults.lose_next(int(lose_next))
     if lose_rate is not None:
         if not 0.0 <= float(lose_rate) <= 1.0:
             raise ValueError("lose_rate is a share of calls, 0 to 1")
         faults.lose_rate = float(lose_rate)
-    return {"down": faults.down, "delay": faults.delay, "calls": faults.calls}
+    if rate is not None:
+        faults.random_faults(
+            float(rate),
+            seed=None if seed is None else int(seed),
+            kinds=tuple(kinds) if kinds else None,
+            retry_after=None if retry_after is None else float(retry_after),
+            hang=None if hang is None else float(hang),
+        )
+    return {
+        "down": faults.down,
+        "delay": faults.delay,
+        "calls": faults.calls,
+        "rate": faults.rate,
+        "injected": dict(faults.injected),
+    }

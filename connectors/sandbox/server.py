@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
-from connectors.sandbox.faults import Faults
+from connectors.sandbox.faults import Faults, cut_off, with_connection
 
 
 class Partner(Protocol):
@@ -35,17 +35,21 @@ class _WithFaults:
         if scope["type"] == "http" and not scope["path"].endswith("/_control"):
             from starlette.requests import Request
 
-            replacement = await self.partner.faults.apply(Request(scope, receive))
+            request = Request(scope, receive)
+            replacement = await self.partner.faults.apply(request)
             if replacement is not None:
                 await replacement(scope, receive, send)
                 return
+            if getattr(request.state, "cut_off", False):
+                send = cut_off(scope, receive, send)
         await self.router(scope, receive, send)
 
 
 class Sandbox:
     def __init__(self, partners: list[Partner]):
         self.partners = {p.name: p for p in partners}
-        self.app = Starlette(routes=[Mount(f"/{p.name}", app=_WithFaults(p)) for p in partners])
+        mounts = [Mount(f"/{p.name}", app=_WithFaults(p)) for p in partners]
+        self.app = with_connection(Starlette(routes=mounts))
 
     def __getitem__(self, name: str) -> Partner:
         return self.partners[name]

@@ -94,13 +94,15 @@ class EdiAdapter(EdiRecords):
 
     async def look_up(self, requests: Sequence[Request]) -> dict[int, Answer]:
         """Sent again under the same control reference: the hub answers "duplicate" if it
-        has it, or takes it now."""
+        has it, or takes it now. A hub that does not answer fails the look-up (tried again on a
+        later run, and the run shows the hub failing); one that refuses the interchange leaves
+        it to the send, which records the refusal."""
         found = {}
         for request in requests:
             try:
                 found[request.message.id] = _answer(await self.hub.send(request.body))
-            except ConnectorError:
-                continue  # a failed look-up: tried again on a later run
+            except Rejected:
+                continue
         return found
 
     def check(self, request: Request, answer: Answer) -> str | None:

@@ -8,10 +8,13 @@ in a fixture: the suite's autouse fixture clears every ``POSYNC_*`` variable for
 from __future__ import annotations
 
 import os
+from typing import TypeVar
+
+T = TypeVar("T", int, float)
 
 FULL = os.environ.get("POSYNC_RELIABILITY", "").lower() == "full"
 
 
-def pick(ci: int, full: int) -> int:
+def pick(ci: T, full: T) -> T:
     """The CI figure, or the full run's."""
     return full if FULL else ci

@@ -2,7 +2,9 @@
 
 Served under ``/quickbooks`` by the sandbox server:
 - ``POST /oauth2/v1/tokens/bearer`` — authorization_code and refresh_token grants, with
-  refresh-token rotation (a used refresh token answers ``invalid_grant``);
+  refresh-token rotation: as at Intuit, the previous refresh token keeps working until the new
+  one is used (so an answer lost on the way is not the end of the connection); a refresh token
+  used after its successor answers ``invalid_grant``;
 - ``/v3/company/{realmId}/bill | purchaseorder | vendor`` (create/update, read by id),
   ``/query``, ``/batch`` (≤ 30 operations, answered per ``bId``).
 
@@ -29,7 +31,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from connectors.quickbooks.limits import Limits
-from connectors.sandbox.faults import Faults
+from connectors.sandbox.faults import Faults, dropped
 from connectors.sandbox.quickbooks.company import Company, SandboxFault, now_text, required
 from connectors.sandbox.quickbooks.wire import (
     auth_fault,
@@ -107,7 +109,9 @@ class QuickBooksSandbox:
         client_secret: str = DEMO_CLIENT_SECRET,
         demo_data: bool = True,
     ):
-        self.faults = Faults()
+        # The fault mode's own kinds: an access token expired early (401: the client must
+        # refresh), and a refresh whose answer is lost after the token was rotated.
+        self.faults = Faults(specials={"expired_token": "/v3/", "lost_refresh": "/oauth2/"})
         self.limits, self.throttle_body, self.access_ttl = limits, throttle_body, access_ttl
         self.realm_id, self.client_id, self.client_secret = realm_id, client_id, client_secret
         self.honour_requestid = True
@@ -116,6 +120,7 @@ class QuickBooksSandbox:
         self._lock = threading.RLock()
         self._access: dict[str, tuple[str, float]] = {}  # token → (realm, expires at)
         self._refresh: dict[str, str] = {}  # live refresh token → realm
+        self._successor: dict[str, str] = {}  # rotated refresh token → the one that replaced it
         self._codes: dict[str, str] = {}  # authorization code → realm
         self._replies: dict[tuple[str, str], tuple[int, bytes]] = {}
         self._windows: dict[tuple[str, str], deque[float]] = {}
@@ -219,6 +224,7 @@ class QuickBooksSandbox:
         with self._lock:
             self._access.clear()
             self._refresh.clear()
+            self._successor.clear()
 
     def inject_fault(
         self,
@@ -276,7 +282,7 @@ class QuickBooksSandbox:
         with self._lock:
             grant = form.get("grant_type")
             if grant == "refresh_token":
-                realm = self._refresh.pop(form.get("refresh_token", ""), None)
+                realm = self._use_refresh_token(form.get("refresh_token", ""))
             elif grant == "authorization_code":
                 realm = self._codes.pop(form.get("code", ""), None)
             else:
@@ -288,6 +294,10 @@ class QuickBooksSandbox:
             refresh = "RT1-" + secrets.token_urlsafe(24)
             self._access[access] = (realm, time.monotonic() + self.access_ttl)
             self._refresh[refresh] = realm
+            if grant == "refresh_token":
+                self._successor[form["refresh_token"]] = refresh
+        if getattr(request.state, "fault", None) == "lost_refresh":
+            return dropped()  # rotated, but the client never hears of the new token
         return json_response(
             {
                 "token_type": "bearer",
@@ -297,6 +307,24 @@ class QuickBooksSandbox:
                 "x_refresh_token_expires_in": 8_726_400,
             }
         )
+
+    def _use_refresh_token(self, token: str) -> str | None:
+        """The realm of a refresh token being used, or None if it is no longer valid.
+
+        Using a token retires the one it replaced; using a replaced token again (its answer was
+        lost) retires the replacement no one received.
+        """
+        realm = self._refresh.get(token)
+        if realm is None:
+            return None
+        successor = self._successor.pop(token, None)
+        if successor is not None:
+            self._refresh.pop(successor, None)
+        for old, new in list(self._successor.items()):
+            if new == token:
+                del self._successor[old]
+                self._refresh.pop(old, None)
+        return realm
 
     def _client_ok(self, header: str) -> bool:
         if not header.lower().startswith("basic "):
@@ -362,7 +390,10 @@ class QuickBooksSandbox:
             self.stats.requests += 1
             if "minorversion" not in request.query_params:
                 self.stats.without_minorversion += 1
-            if not self._bearer_ok(request.headers.get("authorization", ""), realm):
+            bearer = request.headers.get("authorization", "")
+            if getattr(request.state, "fault", None) == "expired_token":
+                self._access.pop(bearer[7:], None)  # expired before its time
+            if not self._bearer_ok(bearer, realm):
                 return auth_fault(tid)
             if not self._admit(realm, batch):
                 self.stats.throttled += 1
