@@ -20,13 +20,47 @@ def expected_failure(exc: BaseException) -> str | None:
     if isinstance(exc, DatabaseError):
         return _one_line(str(exc))
     if isinstance(exc, OperationalError):
-        # The server refused or is gone, the disk is full, the file cannot be opened: the
-        # driver's own words say which; SQLAlchemy's statement and help link would not.
-        return f"database error: {_one_line(str(exc.orig))}"
+        return database_fault(exc)
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc)
         return _one_line(f"cannot use {exc.filename}: {reason}" if exc.filename else reason)
     return None
+
+
+# The driver's words for the faults an operator meets, said plainly.
+_FAULTS = {
+    "database is locked": "the database is busy: another program holds its write lock",
+    "database or disk is full": "the database's disk is full",
+}
+
+
+def database_fault(exc: BaseException) -> str | None:
+    """A fault of the database itself (locked, disk full, server gone) in one plain line, or
+    None for any other failure."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return None
+    # SQLAlchemy's own text adds the statement, its parameters and a help link: not for
+    # operators. The driver's words say what happened.
+    words = _one_line(str(exc.orig)) if isinstance(exc, DBAPIError) else _one_line(str(exc))
+    for said, plain in _FAULTS.items():
+        if said in words:
+            return plain
+    if exc.connection_invalidated:
+        return f"the connection to the database server was lost: {words}"
+    return f"database error: {words}"
+
+
+def plain(exc: BaseException) -> str:
+    """What went wrong in one line for the operator: a database fault as ``database_fault``
+    says it, another failure by its own message."""
+    return (
+        database_fault(exc)
+        or getattr(exc, "message", None)
+        or _one_line(str(exc))
+        or type(exc).__name__
+    )
 
 
 def _one_line(text: str) -> str:

@@ -1,0 +1,109 @@
+"""Database faults made for real, for the reliability proof (issue 20): another connection
+holding SQLite's write lock, a disk that fills up, a PostgreSQL server dropping its connections.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+
+from sqlalchemy import event
+
+from posync_tui.db import Database
+
+# The console's busy timeout is 10 s; these tests wait 50 ms before SQLite says "locked", so
+# that a lock held "longer than the busy timeout" is a short one.
+BUSY_TIMEOUT_MS = 50
+
+
+def sqlite_copy(template: Path, path: Path) -> Database:
+    """A migrated SQLite database (a copy of ``template``) with a short busy timeout."""
+    shutil.copy(template, path)
+    db = Database(f"sqlite:///{path}")
+
+    @event.listens_for(db.engine, "connect")
+    def _short(dbapi_conn, _record):  # after db's own pragmas: it overrides their timeout
+        dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    return db
+
+
+class WriteLock:
+    """SQLite's write lock, held by a connection of its own (as another program would hold it)."""
+
+    def __init__(self, db: Database):
+        path = db.engine.url.database
+        assert path
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.held = False
+
+    def take(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self._conn.execute("ROLLBACK")
+            self.held = False
+
+    def close(self) -> None:
+        self.release()
+        self._conn.close()
+
+
+class AfterCommits:
+    """Calls ``then()`` right after the n-th transaction committed on ``db`` from now on; counts
+    them all (``n=0``: never calls, only counts)."""
+
+    def __init__(self, db: Database, n: int, then):
+        self.count, self._n, self._then = 0, n, then
+        self._sessions = db._sessions
+        event.listen(self._sessions, "after_commit", self._committed)
+
+    def _committed(self, _session) -> None:
+        self.count += 1
+        if self.count == self._n:
+            self._then()
+
+    def remove(self) -> None:
+        event.remove(self._sessions, "after_commit", self._committed)
+
+
+class Said(logging.Handler):
+    """Sets ``heard`` when ``logger`` logs a record containing ``words``."""
+
+    def __init__(self, logger: str, words: str):
+        super().__init__()
+        self.words, self.heard = words, threading.Event()
+        self._logger = logging.getLogger(logger)
+        self._logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.words in record.getMessage():
+            self.heard.set()
+
+    def remove(self) -> None:
+        self._logger.removeHandler(self)
+
+
+def limit_pages(db: Database, extra_pages: int) -> None:
+    """A full disk: SQLite may grow the file by ``extra_pages`` more pages, then answers
+    SQLITE_FULL ("database or disk is full"). Set on every connection the engine opens."""
+    with db.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+    db.engine.dispose()
+
+    @event.listens_for(db.engine, "connect")
+    def _limit(dbapi_conn, _record):
+        dbapi_conn.execute(f"PRAGMA max_page_count={pages + extra_pages}")
+
+    db._disk_limit = _limit  # type: ignore[attr-defined]
+
+
+def free_disk(db: Database) -> None:
+    """Space comes back: connections opened from now on may grow the file again."""
+    event.remove(db.engine, "connect", db._disk_limit)  # type: ignore[attr-defined]
+    db.engine.dispose()

