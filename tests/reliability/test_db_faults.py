@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 
 import pytest
 
@@ -35,7 +36,20 @@ FULL = "the database's disk is full"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("template") / "posync.db"
+    return _migrated(tmp_path_factory.mktemp("template") / "posync.db")
+
+
+@pytest.fixture(scope="module")
+def small_pages(tmp_path_factory):
+    """A template of 512-byte pages: nearly every write of a flow needs a new page."""
+    path = tmp_path_factory.mktemp("small") / "posync.db"
+    with sqlite3.connect(path) as conn:  # the page size is chosen before the first table
+        conn.execute("PRAGMA page_size=512")
+        conn.execute("VACUUM")
+    return _migrated(path)
+
+
+def _migrated(path):
     db = Database(f"sqlite:///{path}")
     db.upgrade()
     with db.engine.connect() as conn:  # one file to copy: the WAL folded in
@@ -64,6 +78,11 @@ async def commits_of(flow: str, db: Database) -> int:
     return counter.count
 
 
+def felt(run: asyncio.Future, waiting: Said):
+    """Whether the run met the fault: it ended (failed, or done), or it waits for the database."""
+    return lambda: run.done() or waiting.heard.is_set()
+
+
 def points(commits: int, ci: int) -> list[int]:
     """The commits after which to strike: all of them in the full run, ``ci`` of them in CI
     (always the first and the last; the others drawn at random, the seed printed)."""
@@ -86,7 +105,7 @@ async def test_a_write_lock_held_past_the_busy_timeout_is_waited_for_or_reported
 ):
     commits = await commits_of(flow, sqlite_copy(template, tmp_path / "clean.db"))
     struck = 0
-    for n in points(commits, ci=4):
+    for n in points(commits, ci=3):
         db = sqlite_copy(template, tmp_path / f"after-{n}.db")
         lock = WriteLock(db)
         waiting = Said("posync_tui", "wait for the database")
@@ -95,7 +114,7 @@ async def test_a_write_lock_held_past_the_busy_timeout_is_waited_for_or_reported
                 AfterCommits(db, n, lock.take)
                 run = asyncio.ensure_future(operate())
                 # The run fails, or waits for the database: then the other program lets go.
-                await until(lambda: run.done() or waiting.heard.is_set(), what="the lock felt")
+                await until(felt(run, waiting), what="the lock felt")
                 struck += lock.held
                 lock.release()
                 try:
@@ -110,3 +129,51 @@ async def test_a_write_lock_held_past_the_busy_timeout_is_waited_for_or_reported
             db.dispose()
     assert struck, "no strike point held the lock while the flow ran"
     print(f"{flow}: {commits} commits, locked after each of {struck} of them")
+
+
+# --- a full disk -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flow", list(FLOWS))
+async def test_a_full_disk_rolls_the_transaction_back_whole_says_so_and_recovers(
+    flow, small_pages, tmp_path
+):
+    db = sqlite_copy(small_pages, tmp_path / "posync.db")
+    try:
+        async with FLOWS[flow](db) as (operate, check):
+            waiting = Said("posync_tui", "wait for the database")
+            limit_pages(db, extra_pages=0)
+            run = asyncio.ensure_future(operate())
+            await until(felt(run, waiting), what="the disk felt full")
+            met = waiting.heard.is_set() or run.exception() is not None
+            free_disk(db)  # space comes back (a run waiting for it goes on)
+            try:
+                await run
+            except Exception as exc:  # noqa: BLE001 - what the operator is told
+                assert failures.plain(exc) == FULL, repr(exc)
+            finally:
+                waiting.remove()
+            assert met, "the flow never needed a new page"
+            await operate()
+            check()
+    finally:
+        db.dispose()
+
+
+# --- what the operator is told ---------------------------------------------------------------
+
+
+def test_a_locked_database_is_told_in_plain_words_on_the_status_line_not_as_sql(template, tmp_path):
+    from posync_tui.scheduler import plain_error
+
+    db = sqlite_copy(template, tmp_path / "posync.db")
+    lock = WriteLock(db)
+    lock.take()
+    try:
+        with pytest.raises(Exception) as locked:
+            db.installation_id()
+    finally:
+        lock.close()
+        db.dispose()
+    assert plain_error(locked.value) == failures.plain(locked.value) == BUSY
+    assert failures.expected_failure(locked.value) == BUSY
