@@ -166,7 +166,9 @@ def listed_text(document: InboundDocument) -> str | None:
     return _decoded(document.id, content)
 
 
-def parse_listed(documents: list[InboundDocument]) -> dict[str, tuple[str, Interchange]]:
+def parse_listed(
+    documents: list[InboundDocument], confirmed: tuple[str, ...]
+) -> dict[str, tuple[str, Interchange]]:
     """The text and interchange of each document whose page carried its text and that reads
     well (one that does not is left out: read on its own, it gives its error). Run in a worker
     process: parsing a page takes the console's process no time."""
@@ -175,7 +177,7 @@ def parse_listed(documents: list[InboundDocument]) -> dict[str, tuple[str, Inter
         try:
             text = listed_text(document)
             if text is not None:
-                read[document.id] = (text, parse(text))
+                read[document.id] = (text, parse(text, confirmed))
         except (MalformedResponse, EdifactError):
             continue
     return read

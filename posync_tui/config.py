@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -43,13 +50,17 @@ class QuickBooksSettings(ConnectorSettings):
     upload_pos_as_purchase_orders: bool = False
 
 
+# An EDIFACT code (an..3), e.g. QTY 6063.
+Qualifier = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{1,3}$")]
+
+
 class EdiSettings(ConnectorSettings):
     """The EDI hub (Onetrail seed) and the choices its partners make (NOTES: configurable)."""
 
     poll_interval: float = Field(default=60.0, gt=0, le=86_400)
     our_gln: str = Field(default="5412345000013", description="our GLN, the buyer's NAD+BY")
     # QTY 6063 of a confirmed quantity: 113 to be delivered; some hubs send 187 (scheduled).
-    confirmed_qualifiers: list[str] = ["113", "187"]
+    confirmed_qualifiers: tuple[Qualifier, ...] = Field(default=("113", "187"), min_length=1)
 
 
 class Settings(BaseSettings):

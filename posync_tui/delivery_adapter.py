@@ -136,3 +136,18 @@ class Tally:
     @property
     def total(self) -> int:
         return self.sent + self.failed + self.decision + self.later
+
+    def said(self, sent: str, failed: str = "failed", see: str = "") -> list[str]:
+        """The run in plain words, e.g. ["3 exported to P21", "1 refused (see Notices)"]; ``see``
+        names where the operator finds what needs them. Nothing delivered: nothing said."""
+        if not self.total:
+            return []
+        see = f" (see {see})" if see else ""
+        parts = [f"{self.sent:,} {sent}"]
+        if self.failed:
+            parts.append(f"{self.failed:,} {failed}{see}")
+        if self.decision:
+            parts.append(f"{self.decision:,} need a decision{see}")
+        if self.later:
+            parts.append(f"{self.later:,} to try again")
+        return parts

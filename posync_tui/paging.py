@@ -301,6 +301,14 @@ def contains_pattern(text: str) -> str:
     return "%" + escape_like(text) + "%"
 
 
+def contains(text: str, *columns: Any) -> ColumnElement:
+    """Any of ``columns`` contains ``text``, whatever its case; its % and _ are taken literally."""
+    from sqlalchemy import or_
+
+    pattern = contains_pattern(text)
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -310,6 +318,7 @@ __all__ = [
     "PagedSource",
     "Row",
     "View",
+    "contains",
     "contains_pattern",
     "escape_like",
     "prefix_pattern",

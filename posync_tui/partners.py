@@ -16,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from posync_tui.config import ConnectorSettings, Settings
     from posync_tui.leases import Fence
     from posync_tui.runtime import Runtime
+
+C = TypeVar("C")
 
 # Every partner, in the order the console shows them: "module:NAME" of its declaration.
 # (Named, not imported: each declaration imports this module for ``Partner``.)
@@ -126,6 +128,13 @@ def address(rt: Runtime, name: str) -> str:
     if sandbox is not None and server is not None and name in sandbox.partners:
         return f"{server.url}/{name}"
     raise NotConfigured(declared)
+
+
+def http_client(rt: Runtime, name: str, client_class: Callable[..., C], *, attempts: int = 4) -> C:
+    """A partner's HTTP client: at its address, with its settings' API key and timeout."""
+    settings = partner(name).settings(rt.settings)
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    return client_class(address(rt, name), api_key=key, timeout=settings.timeout, attempts=attempts)
 
 
 def not_configured(rt: Runtime) -> list[Partner]:

@@ -14,18 +14,32 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from screens.confirm import Confirm
+from screens.rows_pane import RowsPane
 from screens.safe_text import safe
 
 if TYPE_CHECKING:
-    from posync_tui.runtime import Runtime
     from posync_tui.services.accounting_discrepancies import DiscrepancyRow
 
 EMPTY = "No discrepancies: QuickBooks agrees with what posync made (g reads it back now)."
+
+
+def _cells(d: DiscrepancyRow) -> tuple:
+    return (
+        safe(d.number, one_line=True),
+        safe(d.vendor_name, one_line=True),
+        "bill" if d.entity == "Bill" else "PO",
+        d.field,
+        safe(d.posync_value, one_line=True),
+        safe(d.qbo_value, one_line=True),
+    )
+
+
+def _key(d: DiscrepancyRow) -> str:
+    return str(d.id)
 
 
 class DiscrepancyTable(DataTable):
@@ -39,7 +53,7 @@ class DiscrepancyTable(DataTable):
         self.post_message(DiscrepanciesPane.Act(action))
 
 
-class DiscrepanciesPane(Vertical):
+class DiscrepanciesPane(RowsPane["DiscrepancyRow"]):
     DEFAULT_CSS = """
     DiscrepanciesPane { height: 1fr; }
     DiscrepanciesPane > DiscrepancyTable { height: 1fr; }
@@ -50,14 +64,10 @@ class DiscrepanciesPane(Vertical):
     class Act(Message):
         action: str
 
-    @dataclass
-    class _Rows(Message):
-        rows: list
-
     def __init__(self) -> None:
-        super().__init__(id="discrepancies-pane")
-        self.rt: Runtime | None = None
-        self.rows: list[DiscrepancyRow] = []
+        from posync_tui.services.accounting_discrepancies import list_discrepancies
+
+        super().__init__(id="discrepancies-pane", read=list_discrepancies, cells=_cells, key=_key)
 
     def compose(self) -> ComposeResult:
         table = DiscrepancyTable(cursor_type="row", zebra_stripes=True, id="discrepancy-table")
@@ -73,39 +83,7 @@ class DiscrepanciesPane(Vertical):
         yield table
         yield Static(EMPTY, id="discrepancy-hint")
 
-    @property
-    def table(self) -> DiscrepancyTable:
-        return self.query_one(DiscrepancyTable)
-
-    def attach(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.refresh_rows()
-
-    @work(thread=True, exclusive=True, group="accounting-discrepancies", exit_on_error=False)
-    def refresh_rows(self) -> None:
-        from posync_tui.services.accounting_discrepancies import list_discrepancies
-
-        if self.rt is not None:
-            self.post_message(self._Rows(list_discrepancies(self.rt.db)))
-
-    @on(_Rows)
-    def _show_rows(self, message: _Rows) -> None:
-        table = self.table
-        cursor = table.cursor_row
-        self.rows = message.rows
-        table.clear()
-        for d in self.rows:
-            table.add_row(
-                safe(d.number, one_line=True),
-                safe(d.vendor_name, one_line=True),
-                "bill" if d.entity == "Bill" else "PO",
-                d.field,
-                safe(d.posync_value, one_line=True),
-                safe(d.qbo_value, one_line=True),
-                key=str(d.id),
-            )
-        if self.rows:
-            table.move_cursor(row=min(cursor, len(self.rows) - 1))
+    def shown(self) -> None:
         hint = (
             f"{len(self.rows):,} differences · s re-sync from posync · a accept QuickBooks' "
             "version · g read back now"
@@ -113,11 +91,6 @@ class DiscrepanciesPane(Vertical):
             else EMPTY
         )
         self.query_one("#discrepancy-hint", Static).update(hint)
-
-    @property
-    def current(self) -> DiscrepancyRow | None:
-        row = self.table.cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
 
     @on(Act)
     def _act(self, message: Act) -> None:

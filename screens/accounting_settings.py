@@ -15,21 +15,32 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from screens.accounting_choose import CLEAR, ChooseFromQuickBooks
+from screens.rows_pane import RowsPane
 from screens.safe_text import safe
 
 if TYPE_CHECKING:
     from connectors.quickbooks import ListEntry
-    from posync_tui.runtime import Runtime
     from posync_tui.services.accounting_mappings import SettingRow
 
 
 def _plain(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
+
+
+def _cells(row: SettingRow) -> tuple:
+    return (
+        row.section,
+        safe(row.label, one_line=True),
+        safe(row.value, one_line=True) if row.value else "—",
+    )
+
+
+def _key(row: SettingRow) -> str:
+    return row.key
 
 
 class SettingsTable(DataTable):
@@ -45,7 +56,7 @@ class SettingsTable(DataTable):
         self.post_message(SettingsPane.Choose(tax=True))
 
 
-class SettingsPane(Vertical):
+class SettingsPane(RowsPane["SettingRow"]):
     DEFAULT_CSS = """
     SettingsPane { height: 1fr; }
     SettingsPane > SettingsTable { height: 1fr; }
@@ -57,10 +68,6 @@ class SettingsPane(Vertical):
         tax: bool
 
     @dataclass
-    class _Rows(Message):
-        rows: list
-
-    @dataclass
     class _List(Message):
         row: object
         tax: bool
@@ -68,9 +75,9 @@ class SettingsPane(Vertical):
         error: str | None
 
     def __init__(self) -> None:
-        super().__init__(id="settings-pane")
-        self.rt: Runtime | None = None
-        self.rows: list[SettingRow] = []
+        from posync_tui.services.accounting_mappings import settings_rows
+
+        super().__init__(id="settings-pane", read=settings_rows, cells=_cells, key=_key)
         self.lists: dict[str, list[ListEntry]] = {}  # read once per visit of the tab
 
     def compose(self) -> ComposeResult:
@@ -83,38 +90,6 @@ class SettingsPane(Vertical):
             "vendor's). Lines without a QuickBooks item go to the expense account.",
             id="settings-hint",
         )
-
-    @property
-    def table(self) -> SettingsTable:
-        return self.query_one(SettingsTable)
-
-    def attach(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.refresh_rows()
-
-    @work(thread=True, exclusive=True, group="accounting-settings", exit_on_error=False)
-    def refresh_rows(self) -> None:
-        from posync_tui.services.accounting_mappings import settings_rows
-
-        if self.rt is not None:
-            self.post_message(self._Rows(settings_rows(self.rt.db)))
-
-    @on(_Rows)
-    def _show_rows(self, message: _Rows) -> None:
-        table = self.table
-        cursor = table.cursor_row
-        self.rows = message.rows
-        table.clear()
-        for row in self.rows:
-            value = safe(row.value, one_line=True) if row.value else "—"
-            table.add_row(row.section, safe(row.label, one_line=True), value, key=row.key)
-        if self.rows:
-            table.move_cursor(row=min(cursor, len(self.rows) - 1))
-
-    @property
-    def current(self) -> SettingRow | None:
-        row = self.table.cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
 
     @on(Choose)
     def _choose(self, message: Choose) -> None:

@@ -33,7 +33,7 @@ from posync_tui.services.customer_orders import (
     save_order,
 )
 from posync_tui.services.po_create import find_items
-from screens.form import FieldError, FormScreen
+from screens.form import FieldError, FormScreen, at_fields
 from screens.key_bar import KeyBar
 from screens.safe_text import safe
 from screens.search_picker import Choice, SearchPicker
@@ -288,26 +288,17 @@ class CustomerOrderForm(FormScreen[int | None]):
                 lines,
             )
         except OrderInvalid as exc:
-            self.show_errors(_at_fields(exc, keys, values))
+            self.show_errors(
+                at_fields(
+                    exc,
+                    keys,
+                    lambda i: values["lines"][i][1:3],
+                    {"ship_to": (values["ship_to"], values["ship_to_id"])},
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
             self.show_errors({}, f"Not saved: {exc}")
         else:
             self.dismiss(order_id)
         finally:
             self.saving = False
-
-
-def _at_fields(error: OrderInvalid, keys: list[int], values: dict[str, Any]) -> dict[str, str]:
-    """Each refused value at the form field it is about (a line's by its row)."""
-    shown_at: dict[str, str] = {}
-    for problem in error.problems:
-        message = problem.message
-        if problem.line is not None and 0 < problem.line <= len(keys):
-            field = f"line-{keys[problem.line - 1]}-{problem.field}"
-            _, typed, picked, _, _ = values["lines"][problem.line - 1]
-        else:
-            field, typed, picked = problem.field, values["ship_to"], values["ship_to_id"]
-        if problem.field in ("ship_to", "item") and typed and picked is None:
-            message = "Pick it from the matches (up/down, enter)"
-        shown_at.setdefault(field, message)
-    return shown_at

@@ -8,7 +8,8 @@ changes (esc or Cancel) asks whether to discard them.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +22,39 @@ from textual.widgets import Button, Checkbox, Label, Static
 from screens.confirm import Confirm
 from screens.safe_text import safe
 
+if TYPE_CHECKING:
+    from posync_tui.refused import Refused
+
 T = TypeVar("T")
+
+
+def at_fields(
+    refused: Refused,
+    keys: Sequence[int],
+    typed: Callable[[int], tuple[str, int | None]],
+    picks: Mapping[str, tuple[str, int | None]],
+) -> dict[str, str]:
+    """Each refused value at the form field it is about: a line's at its row's (``keys``: the
+    rows' ids; ``typed(i)``: the text in the i-th line's look-up field and the record picked from
+    its matches). A look-up field (``picks``: the head's, by name; a line's "item") with text
+    typed but nothing picked says to pick one."""
+    shown_at: dict[str, str] = {}
+    for problem in refused.problems:
+        message = problem.message
+        if problem.line is not None and 0 < problem.line <= len(keys):
+            field = f"line-{keys[problem.line - 1]}-{problem.field}"
+            text, picked = typed(problem.line - 1)
+        elif problem.line is not None:
+            field, text, picked = "lines", "", None
+        else:
+            field = problem.field
+            text, picked = picks.get(problem.field, ("", None))
+        is_lookup = problem.field == "item" or problem.field in picks
+        if is_lookup and text and picked is None:
+            what = problem.field.replace("_", "-")
+            message = f"Pick the {what} from the matches (up/down, enter)"
+        shown_at.setdefault(field, message)
+    return shown_at
 
 
 class FieldError(Static):

@@ -1,6 +1,7 @@
 """The PO detail's Accounting tab (Cin7 seed): the PO's accounting fields and QuickBooks state.
 
-Invoice Date, Supplier Inv No and Dispatch Date are edited in place (enter; the PO detail's
+Invoice Date, Supplier Inv No, Dispatch Date and the invoice's due date (QuickBooks' DueDate; an
+EDI invoice sets it) are edited in place (enter; the PO detail's
 editor checks them at the field and saves them through the audited PO edit). Below them: the
 Accounting Status, the bill's reference whole and the 21-character DocNumber QuickBooks gets,
 what the PO became in QuickBooks, the last upload error, and in plain words whether the PO can
@@ -30,7 +31,13 @@ from screens.po_actions import as_text, label
 from screens.po_widgets import FieldGrid, HeaderField
 from screens.safe_text import safe
 
-FIELDS = ("invoice_date", "supplier_invoice_no", "dispatch_date", "accounting_status")
+FIELDS = (
+    "invoice_date",
+    "supplier_invoice_no",
+    "dispatch_date",
+    "invoice_due_date",
+    "accounting_status",
+)
 LABEL_WIDTH = 18
 # The rows under the fields: key, label.
 ROWS = (
@@ -56,6 +63,9 @@ def fields(d: PODetail) -> list[HeaderField]:
         "invoice_date": Content(as_text(d.invoice_date) or "—"),
         "supplier_invoice_no": safe(d.supplier_invoice_no or "—", one_line=True),
         "dispatch_date": Content(as_text(d.dispatch_date) or "—"),
+        "invoice_due_date": Content(as_text(d.invoice_due_date))
+        if d.invoice_due_date
+        else Content.styled("— (invoice date + the QuickBooks terms' days)", "$text-muted"),
         "accounting_status": Content.styled(a.accounting_status, "bold")
         if a.imported
         else Content(a.accounting_status),
@@ -69,6 +79,11 @@ def describe(d: PODetail, key: str) -> str:
         return f"Accounting status is {STATUS_HELP}"
     if key == "supplier_invoice_no":
         return "enter: edit the supplier's invoice number (it starts the bill's reference)"
+    if key == "invoice_due_date":
+        return (
+            "enter: edit the bill's due date (YYYY-MM-DD); empty: the invoice date plus the "
+            "QuickBooks terms' days"
+        )
     return f"enter: edit {label(key).lower()} (YYYY-MM-DD)"
 
 

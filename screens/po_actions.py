@@ -45,6 +45,7 @@ LABELS = {
     "invoice_date": "Invoice date",
     "supplier_invoice_no": "Supplier inv no",
     "dispatch_date": "Dispatch date",
+    "invoice_due_date": "Invoice due date",
     "accounting_status": "Accounting status",
     "description": "Description",
     "quantity_ordered": "Ordered",
@@ -58,7 +59,7 @@ LABELS = {
     "line_count": "Lines",
 }
 NUMBERS = {"quantity_ordered", "quantity_confirmed", "quantity_received", "unit_cost"}
-DATES = {"order_date", "expected_date", "invoice_date", "dispatch_date"}
+DATES = {"order_date", "expected_date", "invoice_date", "dispatch_date", "invoice_due_date"}
 # Fields that may be emptied (the others need a value).
 OPTIONAL = {
     "quantity_confirmed",

@@ -41,7 +41,7 @@ from posync_tui.services.po_create import (
 )
 from posync_tui.services.supplier_sync import PODefaults, new_po_defaults
 from screens.confirm import Confirm
-from screens.form import FieldError, FormScreen, Tick
+from screens.form import FieldError, FormScreen, Tick, at_fields
 from screens.key_bar import KeyBar
 from screens.po_edi_fields import EdiFieldsBox
 from screens.safe_text import VISIBLE, safe
@@ -449,32 +449,20 @@ class PurchaseOrderForm(FormScreen[int | None]):
                 if scheduler is not None and edi_submit.CONNECTOR in scheduler.jobs:
                     scheduler.run_now(edi_submit.CONNECTOR)
         except POInvalid as exc:
-            self.show_errors(_at_fields(exc, keys, values))
+            self.show_errors(
+                at_fields(
+                    exc,
+                    keys,
+                    lambda i: values["lines"][i][:2],
+                    {"vendor": (values["vendor"], values["vendor_id"])},
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
             self.show_errors({}, f"Not saved: {exc}")
         else:
             self.dismiss(po_id)
         finally:
             self.saving = False
-
-
-def _at_fields(error: POInvalid, keys: list[int], values: dict[str, Any]) -> dict[str, str]:
-    """Each refused value at the form field it is about (a line's by its row)."""
-    shown_at: dict[str, str] = {}
-    for problem in error.problems:
-        message = problem.message
-        if problem.line is not None and 0 < problem.line <= len(keys):
-            field = f"line-{keys[problem.line - 1]}-{problem.field}"
-            typed, picked, _, _ = values["lines"][problem.line - 1]
-        elif problem.line is not None:
-            field, typed, picked = "lines", "", None
-        else:
-            field, typed, picked = problem.field, values["vendor"], values["vendor_id"]
-        if problem.field in ("vendor", "item") and typed and picked is None:
-            # Text typed, but no record picked from its matches.
-            message = f"Pick the {problem.field} from the matches (up/down, enter)"
-        shown_at.setdefault(field, message)
-    return shown_at
 
 
 def _submit_problems(db: Database, values: dict[str, Any]) -> list[str]:

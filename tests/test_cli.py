@@ -41,6 +41,15 @@ def test_an_invalid_config_gives_one_clear_line_per_problem(tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("qualifiers", ["[]", '["113", "not a code"]'])
+def test_the_edi_confirmed_qualifiers_must_be_edifact_codes(tmp_path, qualifiers):
+    config = tmp_path / "config.toml"
+    config.write_text(f"[edi]\nconfirmed_qualifiers = {qualifiers}\n")
+    result = runner.invoke(app, ["--config", str(config), "config", "show"])
+    assert result.exit_code == 2
+    assert "edi.confirmed_qualifiers" in result.output
+
+
 def test_environment_overrides_the_file(tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
     config.write_text("[supplier]\npoll_interval = 60\n")

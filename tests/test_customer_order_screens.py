@@ -60,6 +60,13 @@ async def test_the_operator_creates_an_order_by_keyboard_and_it_shows_in_the_lis
         await settled(pilot)
         assert set(errors(form)) == {"ship_to", "division", "line-1-item", "line-1-quantity"}
 
+        await type_in(pilot, "ship_to", "hen")  # typed, not picked from the matches
+        await type_in(pilot, "line-1-item", "EGG")
+        await pilot.press("ctrl+s")
+        await settled(pilot)
+        assert errors(form)["ship_to"] == "Pick the ship-to from the matches (up/down, enter)"
+        assert errors(form)["line-1-item"] == "Pick the item from the matches (up/down, enter)"
+
         await pick(pilot, "ship_to", "hen")
         form.query_one("#division", Select).focus()
         await pilot.press("enter", "down", "enter")

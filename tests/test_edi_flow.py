@@ -19,6 +19,7 @@ from posync_tui.models import (
     EdiDocument,
     OutboxMessage,
     PurchaseOrder,
+    PurchaseOrderLine,
     QuarantinedEntry,
     Shipment,
     VendorBill,
@@ -88,6 +89,24 @@ def test_submitted_changed_shipped_and_invoiced(rt, hub, listed, monkeypatch):
         bill = s.exec(select(VendorBill)).one()
     assert bill.status == "held"  # freight (FC) is not set up
     assert [d["acknowledged"] for d in sandbox.inbox()] == [True] * len(sandbox.inbox())
+
+
+@pytest.mark.parametrize(("qualifiers", "confirmed"), [(("113", "187"), 8), (("113",), None)])
+def test_the_hub_s_confirmed_qualifiers_come_from_the_edi_settings(
+    db, hub, qualifiers, confirmed
+):
+    """A supplier that writes its confirmed quantities as QTY+187: read as confirmed unless the
+    [edi] settings say this hub's 187 means something else."""
+    sandbox, partners, server = hub
+    settings = Settings(edi={"confirmed_qualifiers": qualifiers})
+    rt = Runtime(settings=settings, db=db, sandbox=partners, sandbox_server=server)
+    po_id = fresh_po(db)
+    sandbox.script(behaviour="change", quantity=8, confirmed_qualifier="187")
+    submit(db, po_id, settings.edi)
+    run(rt)
+    with db.reader() as s:
+        lines = s.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po_id)).all()
+    assert {line.quantity_confirmed for line in lines if line.line_no == 1} == {confirmed}
 
 
 def test_a_send_cut_off_is_retried_and_the_hub_answers_duplicate(rt, hub):

@@ -85,6 +85,14 @@ def test_a_confirmed_quantity_is_read_from_qty_187_as_from_113():
     assert parse(build_ordrsp(response, BACK)).messages[0] == response
 
 
+def test_a_hub_s_confirmed_qualifiers_are_the_ones_read():
+    """[edi] confirmed_qualifiers: a partner whose 187 means "scheduled", not confirmed."""
+    body = [s.replace("QTY+113", "QTY+187") for s in ORDRSP_BODY]
+    text = interchange(*message("ORDRSP", *body))
+    assert parse(text, confirmed=("113",)).messages[0].lines[0].quantity is None
+    assert parse(text, confirmed=("187",)).messages[0].lines[0].quantity == Decimal(4)
+
+
 @pytest.mark.parametrize(
     ("code", "status"),
     [

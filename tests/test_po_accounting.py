@@ -197,6 +197,27 @@ async def test_a_bad_date_or_a_too_long_invoice_number_is_refused_at_the_field(d
     assert (po.dispatch_date, po.supplier_invoice_no) == (None, None)
 
 
+async def test_the_invoice_due_date_is_shown_and_edited_on_the_tab(db, vendor_id):
+    """The bill's DueDate: an EDI invoice sets it; the operator sees and corrects it here, and
+    emptied, QuickBooks gets the invoice date plus the terms' days."""
+    po_id = add_po(db, vendor_id)
+    async with console(db).run_test(size=(80, 24)) as pilot:
+        pane = await accounting_tab(pilot, po_id)
+        assert field(pane, "invoice_due_date").startswith("— (invoice date + ")
+        editor = pilot.app.screen.query_one(EditBar)
+        await edit(pilot, pane, "invoice_due_date", "31.12.2026")
+        assert editor.is_open
+        help_text = str(editor.query_one("#edit-help", Static).render())
+        assert help_text == "Invoice due date must be a date YYYY-MM-DD, e.g. 2025-03-31"
+        await pilot.press("escape")
+        await edit(pilot, pane, "invoice_due_date", "2026-12-31")
+        assert field(pane, "invoice_due_date") == "2026-12-31"
+    assert read_po(db, po_id).invoice_due_date == date(2026, 12, 31)
+    with db.reader() as s:
+        (entry,) = s.exec(select(AuditEntry).where(AuditEntry.field == "invoice_due_date")).all()
+    assert (entry.source, entry.new_value) == ("operator", "2026-12-31")
+
+
 async def test_reset_for_reimport_puts_an_imported_po_back_in_the_queue(db, vendor_id):
     link(db, vendor_id)
     po_id = add_po(

@@ -13,6 +13,7 @@ from connectors.edifact.errors import (
     ServiceCharacterError,
     TotalsError,
 )
+from connectors.edifact.fields import CONFIRMED
 from connectors.edifact.gln import check_digit, gln_problem, is_gln
 from connectors.edifact.interchange import (
     build,
@@ -55,6 +56,7 @@ from connectors.edifact.status import (
 from connectors.edifact.syntax import DEFAULT, Separators
 
 __all__ = [
+    "CONFIRMED",
     "DEFAULT",
     "HEADER_CODE",
     "LINE_CODE",

@@ -22,12 +22,20 @@ def error(segment: Segment, message: str) -> ContentError:
     return ContentError(message, index=segment.index, tag=segment.tag)
 
 
-class Fields:
-    """A message's segments, read with its interchange's decimal mark."""
+# QTY 6063 read as a supplier's confirmed quantity: 113 (to be delivered); some hubs send 187.
+CONFIRMED = ("113", "187")
 
-    def __init__(self, segments: list[Segment], decimal: str):
+
+class Fields:
+    """A message's segments, read with its interchange's decimal mark and its partner's choice
+    of confirmed-quantity qualifiers."""
+
+    def __init__(
+        self, segments: list[Segment], decimal: str, confirmed: tuple[str, ...] = CONFIRMED
+    ):
         self.segments = segments
         self.decimal = decimal
+        self.confirmed = confirmed
 
     def number(self, segment: Segment, element: int, component: int, what: str) -> Decimal:
         text = segment.value(element, component)

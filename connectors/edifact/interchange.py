@@ -53,17 +53,18 @@ WRITERS: dict[type, Callable[[Any], list]] = {
 }
 
 
-def parse(data: str | bytes) -> Interchange:
-    """The interchange in ``data`` (bytes are decoded in the character set UNB declares); an
-    EdifactError carries the text it was found in as ``raw``."""
+def parse(data: str | bytes, confirmed: tuple[str, ...] = f.CONFIRMED) -> Interchange:
+    """The interchange in ``data`` (bytes are decoded in the character set UNB declares), its
+    order responses' confirmed quantities read from QTY segments qualified as in ``confirmed``;
+    an EdifactError carries the text it was found in as ``raw``."""
     try:
-        return _parse(data)
+        return _parse(data, confirmed)
     except EdifactError as exc:
         exc.raw = data if isinstance(data, str) else data.decode("iso-8859-1")
         raise
 
 
-def _parse(data: str | bytes) -> Interchange:
+def _parse(data: str | bytes, confirmed: tuple[str, ...]) -> Interchange:
     text = split(decode(data) if isinstance(data, bytes) else data)
     segments = text.segments
     if not segments or segments[0].tag != "UNB":
@@ -75,7 +76,7 @@ def _parse(data: str | bytes) -> Interchange:
         )
     envelope = _envelope(segments[0])
     check_charset(segments, envelope.syntax)
-    fields = f.Fields(segments, text.separators.decimal)
+    fields = f.Fields(segments, text.separators.decimal, confirmed)
     messages = [_message(unh, body, fields) for unh, body in _messages(segments, envelope)]
     return Interchange(envelope, tuple(messages))
 

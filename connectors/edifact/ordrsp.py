@@ -8,8 +8,6 @@ from connectors.edifact.orders import Row, bgm_of, dtm, item, lin, nad
 from connectors.edifact.status import UnknownCode, header_status, line_status
 from connectors.edifact.syntax import Segment
 
-CONFIRMED = ("113", "187")  # QTY 6063 for a confirmed quantity: hubs use either
-
 
 def write(response: OrderResponse) -> list[Row]:
     rows: list[Row] = [
@@ -51,7 +49,9 @@ def read(unh: Segment, segments: list[Segment], fields: f.Fields) -> OrderRespon
     dates, parties, refs = f.dates(header), f.parties(header), f.references(header)
     if not refs.get("ON"):
         raise f.error(bgm, "the order response names no order (RFF+ON)")
-    qualifiers = [s.value(0, 0) for s in segments if s.tag == "QTY" and s.value(0, 0) in CONFIRMED]
+    qualifiers = [
+        s.value(0, 0) for s in segments if s.tag == "QTY" and s.value(0, 0) in fields.confirmed
+    ]
     return OrderResponse(
         number=f.required(bgm, 1, "BGM document number"),
         function=function,
@@ -82,7 +82,7 @@ def _line(group: list[Segment], fields: f.Fields) -> ResponseLine:
         mpn=f.mpn(group),
         supplier_item=f.supplier_item(lin_),
         quantity=fields.optional_number(
-            next(f.tagged(group, "QTY", *CONFIRMED), None), 0, 1, "confirmed quantity"
+            next(f.tagged(group, "QTY", *fields.confirmed), None), 0, 1, "confirmed quantity"
         ),
         backorder=fields.optional_number(f.first(group, "QTY", "83"), 0, 1, "backorder quantity"),
         price=fields.optional_number(f.first(group, "PRI", "AAA"), 0, 1, "net price"),

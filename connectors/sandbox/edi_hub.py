@@ -277,7 +277,7 @@ class EdiHubSandbox:
             ids = (await request.json())["ids"]
             assert isinstance(ids, list) and 1 <= len(ids) <= 500
         except (ValueError, KeyError, TypeError, AssertionError):
-            return JSONResponse({"error": "the body is {\"ids\": [1..500 ids]}"}, 400)
+            return JSONResponse({"error": 'the body is {"ids": [1..500 ids]}'}, 400)
         with self._lock:
             by_id = {d["id"]: d for d in self._inbox}
             unknown = [i for i in ids if i not in by_id]

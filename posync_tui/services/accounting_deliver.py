@@ -86,14 +86,7 @@ async def deliver(rt: Runtime, *, fence: Fence, progress: delivery.Progress | No
         async with qbo_client(rt) as client:
             adapter = QuickBooksAdapter(client, setting_on=setting_on)
             tally = await delivery.deliver(rt.db, adapter, fence, progress=progress)
-        if tally.total:
-            parts.append(f"{tally.sent} uploaded to QuickBooks")
-        if tally.failed:
-            parts.append(f"{tally.failed} failed (see the Errors tabs)")
-        if tally.decision:
-            parts.append(f"{tally.decision} need a decision (see the Errors tabs)")
-        if tally.later:
-            parts.append(f"{tally.later} to try again")
+        parts = tally.said("uploaded to QuickBooks", see="the Errors tabs")
     waiting = await asyncio.to_thread(waiting_line, rt)
     return ", ".join([*parts, waiting] if waiting else parts) or NOTHING
 

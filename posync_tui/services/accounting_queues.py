@@ -22,7 +22,7 @@ from posync_tui.config import Settings
 from posync_tui.db import Database
 from posync_tui.links import LINK
 from posync_tui.models import AccountingStatus, PartnerLink, PurchaseOrder, Vendor
-from posync_tui.paging import Column, PagedSource, Row, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, Row, View, contains
 from posync_tui.services.accounting import (
     ERROR_STATUSES,
     ERROR_TABS,
@@ -234,14 +234,14 @@ class QueueSource(PagedSource):
         found = [queue_condition(self.tab)]
         text = view.text.strip()
         if text:
-            pattern = contains_pattern(text)
             found.append(
-                or_(
-                    PO.number.ilike(pattern, escape="\\"),
-                    PO.supplier_invoice_no.ilike(pattern, escape="\\"),
-                    VENDOR.name.ilike(pattern, escape="\\"),
-                    VENDOR.code.ilike(pattern, escape="\\"),
-                    PO.accounting_error_code.ilike(pattern, escape="\\"),
+                contains(
+                    text,
+                    PO.number,
+                    PO.supplier_invoice_no,
+                    VENDOR.name,
+                    VENDOR.code,
+                    PO.accounting_error_code,
                 )
             )
         return found
@@ -335,12 +335,7 @@ class ContactSource(PagedSource):
         found: list[ColumnElement] = [VENDOR.qbo_vendor_id.is_(None)]
         text = view.text.strip()
         if text:
-            pattern = contains_pattern(text)
-            found.append(
-                or_(
-                    VENDOR.name.ilike(pattern, escape="\\"), VENDOR.code.ilike(pattern, escape="\\")
-                )
-            )
+            found.append(contains(text, VENDOR.name, VENDOR.code))
         return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from posync_tui import timefmt
@@ -24,7 +24,7 @@ from posync_tui.models import (
     WarehouseBatchLine,
     WarehouseCommitMessage,
 )
-from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, View, contains
 from posync_tui.services.lookup import Found
 from posync_tui.services.warehouse_batches import batches, label
 
@@ -104,15 +104,7 @@ class BatchLineSource(PagedSource):
             found.append(LINE.stage == view.filter("stage"))
         text = view.text.strip()
         if text:
-            pattern = contains_pattern(text)
-            found.append(
-                or_(
-                    ORDER.number.ilike(pattern, escape="\\"),
-                    ITEM.sku.ilike(pattern, escape="\\"),
-                    ITEM.description.ilike(pattern, escape="\\"),
-                    LINE.stage.ilike(pattern, escape="\\"),
-                )
-            )
+            found.append(contains(text, ORDER.number, ITEM.sku, ITEM.description, LINE.stage))
         return found
 
     def describe(self, view: View) -> str:
@@ -159,13 +151,7 @@ class CommitMessageSource(PagedSource):
         found = [MESSAGE.batch_id == view.filter("batch_id")]
         text = view.text.strip()
         if text:
-            pattern = contains_pattern(text)
-            found.append(
-                or_(
-                    ORDER.number.ilike(pattern, escape="\\"),
-                    MESSAGE.message.ilike(pattern, escape="\\"),
-                )
-            )
+            found.append(contains(text, ORDER.number, MESSAGE.message))
         return found
 
     def describe(self, view: View) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlmodel import col
 
@@ -22,7 +22,7 @@ from posync_tui.audit import edit
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import Customer, CustomerLocation, Division, saved_id
-from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, View, contains
 from posync_tui.services import warehouse_rules as rules
 
 LOCATION = CustomerLocation.__table__.c
@@ -62,15 +62,7 @@ class LocationSource(PagedSource):
         text = view.text.strip()
         if not text:
             return []
-        pattern = contains_pattern(text)
-        return [
-            or_(
-                CUSTOMER.code.ilike(pattern, escape="\\"),
-                CUSTOMER.name.ilike(pattern, escape="\\"),
-                LOCATION.code.ilike(pattern, escape="\\"),
-                LOCATION.name.ilike(pattern, escape="\\"),
-            )
-        ]
+        return [contains(text, CUSTOMER.code, CUSTOMER.name, LOCATION.code, LOCATION.name)]
 
 
 def location_view() -> View:

@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlmodel import col
@@ -40,7 +40,8 @@ from posync_tui.models import (
     saved_id,
     utcnow,
 )
-from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, View, contains
+from posync_tui.refused import Problem, Refused
 from posync_tui.services.warehouse_rules import SEND
 
 # The Warehouse Interface Status an operator may give a line; "" is "not set" (never staged).
@@ -68,23 +69,15 @@ TO_SEND: ColumnElement = (
 )
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str  # ship_to, division, lines, item, quantity, status
-    message: str
-    line: int | None = None  # 1-based position of the line, for item / quantity
-
-    def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}" if self.line else self.message
+# The customer order form's fields, top to bottom (a line's: item, quantity, status).
+FIELDS = ("ship_to", "division", "lines", "item", "quantity", "status")
 
 
-class OrderInvalid(ValueError):
-    """The order is refused; ``problems`` lists every refused value, in the form's order."""
+class OrderInvalid(Refused):
+    """The order is refused: every value at fault, in the form's order."""
 
     def __init__(self, problems: Sequence[Problem]):
-        order = ("ship_to", "division", "lines", "item", "quantity", "status")
-        self.problems = sorted(problems, key=lambda p: (p.line or 0, order.index(p.field)))
-        super().__init__("; ".join(map(str, self.problems)))
+        super().__init__(problems, FIELDS)
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -125,15 +118,7 @@ class CustomerOrderSource(PagedSource):
         text = view.text.strip()
         if not text:
             return []
-        pattern = contains_pattern(text)
-        return [
-            or_(
-                ORDER.number.ilike(pattern, escape="\\"),
-                CUSTOMER.name.ilike(pattern, escape="\\"),
-                CUSTOMER.code.ilike(pattern, escape="\\"),
-                LOCATION.name.ilike(pattern, escape="\\"),
-            )
-        ]
+        return [contains(text, ORDER.number, CUSTOMER.name, CUSTOMER.code, LOCATION.name)]
 
 
 def default_view() -> View:
@@ -168,17 +153,17 @@ def find_ship_to(db: Database, text: str, limit: int = 6) -> list[LocationChoice
     text = text.strip()
     if not text:
         return []
-    pattern = contains_pattern(text)
     query = (
         select(CustomerLocation, Customer)
         .join(Customer, col(Customer.id) == col(CustomerLocation.customer_id))
         .where(
             col(CustomerLocation.is_ship_to).is_(True),
-            or_(
-                col(Customer.code).ilike(pattern, escape="\\"),
-                col(Customer.name).ilike(pattern, escape="\\"),
-                col(CustomerLocation.code).ilike(pattern, escape="\\"),
-                col(CustomerLocation.name).ilike(pattern, escape="\\"),
+            contains(
+                text,
+                col(Customer.code),
+                col(Customer.name),
+                col(CustomerLocation.code),
+                col(CustomerLocation.name),
             ),
         )
         .order_by(col(Customer.code), col(CustomerLocation.code))

@@ -24,7 +24,7 @@ from posync_tui.models import (
     Vendor,
     saved_id,
 )
-from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, View, contains
 from posync_tui.partners import Queue
 
 if TYPE_CHECKING:
@@ -71,13 +71,11 @@ class EdiDocumentSource(PagedSource):
         found: list[ColumnElement] = []
         text = view.text.strip()
         if text:
-            pattern = contains_pattern(text)
-            vendors = select(VENDOR.id).where(VENDOR.code.ilike(pattern, escape="\\"))
-            pos = select(PO.id).where(PO.number.ilike(pattern, escape="\\"))
+            vendors = select(VENDOR.id).where(contains(text, VENDOR.code))
+            pos = select(PO.id).where(contains(text, PO.number))
             found.append(
                 or_(
-                    DOC.control_ref.ilike(pattern, escape="\\"),
-                    DOC.message_type.ilike(pattern, escape="\\"),
+                    contains(text, DOC.control_ref, DOC.message_type),
                     DOC.vendor_id.in_(vendors),
                     DOC.po_id.in_(pos),
                 )

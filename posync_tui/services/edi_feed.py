@@ -28,7 +28,7 @@ from sqlmodel import Session as ModelSession
 from sqlmodel import select
 
 from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument, InboxPage, parse_listed
-from connectors.edifact import EdifactError, Interchange, parse
+from connectors.edifact import CONFIRMED, EdifactError, Interchange, parse
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.feed import Entry, Page, Taken
@@ -59,9 +59,9 @@ class Applied:
     po_ids: set[int] = field(default_factory=set)
 
 
-def _parsed(raw: str) -> Fetched:
+def _parsed(raw: str, confirmed: tuple[str, ...]) -> Fetched:
     try:
-        return Fetched(raw, parse(raw))
+        return Fetched(raw, parse(raw, confirmed))
     except EdifactError as exc:
         exc.raw = exc.raw or raw
         raise
@@ -96,8 +96,11 @@ class EdiFeed:
     partner = PARTNER
     noun = "interchange"
 
-    def __init__(self, db: Database, hub: EdiHubClient | None):
+    def __init__(
+        self, db: Database, hub: EdiHubClient | None, confirmed: tuple[str, ...] = CONFIRMED
+    ):
         self.db, self.hub = db, hub
+        self.confirmed = confirmed  # the QTY qualifiers of a confirmed quantity ([edi] settings)
         self.seen: dict[int, str] = {}  # seq → hub id of entries listed, until acknowledged
         self.listed: dict[str, InboundDocument] = {}  # what the hub said of each, by hub id
         self.read: dict[str, Fetched] = {}  # the page's text parsed, by hub id
@@ -131,7 +134,7 @@ class EdiFeed:
         if not any(d.content is not None for d in page.documents):
             return page, {}  # nothing to parse: no process started for an empty inbox
         read = await asyncio.get_running_loop().run_in_executor(
-            _parser(), parse_listed, page.documents
+            _parser(), parse_listed, page.documents, self.confirmed
         )
         return page, {key: Fetched(*parsed) for key, parsed in read.items()}
 
@@ -156,7 +159,7 @@ class EdiFeed:
             return read
         raw = await self.hub.text(self.listed[key]) if self.hub is not None else self._kept(key)
         # Parsed in a thread: a kilobyte of EDIFACT takes milliseconds the console needs.
-        return await asyncio.to_thread(_parsed, raw)
+        return await asyncio.to_thread(_parsed, raw, self.confirmed)
 
     def _kept(self, key: str) -> str:
         with self.db.reader() as s:

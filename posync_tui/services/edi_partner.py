@@ -6,17 +6,13 @@ import asyncio
 
 from connectors.edi_hub import EdiHubClient
 from posync_tui.leases import Fence
-from posync_tui.partners import Partner, Queue, Schedule, address
+from posync_tui.partners import Partner, Queue, Schedule, http_client
 from posync_tui.runtime import Runtime
 from posync_tui.services.edi_feed import CONNECTOR
 
 
 def edi_client(rt: Runtime, *, attempts: int = 4) -> EdiHubClient:
-    settings = rt.settings.edi
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    return EdiHubClient(
-        address(rt, CONNECTOR), api_key=key, timeout=settings.timeout, attempts=attempts
-    )
+    return http_client(rt, CONNECTOR, EdiHubClient, attempts=attempts)
 
 
 async def _run(rt: Runtime, fence: Fence) -> str:
@@ -31,7 +27,7 @@ async def _run(rt: Runtime, fence: Fence) -> str:
 async def _reprocess(rt: Runtime, quarantine_id: int) -> str:
     from posync_tui.services import edi_sync
 
-    return await edi_sync.reprocess(rt.db, quarantine_id)
+    return await edi_sync.reprocess(rt.db, quarantine_id, rt.settings.edi.confirmed_qualifiers)
 
 
 def _queue(rt: Runtime) -> Queue:

@@ -12,6 +12,7 @@ import asyncio
 from sqlmodel import col, select
 
 from connectors.edi_hub import EdiHubClient
+from connectors.edifact import CONFIRMED
 from posync_tui import delivery, feed, feed_reprocess
 from posync_tui.db import Database
 from posync_tui.leases import Fence
@@ -42,7 +43,7 @@ async def run(rt: Runtime, hub: EdiHubClient, fence: Fence) -> str:
     except Exception as exc:  # noqa: BLE001 - raised after the inbox had its turn
         failure = exc
     try:
-        said.append(await poll(rt.db, hub, fence))
+        said.append(await poll(rt.db, hub, fence, rt.settings.edi.confirmed_qualifiers))
     except Exception as exc:
         raise (failure or exc) from None
     if failure is not None:
@@ -50,8 +51,10 @@ async def run(rt: Runtime, hub: EdiHubClient, fence: Fence) -> str:
     return ", ".join(said)
 
 
-async def poll(db: Database, hub: EdiHubClient, fence: Fence) -> str:
-    source = EdiFeed(db, hub)
+async def poll(
+    db: Database, hub: EdiHubClient, fence: Fence, confirmed: tuple[str, ...] = CONFIRMED
+) -> str:
+    source = EdiFeed(db, hub, confirmed)
     try:
         result = await feed.poll(source, db, fence, page_size=PAGE_SIZE, max_pages=MAX_PAGES)
     finally:
@@ -64,10 +67,12 @@ async def poll(db: Database, hub: EdiHubClient, fence: Fence) -> str:
     return text
 
 
-async def reprocess(db: Database, quarantine_id: int) -> str:
+async def reprocess(
+    db: Database, quarantine_id: int, confirmed: tuple[str, ...] = CONFIRMED
+) -> str:
     """Apply a set-aside interchange again from the document log (after a fix in posync)."""
     row = await asyncio.to_thread(feed_reprocess.quarantined, db, quarantine_id)
-    await feed_reprocess.reprocess(EdiFeed(db, None), db, quarantine_id)
+    await feed_reprocess.reprocess(EdiFeed(db, None, confirmed), db, quarantine_id)
     return f"Interchange {row.entry_key} re-processed"
 
 

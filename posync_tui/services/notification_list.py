@@ -26,7 +26,7 @@ from posync_tui.models import (
     Vendor,
     saved_id,
 )
-from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, View, contains
 
 if TYPE_CHECKING:  # the screen imports this module at start-up: keep it light
     from posync_tui.db import Database
@@ -113,18 +113,11 @@ class NotificationListSource(PagedSource):
         found: list[ColumnElement] = []
         text = view.text.strip()
         if text:
-            pattern = contains_pattern(text)
-            vendors = select(VENDOR.id).where(
-                or_(
-                    VENDOR.code.ilike(pattern, escape="\\"),
-                    VENDOR.name.ilike(pattern, escape="\\"),
-                )
-            )
-            pos = select(PO.id).where(PO.number.ilike(pattern, escape="\\"))
+            vendors = select(VENDOR.id).where(contains(text, VENDOR.code, VENDOR.name))
+            pos = select(PO.id).where(contains(text, PO.number))
             found.append(
                 or_(
-                    NOTE.message.ilike(pattern, escape="\\"),
-                    NOTE.kind.ilike(pattern, escape="\\"),
+                    contains(text, NOTE.message, NOTE.kind),
                     NOTE.vendor_id.in_(vendors),
                     NOTE.po_id.in_(pos),
                 )

@@ -162,16 +162,7 @@ async def deliver(rt: Runtime, *, fence: Fence, client: P21Client | None = None)
         client = p21_client(rt)
     async with client:
         tally = await delivery.deliver(rt.db, P21Adapter(client), fence)
-    if not tally.total:
-        return NOTHING
-    parts = [f"{tally.sent} exported to P21"]
-    if tally.failed:
-        parts.append(f"{tally.failed} refused (see Notices)")
-    if tally.decision:
-        parts.append(f"{tally.decision} need a decision")
-    if tally.later:
-        parts.append(f"{tally.later} to try again")
-    return ", ".join(parts)
+    return ", ".join(tally.said("exported to P21", "refused", see="Notices")) or NOTHING
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from connectors.p21 import P21Client
 from posync_tui.leases import Fence
-from posync_tui.partners import Partner, Queue, Schedule, address
+from posync_tui.partners import Partner, Queue, Schedule, http_client
 from posync_tui.runtime import Runtime
 
 CONNECTOR = "p21"
 
 
 def p21_client(rt: Runtime, *, attempts: int = 4) -> P21Client:
-    settings = rt.settings.p21
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    return P21Client(
-        address(rt, CONNECTOR), api_key=key, timeout=settings.timeout, attempts=attempts
-    )
+    return http_client(rt, CONNECTOR, P21Client, attempts=attempts)
 
 
 async def _deliver(rt: Runtime, fence: Fence) -> str:

@@ -36,7 +36,8 @@ from posync_tui.models import (
     utcnow,
 )
 from posync_tui.money import po_total
-from posync_tui.paging import contains_pattern
+from posync_tui.paging import contains
+from posync_tui.refused import Problem, Refused
 from posync_tui.services import edi_po
 from posync_tui.services.supplier_sync_operator import PODefaults, new_po_defaults
 from posync_tui.services.supplier_sync_store import q4
@@ -50,27 +51,25 @@ NUMBER_ATTEMPTS = 3  # another console may take the same next PO number first
 LineInput = tuple[int | None, Decimal | str | int, Decimal | str | int]
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str  # vendor, auto_sync, expected_date, reference, the EDI fields, lines, item, ...
-    message: str
-    line: int | None = None  # 1-based position of the line, for item/quantity/unit_cost
+# The New PO form's fields, top to bottom (a line's: item, quantity, unit cost).
+FIELDS = (
+    "vendor",
+    "auto_sync",
+    "expected_date",
+    "reference",
+    "special_order_type",
+    "special_bid_reference",
+    "lines",
+    "item",
+    "quantity",
+)
 
-    def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}" if self.line else self.message
 
-
-class POInvalid(ValueError):
-    """The new PO is refused; ``field`` (and ``line``) name the first value at fault.
-
-    ``problems`` lists every refused value, so a form can show each at its field at once.
-    """
+class POInvalid(Refused):
+    """The new PO is refused: every value at fault, in the New PO form's order."""
 
     def __init__(self, problems: Sequence[Problem]):
-        self.problems = list(problems)
-        first = self.problems[0]
-        self.field, self.line, self.message = first.field, first.line, first.message
-        super().__init__("; ".join(map(str, self.problems)))
+        super().__init__(problems, FIELDS)
 
 
 # --- look-ups for the form ------------------------------------------------------------------
@@ -106,16 +105,10 @@ def find_vendors(db: Database, text: str, limit: int = 6) -> list[VendorChoice]:
     text = text.strip()
     if not text:
         return []
-    pattern = contains_pattern(text)
     with db.reader() as s:
         rows = s.scalars(
             select(Vendor)
-            .where(
-                or_(
-                    col(Vendor.code).ilike(pattern, escape="\\"),
-                    col(Vendor.name).ilike(pattern, escape="\\"),
-                )
-            )
+            .where(contains(text, col(Vendor.code), col(Vendor.name)))
             .order_by(col(Vendor.code))
             .limit(limit * 4)
         ).all()
@@ -153,13 +146,9 @@ def find_items(db: Database, text: str, vendor_id: int | None, limit: int = 6) -
     text = text.strip()
     if not text:
         return []
-    pattern = contains_pattern(text)
     query = select(Item).where(
-        or_(
-            col(Item.sku).ilike(pattern, escape="\\"),
-            col(Item.description).ilike(pattern, escape="\\"),
-            col(Item.supplier_part_no).ilike(pattern, escape="\\"),
-            col(Item.upc).ilike(pattern, escape="\\"),
+        contains(
+            text, col(Item.sku), col(Item.description), col(Item.supplier_part_no), col(Item.upc)
         )
     )
     if vendor_id is not None:
@@ -215,14 +204,12 @@ def create_po(
     parsed = _lines(lines, problems)
     if vendor_id is None:
         problems.append(Problem("vendor", "Vendor is required: type part of its code or name"))
-        raise POInvalid(sorted(problems, key=_form_order))
+        raise POInvalid(problems)
     for _ in range(NUMBER_ATTEMPTS):
         try:
             defaults = new_po_defaults(db, vendor_id)
         except LookupError as exc:
-            raise POInvalid(
-                sorted([Problem("vendor", str(exc)), *problems], key=_form_order)
-            ) from None
+            raise POInvalid([Problem("vendor", str(exc)), *problems]) from None
         if expected is not None and expected < defaults.order_date and not early_expected_date:
             problems.append(
                 Problem(
@@ -303,7 +290,7 @@ def _write(
         if total >= MAX_TOTAL:
             problems.append(Problem("lines", f"The total must be less than {MAX_TOTAL:,}"))
         if problems:
-            raise POInvalid(sorted(problems, key=_form_order))
+            raise POInvalid(problems)
         now = utcnow()
         po = PurchaseOrder(
             number=defaults.number,
@@ -395,24 +382,6 @@ def _items(s, vendor: Vendor, lines: list[_Line], problems: list[Problem]) -> di
                 Problem("item", f"{item.sku} is supplied by {owner.code}, not {vendor.code}", n)
             )
     return items
-
-
-_FIELDS = (
-    "vendor",
-    "auto_sync",
-    "expected_date",
-    "reference",
-    "special_order_type",
-    "special_bid_reference",
-    "lines",
-    "item",
-    "quantity",
-)
-
-
-def _form_order(p: Problem) -> tuple:
-    """The order of the form: the PO's fields, then each line's item, quantity, unit cost."""
-    return (p.line or 0, _FIELDS.index(p.field) if p.field in _FIELDS else len(_FIELDS))
 
 
 def _number_taken(db: Database, number: str) -> bool:

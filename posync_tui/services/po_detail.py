@@ -127,6 +127,7 @@ class PODetail:
     invoice_date: date | None
     supplier_invoice_no: str | None
     dispatch_date: date | None
+    invoice_due_date: date | None  # the supplier invoice's (EDI INVOIC DTM+13) or the operator's
     accounting: POAccounting
     out_of_sync: bool  # the last-synced date shows red
     sync_inactive: str | None  # why a PO with auto-sync on does not sync, if it does not
@@ -216,6 +217,7 @@ def load_po_detail(db: Database, po_id: int, *, settings: Settings | None = None
             invoice_date=po.invoice_date,
             supplier_invoice_no=po.supplier_invoice_no,
             dispatch_date=po.dispatch_date,
+            invoice_due_date=po.invoice_due_date,
             accounting=po_accounting(po, vendor, setting_on=setting_on(settings)),
             out_of_sync=out_of_sync(po),
             sync_inactive=(

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from posync_tui.db import Database
 from posync_tui.models import BackorderLink, Customer, Item, SalesOrder, SalesOrderLine, Vendor
-from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, View, contains
 from posync_tui.services.p21_links import OPEN_SALES_ORDER
 from posync_tui.services.po_create import ItemChoice, VendorChoice, vendor_choice
 
@@ -120,15 +120,7 @@ class TargetLineSource(PagedSource):
             found.append(LINE.item_id == view.filter("item")[0])
         text = view.text.strip()
         if text:
-            pattern = contains_pattern(text)
-            found.append(
-                or_(
-                    ITEM.sku.ilike(pattern, escape="\\"),
-                    ITEM.description.ilike(pattern, escape="\\"),
-                    VENDOR.code.ilike(pattern, escape="\\"),
-                    VENDOR.name.ilike(pattern, escape="\\"),
-                )
-            )
+            found.append(contains(text, ITEM.sku, ITEM.description, VENDOR.code, VENDOR.name))
         return found
 
     def describe(self, view: View) -> str:

@@ -10,30 +10,23 @@ from __future__ import annotations
 from connectors.catalog import CatalogClient
 from connectors.supplier import SupplierClient
 from posync_tui.leases import Fence
-from posync_tui.partners import NotConfigured, Partner, Schedule, address
+from posync_tui.partners import NotConfigured, Partner, Schedule, http_client
 from posync_tui.runtime import Runtime
 from posync_tui.services.status import RecordedCalls
 
 
 def supplier_client(rt: Runtime, *, attempts: int = 4) -> SupplierClient:
-    settings = rt.settings.supplier
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    return SupplierClient(
-        address(rt, "supplier"), api_key=key, timeout=settings.timeout, attempts=attempts
-    )
+    return http_client(rt, "supplier", SupplierClient, attempts=attempts)
 
 
 def catalog_client(rt: Runtime, *, attempts: int = 4) -> RecordedCalls | None:
     """The cloud catalog client, or None when no cloud catalog is set up."""
-    settings = rt.settings.catalog
-    if not settings.enabled:
+    if not rt.settings.catalog.enabled:
         return None
     try:
-        base_url = address(rt, "catalog")
+        client = http_client(rt, "catalog", CatalogClient, attempts=attempts)
     except NotConfigured:
         return None
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    client = CatalogClient(base_url, api_key=key, timeout=settings.timeout, attempts=attempts)
     return RecordedCalls(client, rt.db, "catalog")
 
 

@@ -45,6 +45,7 @@ PO_EDITABLE = {
     "invoice_date",
     "supplier_invoice_no",
     "dispatch_date",
+    "invoice_due_date",
 }
 LINE_EDITABLE = {
     "description",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlmodel import col
 
@@ -31,7 +31,7 @@ from posync_tui.models import (
     Vendor,
     utcnow,
 )
-from posync_tui.paging import Column, PagedSource, View, contains_pattern
+from posync_tui.paging import Column, PagedSource, View, contains
 from posync_tui.services.supplier_sync_operator import get_record
 
 VENDOR = Vendor.__table__.c
@@ -121,14 +121,7 @@ class VendorListSource(PagedSource):
         text = view.text.strip()
         if not text:
             return []
-        pattern = contains_pattern(text)
-        return [
-            or_(
-                VENDOR.code.ilike(pattern, escape="\\"),
-                VENDOR.name.ilike(pattern, escape="\\"),
-                VENDOR.supplier_account.ilike(pattern, escape="\\"),
-            )
-        ]
+        return [contains(text, VENDOR.code, VENDOR.name, VENDOR.supplier_account)]
 
 
 def default_view() -> View:

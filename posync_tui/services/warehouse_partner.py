@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from connectors.warehouse import WarehouseClient
 from posync_tui.leases import Fence
-from posync_tui.partners import Partner, Queue, Schedule, address
+from posync_tui.partners import Partner, Queue, Schedule, http_client
 from posync_tui.runtime import Runtime
 
 CONNECTOR = "warehouse"
 
 
 def warehouse_client(rt: Runtime, *, attempts: int = 4) -> WarehouseClient:
-    settings = rt.settings.warehouse
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    return WarehouseClient(
-        address(rt, CONNECTOR), api_key=key, timeout=settings.timeout, attempts=attempts
-    )
+    return http_client(rt, CONNECTOR, WarehouseClient, attempts=attempts)
 
 
 async def _deliver(rt: Runtime, fence: Fence) -> str:

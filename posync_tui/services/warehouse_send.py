@@ -151,16 +151,7 @@ async def deliver(
         client = await asyncio.to_thread(warehouse_client, rt)  # reads settings, builds TLS
     async with client as ovotrack:
         tally = await delivery.deliver(rt.db, WarehouseAdapter(ovotrack), fence, progress=progress)
-    if not tally.total:
-        return NOTHING
-    parts = [f"{tally.sent:,} line(s) sent to Ovotrack"]
-    if tally.failed:
-        parts.append(f"{tally.failed:,} failed (see Commit Messages)")
-    if tally.decision:
-        parts.append(f"{tally.decision:,} need a decision")
-    if tally.later:
-        parts.append(f"{tally.later:,} to try again")
-    return ", ".join(parts)
+    return ", ".join(tally.said("line(s) sent to Ovotrack", see="Commit Messages")) or NOTHING
 
 
 async def send_batch(
