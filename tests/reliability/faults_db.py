@@ -22,12 +22,17 @@ BUSY_TIMEOUT_MS = 50
 def sqlite_copy(template: Path, path: Path) -> Database:
     """A migrated SQLite database (a copy of ``template``) with a short busy timeout."""
     shutil.copy(template, path)
-    db = Database(f"sqlite:///{path}")
+    return short_busy_timeout(Database(f"sqlite:///{path}"))
+
+
+def short_busy_timeout(db: Database) -> Database:
+    """``db``, its connections from now on waiting ``BUSY_TIMEOUT_MS`` for a lock."""
 
     @event.listens_for(db.engine, "connect")
     def _short(dbapi_conn, _record):  # after db's own pragmas: it overrides their timeout
         dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
+    db.engine.dispose()  # connections already open keep the console's timeout
     return db
 
 

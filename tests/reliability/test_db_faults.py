@@ -25,6 +25,7 @@ from tests.reliability.faults_db import (
     WriteLock,
     free_disk,
     limit_pages,
+    short_busy_timeout,
     sqlite_copy,
 )
 from tests.reliability.flows import FLOWS
@@ -177,3 +178,72 @@ def test_a_locked_database_is_told_in_plain_words_on_the_status_line_not_as_sql(
         db.dispose()
     assert plain_error(locked.value) == failures.plain(locked.value) == BUSY
     assert failures.expected_failure(locked.value) == BUSY
+
+
+@pytest.fixture
+def one_vendor(db):
+    """A vendor with one item (the widget), on a database whose busy timeout is short."""
+    from decimal import Decimal
+
+    from posync_tui.models import Item, Vendor
+
+    with db.session() as s:
+        acme = Vendor(code="ACME", name="Acme Supply")
+        s.add(acme)
+        s.flush()
+        s.add(Item(sku="W-1", description="Widget", vendor_id=acme.id, unit_cost=Decimal("4.25")))
+    return short_busy_timeout(db)
+
+
+def _written(db) -> dict[str, int]:
+    """How many rows a PO's save writes to, table by table."""
+    from sqlmodel import func, select
+
+    from posync_tui.models import AuditEntry, OutboxMessage, PurchaseOrder, PurchaseOrderLine
+
+    with db.reader() as s:
+        return {
+            model.__name__: s.exec(select(func.count()).select_from(model)).one()
+            for model in (PurchaseOrder, PurchaseOrderLine, AuditEntry, OutboxMessage)
+        }
+
+
+async def test_a_po_saved_while_the_database_is_locked_keeps_the_form_and_says_so_plainly(
+    one_vendor,
+):
+    from textual.widgets import Input
+
+    from screens.form import FieldError
+    from screens.po_detail import PurchaseOrderDetail
+    from tests.console import console_app, settled
+    from tests.test_po_form import one_widget_line, open_form, pick, pos
+
+    db = one_vendor
+    before = _written(db)
+    lock = WriteLock(db)
+    app = console_app(db)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            form = await open_form(pilot)
+            await pick(pilot, form, "vendor", "acm")
+            await one_widget_line(pilot, form, "12")
+            typed = {field.id: field.value for field in form.query(Input)}
+            lock.take()  # another program writes, longer than the busy timeout
+            await pilot.press("ctrl+s")
+            await settled(pilot)
+
+            said = form.query_one("#form-error", FieldError)
+            assert said.display and said.message == f"Not saved: {BUSY}"
+            assert app.screen is form and not form.saving
+            assert {field.id: field.value for field in form.query(Input)} == typed
+            assert typed["line-1-quantity"] == "12" and "ACME" in typed["vendor"]
+            assert _written(db) == before, "a part of the PO was saved"
+
+            lock.release()
+            await pilot.press("ctrl+s")
+            await settled(pilot)
+            assert isinstance(app.screen, PurchaseOrderDetail)
+    finally:
+        lock.close()
+    (po,) = pos(db).values()
+    assert (po.total, po.line_count) == (51, 1)
