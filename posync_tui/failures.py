@@ -6,6 +6,8 @@ a non-zero exit, no traceback. Anything else is a defect and keeps its traceback
 
 from __future__ import annotations
 
+import sys
+
 
 def expected_failure(exc: BaseException) -> str | None:
     """What went wrong, in one line (a config error: one per problem), or None for a defect."""
@@ -36,20 +38,41 @@ _FAULTS = {
 
 def database_fault(exc: BaseException) -> str | None:
     """A fault of the database itself (locked, disk full, server gone) in one plain line, or
-    None for any other failure."""
+    None for any other failure. Raised through SQLAlchemy, or by a driver's own connection
+    (the change watcher's)."""
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-    if not isinstance(exc, (OperationalError, InterfaceError)):
+    lost: bool | None
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # SQLAlchemy's own text adds the statement, its parameters and a help link: not for
+        # operators. The driver's words say what happened.
+        words = _one_line(str(exc.orig)) if isinstance(exc, DBAPIError) else _one_line(str(exc))
+        # A connection broken in use, or one a server refused (psycopg's connect error).
+        lost = exc.connection_invalidated or bool(_driver_fault(exc.orig))
+    elif (lost := _driver_fault(exc)) is not None:
+        words = _one_line(str(exc))
+    else:
         return None
-    # SQLAlchemy's own text adds the statement, its parameters and a help link: not for
-    # operators. The driver's words say what happened.
-    words = _one_line(str(exc.orig)) if isinstance(exc, DBAPIError) else _one_line(str(exc))
     for said, plain in _FAULTS.items():
         if said in words:
             return plain
-    if exc.connection_invalidated:
+    if lost:
         return f"the connection to the database server was lost: {words}"
     return f"database error: {words}"
+
+
+# Drivers whose own errors (raised outside SQLAlchemy, on the change watcher's connection) are
+# database faults: whether one means the connection to a server was lost.
+_DRIVERS = {"psycopg": True, "sqlite3": False}
+
+
+def _driver_fault(exc: BaseException) -> bool | None:
+    """For a driver's own connection fault, whether it lost a server; None for anything else."""
+    for name, server in _DRIVERS.items():
+        driver = sys.modules.get(name)  # a driver not imported raised nothing
+        if driver is not None and isinstance(exc, (driver.OperationalError, driver.InterfaceError)):
+            return server
+    return None
 
 
 def plain(exc: BaseException) -> str:

@@ -55,11 +55,17 @@ async def poll(
     db: Database, hub: EdiHubClient, fence: Fence, confirmed: tuple[str, ...] = CONFIRMED
 ) -> str:
     source = EdiFeed(db, hub, confirmed)
+    run = feed.Run()
     try:
-        result = await feed.poll(source, db, fence, page_size=PAGE_SIZE, max_pages=MAX_PAGES)
+        result = await feed.poll(
+            source, db, fence, page_size=PAGE_SIZE, max_pages=MAX_PAGES, run=run
+        )
     finally:
         source.close()
-    await source.acknowledge(await asyncio.to_thread(feed.read_cursor, db, CONNECTOR))
+        # What the poll stored is acknowledged even when it stopped after storing (the cursor
+        # as stored, not read back: the database may be what failed). Left unacknowledged,
+        # the hub would never list it again past the cursor, yet keep it in its inbox.
+        await source.acknowledge(run.cursor)
     applied = sum(r.documents for r in result.results if r is not None)
     text = f"{applied} interchange(s) taken in"
     if result.quarantined:

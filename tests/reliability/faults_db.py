@@ -1,5 +1,6 @@
 """Database faults made for real, for the reliability proof (issue 20): another connection
-holding SQLite's write lock, a disk that fills up, a PostgreSQL server dropping its connections.
+holding SQLite's write lock, a disk that fills up, a PostgreSQL server dropping its connections
+(``tests/pg.py`` stops and starts a server of its own for a real restart).
 """
 
 from __future__ import annotations
@@ -63,18 +64,27 @@ class AfterCommits:
     """Calls ``then()`` right after the n-th transaction committed on ``db`` from now on; counts
     them all (``n=0``: never calls, only counts)."""
 
+    EVENT = "after_commit"
+
     def __init__(self, db: Database, n: int, then):
         self.count, self._n, self._then = 0, n, then
         self._sessions = db._sessions
-        event.listen(self._sessions, "after_commit", self._committed)
+        event.listen(self._sessions, self.EVENT, self._happened)
 
-    def _committed(self, _session) -> None:
+    def _happened(self, *_args) -> None:
         self.count += 1
         if self.count == self._n:
             self._then()
 
     def remove(self) -> None:
-        event.remove(self._sessions, "after_commit", self._committed)
+        event.remove(self._sessions, self.EVENT, self._happened)
+
+
+class AtBegins(AfterCommits):
+    """Calls ``then()`` as the n-th transaction (a read or a write) begins on ``db``: its
+    connection taken, nothing sent on it yet. A fault struck there meets the transaction."""
+
+    EVENT = "after_begin"
 
 
 class Said(logging.Handler):
@@ -112,3 +122,18 @@ def free_disk(db: Database) -> None:
     """Space comes back: connections opened from now on may grow the file again."""
     event.remove(db.engine, "connect", db._disk_limit)  # type: ignore[attr-defined]
     db.engine.dispose()
+
+
+def terminate_backends(db: Database) -> int:
+    """What a PostgreSQL restart does to its clients: every other connection to ``db``'s
+    database is ended (waited for, up to 5 s each). How many there were."""
+    import psycopg
+
+    from posync_tui.watch import libpq_url
+
+    with psycopg.connect(libpq_url(db.url), autocommit=True) as conn:
+        ended = conn.execute(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(ended)

@@ -19,20 +19,25 @@ import pytest
 
 from posync_tui import failures
 from posync_tui.db import Database
+from tests.pg import migrated_database, started_server
+from tests.reliability import scale
 from tests.reliability.faults_db import (
     AfterCommits,
+    AtBegins,
     Said,
     WriteLock,
     free_disk,
     limit_pages,
     short_busy_timeout,
     sqlite_copy,
+    terminate_backends,
 )
 from tests.reliability.flows import FLOWS
 from tests.reliability.scale import pick
 
 BUSY = "the database is busy: another program holds its write lock"
 FULL = "the database's disk is full"
+LOST = "the connection to the database server was lost: "
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +164,89 @@ async def test_a_full_disk_rolls_the_transaction_back_whole_says_so_and_recovers
             check()
     finally:
         db.dispose()
+
+
+# --- PostgreSQL dropping its connections ------------------------------------------------------
+
+
+def said_plainly(exc: BaseException) -> None:
+    """A lost server is told in one line of the driver's words: no SQL, no traceback."""
+    said = failures.plain(exc)
+    assert said.startswith(LOST), repr(exc)
+    assert "[SQL" not in said and "Traceback" not in said and "\n" not in said, said
+
+
+async def transactions_of(flow: str, server_url: str) -> int:
+    """How many transactions (reads and writes) the flow begins when nothing goes wrong."""
+    with migrated_database(server_url) as db:
+        async with FLOWS[flow](db) as (operate, check):
+            counter = AtBegins(db, 0, None)
+            await operate()
+            counter.remove()
+            check()
+    return counter.count
+
+
+@pytest.mark.parametrize("flow", list(FLOWS))
+async def test_postgresql_ending_every_connection_mid_transaction_is_retried_or_said_plainly(
+    flow, pg_url
+):
+    """What a restart does to the clients, without stopping the session's server: every
+    connection ended (``pg_terminate_backend``) just as the flow's n-th transaction begins."""
+    begun = await transactions_of(flow, pg_url)
+    failed, struck = 0, points(begun, ci=2)
+    for n in struck:
+        with migrated_database(pg_url) as db:
+            async with FLOWS[flow](db) as (operate, check):
+                strike = AtBegins(db, n, lambda db=db: terminate_backends(db))
+                try:
+                    await operate()
+                except Exception as exc:  # noqa: BLE001 - what the operator is told
+                    said_plainly(exc)
+                    failed += 1
+                strike.remove()
+                await operate()  # the next tick
+                check()
+    print(
+        f"{flow}: {begun} transactions, connections ended as {len(struck)} of them began; "
+        f"{failed} runs failed and were run again"
+    )
+
+
+@pytest.fixture(scope="module")
+def own_server():
+    """A PostgreSQL server of this module's own: restarting it leaves the session's alone."""
+    with started_server() as server:
+        yield server
+
+
+@pytest.mark.parametrize("flow", list(FLOWS))
+async def test_a_postgresql_restart_mid_transaction_is_waited_for_or_said_and_then_completes(
+    flow, own_server
+):
+    """A real restart: the server stops (``pg_ctl stop -m fast``) as the flow's n-th
+    transaction begins, and starts again only once the run has met it."""
+    begun = await transactions_of(flow, own_server.url)
+    struck = range(1, begun + 1) if scale.FULL else [begun // 2 + 1]
+    for n in struck:
+        with migrated_database(own_server.url) as db:
+            waiting = Said("posync_tui", "wait for the database")
+            try:
+                async with FLOWS[flow](db) as (operate, check):
+                    strike = AtBegins(db, n, own_server.halt)
+                    run = asyncio.ensure_future(operate())
+                    await until(felt(run, waiting), what="the restart felt")
+                    strike.remove()
+                    await asyncio.to_thread(own_server.start_again)
+                    try:
+                        await run
+                    except Exception as exc:  # noqa: BLE001 - what the operator is told
+                        said_plainly(exc)
+                    await operate()
+                    check()
+            finally:
+                waiting.remove()
+    print(f"{flow}: {begun} transactions, the server restarted as {len(struck)} of them began")
 
 
 # --- what the operator is told ---------------------------------------------------------------
