@@ -4,11 +4,12 @@ A flow is an async context manager taking a migrated ``Database``: it sets up th
 posync, the partner), and yields ``(operate, check)``. ``operate()`` is what the scheduler's job
 or the operator's key does (run again after a failure, it does what is left); ``check()``
 asserts the flow's end state: posync's records and the partner's, each effect exactly once.
+Each flow's sandbox server is stopped when its block ends, however it ends (a ``with``).
 """
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from decimal import Decimal
 
 from sqlmodel import select
@@ -43,29 +44,27 @@ async def supplier_feed(db):
     from posync_tui.services.supplier_sync import poll
     from tests.supplier_world import lease, make_world
 
-    worlds = make_world(db)
-    world = next(worlds)
-    po_id, order_no = world.make_po()
-    world.supplier.change_line(order_no, 1, quantity_confirmed=10, unit_cost="4.10")
-    world.supplier.change_line(order_no, 2, quantity_confirmed=4, expected_date="2026-12-01")
-    world.supplier.change_order(order_no, expected_date="2026-12-03")
+    # closing() ends the generator, and so its sandbox server, however the flow ends.
+    with closing(make_world(db)) as worlds:
+        world = next(worlds)
+        po_id, order_no = world.make_po()
+        world.supplier.change_line(order_no, 1, quantity_confirmed=10, unit_cost="4.10")
+        world.supplier.change_line(order_no, 2, quantity_confirmed=4, expected_date="2026-12-01")
+        world.supplier.change_order(order_no, expected_date="2026-12-03")
 
-    async def operate():
-        return await poll(world.rt, fence=lease(db), attempts=1)
+        async def operate():
+            return await poll(world.rt, fence=lease(db), attempts=1)
 
-    def check():
-        lines = world.lines(po_id)
-        assert (lines[1].quantity_confirmed, lines[1].unit_cost) == (10, Decimal("4.10"))
-        assert lines[2].quantity_confirmed == 4
-        with db.reader() as s:
-            audits = [(a.field, a.new_value) for a in s.exec(select(AuditEntry))]
-        assert sorted(audits) == sorted(set(audits)), "an audit entry written twice"
-        assert ("quantity_confirmed", "4") in audits
+        def check():
+            lines = world.lines(po_id)
+            assert (lines[1].quantity_confirmed, lines[1].unit_cost) == (10, Decimal("4.10"))
+            assert lines[2].quantity_confirmed == 4
+            with db.reader() as s:
+                audits = [(a.field, a.new_value) for a in s.exec(select(AuditEntry))]
+            assert sorted(audits) == sorted(set(audits)), "an audit entry written twice"
+            assert ("quantity_confirmed", "4") in audits
 
-    try:
         yield operate, check
-    finally:
-        worlds.close()
 
 
 @asynccontextmanager

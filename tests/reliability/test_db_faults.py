@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+import threading
 
 import pytest
 
@@ -100,6 +101,27 @@ def points(commits: int, ci: int) -> list[int]:
     print(f"strike points drawn with seed {seed}")
     middle = random.Random(seed).sample(every[1:-1], count - 2)
     return sorted({1, commits, *middle})
+
+
+# --- the flows themselves -------------------------------------------------------------------
+
+
+def _sandboxes() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "sandbox" and t.is_alive()}
+
+
+@pytest.mark.parametrize("flow", list(FLOWS))
+async def test_a_flow_that_fails_partway_stops_its_sandbox_server(flow, template, tmp_path):
+    db = sqlite_copy(template, tmp_path / "posync.db")
+    before = _sandboxes()
+    try:
+        with pytest.raises(RuntimeError, match="partway"):
+            async with FLOWS[flow](db):
+                assert _sandboxes() - before, "the flow serves its partner"
+                raise RuntimeError("a flow that fails partway")
+    finally:
+        db.dispose()
+    assert not _sandboxes() - before, "a sandbox server left running"
 
 
 # --- a locked SQLite database ----------------------------------------------------------------
