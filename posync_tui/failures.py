@@ -47,8 +47,7 @@ def database_fault(exc: BaseException) -> str | None:
         # SQLAlchemy's own text adds the statement, its parameters and a help link: not for
         # operators. The driver's words say what happened.
         words = _one_line(str(exc.orig)) if isinstance(exc, DBAPIError) else _one_line(str(exc))
-        # A connection broken in use, or one a server refused (psycopg's connect error).
-        lost = exc.connection_invalidated or bool(_driver_fault(exc.orig))
+        lost = exc.connection_invalidated
     elif (lost := _driver_fault(exc)) is not None:
         words = _one_line(str(exc))
     else:
