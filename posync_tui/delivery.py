@@ -39,8 +39,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, select
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from posync_tui import failures
 from posync_tui.db import Database, update_each
 from posync_tui.delivery_adapter import (
     Adapter,
@@ -64,6 +67,8 @@ IN_FLIGHT = 3  # batches being prepared, sent or applied at once
 CLAIM_SECONDS = 300.0  # how long a claim lasts; a killed deliverer's claims are retaken after
 MAX_LOOKUPS = 3  # failed look-ups before a message that may have been sent waits for a decision
 MAX_ATTEMPTS = 5  # sends left without an answer before a message waits for a decision
+# Faults of the database itself (locked, full, the server gone), not of one message's outcome.
+DATABASE_FAULTS = (OperationalError, InterfaceError)
 
 Progress = Callable[[int, int], None]
 OUTBOX = "outbox"  # the change kind of outbox messages, before ":<connector>"
@@ -366,9 +371,9 @@ class _Run:
         own, so that one that cannot be written leaves only its message claimed (retaken, and
         looked up, once the claim expires)."""
         try:
-            settled = self._apply(outcomes)
-        except LeaseLost:
-            raise
+            settled = self._apply_when_possible(outcomes)
+        except (LeaseLost, *DATABASE_FAULTS):
+            raise  # the claims stay: once they expire, the next run looks the messages up
         except Exception:
             if len(outcomes) == 1:
                 log.exception("outbox message %s: its outcome could not be written", *outcomes)
@@ -380,6 +385,29 @@ class _Run:
             self.tally.add(outcome)
             if outcome.unsent:
                 self.tally.not_sent.append(message_id)
+
+    def _apply_when_possible(self, outcomes: dict[int, Outcome]) -> list[tuple[int, Outcome]]:
+        """Write the outcomes, waiting while the database cannot take them (a lock held longer
+        than the busy timeout, a server restarting): they were paid for with a round trip, and
+        unwritten they leave their messages claimed until the claims expire. Not past the
+        claims' length: after it another run may have taken the messages."""
+
+        def waiting(state) -> None:
+            if state.attempt_number == 1:
+                log.warning(
+                    "%s: outcomes wait for the database: %s",
+                    self.adapter.connector,
+                    failures.plain(state.outcome.exception()),
+                )
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(DATABASE_FAULTS),
+            wait=wait_exponential(multiplier=0.05, max=2.0),
+            stop=stop_after_delay(self.claim_for.total_seconds() / 2),
+            before_sleep=waiting,
+            reraise=True,
+        )
+        return retrying(self._apply, outcomes)
 
     def _apply(self, outcomes: dict[int, Outcome]) -> list[tuple[int, Outcome]]:
         # Core statements read the claims and write the outcomes (as ORM changes they cost ~1 ms

@@ -143,25 +143,35 @@ class Source(Protocol[W]):
 
 @dataclass
 class Run:
-    """What one poll did: entries consumed, ``write``'s result per page, entries quarantined."""
+    """What one poll did: entries consumed, ``write``'s result per page, entries quarantined,
+    the cursor it stored last (None: it stored none)."""
 
     entries: int = 0
     results: list[Any] = field(default_factory=list)
     quarantined: int = 0
+    cursor: str | None = None
 
 
 # --- a poll ----------------------------------------------------------------------------------
 
 
 async def poll(
-    source: Source, db: Database, fence: Fence, *, page_size: int, max_pages: int
+    source: Source,
+    db: Database,
+    fence: Fence,
+    *,
+    page_size: int,
+    max_pages: int,
+    run: Run | None = None,
 ) -> Run:
     """Read the feed from the stored cursor, page by page (see the module docstring).
 
     Raises the transient failure that stopped it (after storing what came before it),
-    ``FeedRefused`` for a page that breaks the contract, and ``LeaseLost``."""
+    ``FeedRefused`` for a page that breaks the contract, and ``LeaseLost``. ``run``, when
+    given, is filled as the poll goes: the caller keeps what was stored when it raises."""
     cursor = await asyncio.to_thread(read_cursor, db, source.connector)
-    run = Run()
+    if run is None:
+        run = Run()
     for _ in range(max_pages):
         try:
             page = await source.page(cursor, page_size)
@@ -212,6 +222,7 @@ async def poll(
         run.entries += sum(1 for e in page.entries if position is not None and e.seq <= position)
         run.quarantined += set_aside
         cursor = None if position is None else str(position)
+        run.cursor = cursor
         if failure is not None:
             raise failure[1]
         if len(page.entries) < page_size:

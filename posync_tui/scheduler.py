@@ -29,7 +29,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from posync_tui import delivery, events, leases
+from posync_tui import delivery, events, failures, leases
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.models import ConnectorState
@@ -242,7 +242,8 @@ class PollScheduler:
             return Outcome(job.name, "lost", exc.message)
         except Exception as exc:
             error = plain_error(exc)
-            log.warning("%s failed: %s", job.name, error, exc_info=not _expected(exc))
+            expected = _expected(exc) or failures.database_fault(exc) is not None
+            log.warning("%s failed: %s", job.name, error, exc_info=not expected)
             self._back_off(job)
             await self._record(job, fence, started, ttl, error=error)
             return Outcome(job.name, "failed", error, leader=self.holder)
@@ -372,6 +373,8 @@ def record_health(
 
 def plain_error(exc: BaseException) -> str:
     """An operator-readable sentence for a failure (connector errors already are one)."""
+    if (fault := failures.database_fault(exc)) is not None:
+        return fault
     message = getattr(exc, "message", None) or str(exc).strip()
     if _expected(exc):
         return message or type(exc).__name__

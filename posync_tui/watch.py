@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
-from posync_tui import events
+from posync_tui import events, failures
 from posync_tui.db import Database, DatabaseError, changed_rows
 from posync_tui.models import ChangeLogEntry
 from posync_tui.sqltypes import utcnow
@@ -80,9 +80,12 @@ class ChangeWatcher:
                     self._watch_sqlite()
                 else:
                     self._watch_postgres()
-            except Exception:
+            except Exception as exc:
                 # A server restart, a locked file: keep the place and connect again.
-                log.exception("the change watcher lost its connection; retrying in 1 s")
+                if (fault := failures.database_fault(exc)) is None:
+                    log.exception("the change watcher failed; starting again in 1 s")
+                else:
+                    log.warning("the change watcher connects again in 1 s: %s", fault)
                 self._stop.wait(1.0)
 
     def _start_at(self, newest: int) -> None:

@@ -27,6 +27,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, ProgressBar, Static, TabbedContent, TabPane
 
+from posync_tui.failures import plain
 from screens.accounting_admin import SHOWN_FAILURES, DecisionsAndReset
 from screens.accounting_contacts import ContactsPane
 from screens.accounting_discrepancies import DiscrepanciesPane
@@ -57,10 +58,6 @@ OWN_PANES = {
     "discrepancies": DiscrepanciesPane,
 }
 OWN = (ContactsPane, SettingsPane, DiscrepanciesPane)
-
-
-def _plain(exc: Exception) -> str:
-    return getattr(exc, "message", None) or str(exc)
 
 
 class AccountingQueues(DecisionsAndReset, Vertical):
@@ -241,7 +238,7 @@ class AccountingQueues(DecisionsAndReset, Vertical):
         try:
             state = connection_state(self.rt)
         except Exception as exc:  # noqa: BLE001 - shown to the operator
-            state = f"reconnect QuickBooks: {_plain(exc)}"
+            state = f"reconnect QuickBooks: {plain(exc)}"
         self.post_message(self._Connection(state))
 
     @on(_Connection)
@@ -342,7 +339,7 @@ class AccountingQueues(DecisionsAndReset, Vertical):
             result = enqueue_upload(self.rt.db, kind, po_ids, settings=self.rt.settings)
             numbers = po_numbers(self.rt.db, list(result.skipped))
         except Exception as exc:  # noqa: BLE001 - nothing was queued; say why
-            self.post_message(self._Finished("nothing queued", 0, error=_plain(exc)))
+            self.post_message(self._Finished("nothing queued", 0, error=plain(exc)))
             return
         skipped = {numbers.get(i, f"#{i}"): why for i, why in result.skipped.items()}
         if not result.queued:

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from posync_tui.failures import plain
 from screens.confirm import Confirm
 from screens.paged_table import PagedList, PagedTable
 from screens.safe_text import VISIBLE, safe
@@ -28,10 +29,6 @@ from screens.safe_text import VISIBLE, safe
 if TYPE_CHECKING:
     from connectors.quickbooks import QboVendor
     from posync_tui.runtime import Runtime
-
-
-def _plain(exc: Exception) -> str:
-    return getattr(exc, "message", None) or str(exc)
 
 
 class LinkVendor(ModalScreen["QboVendor | None"]):
@@ -92,7 +89,7 @@ class LinkVendor(ModalScreen["QboVendor | None"]):
         try:
             found = await find_qbo_vendors_by_name(self.rt, name)
         except Exception as exc:  # noqa: BLE001 - shown to the operator
-            self.post_message(self._Found(name, [], _plain(exc)))
+            self.post_message(self._Found(name, [], plain(exc)))
             return
         self.post_message(self._Found(name, found, None))
 
@@ -197,7 +194,7 @@ class ContactsPane(Vertical):
         try:
             link_vendor(self.rt.db, vendor_id, qbo_id, qbo_name)
         except Exception as exc:  # noqa: BLE001 - shown to the operator
-            self._notify(f"{name} was not linked: {_plain(exc)}", "error")
+            self._notify(f"{name} was not linked: {plain(exc)}", "error")
             return
         self._notify(f"{name} is linked to QuickBooks vendor {qbo_name}.", "information")
 
@@ -234,7 +231,7 @@ class ContactsPane(Vertical):
             try:
                 created = await create_qbo_vendor(self.rt, vendor_id)
             except Exception as exc:  # noqa: BLE001 - shown to the operator, then the next
-                self._notify(f"Not created: {_plain(exc)}", "error")
+                self._notify(f"Not created: {plain(exc)}", "error")
                 continue
             made += 1
             self._notify(

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from posync_tui.failures import plain
 from screens.accounting_choose import CLEAR, ChooseFromQuickBooks
 from screens.rows_pane import RowsPane
 from screens.safe_text import safe
@@ -25,10 +26,6 @@ from screens.safe_text import safe
 if TYPE_CHECKING:
     from connectors.quickbooks import ListEntry
     from posync_tui.services.accounting_mappings import SettingRow
-
-
-def _plain(exc: Exception) -> str:
-    return getattr(exc, "message", None) or str(exc)
 
 
 def _cells(row: SettingRow) -> tuple:
@@ -112,7 +109,7 @@ class SettingsPane(RowsPane["SettingRow"]):
             try:
                 entries = await fetch_list(self.rt, entity)
             except Exception as exc:  # noqa: BLE001 - shown to the operator
-                entries, error = [], _plain(exc)
+                entries, error = [], plain(exc)
             else:
                 self.lists[entity] = entries
         self.post_message(self._List(row, tax, entries, error))

@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from posync_tui.failures import plain
 from screens.confirm import Confirm
 from screens.form import FieldError, FormScreen
 from screens.key_bar import KeyBar
@@ -156,7 +157,7 @@ class NewBatch(FormScreen[int | None]):
         try:
             result = await asyncio.to_thread(import_batch, self.db, when)
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was staged
-            self.show_errors({}, f"Not imported: {exc}")
+            self.show_errors({}, f"Not imported: {plain(exc)}")
             return
         finally:
             self.saving = False

@@ -22,6 +22,7 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar
 
+from posync_tui.failures import plain
 from screens.safe_text import safe
 
 if TYPE_CHECKING:
@@ -36,10 +37,6 @@ STAGES = {
     "commit": ("Commit", "Committing"),
     "update": ("Update From Source", "Updating from source"),
 }
-
-
-def _plain(exc: Exception) -> str:
-    return getattr(exc, "message", None) or str(exc) or type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -131,7 +128,7 @@ class BatchRuns(Widget):
                 )
                 failed = bool(result.refused)
         except Exception as exc:  # noqa: BLE001 - shown; the lines say how far it got
-            self._finish(run.batch_id, f"{STAGES[run.stage][0]} stopped: {_plain(exc)}", "error")
+            self._finish(run.batch_id, f"{STAGES[run.stage][0]} stopped: {plain(exc)}", "error")
             return
         self._finish(run.batch_id, result.summary, "warning" if failed else "information")
 
@@ -149,7 +146,7 @@ class BatchRuns(Widget):
                 warehouse_send.enqueue_send, rt.db, run.batch_id, line_ids
             )
         except Exception as exc:  # noqa: BLE001 - nothing was queued
-            self._finish(run.batch_id, f"Send stopped: {_plain(exc)}", "error")
+            self._finish(run.batch_id, f"Send stopped: {plain(exc)}", "error")
             return
         if not queued.queued:
             self._finish(run.batch_id, "No staged or failed line to send.", "warning")

@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
 from posync_tui.audit import shown
+from posync_tui.failures import plain
 from posync_tui.services.customer_orders import (
     WAREHOUSE_INTERFACE_STATUSES,
     DivisionChoice,
@@ -297,7 +298,7 @@ class CustomerOrderForm(FormScreen[int | None]):
                 )
             )
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
-            self.show_errors({}, f"Not saved: {exc}")
+            self.show_errors({}, f"Not saved: {plain(exc)}")
         else:
             self.dismiss(order_id)
         finally:

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from posync_tui.audit import shown
+from posync_tui.failures import plain
 from posync_tui.services.edi_setup import (
     MISSING_MPN_SHOWN,
     ChargeRow,
@@ -209,7 +210,7 @@ class _SetupForm(FormScreen[bool | None]):
         except SetupInvalid as exc:
             self.show_errors({exc.field: exc.message})
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
-            self.show_errors({}, f"Not saved: {exc}")
+            self.show_errors({}, f"Not saved: {plain(exc)}")
         else:
             self.dismiss(True)
         finally:

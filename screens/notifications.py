@@ -25,6 +25,7 @@ from textual.widgets import Static
 
 from connectors.base import ConnectorError
 from posync_tui import timefmt
+from posync_tui.failures import plain
 from posync_tui.models import NotificationKind
 from posync_tui.paging import Column, Row, View
 from posync_tui.services.notification_list import (
@@ -239,9 +240,7 @@ class Notifications(Vertical):
         try:
             message = await reprocess_entry(self.rt, quarantine_id)
         except (LookupError, ValueError, ConnectorError) as exc:
-            self.app.notify(
-                getattr(exc, "message", None) or str(exc), severity="error", markup=False
-            )
+            self.app.notify(plain(exc), severity="error", markup=False)
             return
         self.app.notify(message, markup=False)
 

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from posync_tui import timefmt
+from posync_tui.failures import plain
 from posync_tui.models import AccountingStatus
 from posync_tui.services.accounting_rules import DOC_NUMBER_MAX, QBO_ENTITY, UploadKind, made_as
 from posync_tui.services.po_accounting import KIND_WORDS, POAccounting
@@ -233,7 +234,9 @@ class AccountingPane(VerticalScroll, can_focus=False):
         try:
             result = enqueue_upload(rt.db, kind, [po_id], settings=rt.settings)
         except Exception as exc:  # noqa: BLE001 - nothing was queued (one transaction): say why
-            self.app.call_from_thread(self._say, f"{number} was not queued: {exc}", error=True)
+            self.app.call_from_thread(
+                self._say, f"{number} was not queued: {plain(exc)}", error=True
+            )
             return
         if result.queued:
             text = (

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from posync_tui import timefmt
+from posync_tui.failures import plain
 from posync_tui.models import EdiSubmitStatus
 from posync_tui.services import edi_submit
 from posync_tui.services.edi_po import read_po_edi
@@ -376,7 +377,7 @@ class PurchaseOrderDetail(Screen):
             self.app.call_from_thread(self._save_failed, target, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - said at the editor: Enter is never ignored
-            self.app.call_from_thread(self._save_failed, target, f"Not saved: {exc}")
+            self.app.call_from_thread(self._save_failed, target, f"Not saved: {plain(exc)}")
             return
         self.app.call_from_thread(self._saved, target, value)
 
@@ -470,7 +471,7 @@ class PurchaseOrderDetail(Screen):
         try:
             results = await supplier_sync.refresh(self.app.runtime, [self.po_id])
         except Exception as exc:  # noqa: BLE001 - e.g. no supplier configured: shown as is
-            self._refuse(f"Refresh failed: {exc}")
+            self._refuse(f"Refresh failed: {plain(exc)}")
             return
         text, severity = refresh_summary(results)
         (result,) = results

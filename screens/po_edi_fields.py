@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Checkbox, Input, Label, Select
 
+from posync_tui.failures import plain
 from posync_tui.services.edi_po import EdiFields, FieldsRefused, save_fields
 from posync_tui.services.edi_submit import SPECIAL_ORDER_TYPES
 from screens.form import FieldError, FormScreen, Tick
@@ -122,7 +123,7 @@ class EdiFieldsForm(FormScreen[bool | None]):
             at_fields = {f: m for f, m in exc.problems.items() if f != "form"}
             self.show_errors(at_fields, exc.problems.get("form"))
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
-            self.show_errors({}, f"Not saved: {exc}")
+            self.show_errors({}, f"Not saved: {plain(exc)}")
         else:
             self.dismiss(True)
         finally:

@@ -28,6 +28,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 from posync_tui import money as amounts
 from posync_tui import numbers
 from posync_tui.audit import shown
+from posync_tui.failures import plain
 from posync_tui.money import line_total
 from posync_tui.services import edi_submit
 from posync_tui.services.edi_po import EdiFields
@@ -248,7 +249,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
         try:
             defaults = new_po_defaults(self.db, vendor_id)
         except Exception as exc:  # noqa: BLE001 - shown at the field
-            self.app.call_from_thread(self._defaults_failed, vendor_id, f"{exc}")
+            self.app.call_from_thread(self._defaults_failed, vendor_id, plain(exc))
             return
         self.app.call_from_thread(self._show_defaults, defaults)
 
@@ -458,7 +459,7 @@ class PurchaseOrderForm(FormScreen[int | None]):
                 )
             )
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
-            self.show_errors({}, f"Not saved: {exc}")
+            self.show_errors({}, f"Not saved: {plain(exc)}")
         else:
             self.dismiss(po_id)
         finally:

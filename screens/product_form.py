@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
+from posync_tui.failures import plain
 from posync_tui.services.supplier_sync import resolve_missing_item
 from screens.form import FieldError, FormScreen
 from screens.key_bar import KeyBar
@@ -124,7 +125,7 @@ class ProductForm(FormScreen[str | None]):
         except ValueError as exc:
             self.show_errors(*_at_field(str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was added
-            self.show_errors({}, f"Not added: {exc}")
+            self.show_errors({}, f"Not added: {plain(exc)}")
         else:
             self.dismiss(item.sku)
         finally:

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 
+from posync_tui.failures import plain
 from posync_tui.paging import Column, Row, View
 from posync_tui.services.po_list import PoListSource, default_view
 from screens.confirm import act_on_selection
@@ -180,7 +181,7 @@ class PurchaseOrders(Vertical):
         try:
             results = await supplier_sync.refresh(self.app.runtime, ids)
         except Exception as exc:  # noqa: BLE001 - e.g. no supplier configured: shown as is
-            self.notify(f"Refresh failed: {exc}", severity="error")
+            self.notify(f"Refresh failed: {plain(exc)}", severity="error")
             return
         text, severity = refresh_summary(results)
         self.notify(text, severity=severity, timeout=8 if severity != "information" else 4)

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from posync_tui.failures import plain
 from screens.key_bar import KeyBar
 from screens.paged_table import PagedList, PagedTable
 from screens.safe_text import safe
@@ -109,7 +110,9 @@ class PurchaseTargets(Vertical):
         try:
             found = so_line_pos(self.rt.db, so_line_id)
         except Exception as exc:  # noqa: BLE001 - shown to the operator
-            self.app.call_from_thread(self.app.notify, f"Cannot read: {exc}", severity="error")
+            self.app.call_from_thread(
+                self.app.notify, f"Cannot read: {plain(exc)}", severity="error"
+            )
             return
         self.app.call_from_thread(self.app.push_screen, LinePOs(order, found))
 
@@ -129,7 +132,9 @@ class PurchaseTargets(Vertical):
         try:
             drafts = draft_pos(self.rt.db, keys)
         except Exception as exc:  # noqa: BLE001 - shown to the operator
-            self.app.call_from_thread(self.app.notify, f"Cannot draft: {exc}", severity="error")
+            self.app.call_from_thread(
+                self.app.notify, f"Cannot draft: {plain(exc)}", severity="error"
+            )
             return
         self.app.call_from_thread(self._open_forms, drafts, [])
 

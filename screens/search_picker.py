@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from posync_tui.failures import plain
 from screens.safe_text import VISIBLE, safe
 
 
@@ -161,7 +162,7 @@ class SearchPicker(Vertical):
         try:
             choices = self.search(text)
         except Exception as exc:  # noqa: BLE001 - shown in the list; the field stays usable
-            self.post_message(self._Found(text, [], f"Could not search: {exc}"))
+            self.post_message(self._Found(text, [], f"Could not search: {plain(exc)}"))
         else:
             self.post_message(self._Found(text, choices))
 

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from posync_tui import timefmt
+from posync_tui.failures import plain
 from screens.confirm import Confirm
 from screens.safe_text import safe
 
@@ -195,6 +196,8 @@ class SettingsBody(Vertical):
             self.app.call_from_thread(self.app.notify, safe(str(exc)), severity="error")
             return
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing changed
-            self.app.call_from_thread(self.app.notify, f"Not changed: {exc}", severity="error")
+            self.app.call_from_thread(
+                self.app.notify, f"Not changed: {plain(exc)}", severity="error"
+            )
             return
         self.load()

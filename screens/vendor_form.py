@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Checkbox, Input, Select, Static
 
+from posync_tui.failures import plain
 from posync_tui.models import Integration
 from posync_tui.services.edi_setup import (
     SetupInvalid,
@@ -233,7 +234,7 @@ class VendorForm(FormScreen[VendorSaved | None]):
         except (VendorInvalid, SetupInvalid) as exc:
             self.show_errors({exc.field: exc.message})
         except Exception as exc:  # noqa: BLE001 - shown to the operator; nothing was saved
-            self.show_errors({}, f"Not saved: {exc}")
+            self.show_errors({}, f"Not saved: {plain(exc)}")
         else:
             self.dismiss(VendorSaved(self.vendor.id, self.vendor.code, tuple(changed)))
         finally:

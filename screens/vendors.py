@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from posync_tui.failures import plain
 from posync_tui.paging import Column, Row
 from screens.paged_table import PagedList, PagedTable
 
@@ -155,7 +156,8 @@ class Vendors(Vertical):
             results = await supplier_sync.refresh(self.app.runtime, po_ids, progress=show)
         except Exception as exc:  # noqa: BLE001 - e.g. no supplier configured: said as is
             self.app.notify(
-                f"Saved vendor {code}; its open POs could not be synced: {exc}", severity="error"
+                f"Saved vendor {code}; its open POs could not be synced: {plain(exc)}",
+                severity="error",
             )
             return
         finally:

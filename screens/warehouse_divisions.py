@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 
+from posync_tui.failures import plain
 from screens.form import FormScreen, Tick
 from screens.key_bar import KeyBar
 from screens.safe_text import safe
@@ -55,7 +56,7 @@ class DivisionFlags(FormScreen[int | None]):
         try:
             changed = await asyncio.to_thread(set_division_flags, self.db, flags)
         except Exception as exc:  # noqa: BLE001 - shown; nothing was saved
-            self.show_errors({}, f"Not saved: {exc}")
+            self.show_errors({}, f"Not saved: {plain(exc)}")
             return
         finally:
             self.saving = False

@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from posync_tui.failures import plain
 from screens.confirm import Confirm
 from screens.paged_table import PagedList, PagedTable
 from screens.safe_text import safe
@@ -141,8 +142,9 @@ class WarehouseMasterData(Vertical):
         try:
             sent = await send_master_data(self.rt, location_ids=location_ids, item_ids=item_ids)
         except Exception as exc:  # noqa: BLE001 - what was sent is remembered; the rest stays
-            message = getattr(exc, "message", None) or str(exc)
-            self.notify(f"Master data not all sent: {message}", title="Ovotrack", severity="error")
+            self.notify(
+                f"Master data not all sent: {plain(exc)}", title="Ovotrack", severity="error"
+            )
         else:
             self.notify(sent.summary, title="Ovotrack")
         finally:

@@ -18,6 +18,8 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -89,57 +91,102 @@ class PgServer:
             check=True,
             capture_output=True,
         )
+        self._start_debian_server()
+        return f"postgresql://postgres@/postgres?host={data}"
+
+    def _start_debian_server(self) -> None:
+        as_user, bindir, data = self._debian
         subprocess.run(
             [*as_user, bindir / "pg_ctl", "-D", data, "-w", "-l", data / "log",
              "-o", f"-h '' -k {data}", "start"],
             check=True,
             capture_output=True,
         )  # fmt: skip
-        return f"postgresql://postgres@/postgres?host={data}"
+
+    def _stop_debian_server(self, check: bool) -> None:
+        as_user, bindir, data = self._debian
+        subprocess.run(
+            [*as_user, bindir / "pg_ctl", "-D", data, "-w", "-m", "fast", "stop"],
+            check=check,
+            capture_output=True,
+        )
+
+    def halt(self) -> None:
+        """The first half of a restart: every client's connection ends, new ones are refused."""
+        if self._pgserver is not None:
+            import pgserver
+
+            pgdata = self.root / "data"
+            pgserver.pg_ctl(
+                ["-w", "-m", "fast", "stop"], pgdata=pgdata, user=self._pgserver.system_user
+            )
+        else:
+            self._stop_debian_server(check=True)
+
+    def start_again(self) -> None:
+        """The server back, at the same address, after ``halt()``."""
+        if self._pgserver is not None:
+            self._pgserver.ensure_postgres_running()  # remembers the new postmaster, to stop it
+            assert self._pgserver.get_uri() == self.url
+        else:
+            self._start_debian_server()
 
     def stop(self) -> None:
         if self._pgserver is not None:
             self._pgserver.cleanup()
         else:
-            as_user, bindir, data = self._debian
-            subprocess.run(
-                [*as_user, bindir / "pg_ctl", "-D", data, "-m", "fast", "stop"],
-                check=False,
-                capture_output=True,
-            )
+            self._stop_debian_server(check=False)
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> str:
-    """A PostgreSQL server started for this test session: the URL of its ``postgres`` database."""
+@contextmanager
+def migrated_database(server_url: str) -> Iterator[Database]:
+    """A migrated ``Database`` on a PostgreSQL database of its own, dropped afterwards."""
+    name = f"posync_test_{os.getpid()}_{next(_numbers)}"
+    with _admin(server_url) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    database = Database(url_for(server_url, name))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        with _admin(server_url) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def started_server() -> Iterator[PgServer]:
+    """A PostgreSQL server with a migrated template database, stopped and removed afterwards."""
     # Not under pytest's tmp dir: that is private to root, and the server runs as another user.
     root = Path(tempfile.mkdtemp(prefix="posync-pg-"))
     root.chmod(0o755)
-    server = PgServer(root)
     try:
-        with _admin(server.url) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
-            conn.execute(f"CREATE DATABASE {TEMPLATE}")
-        template = Database(url_for(server.url, TEMPLATE))
-        template.upgrade()
-        template.dispose()
-        yield server.url
+        server = PgServer(root)
+        try:
+            with _admin(server.url) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+                conn.execute(f"CREATE DATABASE {TEMPLATE}")
+            template = Database(url_for(server.url, TEMPLATE))
+            template.upgrade()
+            template.dispose()
+            yield server
+        finally:
+            server.stop()
     finally:
-        server.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL server started for this test session: the URL of its ``postgres`` database."""
+    with started_server() as server:
+        yield server.url
+
+
 @pytest.fixture
-def pg_db(pg_url) -> Database:
+def pg_db(pg_url) -> Iterator[Database]:
     """A migrated ``Database`` on a PostgreSQL database of its own."""
-    name = f"posync_test_{os.getpid()}_{next(_numbers)}"
-    with _admin(pg_url) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    database = Database(url_for(pg_url, name))
-    yield database
-    database.dispose()
-    with _admin(pg_url) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with migrated_database(pg_url) as database:
+        yield database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -218,7 +218,7 @@ def full_disk():
 def test_a_full_disk_is_one_line(full_disk, tmp_path, monkeypatch):
     monkeypatch.setenv("POSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 'ops.db'}")
     line = _one_line_failure(runner.invoke(app, ["db", "upgrade"]))
-    assert line == "database error: database or disk is full"
+    assert line == "the database's disk is full"
 
 
 def test_config_show_masks_the_password_in_the_database_url(monkeypatch):
@@ -306,7 +306,7 @@ def test_the_console_cannot_start_in_a_data_directory_that_is_a_file(demo, start
 
 
 def test_the_demo_cannot_start_on_a_full_disk(full_disk, start_console):
-    assert start_console(demo=True) == (1, ["database error: database or disk is full"])
+    assert start_console(demo=True) == (1, ["the database's disk is full"])
 
 
 def test_the_cannot_start_message_shows_markup_and_controls_as_text(start_console, monkeypatch):

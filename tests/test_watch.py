@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import subprocess
 import sys
@@ -155,3 +156,33 @@ def test_pruning_drops_changes_older_than_an_hour_but_keeps_the_newest(any_db):
         note_change(s, "vendor", [3])
     assert prune_change_log(any_db) == 1
     assert _logged_ids(any_db) == ["3"]
+
+
+def test_a_server_restart_is_one_plain_warning_and_the_watcher_keeps_its_place(
+    pg_db, other_process, caplog
+):
+    from tests.reliability.faults_db import terminate_backends
+
+    seen: queue.Queue[events.Change] = queue.Queue()
+    watcher = ChangeWatcher(pg_db, seen.put)
+    caplog.set_level(logging.WARNING, logger="posync_tui.watch")
+    watcher.start()
+    try:
+        assert watcher.wait_ready()
+        other_process.commit(pg_db, "vendor", 1)
+        assert seen.get(timeout=10).ids == (1,)
+        assert terminate_backends(pg_db) >= 1  # the watcher's LISTEN connection among them
+        # Committed while the watcher is cut off: found once it is back, from where it was.
+        other_process.commit(pg_db, "vendor", 2)
+        assert seen.get(timeout=10).ids == (2,)
+        origin = other_process.commit(pg_db, "vendor", 3)  # after the reconnection
+        assert seen.get(timeout=10) == events.Change("vendor", (3,), origin)
+        assert seen.empty()
+    finally:
+        watcher.stop()
+    (said,) = [r for r in caplog.records if r.name == "posync_tui.watch"]
+    assert (said.levelno, said.exc_info) == (logging.WARNING, None)
+    assert said.getMessage().startswith(
+        "the change watcher connects again in 1 s: the connection to the database server was lost"
+    )
+    assert "\n" not in said.getMessage() and "SELECT" not in said.getMessage()

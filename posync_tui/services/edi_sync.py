@@ -8,6 +8,7 @@ first (``settle_stranded``). The hub failing to answer stops neither half from b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from sqlmodel import col, select
 
@@ -55,11 +56,21 @@ async def poll(
     db: Database, hub: EdiHubClient, fence: Fence, confirmed: tuple[str, ...] = CONFIRMED
 ) -> str:
     source = EdiFeed(db, hub, confirmed)
+    run = feed.Run()
+    # What the poll stored is acknowledged even when it stopped after storing (the cursor as
+    # stored, not read back: the database may be what failed). Left unacknowledged, the hub
+    # would keep it in its inbox, never listed again past the cursor.
     try:
-        result = await feed.poll(source, db, fence, page_size=PAGE_SIZE, max_pages=MAX_PAGES)
+        result = await feed.poll(
+            source, db, fence, page_size=PAGE_SIZE, max_pages=MAX_PAGES, run=run
+        )
+    except Exception:
+        with contextlib.suppress(Exception):  # the poll's own failure is the one to tell
+            await source.acknowledge(run.cursor)
+        raise
     finally:
         source.close()
-    await source.acknowledge(await asyncio.to_thread(feed.read_cursor, db, CONNECTOR))
+    await source.acknowledge(run.cursor)
     applied = sum(r.documents for r in result.results if r is not None)
     text = f"{applied} interchange(s) taken in"
     if result.quarantined:
