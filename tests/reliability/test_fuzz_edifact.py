@@ -77,7 +77,7 @@ def test_the_valid_interchanges_parse():
         assert isinstance(read(text), Interchange)
 
 
-@fuzz_settings(ci=600)
+@fuzz_settings(ci=250)
 @given(text=st.sampled_from(VALID).flatmap(mutated_interchange))
 @example(text=ONE_EACH[0].replace("QTY+113:3", "QTY+113:NaN"))
 def test_a_mutated_interchange_is_read_or_refused_at_its_segment(text):
@@ -85,7 +85,7 @@ def test_a_mutated_interchange_is_read_or_refused_at_its_segment(text):
     read(text)
 
 
-@fuzz_settings(ci=300)
+@fuzz_settings(ci=100)
 @given(
     data=st.sampled_from(VALID)
     .flatmap(mutated_interchange)
@@ -97,7 +97,7 @@ def test_any_bytes_are_read_or_refused_at_their_segment(data):
     read(data)
 
 
-@fuzz_settings(ci=300)
+@fuzz_settings(ci=100)
 @given(text=st.text(max_size=300) | st.text(alphabet="UNABHZT+:?' .0123456789", max_size=300))
 def test_any_text_is_read_or_refused_at_its_segment(text):
     tally("test_any_text_is_read_or_refused_at_its_segment")
@@ -129,7 +129,7 @@ LINES = st.builds(
 )
 
 
-@fuzz_settings(ci=200)
+@fuzz_settings(ci=60)
 @given(lines=st.lists(LINES, min_size=1, max_size=5, unique_by=lambda line: line.line_no))
 def test_any_order_response_posync_can_write_it_reads_back_the_same(lines):
     tally("test_any_order_response_posync_can_write_it_reads_back_the_same")

@@ -107,12 +107,10 @@ class Sent:
     confirmed: int
 
 
-@fuzz_settings(ci=6)
+@fuzz_settings(ci=4)
 @given(entries=st.lists(st.none() | BAD_ORDERS, min_size=2, max_size=6))
 @example(entries=[None, ""])  # an empty body was quarantined without its (empty) text
-def test_bad_supplier_orders_among_good_ones_are_set_aside_with_their_text(
-    supplier_world, entries
-):
+def test_bad_supplier_orders_among_good_ones_are_set_aside_with_their_text(supplier_world, entries):
     tally("test_bad_supplier_orders_among_good_ones_are_set_aside_with_their_text")
     world = supplier_world
     sent = []
@@ -181,7 +179,7 @@ def refused_by_edifact(text: str) -> bool:
 BAD_INTERCHANGES = mutated_interchange(response(7, "SBAD")).filter(refused_by_edifact)
 
 
-@fuzz_settings(ci=6)
+@fuzz_settings(ci=4)
 @given(entries=st.lists(st.none() | BAD_INTERCHANGES, min_size=2, max_size=6))
 def test_bad_interchanges_among_good_ones_are_kept_failed_with_their_text(edi_world, entries):
     tally("test_bad_interchanges_among_good_ones_are_kept_failed_with_their_text")

@@ -363,7 +363,7 @@ def fuzzed(name: str, *found: str) -> Callable[..., None]:
     """The property for the call ``name``: any generated answer is read or refused with a
     typed error saying where. ``found``: answers fuzzing once broke it with (kept as examples)."""
 
-    @fuzz_settings(ci=25)
+    @fuzz_settings(ci=12)
     @given(body=json_bodies(CALLS[name].valid))
     def test(body: str) -> None:
         tally(test.__name__)
@@ -431,7 +431,7 @@ HEADERS = st.dictionaries(
 )
 
 
-@fuzz_settings(ci=150)
+@fuzz_settings(ci=80)
 @given(
     name=st.sampled_from(list(CALLS)),
     status=st.sampled_from([200, 201, 204, 301, 400, 401, 404, 409, 422, 429, 500, 503])
