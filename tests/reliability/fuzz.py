@@ -26,11 +26,16 @@ TALLY: Counter[str] = Counter()
 _SEEN: dict[str, tuple[float, float]] = {}
 
 
-def fuzz_settings(ci: int) -> settings:
-    """``ci`` examples in CI, 100,000 in a full reliability run; no example database, so every
+# A full run takes minutes per test: pytest-timeout's 120 s would interrupt hypothesis
+# mid-example (it then reports a FlakyFailure raised wherever the alarm struck).
+TIMEOUT = pytest.mark.timeout(pick(ci=120, full=3 * 3600))
+
+
+def fuzz_settings(ci: int, full: int) -> settings:
+    """``ci`` examples in CI, ``full`` in a full reliability run; no example database, so every
     run starts clean and states what it generated itself."""
     return settings(
-        max_examples=pick(ci=ci, full=100_000),
+        max_examples=pick(ci=ci, full=full),
         deadline=None,
         database=None,
         suppress_health_check=[

@@ -29,6 +29,7 @@ from connectors.edifact import (
 from connectors.edifact.status import LINE_CODES
 from tests.edi_data import ADVICE, BACK, INVOICE, ORDER, RESPONSE
 from tests.reliability.fuzz import (
+    TIMEOUT,
     answer,
     fuzz_settings,
     mutated_interchange,
@@ -50,6 +51,8 @@ ALL_FOUR = build(
     una=False,
 )
 VALID = [*ONE_EACH, ALL_FOUR]
+
+pytestmark = TIMEOUT
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -77,7 +80,7 @@ def test_the_valid_interchanges_parse():
         assert isinstance(read(text), Interchange)
 
 
-@fuzz_settings(ci=250)
+@fuzz_settings(ci=250, full=100_000)
 @given(text=st.sampled_from(VALID).flatmap(mutated_interchange))
 @example(text=ONE_EACH[0].replace("QTY+113:3", "QTY+113:NaN"))
 def test_a_mutated_interchange_is_read_or_refused_at_its_segment(text):
@@ -85,7 +88,7 @@ def test_a_mutated_interchange_is_read_or_refused_at_its_segment(text):
     read(text)
 
 
-@fuzz_settings(ci=100)
+@fuzz_settings(ci=100, full=10_000)
 @given(
     data=st.sampled_from(VALID)
     .flatmap(mutated_interchange)
@@ -97,7 +100,7 @@ def test_any_bytes_are_read_or_refused_at_their_segment(data):
     read(data)
 
 
-@fuzz_settings(ci=100)
+@fuzz_settings(ci=100, full=10_000)
 @given(text=st.text(max_size=300) | st.text(alphabet="UNABHZT+:?' .0123456789", max_size=300))
 def test_any_text_is_read_or_refused_at_its_segment(text):
     tally("test_any_text_is_read_or_refused_at_its_segment")
@@ -129,7 +132,7 @@ LINES = st.builds(
 )
 
 
-@fuzz_settings(ci=60)
+@fuzz_settings(ci=60, full=10_000)
 @given(lines=st.lists(LINES, min_size=1, max_size=5, unique_by=lambda line: line.line_no))
 def test_any_order_response_posync_can_write_it_reads_back_the_same(lines):
     tally("test_any_order_response_posync_can_write_it_reads_back_the_same")

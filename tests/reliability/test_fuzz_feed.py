@@ -42,6 +42,7 @@ from posync_tui.services.edi_partner import EDI
 from tests import records
 from tests.edi_world import BUYER, SUPPLIER, edi_po, interchange
 from tests.reliability.fuzz import (
+    TIMEOUT,
     fuzz_settings,
     json_bodies,
     mutated_interchange,
@@ -51,6 +52,8 @@ from tests.reliability.fuzz import (
 from tests.supplier_world import lease, make_world
 
 NUMBERS = itertools.count(1)
+
+pytestmark = TIMEOUT
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -107,7 +110,7 @@ class Sent:
     confirmed: int
 
 
-@fuzz_settings(ci=4)
+@fuzz_settings(ci=4, full=100)
 @given(entries=st.lists(st.none() | BAD_ORDERS, min_size=2, max_size=6))
 @example(entries=[None, ""])  # an empty body was quarantined without its (empty) text
 def test_bad_supplier_orders_among_good_ones_are_set_aside_with_their_text(supplier_world, entries):
@@ -179,7 +182,7 @@ def refused_by_edifact(text: str) -> bool:
 BAD_INTERCHANGES = mutated_interchange(response(7, "SBAD")).filter(refused_by_edifact)
 
 
-@fuzz_settings(ci=4)
+@fuzz_settings(ci=4, full=100)
 @given(entries=st.lists(st.none() | BAD_INTERCHANGES, min_size=2, max_size=6))
 def test_bad_interchanges_among_good_ones_are_kept_failed_with_their_text(edi_world, entries):
     tally("test_bad_interchanges_among_good_ones_are_kept_failed_with_their_text")

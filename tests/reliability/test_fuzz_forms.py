@@ -18,7 +18,7 @@ from posync_tui.services.edi_setup import check_gln
 from posync_tui.services.vendor_list import check_vendor
 from posync_tui.services.warehouse_batches import parse_last_modified
 from screens.product_form import FIELDS, check_product
-from tests.reliability.fuzz import TEXT, fuzz_settings, report, tally
+from tests.reliability.fuzz import TEXT, TIMEOUT, fuzz_settings, report, tally
 
 # What an operator might type into a number field, plus the numbers themselves.
 TYPED = st.one_of(
@@ -28,6 +28,8 @@ TYPED = st.one_of(
     st.integers(-(10**12), 10**12).map(lambda n: f"{n:,}"),
     st.text(alphabet="0123456789.,-e_ ", max_size=12),
 )
+
+pytestmark = TIMEOUT
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -41,7 +43,7 @@ def _stored(value: Decimal, places: int) -> None:
     assert value == value.quantize(Decimal(1).scaleb(-places))
 
 
-@fuzz_settings(ci=150)
+@fuzz_settings(ci=150, full=10_000)
 @given(text=TYPED)
 @example(text="1e3")
 @example(text="-0")
@@ -56,7 +58,7 @@ def test_a_quantity_or_unit_cost_is_a_storable_number_or_refused_in_words(text):
             _stored(value, places)
 
 
-@fuzz_settings(ci=60)
+@fuzz_settings(ci=60, full=10_000)
 @given(value=st.decimals(min_value=0, max_value=Decimal("9999999.999"), places=3))
 def test_every_storable_quantity_is_taken_as_typed(value):
     tally("test_every_storable_quantity_is_taken_as_typed")
@@ -64,7 +66,7 @@ def test_every_storable_quantity_is_taken_as_typed(value):
     assert numbers.quantity(f"{value:,f}", positive=False) == value
 
 
-@fuzz_settings(ci=100)
+@fuzz_settings(ci=100, full=10_000)
 @given(values=st.fixed_dictionaries({}, optional={field: TYPED for field, _, _ in FIELDS}))
 @example(values={"sku": "S", "description": "D", "unit_cost": "1e10"})
 @example(values={"sku": "S", "description": "D", "unit_cost": "1_000"})
@@ -80,7 +82,7 @@ def test_the_product_form_takes_only_values_it_can_store(values):
         _stored(numbers.unit_cost(values["unit_cost"]), 4)  # the one rule for costs
 
 
-@fuzz_settings(ci=100)
+@fuzz_settings(ci=100, full=10_000)
 @given(text=st.none() | TEXT | st.text(alphabet="0123456789", min_size=12, max_size=14),
        enabled=st.booleans())  # fmt: skip
 def test_a_gln_is_thirteen_digits_with_their_check_digit_or_refused(text, enabled):
@@ -92,7 +94,7 @@ def test_a_gln_is_thirteen_digits_with_their_check_digit_or_refused(text, enable
     assert problem is None or (isinstance(problem, str) and problem)
 
 
-@fuzz_settings(ci=60)
+@fuzz_settings(ci=60, full=10_000)
 @given(
     integration=st.sampled_from(["none", "b2b", "edi"]) | TEXT,
     account=st.none() | TEXT,
@@ -108,7 +110,7 @@ def test_a_vendors_fields_are_taken_or_refused_at_the_field(integration, account
 NOW = datetime(2026, 7, 31, 12, 0, tzinfo=UTC)
 
 
-@fuzz_settings(ci=100)
+@fuzz_settings(ci=100, full=10_000)
 @given(
     text=TEXT
     | st.from_regex(r"\d{1,4}-\d{1,2}-\d{1,2}( \d{1,2}:\d{2})?", fullmatch=True)
