@@ -6,19 +6,58 @@ a value the database cannot hold (quantities and costs below 10,000,000, a few d
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from sqlmodel import func, select
 
+from connectors import edifact
+from connectors.currencies import is_currency
 from posync_tui import numbers
-from posync_tui.services.edi_setup import check_gln
+from posync_tui.db import Database
+from posync_tui.models import (
+    AuditEntry,
+    ChangeLogEntry,
+    EdiChargeType,
+    EdiPaymentTerms,
+    SalesOrder,
+    SalesOrderLine,
+)
+from posync_tui.services.customer_orders import (
+    SEND,
+    OrderInvalid,
+    OrderLine,
+    read_order,
+    save_order,
+)
+from posync_tui.services.edi_orders import SPECIAL
+from posync_tui.services.edi_po import EdiFields, check_fields
+from posync_tui.services.edi_setup import (
+    SetupInvalid,
+    charge_types,
+    check_gln,
+    payment_terms,
+    save_charge_type,
+    save_payment_terms,
+)
+from posync_tui.services.po_detail import PO_STATUSES, max_length
+from posync_tui.services.supplier_sync_operator import LINE_EDITABLE, PO_EDITABLE
 from posync_tui.services.vendor_list import check_vendor
 from posync_tui.services.warehouse_batches import parse_last_modified
+from screens.edi_setup import ChargeTypeForm, TermsForm
+from screens.po_actions import DATES, OPTIONAL, parse_value
+from screens.po_actions import NUMBERS as PO_NUMBERS
 from screens.product_form import FIELDS, check_product
+from tests.edi_data import BACK
+from tests.edi_data import ORDER as EDI_ORDER
 from tests.reliability.fuzz import TEXT, TIMEOUT, fuzz_settings, report, tally
+from tests.test_customer_orders import make_world
 
 # What an operator might type into a number field, plus the numbers themselves.
 TYPED = st.one_of(
@@ -126,3 +165,162 @@ def test_last_modified_is_a_past_date_or_refused_in_words(text):
         assert str(exc).startswith("Last Modified")
     else:
         assert when.tzinfo is not None and when <= NOW
+
+
+# --- the PO detail's field editor ----------------------------------------------------------------
+
+EDITED = sorted(
+    [("purchase_order", f) for f in PO_EDITABLE - {"auto_sync"}]  # auto-sync is a toggle
+    + [("purchase_order_line", f) for f in LINE_EDITABLE]
+)
+
+
+@fuzz_settings(ci=150, full=10_000)
+@given(
+    edited=st.sampled_from(EDITED), text=TYPED | st.from_regex(r"\d{4}-\d{2}-\d{2}", fullmatch=True)
+)
+@example(edited=("purchase_order", "currency"), text="€€€€")
+@example(edited=("purchase_order", "currency"), text="usd")
+def test_a_po_field_edit_is_a_value_the_field_holds_or_refused_in_words(edited, text):
+    tally("test_a_po_field_edit_is_a_value_the_field_holds_or_refused_in_words")
+    record, field = edited
+    try:
+        value = parse_value(record, field, text)
+    except ValueError as exc:
+        assert str(exc) and str(exc)[0].isupper()
+        return
+    if value is None:
+        assert field in OPTIONAL
+    elif field in PO_NUMBERS:
+        _stored(value, 4 if field == "unit_cost" else 3)
+    elif field in DATES:
+        assert isinstance(value, date)
+    elif field == "status":
+        assert value in PO_STATUSES
+    elif field == "currency":
+        assert is_currency(value)
+    else:
+        assert len(value) <= (max_length(record, field) or len(value))
+
+
+# --- the PO form's EDI fields -------------------------------------------------------------------
+
+
+@fuzz_settings(ci=100, full=10_000)
+@given(
+    kind=st.none() | st.sampled_from(list(SPECIAL)) | TEXT,
+    reference=st.none() | TEXT | st.text(max_size=40),
+)
+@example(kind="Special Bid", reference="€")
+@example(kind="Special Bid", reference="\x00")
+def test_edi_fields_the_form_takes_go_into_an_orders_as_typed(kind, reference):
+    tally("test_edi_fields_the_form_takes_go_into_an_orders_as_typed")
+    problems = check_fields(EdiFields(kind, reference))
+    assert set(problems) <= {"special_order_type", "special_bid_reference"}
+    assert all(isinstance(m, str) and m for m in problems.values())
+    if problems or not (kind or "").strip():
+        return
+    taken = replace(
+        EDI_ORDER, special_order_type=SPECIAL[kind.strip()], special_reference=reference.strip()
+    )
+    (read_back,) = edifact.parse(edifact.build(edifact.Interchange(BACK, (taken,)))).messages
+    assert read_back.special_reference == taken.special_reference
+
+
+# --- forms that save: refused at a field and nothing written, or saved as typed ----------------
+
+WRITTEN = (SalesOrder, SalesOrderLine, EdiPaymentTerms, EdiChargeType, AuditEntry, ChangeLogEntry)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    database = Database(f"sqlite:///{tmp_path_factory.mktemp('forms') / 'posync.db'}")
+    database.upgrade()
+    yield database, make_world(database)
+    database.dispose()
+
+
+def _rows(db: Database) -> dict[str, int]:
+    with db.reader() as s:
+        return {t.__tablename__: s.exec(select(func.count()).select_from(t)).one() for t in WRITTEN}
+
+
+def _refused_whole(db: Database, save: Callable[[], Any], error: type[ValueError]) -> Any:
+    """What ``save()`` returned, or the ``error`` it raised having written nothing."""
+    before = _rows(db)
+    try:
+        return save()
+    except error as exc:
+        assert _rows(db) == before
+        return exc
+
+
+@fuzz_settings(ci=40, full=2_000)
+@given(text=TYPED)
+@example(text="1_000")
+@example(text="-0")
+def test_a_customer_order_quantity_is_saved_as_typed_or_refused_at_its_field(world, text):
+    tally("test_a_customer_order_quantity_is_saved_as_typed_or_refused_at_its_field")
+    db, ids = world
+    line = OrderLine(None, ids["egg12"], text, SEND)
+    result = _refused_whole(
+        db, lambda: save_order(db, None, ids["ship"], ids["main"], [line]), OrderInvalid
+    )
+    if isinstance(result, OrderInvalid):
+        assert [(p.field, p.line) for p in result.problems] == [("quantity", 1)]
+        assert result.problems[0].message[0].isupper()
+    else:
+        (saved,) = read_order(db, result).lines
+        assert saved.quantity == Decimal(text.strip().replace(",", ""))
+
+
+SETUP_TEXT = TEXT | st.text(max_size=70)
+DAYS = TYPED | st.integers(0, 400).map(str)
+
+
+@fuzz_settings(ci=60, full=2_000)
+@given(
+    identifier=SETUP_TEXT,
+    terms=SETUP_TEXT,
+    percent=TYPED,
+    discount_days=DAYS,
+    net_days=DAYS,
+)
+@example(identifier="5:3:D:30", terms="2% 10 Net 30", percent="NaN", discount_days="", net_days="")
+@example(identifier="5:3:D:30", terms="2% 10 Net 30", percent="2", discount_days="²", net_days="")
+@example(identifier="5:3", terms="Net", percent="1.23456", discount_days="", net_days="9" * 30)
+@example(identifier="5:3", terms="x" * 41, percent="", discount_days="", net_days="")
+def test_payment_terms_are_saved_as_typed_or_refused_at_a_field(
+    world, identifier, terms, percent, discount_days, net_days
+):
+    tally("test_payment_terms_are_saved_as_typed_or_refused_at_a_field")
+    db, _ = world
+    result = _refused_whole(
+        db,
+        lambda: save_payment_terms(db, identifier, terms, percent, discount_days, net_days),
+        SetupInvalid,
+    )
+    if isinstance(result, SetupInvalid):
+        assert result.field in {field for field, _ in TermsForm.FIELDS} and result.message
+        return
+    (saved,) = [row for row in payment_terms(db) if row.identifier == identifier.strip()]
+    assert saved.terms == terms.strip()
+    assert saved.discount_percent == Decimal(percent.strip().replace(",", "") or "0")
+    assert (saved.discount_days, saved.net_days) == (
+        int(discount_days.strip() or "0"),
+        int(net_days.strip() or "0"),
+    )
+
+
+@fuzz_settings(ci=40, full=2_000)
+@given(code=SETUP_TEXT, name=SETUP_TEXT, account=SETUP_TEXT)
+@example(code="FC", name="Freight", account="x" * 61)
+def test_a_charge_type_is_saved_as_typed_or_refused_at_a_field(world, code, name, account):
+    tally("test_a_charge_type_is_saved_as_typed_or_refused_at_a_field")
+    db, _ = world
+    result = _refused_whole(db, lambda: save_charge_type(db, code, name, account), SetupInvalid)
+    if isinstance(result, SetupInvalid):
+        assert result.field in {field for field, _ in ChargeTypeForm.FIELDS} and result.message
+        return
+    (saved,) = [row for row in charge_types(db) if row.code == code.strip().upper()]
+    assert (saved.name, saved.expense_account) == (name.strip(), account.strip())
