@@ -80,7 +80,7 @@ def test_the_valid_interchanges_parse():
         assert isinstance(read(text), Interchange)
 
 
-@fuzz_settings(ci=250, full=100_000)
+@fuzz_settings(ci=150, full=100_000)
 @given(text=st.sampled_from(VALID).flatmap(mutated_interchange))
 @example(text=ONE_EACH[0].replace("QTY+113:3", "QTY+113:NaN"))
 def test_a_mutated_interchange_is_read_or_refused_at_its_segment(text):

@@ -24,11 +24,11 @@ from tests.test_customer_orders import make_world
 pytestmark = TIMEOUT
 
 # Numbers that are not, or not storable: NaN, a superscript digit, overflow, Python's own
-# syntax, markup and an escape sequence, a sign, control characters, right-to-left override.
+# syntax, markup and an escape sequence, a sign, a control character, a right-to-left override,
+# full-width digits with too many decimals.
 JUNK = [
     "NaN",
     "²",
-    "1e999999",
     "9" * 30,
     "1_0",
     "[b]1[/b]",
@@ -38,6 +38,8 @@ JUNK = [
     "\u202e12",
     "１.２３４５６",
 ]
+# A few for each further field of a form (each save costs the console a round trip).
+SOME_JUNK = ["²", "9" * 30, "-1"]
 
 
 def _rows(db) -> tuple[int, ...]:
@@ -67,8 +69,12 @@ async def test_junk_in_the_payment_terms_form_is_refused_at_its_field(db):
         good = {"identifier": "5:3:D:30", "terms": "2% 10 Net 30", "net_days": "30"}
         for field, value in good.items():
             form.query_one(f"#{field}", Input).value = value
-        for field in ("discount_percent", "discount_days", "net_days"):
-            for text in JUNK:
+        for field, junk in (
+            ("discount_percent", JUNK),
+            ("discount_days", SOME_JUNK),
+            ("net_days", SOME_JUNK),
+        ):
+            for text in junk:
                 form.query_one(f"#{field}", Input).value = text
                 await _refused_at(pilot, form, field, db, before)
             form.query_one(f"#{field}", Input).value = good.get(field, "2")

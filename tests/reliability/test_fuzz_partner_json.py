@@ -169,15 +169,18 @@ class Partners:
     def __init__(self) -> None:
         self.runner = asyncio.Runner()
         self.clients: dict[str, Any] = {}
-        self.response = httpx.Response(204)
+        self.answer: tuple[int, dict[str, str], bytes] = (204, {}, b"")
 
-    def answered(self, name: str, response: httpx.Response) -> Any:
-        """The call ``name`` answered with ``response``: its result, or the ConnectorError
-        it raised (checked: a MalformedResponse says where and keeps the body)."""
-        self.response = response
+    def answered(
+        self, name: str, status: int, content: bytes, headers: dict[str, str] | None = None
+    ) -> Any:
+        """The call ``name`` answered so (afresh for each request: a call may send again, as
+        QuickBooks does after a 401): its result, or the ConnectorError it raised (checked: a
+        MalformedResponse says where and keeps the body)."""
+        self.answer = (status, headers or {}, content)
         spec = CALLS[name]
         if name not in self.clients:
-            transport = httpx.MockTransport(lambda _: self.response)
+            transport = httpx.MockTransport(lambda _: self._response())
             self.clients[name] = _client(spec.client, transport)
 
         async def run() -> Any:
@@ -200,6 +203,10 @@ class Partners:
             )
         return result
 
+    def _response(self) -> httpx.Response:
+        status, headers, content = self.answer
+        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+
     def close(self) -> None:
         for client in self.clients.values():
             self.runner.run(client.aclose())
@@ -218,7 +225,7 @@ def _report(request):
 
 @pytest.mark.parametrize("name", list(CALLS))
 def test_the_valid_answer_of_each_call_is_read(name):
-    result = answered(name, httpx.Response(200, text=dumps(CALLS[name].valid)))
+    result = answered(name, 200, dumps(CALLS[name].valid).encode())
     if name == "QuickBooks fault":
         assert isinstance(result, ConnectorError) and "6140" in result.message
     else:
@@ -233,7 +240,7 @@ def fuzzed(name: str, *found: str) -> Callable[..., None]:
     @given(body=json_bodies(CALLS[name].valid))
     def test(body: str) -> None:
         tally(test.__name__)
-        answered(name, httpx.Response(200, content=body.encode("utf-8", "surrogatepass")))
+        answered(name, 200, body.encode("utf-8", "surrogatepass"))
 
     for body in found:
         test = example(body=body)(test)
@@ -265,7 +272,11 @@ test_fuzz_quickbooks_batch = fuzzed(
     '{"BatchItemResponse": [null, {"bId": "2", "Fault": {"Error": [{"code": "6140"}]}}]}',
     '{"BatchItemResponse": {"bId": "1"}}',
 )
-test_fuzz_quickbooks_fault = fuzzed("QuickBooks fault")
+test_fuzz_quickbooks_fault = fuzzed(
+    "QuickBooks fault",
+    # QuickBooks' own message was used as a format string: KeyError in error_for.
+    '{"Fault": {"Error": [{"Message": "{x} of {0}", "code": "6140x"}]}}',
+)
 
 
 def test_every_call_is_fuzzed():
@@ -307,8 +318,10 @@ HEADERS = st.dictionaries(
 )
 @example(name="P21 links", status=422, headers={}, content=b'{"error": []}')
 @example(name="EDI hub receipt", status=409, headers={}, content=b"[1]")
+# A 401 refreshes the token and sends again: the harness once answered with a spent stream.
+@example(name="QuickBooks read", status=401, headers={}, content=b"")
 def test_any_status_headers_and_bytes_end_in_a_typed_error_or_a_result(
     name, status, headers, content
 ):
     tally("test_any_status_headers_and_bytes_end_in_a_typed_error_or_a_result")
-    answered(name, httpx.Response(status, headers=headers, stream=httpx.ByteStream(content)))
+    answered(name, status, content, headers)
