@@ -38,8 +38,8 @@ JUNK = [
     "\u202e12",
     "１.２３４５６",
 ]
-# A few for each further field of a form (each save costs the console a round trip).
-SOME_JUNK = ["²", "9" * 30, "-1"]
+# Fewer where a form has more fields or costs more to fill (each save is a round trip).
+SOME_JUNK = ["NaN", "1_0", "²", "\x1b[31m1", "１.２３４５６"]
 
 
 def _rows(db) -> tuple[int, ...]:
@@ -71,8 +71,8 @@ async def test_junk_in_the_payment_terms_form_is_refused_at_its_field(db):
             form.query_one(f"#{field}", Input).value = value
         for field, junk in (
             ("discount_percent", JUNK),
-            ("discount_days", SOME_JUNK),
-            ("net_days", SOME_JUNK),
+            ("discount_days", SOME_JUNK[:3]),
+            ("net_days", SOME_JUNK[:3]),
         ):
             for text in junk:
                 form.query_one(f"#{field}", Input).value = text
@@ -107,7 +107,7 @@ async def test_junk_in_a_customer_order_quantity_is_refused_at_its_field(db):
         await pilot.press("enter", "down", "enter")
         await settled(pilot)
         before = _rows(db)
-        for text in JUNK:
+        for text in SOME_JUNK:
             form.query_one("#line-1-quantity", Input).value = text
             await _refused_at(pilot, form, "line-1-quantity", db, before)
 

@@ -257,7 +257,7 @@ def _refused_whole(db: Database, save: Callable[[], Any], error: type[ValueError
         return exc
 
 
-@fuzz_settings(ci=40, full=2_000)
+@fuzz_settings(ci=25, full=2_000)
 @given(text=TYPED)
 @example(text="1_000")
 @example(text="-0")
@@ -280,7 +280,7 @@ SETUP_TEXT = TYPED_TEXT | st.text(max_size=70)
 DAYS = TYPED | st.integers(0, 400).map(str)
 
 
-@fuzz_settings(ci=60, full=2_000)
+@fuzz_settings(ci=40, full=2_000)
 @given(
     identifier=SETUP_TEXT,
     terms=SETUP_TEXT,
@@ -314,7 +314,7 @@ def test_payment_terms_are_saved_as_typed_or_refused_at_a_field(
     )
 
 
-@fuzz_settings(ci=40, full=2_000)
+@fuzz_settings(ci=25, full=2_000)
 @given(code=SETUP_TEXT, name=SETUP_TEXT, account=SETUP_TEXT)
 @example(code="FC", name="Freight", account="x" * 61)
 def test_a_charge_type_is_saved_as_typed_or_refused_at_a_field(world, code, name, account):

@@ -227,7 +227,7 @@ def fuzzed(partner: str, *found: tuple[str, str]) -> Callable[..., None]:
     refused with a typed error saying where. ``found``: (kind, body) answers fuzzing once broke
     a parser with, kept as examples."""
 
-    @fuzz_settings(ci=60, full=100_000)
+    @fuzz_settings(ci=40, full=100_000)
     @given(call=answers(partner))
     def test(call: tuple[str, str]) -> None:
         tally(test.__name__)

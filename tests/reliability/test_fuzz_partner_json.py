@@ -236,7 +236,7 @@ def fuzzed(name: str, *found: str) -> Callable[..., None]:
     """The property for the call ``name``: any generated answer is read or refused with a
     typed error saying where. ``found``: answers fuzzing once broke it with (kept as examples)."""
 
-    @fuzz_settings(ci=8, full=100)
+    @fuzz_settings(ci=5, full=100)
     @given(body=json_bodies(CALLS[name].valid))
     def test(body: str) -> None:
         tally(test.__name__)
