@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlmodel import func, select
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from posync_tui.models import AuditEntry, EdiPaymentTerms, SalesOrder, SalesOrderLine
 from posync_tui.services.customer_orders import read_order
 from posync_tui.services.edi_setup import payment_terms
 from screens.customer_order_form import CustomerOrderForm
 from screens.edi_setup import TermsForm
+from screens.po_widgets import EditBar
 from tests.console import console_app, settled
 from tests.reliability.fuzz import TIMEOUT
+from tests.supplier_world import make_world as supplier_world
 from tests.test_customer_order_screens import SIZE, errors, open_orders, pick, type_in
 from tests.test_customer_orders import make_world
+from tests.test_po_detail import cell, header_field, open_po
 
 pytestmark = TIMEOUT
 
@@ -119,3 +123,40 @@ async def test_junk_in_a_customer_order_quantity_is_refused_at_its_field(db):
         assert [(line.item_id, line.quantity) for line in order.lines] == [
             (world["egg30"], Decimal(24))
         ]
+
+
+@pytest.fixture
+def supplier(db):
+    yield from supplier_world(db)
+
+
+async def test_junk_in_the_po_detail_editor_is_refused_at_the_field(supplier):
+    world = supplier
+    po_id, _ = world.make_po(sent=False)  # never synced: every field is the operator's
+
+    def state() -> tuple:
+        return (_rows(world.db), world.po(po_id).currency, world.lines(po_id)[2].quantity_ordered)
+
+    before = state()
+    rt = world.rt
+    app = console_app(
+        world.db, settings=rt.settings, sandbox=rt.sandbox, sandbox_server=rt.sandbox_server
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_po(pilot, po_id)
+        editor = screen.query_one(EditBar)
+        for place, junk in (("currency", ["€€€", "[b]USD[/b]"]), ("ordered", SOME_JUNK[2:])):
+            for text in junk:
+                if place == "currency":
+                    await header_field(pilot, screen, "currency")
+                else:
+                    await cell(pilot, screen, 1, "ordered")
+                await pilot.press("enter")
+                editor.query_one(Input).value = text
+                await pilot.press("enter")
+                await settled(pilot)
+                assert editor.is_open and pilot.app.screen is screen, (place, text)
+                said = editor.query_one("#edit-help", Static)
+                assert said.has_class("error") and str(said.render()), (place, text)
+                await pilot.press("escape")
+    assert state() == before
