@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from itertools import accumulate
 from typing import Any, TypeVar
 
@@ -48,6 +48,13 @@ def json_depth(text: str) -> int:
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # an exponent beyond any Decimal's, e.g. 0E1000000000000000000
+        raise ValueError(f"{text[:40]} is out of range") from None
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -58,7 +65,7 @@ def loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
     if depth > max_depth:
         raise ValueError(f"JSON nested {depth} levels deep (at most {max_depth} are accepted)")
     # ValueError also for an integer of more than 4,300 digits.
-    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+    return json.loads(text, parse_float=_decimal, parse_constant=_refuse_constant)
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class EdiHubClient(PartnerClient):
             )
         except DuplicateInterchange as exc:
             return Sent("duplicate", exc.control_ref, exc.document_id)
-        receipt = reply.json_as(lambda body: validate(_RECEIPT, body, "The hub's receipt"))
+        receipt = reply.json_as(parse_receipt)
         return Sent("accepted", receipt.control_ref, receipt.id)
 
     async def inbox(
@@ -118,7 +118,7 @@ class EdiHubClient(PartnerClient):
         with ``content``, each with its bytes (read them with ``text``)."""
         params = {"cursor": cursor or None, "limit": limit, "content": "1" if content else None}
         reply = await self.get("/inbox", params=params)
-        return reply.json_as(lambda body: validate(_PAGE, body, "The hub's inbox"))
+        return reply.json_as(parse_inbox)
 
     async def text(self, document: InboundDocument) -> str:
         """A listed interchange's text: from its page when the hub sent its bytes there,
@@ -148,6 +148,14 @@ class EdiHubClient(PartnerClient):
                 document_id=str(body.get("id") or ""),
             )
         return super().classify(reply)
+
+
+def parse_inbox(body: Any) -> InboxPage:
+    return validate(_PAGE, body, "The hub's inbox")
+
+
+def parse_receipt(body: Any) -> _Receipt:
+    return validate(_RECEIPT, body, "The hub's receipt")
 
 
 def listed_text(document: InboundDocument) -> str | None:

@@ -161,7 +161,7 @@ class P21Client(PartnerClient):
         reply = await self.put(
             path("purchase-orders", po.po_no), json=po.as_json(), idempotency_key=key
         )
-        return reply.json_as(_parse_order)
+        return reply.json_as(parse_order)
 
     async def purchase_order(self, po_no: str) -> P21PurchaseOrder | None:
         """The PO as P21 holds it, or None if P21 has no such PO."""
@@ -171,7 +171,7 @@ class P21Client(PartnerClient):
             if exc.status == 404:
                 return None
             raise
-        return reply.json_as(_parse_order)
+        return reply.json_as(parse_order)
 
     async def write_links(
         self, po_no: str, links: list[LinkRequest], *, key: str
@@ -181,7 +181,7 @@ class P21Client(PartnerClient):
         reply = await self.put(
             path("purchase-orders", po_no, "links"), json=body, idempotency_key=key
         )
-        return reply.json_as(_parse_links)
+        return reply.json_as(parse_links)
 
     async def links(self, po_no: str) -> list[OeLinePo]:
         """The PO's active links (none for a PO P21 does not have)."""
@@ -191,12 +191,12 @@ class P21Client(PartnerClient):
             if exc.status == 404:
                 return []
             raise
-        return reply.json_as(_parse_links)
+        return reply.json_as(parse_links)
 
     async def backorders(self, item_id: str) -> list[Backorder]:
         """Open sales-order lines of the item on backorder, oldest first."""
         reply = await self.get("/backorders", params={"item_id": item_id})
-        return reply.json_as(lambda body: validate(_BACKORDERS, body, f"{PARTNER}'s answer").lines)
+        return reply.json_as(parse_backorders)
 
     def classify(self, reply: Reply) -> ConnectorError | None:
         error = super().classify(reply)
@@ -211,13 +211,17 @@ class P21Client(PartnerClient):
         return error
 
 
-def _parse_order(body: Any) -> P21PurchaseOrder:
+def parse_order(body: Any) -> P21PurchaseOrder:
     order = validate(_ORDER, body, f"{PARTNER}'s purchase order")
     return P21PurchaseOrder(order.po_no, order.vendor_id, order.order_date, order.lines)
 
 
-def _parse_links(body: Any) -> list[OeLinePo]:
+def parse_links(body: Any) -> list[OeLinePo]:
     return validate(_LINKS, body, f"{PARTNER}'s oe_line_po rows").links
+
+
+def parse_backorders(body: Any) -> list[Backorder]:
+    return validate(_BACKORDERS, body, f"{PARTNER}'s answer").lines
 
 
 __all__ = [
@@ -229,4 +233,7 @@ __all__ = [
     "P21Line",
     "P21PurchaseOrder",
     "P21Refused",
+    "parse_backorders",
+    "parse_links",
+    "parse_order",
 ]

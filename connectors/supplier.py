@@ -202,12 +202,15 @@ class SupplierClient(PartnerClient):
     ) -> list[SupplierOrder]:
         params = {"supplier_account": supplier_account, "buyer_po_number": buyer_po_number}
         reply = await self.get("/orders", params=params)
-        found = reply.json_as(lambda body: validate(_SEARCH, body, "The supplier's order search"))
-        return found.orders
+        return reply.json_as(parse_search)
 
 
 def parse_feed(body: Any) -> FeedPage:
     return validate(_FEED, body, "The supplier's change feed")
+
+
+def parse_search(body: Any) -> list[SupplierOrder]:
+    return validate(_SEARCH, body, "The supplier's order search").orders
 
 
 def parse_order(body: Any) -> SupplierOrder:

@@ -132,40 +132,52 @@ class WarehouseClient(PartnerClient):
         """Create or update these locations; Ovotrack's id of each, by code."""
         body = {"locations": [asdict(loc) for loc in locations]}
         reply = await self.put("/locations", json=body)
-        made = await self.parsed(
-            reply, lambda b: validate(_LOCATIONS, b, "Ovotrack's locations answer")
-        )
-        return _by_code(made.locations, [loc.code for loc in locations], "locations", reply.raw)
+        made = await self.parsed(reply, parse_locations)
+        return _by_code(made, [loc.code for loc in locations], "locations", reply.raw)
 
     async def push_items(self, items: list[ItemOut]) -> dict[str, str]:
         """Create or update these items; Ovotrack's id of each, by code."""
         reply = await self.put("/items", json={"items": [asdict(item) for item in items]})
-        made = await self.parsed(reply, lambda b: validate(_ITEMS, b, "Ovotrack's items answer"))
-        return _by_code(made.items, [item.code for item in items], "items", reply.raw)
+        made = await self.parsed(reply, parse_items)
+        return _by_code(made, [item.code for item in items], "items", reply.raw)
 
     async def send_lines(self, lines: list[LineOut]) -> dict[str, LineResult]:
         """Send order lines; each line's result by its key (a key missing: no answer for it)."""
         body = {"lines": [_line_json(line) for line in lines]}
         reply = await self.post("/order-lines", json=body)
-        results = await self.parsed(
-            reply, lambda b: validate(_RESULTS, b, "Ovotrack's order lines answer")
-        )
-        return {r.key: r for r in results.results}
+        return {r.key: r for r in await self.parsed(reply, parse_results)}
 
     async def look_up(self, keys: list[str]) -> dict[str, OvoLine]:
         """The lines Ovotrack accepted under these keys, by key (a key missing: not found)."""
         reply = await self.post("/order-lines/lookup", json={"keys": keys})
-        found = await self.parsed(reply, lambda b: validate(_LINES, b, "Ovotrack's line look-up"))
+        found = await self.parsed(reply, lambda body: parse_lines(body, "Ovotrack's line look-up"))
         asked = set(keys)
-        return {line.key: line for line in found.lines if line.key in asked}
+        return {line.key: line for line in found if line.key in asked}
 
     async def line_status(self, refs: list[Ref]) -> dict[Ref, OvoLine]:
         """These order lines as Ovotrack holds them now, by (order_no, line_no)."""
         body = {"lines": [{"order_no": o, "line_no": n} for o, n in refs]}
         reply = await self.post("/order-lines/status", json=body)
-        found = await self.parsed(reply, lambda b: validate(_LINES, b, "Ovotrack's line status"))
+        found = await self.parsed(reply, lambda body: parse_lines(body, "Ovotrack's line status"))
         asked = set(refs)
-        return {line.ref: line for line in found.lines if line.ref in asked}
+        return {line.ref: line for line in found if line.ref in asked}
+
+
+def parse_locations(body: Any) -> list[_Made]:
+    return validate(_LOCATIONS, body, "Ovotrack's locations answer").locations
+
+
+def parse_items(body: Any) -> list[_Made]:
+    return validate(_ITEMS, body, "Ovotrack's items answer").items
+
+
+def parse_results(body: Any) -> list[LineResult]:
+    return validate(_RESULTS, body, "Ovotrack's order lines answer").results
+
+
+def parse_lines(body: Any, what: str) -> list[OvoLine]:
+    """The lines of a look-up or status answer (``what``: which, for the error message)."""
+    return validate(_LINES, body, what).lines
 
 
 def _line_json(line: LineOut) -> dict[str, Any]:

@@ -104,7 +104,8 @@ class Bad:
         # Connectors that keep the partner's text and the field at fault give them as ``raw``
         # and ``where`` (MalformedResponse does); others give neither.
         where = getattr(exc, "where", None)
-        raw = getattr(exc, "raw", None) or raw
+        kept = getattr(exc, "raw", None)
+        raw = kept if kept is not None else raw  # an empty body is kept as one
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         return cls(entry, stage, type(exc).__name__, first_line(message), where and str(where), raw)
 

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from connectors.currencies import is_currency
 from posync_tui import numbers
 from posync_tui.services.po_detail import PO_STATUSES, max_length
 from screens.safe_text import safe
@@ -194,6 +195,8 @@ def parse_value(record: str, field: str, text: str) -> Any:
             raise ValueError(f"Status must be one of {', '.join(PO_STATUSES)}")
         return text.lower()
     if field == "currency":
+        if not is_currency(text.upper()):
+            raise ValueError(f"{name} must be an ISO 4217 code, e.g. USD")
         return text.upper()
     limit = max_length(record, field)
     if limit and len(text) > limit:

@@ -9,7 +9,7 @@ None when nothing was added).
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
+from posync_tui import numbers
 from posync_tui.failures import plain
 from posync_tui.services.supplier_sync import resolve_missing_item
 from screens.form import FieldError, FormScreen
@@ -52,16 +53,11 @@ def check_product(values: dict[str, str]) -> dict[str, str]:
     upc = values.get("upc", "")
     if "upc" not in problems and upc and (not upc.isdigit() or len(upc) not in GTIN_LENGTHS):
         problems["upc"] = "A UPC/EAN is 8, 12, 13 or 14 digits"
-    if "unit_cost" not in problems:
-        try:
-            cost = Decimal(values.get("unit_cost") or "0")
-        except InvalidOperation:
-            problems["unit_cost"] = "Unit cost must be a number, e.g. 12.50"
-        else:
-            if not cost.is_finite() or cost < 0:
-                problems["unit_cost"] = "Unit cost must be a number ≥ 0"
-            elif cost.as_tuple().exponent < -4:
-                problems["unit_cost"] = "At most 4 decimal places"
+    if "unit_cost" not in problems and values.get("unit_cost"):
+        try:  # the one rule of every cost field: plain digits, 4 places, below 10,000,000
+            numbers.unit_cost(values["unit_cost"])
+        except ValueError as exc:
+            problems["unit_cost"] = str(exc)
     return problems
 
 
@@ -116,7 +112,8 @@ class ProductForm(FormScreen[str | None]):
     @work(exclusive=True, group="product-form", exit_on_error=False)
     async def _save(self, values: dict[str, str]) -> None:
         fields: dict[str, Any] = {k: (v or None) for k, v in values.items()}
-        fields["unit_cost"] = Decimal(values["unit_cost"] or "0")
+        cost = values["unit_cost"]
+        fields["unit_cost"] = numbers.unit_cost(cost) if cost else Decimal(0)
         fields["vendor_id"] = self.prefill.get("vendor_id")
         try:
             item = await asyncio.to_thread(

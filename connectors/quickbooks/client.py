@@ -312,8 +312,11 @@ class QuickBooksClient(PartnerClient):
         """Record the answers; True if some items were throttled and should be sent again."""
         throttled = False
         tid = body.get("_intuit_tid")
-        for answer in body.get("BatchItemResponse") or []:
-            item = pending.get(str(answer.get("bId")))
+        answers = body.get("BatchItemResponse")
+        for answer in answers if isinstance(answers, list) else []:
+            # One that is not an object names no item: as with an unknown bId, its item is left
+            # without an answer and is looked up by DocNumber before it is sent again.
+            item = pending.get(str(answer.get("bId"))) if isinstance(answer, dict) else None
             if item is None:
                 continue
             fault_type, errors = parse_fault(answer)

@@ -235,15 +235,16 @@ def error_for(
         code = "3001"
     if not code and status == 401:
         code = "3200"
-    cls, words = _CODES.get(code, (QuickBooksError, ""))
-    if not words:
+    cls, template = _CODES.get(code, (QuickBooksError, ""))
+    if template:  # only posync's own words are a format string, never QuickBooks' text
+        words = template.format(
+            element=first.element or _element_from_detail(first) or "unknown field",
+            detail=first.detail or first.message or "no detail given",
+        )
+    else:
         words = first.message or f"QuickBooks refused the request (HTTP {status})"
         if first.detail and first.detail not in words:
             words = f"{words}: {first.detail}"
-    words = words.format(
-        element=first.element or _element_from_detail(first) or "unknown field",
-        detail=first.detail or first.message or "no detail given",
-    )
     message = f"QuickBooks error {code}: {words}" if code else words
     error = cls(
         message,

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlmodel import col
 
-from posync_tui import timefmt
+from posync_tui import numbers, timefmt
 from posync_tui.audit import OPERATOR, Change, edit, record
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -48,7 +48,7 @@ from posync_tui.services.warehouse_rules import SEND
 # A commit sets its own status on the line, which an edit keeps.
 WAREHOUSE_INTERFACE_STATUSES = ("", SEND, "Hold")
 MAX_LINES = 999
-MAX_QUANTITY = Decimal(10_000_000)  # Decimal4 keeps ten-thousandths in a 64-bit integer
+PLACES = 4  # a quantity's decimals (Decimal4 keeps ten-thousandths)
 NUMBER_ATTEMPTS = 3  # another console may take the same next order number first
 NUMBER = re.compile(r"SO-(\d+)")
 _STATUS_WORDS = " or ".join(repr(s) for s in WAREHOUSE_INTERFACE_STATUSES)
@@ -285,38 +285,25 @@ def _quantities(lines: Sequence[OrderLine], problems: list[Problem]) -> list[Dec
     for n, line in enumerate(lines, 1):
         if line.item_id is None:
             problems.append(Problem("item", "Item is required: type part of its SKU", n))
-        quantity = _quantity(line.quantity, n, problems)
         # A saved line may go to 0 (the item is no longer needed); a new one orders something.
-        if quantity is not None and (quantity < 0 or (quantity == 0 and line.id is None)):
-            least = "0 or more" if line.id is not None else "more than 0"
-            problems.append(Problem("quantity", f"Quantity must be {least}", n))
-            quantity = None
-        parsed.append(quantity)
+        parsed.append(_quantity(line.quantity, n, problems, positive=line.id is None))
         if line.status not in WAREHOUSE_INTERFACE_STATUSES and line.id is None:
             problems.append(Problem("status", f"Choose {_STATUS_WORDS}", n))
     return parsed
 
 
-def _quantity(value: Decimal | str, n: int, problems: list[Problem]) -> Decimal | None:
-    text = str(value).strip().replace(",", "")
+def _quantity(
+    value: Decimal | str, n: int, problems: list[Problem], *, positive: bool
+) -> Decimal | None:
+    text = str(value).strip()
     if not text:
         problems.append(Problem("quantity", "Quantity is required", n))
         return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        problems.append(Problem("quantity", "Quantity must be a number, e.g. 12", n))
+    try:  # the one rule for typed numbers (not "1_000", "1e3", "NaN" or "²")
+        return numbers.parse(text, "Quantity", PLACES, positive=positive)
+    except ValueError as exc:
+        problems.append(Problem("quantity", str(exc), n))
         return None
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, str):  # NaN or infinity
-        problems.append(Problem("quantity", "Quantity must be a number, e.g. 12", n))
-    elif exponent < -4:
-        problems.append(Problem("quantity", "At most 4 decimal places", n))
-    elif abs(number) >= MAX_QUANTITY:
-        problems.append(Problem("quantity", f"Quantity must be less than {MAX_QUANTITY:,}", n))
-    else:
-        return number
-    return None
 
 
 def _write(

@@ -158,11 +158,22 @@ def check_fields(fields: EdiFields) -> dict[str, str]:
         return {"special_order_type": f"One of {', '.join(SPECIAL_ORDER_TYPES)}, or none"}
     if len(reference) > 35:
         return {"special_bid_reference": "At most 35 characters"}
+    if not _carried(reference):
+        return {"special_bid_reference": "Letters, digits and punctuation of ISO 8859-1 only"}
     if kind and not reference:
         return {"special_bid_reference": f"{kind} pricing needs the Special Bid/Deal Reference"}
     if reference and not kind:
         return {"special_order_type": "A Special Bid/Deal Reference needs the Special Order Type"}
     return {}
+
+
+def _carried(text: str) -> bool:
+    """An ORDERS carries ``text`` as typed: printable, in its UNOC character set (ISO 8859-1)."""
+    try:
+        text.encode("iso-8859-1")
+    except UnicodeEncodeError:
+        return False
+    return text.isprintable()
 
 
 def apply_fields(s: Session, po: PurchaseOrder, fields: EdiFields) -> None:

@@ -5,13 +5,15 @@ entry per changed field; a refused value raises ``SetupInvalid`` naming its fiel
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import or_
 from sqlmodel import col, select
 
 from connectors.edifact import gln_problem
+from posync_tui import numbers
 from posync_tui.audit import edit
 from posync_tui.db import Database
 from posync_tui.events import note_change
@@ -26,6 +28,7 @@ from posync_tui.models import (
 )
 
 MISSING_MPN_SHOWN = 200
+_DAYS = re.compile(r"[0-9]{1,4}")
 
 
 class SetupInvalid(ValueError):
@@ -148,13 +151,16 @@ def save_charge_type(db: Database, code: str, name: str, expense_account: str) -
         raise SetupInvalid("code", "A charge code is 1 to 3 letters or digits, e.g. FC")
     if not expense_account.strip():
         raise SetupInvalid("expense_account", "Name the expense account it books to")
+    for field, text in (("name", name), ("expense_account", expense_account)):
+        if len(text.strip()) > 60:
+            raise SetupInvalid(field, "At most 60 characters")
     with db.session() as s:
         row = s.exec(select(EdiChargeType).where(EdiChargeType.code == code)).first()
         if row is None:
             row = EdiChargeType(code=code, name="", expense_account="")
             s.add(row)
             s.flush()
-        values = {"name": name.strip()[:60], "expense_account": expense_account.strip()[:60]}
+        values = {"name": name.strip(), "expense_account": expense_account.strip()}
         edit(s, row, values, record_kind="edi_charge_type", po_id=None)
         note_change(s, "edi_setup", [saved_id(row)])
 
@@ -173,16 +179,19 @@ def save_payment_terms(
         raise SetupInvalid("identifier", "The supplier's terms identifier, e.g. 5:3:D:30")
     if not terms.strip():
         raise SetupInvalid("terms", "Name posync's terms, e.g. 2% 10 Net 30")
+    if len(terms.strip()) > 40:
+        raise SetupInvalid("terms", "At most 40 characters")
     try:
-        percent = Decimal(discount_percent.strip() or "0")
-    except InvalidOperation:
-        raise SetupInvalid("discount_percent", "A percentage, e.g. 2 or 1.5") from None
-    if not Decimal(0) <= percent < Decimal(100):
+        percent = numbers.parse(discount_percent or "0", "The discount", numbers.COST_PLACES)
+    except ValueError as exc:
+        raise SetupInvalid("discount_percent", f"{exc} (a percentage, e.g. 2 or 1.5)") from None
+    if percent >= 100:
         raise SetupInvalid("discount_percent", "Between 0 and 100")
     days = {}
     for field, text in (("discount_days", discount_days), ("net_days", net_days)):
-        if not (text.strip() or "0").isdigit():
-            raise SetupInvalid(field, "A whole number of days")
+        # ASCII digits only: "²" is a digit to str.isdigit but not to int().
+        if not _DAYS.fullmatch(text.strip() or "0"):
+            raise SetupInvalid(field, "A whole number of days, at most 9999")
         days[field] = int(text.strip() or "0")
     with db.session() as s:
         row = s.exec(
@@ -192,6 +201,6 @@ def save_payment_terms(
             row = EdiPaymentTerms(identifier=identifier, terms="")
             s.add(row)
             s.flush()
-        values = {"terms": terms.strip()[:40], "discount_percent": percent, **days}
+        values = {"terms": terms.strip(), "discount_percent": percent, **days}
         edit(s, row, values, record_kind="edi_payment_terms", po_id=None)
         note_change(s, "edi_setup", [saved_id(row)])

@@ -75,17 +75,16 @@ def parse_last_modified(text: str, *, now: datetime | None = None) -> datetime:
     year_no = int(year) if year else local_now.year
     if year is not None and len(year) == 2:
         year_no += 2000
-    try:
-        local = datetime(
+    try:  # the local time of year 1 or 9999 may not exist in UTC
+        when = datetime(
             year_no,
             int(parts["m"] or parts["m2"]),
             int(parts["d"] or parts["d2"]),
             int(parts["H"] or 0),
             int(parts["M"] or 0),
-        )
-    except ValueError as exc:
+        ).astimezone()  # the operator's local time zone
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"Last Modified is not a date: {exc}") from None
-    when = local.astimezone()  # the operator's local time zone
     if when > now:
         raise ValueError("Last Modified is in the future: no line was modified after it")
     return when.astimezone(now.tzinfo)
