@@ -149,17 +149,23 @@ class RetryPolicy:
             reraise=True,
             sleep=sleep,
         )
-        async for try_ in retrying:
-            with try_:
-                if before_retry is not None and failed is not None and not failed.throttled:
-                    found = await before_retry()
-                    if found is not None:
-                        return found
-                try:
-                    return await attempt()
-                except ConnectorError as exc:
-                    failed = exc
-                    raise
+        try:
+            async for try_ in retrying:
+                with try_:
+                    if before_retry is not None and failed is not None and not failed.throttled:
+                        found = await before_retry()
+                        if found is not None:
+                            return found
+                    try:
+                        return await attempt()
+                    except ConnectorError as exc:
+                        failed = exc
+                        raise
+        except MalformedResponse as exc:
+            # Unreadable at every try: the partner's data, not a passing fault (a feed sets the
+            # record aside with its text instead of asking for it again and again).
+            exc.retryable = False
+            raise
         raise AssertionError("unreachable")  # tenacity re-raises the last error
 
     @staticmethod
@@ -367,7 +373,7 @@ class PartnerClient:
         if too_big:
             raise reply.malformed(f"sent a body larger than {self.max_body:,} bytes")
         if content and "json" in reply.headers.get("Content-Type", ""):
-            reply.json()  # a garbled answer is found here, where it can be tried again
+            reply.json(retry_garbled=True)  # a garbled answer is found here, to be tried again
         return reply
 
     def classify(self, reply: Reply) -> ConnectorError | None:

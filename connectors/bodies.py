@@ -92,7 +92,9 @@ class Reply:
         except UnicodeDecodeError as exc:
             raise self.malformed(f"sent a body that is not valid text ({exc.reason})") from None
 
-    def json(self) -> Any:
+    def json(self, *, retry_garbled: bool = False) -> Any:
+        """The body parsed; a MalformedResponse if it is not JSON (``retry_garbled``: one that
+        is not JSON at all may be asked for again — the HTTP base's check inside its tries)."""
         if self._parsed:
             return self._parsed[0]
         text = self.text
@@ -104,7 +106,7 @@ class Reply:
             # Not JSON at all is what a proxy's error page or a garbled answer looks like: the
             # next try usually answers properly. JSON that breaks the contract (Infinity, too
             # deep, a 5,000-digit number) would not: it is the partner's data, not tried again.
-            error.retryable = isinstance(exc, json.JSONDecodeError)
+            error.retryable = retry_garbled and isinstance(exc, json.JSONDecodeError)
             raise error from None
         object.__setattr__(self, "_parsed", (parsed,))  # parsed once, however often asked
         return parsed

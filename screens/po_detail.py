@@ -193,9 +193,7 @@ class PurchaseOrderDetail(Screen):
     # --- showing ---------------------------------------------------------------------------
 
     def _show(self, d: PODetail) -> None:
-        bar = self.query_one(TitleBar)
-        bar.area = f"Purchase orders › {d.number}"
-        bar.set_counts(bar.counts)
+        self.query_one(TitleBar).set_area(f"Purchase orders › {d.number}")
         self._show_banner(d)
         self.query_one("#header", FieldGrid).set_fields(render.header_fields(d))
         self._fill_lines(d)

@@ -38,6 +38,11 @@ class TitleBar(Static):
         self.counts: ShellCounts | None = None
         self._render_title()
 
+    def set_area(self, area: str) -> None:
+        if area != self.area:
+            self.area = area
+            self._render_title()
+
     def set_counts(self, counts: ShellCounts | None) -> None:
         if counts != self.counts:
             self.counts = counts
