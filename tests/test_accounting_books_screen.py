@@ -24,7 +24,7 @@ from tests.test_accounting_screen import (
     runtime_of,
     sandbox,
 )
-from tests.test_scheduler import until
+from tests.waiting import until
 
 __all__ = ["qbo", "sandbox"]  # fixtures
 

@@ -25,7 +25,7 @@ from screens.confirm import Confirm
 from tests import records
 from tests.console import console_app, settled
 from tests.test_accounting import choose_expense_account
-from tests.test_scheduler import until
+from tests.waiting import until
 
 
 @pytest.fixture

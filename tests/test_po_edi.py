@@ -15,7 +15,7 @@ from screens.po_edi_fields import EdiFieldsForm
 from tests.console import console_app, settled
 from tests.edi_world import edi_po
 from tests.test_edi_console import fresh_po, hint, open_po
-from tests.test_scheduler import until
+from tests.waiting import until
 
 
 async def edi_tab(pilot, po_id: int):

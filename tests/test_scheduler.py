@@ -17,16 +17,7 @@ from connectors.base import PartnerUnavailable
 from posync_tui import leases
 from posync_tui.models import ChangeLogEntry, ConnectorState
 from posync_tui.scheduler import Job, PollScheduler
-
-
-async def until(predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    """Wait for ``predicate()`` to hold (a generous bound: this is not a timing test)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
+from tests.waiting import until
 
 
 def state(db, name: str) -> ConnectorState:

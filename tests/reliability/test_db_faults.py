@@ -35,6 +35,7 @@ from tests.reliability.faults_db import (
 )
 from tests.reliability.flows import FLOWS
 from tests.reliability.scale import pick
+from tests.waiting import until
 
 BUSY = "the database is busy: another program holds its write lock"
 FULL = "the database's disk is full"
@@ -62,16 +63,6 @@ def _migrated(path):
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
     return path
-
-
-async def until(predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    """Wait for ``predicate()`` (a generous bound: this is not a timing test)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 async def commits_of(flow: str, db: Database) -> int:

@@ -28,7 +28,7 @@ from tests.test_accounting_screen import (
     rows,
     runtime_of,
 )
-from tests.test_scheduler import until
+from tests.waiting import until
 
 FAULTS = ("500", "reset", "malformed")
 
