@@ -15,14 +15,22 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.signal import Signal
 from textual.widget import Widget
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Static
 
+from posync_tui import timefmt
+from posync_tui.delivery import outbox_connector
 from posync_tui.failures import plain
+from posync_tui.models import utcnow
+from posync_tui.services import (
+    warehouse_commit,
+    warehouse_receive,
+    warehouse_send,
+    warehouse_update,
+)
 from screens.safe_text import safe
 
 if TYPE_CHECKING:
@@ -80,6 +88,7 @@ class BatchRuns(Widget):
         self.running: dict[int, Run] = {}
         self._sending: dict[int, list[int]] = {}  # a send's outbox messages, by batch
         self._following: set[int] = set()  # sends another run is delivering
+        self.ended: dict[int, str] = {}  # how each batch's last run ended, in words
         self.changed: Signal[Run] = Signal(self, "batch-run")
 
     def start(
@@ -107,8 +116,6 @@ class BatchRuns(Widget):
     async def _run(self, run: Run, line_ids: list[int] | None) -> None:
         """Receive Updates, Commit or Update From Source: the service's network calls on the
         loop (async), its database work in threads."""
-        from posync_tui.services import warehouse_commit, warehouse_receive, warehouse_update
-
         rt, progress = self.rt, self._progress_of(run.batch_id)
         assert rt is not None
         try:
@@ -137,8 +144,6 @@ class BatchRuns(Widget):
         """Send: the lines are queued (in a thread); the holder of the "warehouse" lease sends
         them — this console's scheduler runs its job now if it may, else the process holding
         the lease picks them up. Progress follows the outbox as its changes arrive."""
-        from posync_tui.services import warehouse_send
-
         rt = self.rt
         assert rt is not None
         try:
@@ -177,18 +182,14 @@ class BatchRuns(Widget):
 
     def on_change(self, kind: str) -> None:
         """An outbox change: how far the sends under way have come (read in a thread)."""
-        from posync_tui.delivery import outbox_connector
-
         if self._sending and outbox_connector(kind) == "warehouse":
             self._read_sent(dict(self._sending))
 
     @work(thread=True, exclusive=True, group="batch-run-progress", exit_on_error=False)
     def _read_sent(self, sending: dict[int, list[int]]) -> None:
-        from posync_tui.services.warehouse_send import settled
-
         assert self.rt is not None
         for batch_id, message_ids in sending.items():
-            done = settled(self.rt.db, message_ids)
+            done = warehouse_send.settled(self.rt.db, message_ids)
             self.post_message(self._Progress(batch_id, done, len(message_ids)))
 
     def _finish(self, batch_id: int, summary: str, severity: str) -> None:
@@ -212,6 +213,8 @@ class BatchRuns(Widget):
         run = self.running.pop(message.batch_id, None)
         if run is None:
             return
+        ended = f"{STAGES[run.stage][0]} ended {timefmt.local_time(utcnow())}: {message.summary}"
+        self.ended[run.batch_id] = ended
         self.changed.publish(replace(run, finished=True))
         severity: SeverityLevel = message.severity  # type: ignore[assignment]
         # A failure stays until read: the operator may be busy elsewhere when it comes.
@@ -219,38 +222,47 @@ class BatchRuns(Widget):
         self.app.notify(message.summary, title=run.batch_name, severity=severity, timeout=timeout)
 
 
-class RunProgress(Horizontal):
-    """One line above the tabs while a run is under way: what it does and how far it is."""
+class RunProgress(Static):
+    """One line above the tabs: the run under way (what it does, how far it is, a bar) — on a
+    batch's screen, when none runs, how its last run ended. In the Batches area (any batch) the
+    line shows only while a run is under way.
+
+    One Static updated without layout: a run updates it every few hundred ms, and a screen
+    layout per step would stall the console (and Textual's ProgressBar keeps a timer and three
+    widgets for what one line of text shows)."""
 
     DEFAULT_CSS = """
     RunProgress { height: 1; display: none; padding: 0 1; }
-    RunProgress.-running { display: block; }
-    RunProgress Label { width: 1fr; margin-right: 1; }
+    RunProgress.-running, RunProgress.-batch { display: block; }
     """
+    BAR_WIDTH = 20
 
     def __init__(self, runs: BatchRuns, batch_id: int | None = None):
-        super().__init__()
+        super().__init__("", classes="-batch" if batch_id is not None else "")
         self.runs = runs
         self.batch_id = batch_id  # only this batch's run (on its screen); None: any run
 
-    def compose(self) -> ComposeResult:
-        yield Label("")
-        yield ProgressBar(show_eta=False)
-
     def on_mount(self) -> None:
         self.runs.changed.subscribe(self, self._show)
-        for run in self.runs.running.values():
-            self._show(run)
+        self._show(None)
 
-    def _show(self, run: Run) -> None:
-        if self.batch_id is not None and run.batch_id != self.batch_id:
-            return
-        running = [r for r in self.runs.running.values() if self.batch_id in (None, r.batch_id)]
-        self.set_class(bool(running), "-running")
-        if not running:
-            return
-        shown = run if not run.finished else running[0]
-        more = f" (+{len(running) - 1} more)" if len(running) > 1 else ""
-        # The label's width does not follow its text: no layout of the screen at each step.
-        self.query_one(Label).update(safe(shown.words + more, one_line=True), layout=False)
-        self.query_one(ProgressBar).update(total=max(shown.total, 1), progress=shown.done)
+    def _show(self, _run: Run | None) -> None:
+        mine = [r for r in self.runs.running.values() if self.batch_id in (None, r.batch_id)]
+        if self.batch_id is None:
+            self.set_class(bool(mine), "-running")  # the area's line: only while one runs
+        if mine:
+            more = f" (+{len(mine) - 1} more)" if len(mine) > 1 else ""
+            shown = safe(mine[0].words + more, one_line=True) + Content(" ") + bar(mine[0])
+        else:
+            ended = self.runs.ended.get(self.batch_id) if self.batch_id is not None else None
+            shown = safe(ended, one_line=True) if ended else Content("No run under way.")
+        self.update(shown, layout=False)
+
+
+def bar(run: Run, width: int = RunProgress.BAR_WIDTH) -> Content:
+    """How far ``run`` is: a bar of ``width`` cells and the percentage."""
+    share = min(1.0, run.done / run.total) if run.total else 0.0
+    filled = round(share * width)
+    return Content.assemble(
+        ("━" * filled, "$accent"), ("━" * (width - filled), "$foreground 20%"), f" {share:4.0%}"
+    )

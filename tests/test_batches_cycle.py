@@ -15,6 +15,7 @@ from posync_tui.scheduler import Job
 from posync_tui.services.warehouse_send import deliver
 from screens.batch_detail import BatchDetail
 from screens.batch_new import NewBatch
+from screens.batch_runs import Run, RunProgress, bar
 from screens.confirm import Confirm
 from tests.console import console_app, settled
 from tests.warehouse_world import open_world
@@ -99,6 +100,9 @@ async def test_new_batch_send_receive_commit_by_keyboard(world):
         assert ("send", 2) in [(r.stage, r.total) for r in seen if not r.finished]
         assert [ln.stage for ln in world.batch_lines(detail.batch_id)] == [LineStage.SENT] * 2
         assert any("2 line(s) sent to Ovotrack" in t for t in toasts(app)), toasts(app)
+        # The line above the tabs showed the run's progress, and now how it ended.
+        ended = str(detail.query_one(RunProgress).content)
+        assert ended.startswith("Send ended ") and "2 line(s) sent to Ovotrack" in ended, ended
 
         world.ovotrack.ship("SO-1", 2, 10)  # Ovotrack will ship 10 of the 12
         await confirm(pilot, "r", "Receive Ovotrack's updates for 2 lines")
@@ -192,3 +196,13 @@ async def test_the_command_palette_jumps_to_a_batch(world):
         await settled(pilot)
         assert app.current_mode == "batches"
         assert isinstance(app.screen, BatchDetail) and app.screen.batch_id == batch.batch_id
+
+
+def test_the_run_line_counts_and_draws_how_far_a_run_is():
+    run = Run(7, "Batch 7", "send", done=1_250, total=5_000)
+    assert run.words == "Sending Batch 7: 1,250/5,000 lines"
+    drawn = bar(run, width=8)
+    assert drawn.plain == "━" * 8 + "  25%"
+    filled = [span for span in drawn.spans if span.style == "$accent"]
+    assert [(span.start, span.end) for span in filled] == [(0, 2)]
+    assert bar(Run(7, "Batch 7", "send", done=0, total=0), width=4).plain == "━━━━   0%"
