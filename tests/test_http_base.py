@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -68,6 +69,30 @@ async def test_a_5xx_and_a_timeout_are_retried_with_backoff():
         assert (await c.get("/x")).json() == []
     assert len(partner.requests) == 4 and len(partner.waits) == 3
     assert all(0 < wait <= 30 for wait in partner.waits)
+
+
+async def test_a_big_answer_is_parsed_off_the_event_loop(monkeypatch):
+    """Decoding a big JSON answer takes tens of ms: never on the loop the console draws with,
+    neither the HTTP base's garbled check nor the connector's reading (a small one is)."""
+    from connectors import bodies
+    from connectors.base import THREADED_BODY
+
+    threads: list[int] = []
+    loads = bodies.loads
+
+    def watched(text, *args):
+        threads.append(threading.get_ident())
+        return loads(text, *args)
+
+    monkeypatch.setattr(bodies, "loads", watched)
+    big = [{"n": i, "text": "x" * 100} for i in range(THREADED_BODY // 100)]
+    partner = Partner(ok(json=big), ok(json=[1]))
+    async with partner.client() as c:
+        assert len(await c.parsed(await c.get("/big"), list)) == len(big)
+        assert await c.parsed(await c.get("/small"), list) == [1]
+    loop_thread = threading.get_ident()
+    assert len(threads) == 2  # one parse each, kept for the connector's reading
+    assert threads[0] != loop_thread and threads[1] == loop_thread
 
 
 async def test_a_garbled_json_answer_is_tried_again():
