@@ -232,7 +232,9 @@ class RunProgress(Static):
     widgets for what one line of text shows)."""
 
     DEFAULT_CSS = """
-    RunProgress { height: 1; display: none; padding: 0 1; }
+    RunProgress {
+        height: 1; display: none; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     RunProgress.-running, RunProgress.-batch { display: block; }
     """
     BAR_WIDTH = 20
