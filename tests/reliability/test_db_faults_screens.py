@@ -27,9 +27,10 @@ from posync_tui.services.accounting_discrepancies import list_discrepancies
 from tests.console import console_app, settled
 from tests.reliability.faults_db import WriteLock, short_busy_timeout
 from tests.test_accounting_screen import qbo, sandbox
+from tests.test_vendor_screens import vendors
 from tests.waiting import until
 
-__all__ = ["qbo", "sandbox"]  # the QuickBooks fixtures of the discrepancy tests
+__all__ = ["qbo", "sandbox", "vendors"]  # fixtures of other modules' tests
 
 BUSY = "the database is busy: another program holds its write lock"
 
@@ -349,3 +350,66 @@ async def test_a_new_po_saved_then_not_submitted_for_a_locked_database_says_save
         await until(lambda: "Submitting" in hint(screen), what="submitted")
     with db.reader() as s:
         assert s.exec(select(OutboxMessage)).one().record_id == po.id
+
+
+# --- the audit's other actions: notifications reviewed, a PO exported to Prophet 21 ----------
+
+
+async def test_notifications_reviewed_on_a_locked_database_stay_unreviewed_and_it_says_so(db, lock):
+    from posync_tui.models import SyncNotification, Vendor
+
+    with db.session() as s:
+        vendor = Vendor(code="ATLAS", name="Atlas")
+        s.add(vendor)
+        s.flush()
+        s.add(SyncNotification(kind="sync_error", vendor_id=vendor.id, message="order SO-9 bad"))
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("n")
+        await settled(pilot)
+        app.screen.body.focus_table()
+        before = everything(db)
+        lock.take()
+        await pilot.press("r")  # the cursor row reviewed
+        await until(lambda: f"Not reviewed: {BUSY}" in said(app), what="the fault said")
+        lock.release()
+        assert everything(db) == before
+
+        await pilot.press("r")
+        await until(lambda: _all_reviewed(db), what="reviewed")
+
+
+def _all_reviewed(db) -> bool:
+    from posync_tui.models import SyncNotification
+
+    with db.reader() as s:
+        return all(n.reviewed for n in s.exec(select(SyncNotification)))
+
+
+async def test_a_po_exported_to_p21_on_a_locked_database_queues_nothing_and_says_so(db, lock):
+    from connectors.sandbox.p21 import P21Sandbox
+    from connectors.sandbox.server import Sandbox
+    from tests.p21_world import P21World
+
+    p21 = P21Sandbox()
+    with Sandbox([p21]).serve() as server:
+        world = P21World(db, p21, server)
+        world.link_backorders()
+        po = world.po("PO-A", ("BOLT-8", 6))
+        app = console_app(db, settings=world.rt.settings)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settled(pilot)
+            app.open_purchase_order(po)
+            await settled(pilot)
+            screen = app.screen
+            before = everything(db)
+            lock.take()
+            await pilot.press("X")
+            await until(lambda: "Not exported" in hint(screen), what="the fault said")
+            assert hint(screen) == f"Not exported: {BUSY}"
+            lock.release()
+            assert everything(db) == before
+
+            await pilot.press("X")
+            await until(lambda: "Queued for export" in hint(screen), what="queued")
