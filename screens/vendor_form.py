@@ -24,7 +24,6 @@ from posync_tui.services.edi_setup import (
     SetupInvalid,
     check_gln,
     read_vendor_edi,
-    save_vendor_edi,
 )
 from posync_tui.services.vendor_list import (
     INTEGRATION_NAMES,
@@ -225,11 +224,13 @@ class VendorForm(FormScreen[VendorSaved | None]):
                             Confirm(question, yes="Auto-sync them", no="Only new POs")
                         )
                     )
-            changed = await asyncio.to_thread(
-                save_vendor, self.db, self.vendor.id, include_open_pos=include, **values
-            )
-            await asyncio.to_thread(
-                save_vendor_edi, self.db, self.vendor.id, enabled=edi["edi_enabled"], gln=edi["gln"]
+            changed = await asyncio.to_thread(  # one transaction: all of the form, or nothing
+                save_vendor,
+                self.db,
+                self.vendor.id,
+                include_open_pos=include,
+                edi=(edi["edi_enabled"], edi["gln"]),
+                **values,
             )
         except (VendorInvalid, SetupInvalid) as exc:
             self.show_errors({exc.field: exc.message})

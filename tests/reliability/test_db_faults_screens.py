@@ -413,3 +413,42 @@ async def test_a_po_exported_to_p21_on_a_locked_database_queues_nothing_and_says
 
             await pilot.press("X")
             await until(lambda: "Queued for export" in hint(screen), what="queued")
+
+
+# --- the Edit Vendor form: its fields and its EDI fields, all or nothing --------------------
+
+
+async def test_the_edit_vendor_form_on_a_locked_database_saves_all_of_it_or_nothing(
+    db, vendors, lock
+):
+    from textual.widgets import Input
+
+    from screens.form import FieldError
+    from screens.vendor_form import VendorForm
+    from tests.reliability.faults_db import AfterCommits
+    from tests.test_vendor_screens import open_form, retype, vendor
+
+    app = console_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, "PEAK")
+        await retype(pilot, form, "ACC-7777")
+        form.query_one("#gln", Input).value = "5412345000020"
+        await pilot.pause()
+        before = everything(db)
+
+        lock.take()  # before the save: nothing of it can be written
+        await pilot.press("ctrl+s")
+        error = form.query_one("#form-error", FieldError)
+        await until(lambda: error.display, what="the fault said")
+        assert error.message == f"Not saved: {BUSY}" and app.screen is form
+        lock.release()
+        assert everything(db) == before
+
+        # The lock taken again right after the save's first commit: the whole form was in it.
+        struck = AfterCommits(db, 1, lock.take)
+        await pilot.press("ctrl+s")
+        await until(lambda: not isinstance(app.screen, VendorForm), what="saved")
+        struck.remove()
+        lock.release()
+    saved = vendor(db, vendors["PEAK"])
+    assert (saved.supplier_account, saved.gln) == ("ACC-7777", "5412345000020")
