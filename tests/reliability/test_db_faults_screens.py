@@ -21,6 +21,7 @@ from posync_tui.models import (
     PurchaseOrder,
     SalesOrder,
     SalesOrderLine,
+    Vendor,
     VendorBill,
 )
 from posync_tui.services.accounting_discrepancies import list_discrepancies
@@ -452,3 +453,52 @@ async def test_the_edit_vendor_form_on_a_locked_database_saves_all_of_it_or_noth
         lock.release()
     saved = vendor(db, vendors["PEAK"])
     assert (saved.supplier_account, saved.gln) == ("ACC-7777", "5412345000020")
+
+
+async def test_a_vendor_saved_before_its_edi_fields_were_read_keeps_them(db, vendors):
+    """The EDI fields' read is slow (or failed: said at the form): a save meanwhile keeps the
+    vendor's EDI fields as they are, never saves the form's blank ones over them."""
+    import threading
+
+    from sqlalchemy import event
+    from textual.worker import NoActiveWorker, get_current_worker
+
+    from screens.vendor_form import VendorForm
+    from tests.test_vendor_screens import retype, vendor
+
+    with db.session() as s:
+        peak = s.get_one(Vendor, vendors["PEAK"])
+        peak.edi_enabled, peak.gln = True, "5412345000020"
+    gate = threading.Event()
+
+    def slow_edi_read(*_args) -> None:
+        try:
+            group = get_current_worker().group
+        except NoActiveWorker:
+            return
+        if group == "vendor-form-edi":
+            gate.wait(30)
+
+    event.listen(db._sessions, "after_begin", slow_edi_read)
+    app = console_app(db)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("v")
+            await settled(pilot)
+            app.screen.body.focus_table()
+            await pilot.press("slash", *"PEAK", "enter")
+            await settled(pilot)
+            await pilot.press("enter")
+            await until(lambda: isinstance(app.screen, VendorForm), what="the form")
+            form = app.screen
+            await retype(pilot, form, "ACC-7777")
+            await pilot.press("ctrl+s")
+            await until(lambda: not isinstance(app.screen, VendorForm), what="saved")
+            gate.set()
+            await settled(pilot)
+    finally:
+        gate.set()
+        event.remove(db._sessions, "after_begin", slow_edi_read)
+    saved = vendor(db, vendors["PEAK"])
+    assert saved.supplier_account == "ACC-7777"
+    assert (saved.edi_enabled, saved.gln) == (True, "5412345000020")
