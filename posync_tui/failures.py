@@ -60,6 +60,17 @@ def database_fault(exc: BaseException) -> str | None:
     return f"database error: {words}"
 
 
+def database_faults() -> tuple[type[Exception], ...]:
+    """The errors ``database_fault`` tells plainly, to catch beside a service's own ones where
+    the operator is told: ``except (LookupError, *database_faults()) as exc: say(plain(exc))``.
+    A defect (any other error) is not among them: it keeps its traceback."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    drivers = [sys.modules.get(name) for name in _DRIVERS]
+    own = [(d.OperationalError, d.InterfaceError) for d in drivers if d is not None]
+    return (OperationalError, InterfaceError, *(cls for pair in own for cls in pair))
+
+
 # Drivers whose own errors (raised outside SQLAlchemy, on the change watcher's connection) are
 # database faults: whether one means the connection to a server was lost.
 _DRIVERS = {"psycopg": True, "sqlite3": False}

@@ -27,7 +27,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, ProgressBar, Static, TabbedContent, TabPane
 
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from screens.accounting_admin import SHOWN_FAILURES, DecisionsAndReset
 from screens.accounting_contacts import ContactsPane
 from screens.accounting_discrepancies import DiscrepanciesPane
@@ -299,7 +299,11 @@ class AccountingQueues(DecisionsAndReset, Vertical):
     def _ask_all(self, pane: QueuePane) -> None:
         from posync_tui.services.accounting_queues import upload_all_ids
 
-        ids = upload_all_ids(self.rt.db, pane.tab)
+        try:
+            ids = upload_all_ids(self.rt.db, pane.tab)
+        except database_faults() as exc:
+            self.post_message(self._Finished("nothing queued", 0, error=plain(exc)))
+            return
         self.app.call_from_thread(self._confirm, pane, ids)
 
     def _confirm(

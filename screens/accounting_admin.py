@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from posync_tui.failures import database_faults, plain
 from screens.accounting_queue import ErrorsPane
 from screens.confirm import Confirm
 from screens.selection import Selection
@@ -73,6 +74,15 @@ class DecisionsAndReset:
             decide(self.rt.db, po_id, decision, qbo_id)
         except NotDecidable as exc:
             text, severity = f"{number}: {exc}", "warning"
+        except database_faults() as exc:  # rolled back: the upload waits as it did
+            self.app.call_from_thread(
+                self.app.notify,
+                f"{number}: not done: {plain(exc)}",
+                title="QuickBooks",
+                severity="error",
+                markup=False,
+            )
+            return
         else:
             text, severity = f"{number}: {DECISIONS[decision]} — done.", "information"
         self.app.call_from_thread(
@@ -111,17 +121,29 @@ class DecisionsAndReset:
     def run_reset(self, po_ids: list[int]) -> None:
         from posync_tui.services.accounting import ResetRefused, reset_for_reimport
 
-        done, refused = 0, []
+        done, refused, fault = 0, [], None
         for po_id in po_ids:
             try:
-                reset_for_reimport(self.rt.db, po_id)
+                reset_for_reimport(self.rt.db, po_id)  # each PO in a transaction of its own
                 done += 1
             except LookupError:
                 continue  # deleted meanwhile
             except ResetRefused as exc:
                 refused.append(str(exc))
+            except database_faults() as exc:  # this PO rolled back; the rest would fail too
+                fault = plain(exc)
+                break
         text = f"{done:,} PO{'s' if done != 1 else ''} reset for re-import."
-        self.app.call_from_thread(self.app.notify, text, title="Admin")
+        if fault is None:
+            self.app.call_from_thread(self.app.notify, text, title="Admin")
+        else:
+            self.app.call_from_thread(
+                self.app.notify,
+                f"{text} Stopped: {fault}",
+                title="Admin",
+                severity="error",
+                markup=False,
+            )
         for why in refused[:SHOWN_FAILURES]:
             self.app.call_from_thread(
                 self.app.notify, why, title="Not reset", severity="warning", markup=False

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from posync_tui.failures import database_faults, plain
 from screens.confirm import Confirm
 from screens.rows_pane import RowsPane
 from screens.safe_text import safe
@@ -137,6 +138,16 @@ class DiscrepanciesPane(RowsPane["DiscrepancyRow"]):
             self.app.call_from_thread(
                 self.app.notify, str(exc), title="Discrepancy", severity="warning", markup=False
             )
+        except database_faults() as exc:  # rolled back: the discrepancy stays as it was
+            what = "re-synced" if action == "resync" else "accepted"
+            self.app.call_from_thread(
+                self.app.notify,
+                f"PO {d.number} was not {what}: {plain(exc)}",
+                title="Discrepancy",
+                severity="error",
+                markup=False,
+            )
+            return
         else:
             self.app.call_from_thread(self.app.notify, text, title="Discrepancy", markup=False)
         self.app.call_from_thread(self.refresh_rows)

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from screens.accounting_choose import CLEAR, ChooseFromQuickBooks
 from screens.rows_pane import RowsPane
 from screens.safe_text import safe
@@ -145,12 +145,22 @@ class SettingsPane(RowsPane["SettingRow"]):
         from posync_tui.services.accounting_mappings import choose, map_item
 
         db = self.rt.db
-        if row.kind == "item" and not tax:
-            map_item(db, row.record_id, entry)
-        elif tax:
-            choose(db, MappingKind.TAX_CODE, entry, record_kind="item", record_id=row.record_id)
-        else:
-            choose(db, row.kind, entry, record_kind=row.record_kind, record_id=row.record_id)
+        try:
+            if row.kind == "item" and not tax:
+                map_item(db, row.record_id, entry)
+            elif tax:
+                choose(db, MappingKind.TAX_CODE, entry, record_kind="item", record_id=row.record_id)
+            else:
+                choose(db, row.kind, entry, record_kind=row.record_kind, record_id=row.record_id)
+        except database_faults() as exc:  # rolled back: the setting stays as it was
+            self.app.call_from_thread(
+                self.app.notify,
+                f"{row.label}: not changed: {plain(exc)}",
+                title="Accounting settings",
+                severity="error",
+                markup=False,
+            )
+            return
         what = entry.name if entry else "nothing"
         self.app.call_from_thread(
             self.app.notify, f"{row.label}: {what}", title="Accounting settings", markup=False

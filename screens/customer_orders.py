@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from posync_tui.failures import database_faults, plain
 from screens.paged_table import PagedList, PagedTable
 from screens.safe_text import safe
 
@@ -124,8 +125,8 @@ class CustomerOrders(Vertical):
         try:
             choices = await asyncio.to_thread(divisions, db)
             order = await asyncio.to_thread(read_order, db, order_id) if order_id else None
-        except LookupError as exc:
-            self.notify(str(exc), severity="error")
+        except (LookupError, *database_faults()) as exc:
+            self.notify(plain(exc), severity="error", markup=False)
             return
 
         def saved(order_id: int | None) -> None:

@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from posync_tui import timefmt
+from posync_tui.failures import database_faults, plain
 from posync_tui.paging import Column, Row, View
 from posync_tui.services.edi_documents import (
     DocumentInfo,
@@ -140,8 +141,8 @@ class EdiDocuments(Vertical):
         assert self.rt is not None
         try:
             info = read_document(self.rt.db, document_id)
-        except LookupError as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+        except (LookupError, *database_faults()) as exc:
+            self.app.call_from_thread(self.app.notify, plain(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self._act, info, then)
 
@@ -165,17 +166,19 @@ class EdiDocuments(Vertical):
         from posync_tui.services.edi_invoice import held_bill_of, release
 
         assert self.rt is not None
-        bill_id = held_bill_of(self.rt.db, document_id)
-        if bill_id is None:
-            text, severity = (
-                "Only a failed inbound interchange or a held bill can be taken again",
-                "warning",
-            )
-        else:
-            try:
+        try:
+            bill_id = held_bill_of(self.rt.db, document_id)
+            if bill_id is None:
+                text, severity = (
+                    "Only a failed inbound interchange or a held bill can be taken again",
+                    "warning",
+                )
+            else:
                 text, severity = release(self.rt.db, bill_id), "information"
-            except ValueError as exc:
-                text, severity = str(exc), "error"
+        except ValueError as exc:
+            text, severity = str(exc), "error"
+        except database_faults() as exc:  # rolled back: the bill stays held
+            text, severity = f"Not released: {plain(exc)}", "error"
         self.app.call_from_thread(self.app.notify, text, severity=severity, markup=False)
 
     @work(exclusive=True, group="edi-documents-reprocess", exit_on_error=False)
@@ -190,6 +193,9 @@ class EdiDocuments(Vertical):
             message = await reprocess(self.rt.db, quarantine_id)
         except (LookupError, ValueError) as exc:
             self.app.notify(str(exc), severity="error", markup=False)
+            return
+        except database_faults() as exc:  # rolled back: the interchange stays set aside
+            self.app.notify(f"Not re-processed: {plain(exc)}", severity="error", markup=False)
             return
         self.app.notify(message, markup=False)
 

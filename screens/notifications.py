@@ -25,7 +25,7 @@ from textual.widgets import Static
 
 from connectors.base import ConnectorError
 from posync_tui import timefmt
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from posync_tui.models import NotificationKind
 from posync_tui.paging import Column, Row, View
 from posync_tui.services.notification_list import (
@@ -172,7 +172,13 @@ class Notifications(Vertical):
     def _review(self, ids: list[int], marked: bool = False) -> None:
         from posync_tui.services.supplier_sync import mark_reviewed
 
-        done = mark_reviewed(self.db, ids)
+        try:
+            done = mark_reviewed(self.db, ids)
+        except database_faults() as exc:  # rolled back: none of them is marked reviewed
+            self.app.call_from_thread(
+                self.app.notify, f"Not reviewed: {plain(exc)}", severity="error", markup=False
+            )
+            return
         self.app.call_from_thread(self._reviewed, ids, done, marked)
 
     def _reviewed(self, ids: list[int], done: int, marked: bool) -> None:
@@ -212,8 +218,8 @@ class Notifications(Vertical):
             prefill = None
             if then == "add_product" and info.missing_item_open:
                 prefill = missing_item_prefill(self.db, notification_id)
-        except (LookupError, ValueError) as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error")
+        except (LookupError, ValueError, *database_faults()) as exc:
+            self.app.call_from_thread(self.app.notify, plain(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self._act, info, then, prefill)
 
@@ -239,8 +245,8 @@ class Notifications(Vertical):
 
         try:
             message = await reprocess_entry(self.rt, quarantine_id)
-        except (LookupError, ValueError, ConnectorError) as exc:
-            self.app.notify(plain(exc), severity="error", markup=False)
+        except (LookupError, ValueError, ConnectorError, *database_faults()) as exc:
+            self.app.notify(plain(exc), severity="error", markup=False)  # a fault: rolled back
             return
         self.app.notify(message, markup=False)
 

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from posync_tui import timefmt
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from posync_tui.models import AccountingStatus
 from posync_tui.services.accounting_rules import DOC_NUMBER_MAX, QBO_ENTITY, UploadKind, made_as
 from posync_tui.services.po_accounting import KIND_WORDS, POAccounting
@@ -284,5 +284,10 @@ class AccountingPane(VerticalScroll, can_focus=False):
             reset_for_reimport(self.app.runtime.db, po_id)
         except LookupError as exc:
             self.app.call_from_thread(self._say, str(exc), error=True)
+            return
+        except database_faults() as exc:  # rolled back: the PO's accounting status as it was
+            self.app.call_from_thread(
+                self._say, f"{number} was not reset: {plain(exc)}", error=True
+            )
             return
         self.app.call_from_thread(self._say, f"{number} reset for re-import.")

@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from posync_tui import timefmt
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from posync_tui.models import EdiSubmitStatus
 from posync_tui.services import edi_submit
 from posync_tui.services.edi_po import read_po_edi
@@ -174,7 +174,10 @@ class PurchaseOrderDetail(Screen):
             rt = self.app.runtime
             detail = load_po_detail(rt.db, self.po_id, settings=rt.settings)
         except LookupError as exc:
-            self.post_message(self._Loaded(generation, None, str(exc)))
+            self.post_message(self._Loaded(generation, None, f"{exc} (it was deleted)"))
+            return
+        except database_faults() as exc:
+            self.post_message(self._Loaded(generation, None, f"Cannot read: {plain(exc)}"))
             return
         if not get_current_worker().is_cancelled:
             self.post_message(self._Loaded(generation, detail))
@@ -185,7 +188,7 @@ class PurchaseOrderDetail(Screen):
             return  # an older read finished after a newer one: drop it
         self._shown_generation = message.generation
         if message.detail is None:
-            self._hint(f"{message.error} (it was deleted)", error=True)
+            self._hint(message.error or "", error=True)
             return
         self.detail = message.detail
         self._show(message.detail)
@@ -411,7 +414,11 @@ class PurchaseOrderDetail(Screen):
     def _read_special_orders(self, line: DetailLine) -> None:
         from posync_tui.services import supplier_sync
 
-        choices = supplier_sync.matching_special_orders(self.app.runtime.db, line.id)
+        try:
+            choices = supplier_sync.matching_special_orders(self.app.runtime.db, line.id)
+        except database_faults() as exc:
+            self.app.call_from_thread(self._refuse, f"Cannot read the special orders: {plain(exc)}")
+            return
         self.app.call_from_thread(self._offer_special_orders, line, choices)
 
     def _offer_special_orders(self, line: DetailLine, choices) -> None:
@@ -443,6 +450,9 @@ class PurchaseOrderDetail(Screen):
             supplier_sync.assign_special_order(self.app.runtime.db, line.id, sales_order_line_id)
         except (ValueError, LookupError) as exc:
             self.app.call_from_thread(self._refuse, str(exc))
+            return
+        except database_faults() as exc:  # rolled back: the line keeps its special order
+            self.app.call_from_thread(self._refuse, f"Not saved: {plain(exc)}")
             return
         self.app.call_from_thread(self._saved, target, name)
 
@@ -561,6 +571,9 @@ class PurchaseOrderDetail(Screen):
             return
         except ValueError as exc:
             self._hint(str(exc), error=True)
+            return
+        except database_faults() as exc:  # rolled back: nothing queued, the PO as it was
+            self._hint(f"Not submitted: {plain(exc)}", error=True)
             return
         self._hint("Submitting: the order goes to the EDI hub")
         self._submitting = True

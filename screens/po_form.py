@@ -28,7 +28,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 from posync_tui import money as amounts
 from posync_tui import numbers
 from posync_tui.audit import shown
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from posync_tui.money import line_total
 from posync_tui.services import edi_submit
 from posync_tui.services.edi_po import EdiFields
@@ -442,8 +442,12 @@ class PurchaseOrderForm(FormScreen[int | None]):
             if submit:
                 try:
                     await asyncio.to_thread(edi_submit.submit, self.db, po_id, rt.settings.edi)
-                except ValueError as exc:  # changed since it was validated: saved, not sent
-                    self.app.notify(f"Saved, not submitted: {exc}", severity="error")
+                except (ValueError, *database_faults()) as exc:
+                    # Changed since it was validated, or the database failed (the submit rolled
+                    # back): the PO is saved (its own transaction), not sent. Never "Not saved".
+                    self.app.notify(
+                        f"Saved, not submitted: {plain(exc)}", severity="error", markup=False
+                    )
                     self.dismiss(po_id)
                     return
                 scheduler = getattr(self.app, "scheduler", None)

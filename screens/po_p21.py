@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from posync_tui.failures import database_faults, plain
 from posync_tui.models import OutboxStatus
 from screens.po_widgets import refill
 from screens.safe_text import safe
@@ -123,5 +124,8 @@ class P21Pane(Vertical):
             export_po(rt.db, po_id)
         except ExportRefused as exc:
             self.post_message(self.Said(str(exc), error=True))
+            return
+        except database_faults() as exc:  # rolled back: nothing queued
+            self.post_message(self.Said(f"Not exported: {plain(exc)}", error=True))
             return
         self.post_message(self.Said("Queued for export to Prophet 21"))

@@ -18,13 +18,12 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Checkbox, Input, Select, Static
 
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from posync_tui.models import Integration
 from posync_tui.services.edi_setup import (
     SetupInvalid,
     check_gln,
     read_vendor_edi,
-    save_vendor_edi,
 )
 from posync_tui.services.vendor_list import (
     INTEGRATION_NAMES,
@@ -63,6 +62,7 @@ class VendorForm(FormScreen[VendorSaved | None]):
         super().__init__()
         self.db = db
         self.vendor = vendor
+        self._edi_read = False  # the EDI fields show the vendor's (read in a thread)
 
     def compose(self) -> ComposeResult:
         v = self.vendor
@@ -173,7 +173,12 @@ class VendorForm(FormScreen[VendorSaved | None]):
 
     @work(thread=True, exclusive=True, group="vendor-form-edi", exit_on_error=False)
     def _read_edi(self) -> None:
-        enabled, gln = read_vendor_edi(self.db, self.vendor.id)
+        try:
+            enabled, gln = read_vendor_edi(self.db, self.vendor.id)
+        except database_faults() as exc:  # the save leaves them as they are (unless typed)
+            said = f"EDI fields not read, a save keeps them: {plain(exc)}"
+            self.app.call_from_thread(self.show_errors, {}, said)
+            return
         self.app.call_from_thread(self._show_edi, enabled, gln)
 
     def _show_edi(self, enabled: bool, gln: str | None) -> None:
@@ -182,6 +187,7 @@ class VendorForm(FormScreen[VendorSaved | None]):
         edited = self.dirty
         self.query_one("#edi_enabled", Checkbox).value = enabled
         self.query_one("#gln", Input).value = gln or ""
+        self._edi_read = True
         if not edited:
             self.original = self.values()
 
@@ -207,10 +213,13 @@ class VendorForm(FormScreen[VendorSaved | None]):
             self.dismiss(None)
             return
         self.saving = True
-        self._save(values, edi)
+        # EDI fields never read (the read failed, or has not come back) are not the vendor's:
+        # saved only if the operator set them.
+        typed = any(edi[field] != self.original[field] for field in edi)
+        self._save(values, edi if self._edi_read or typed else None)
 
     @work(exclusive=True, group="vendor-form", exit_on_error=False)
-    async def _save(self, values: dict[str, Any], edi: dict[str, Any]) -> None:
+    async def _save(self, values: dict[str, Any], edi: dict[str, Any] | None) -> None:
         try:
             include = False
             if values["auto_sync"] and not self.vendor.auto_sync:
@@ -225,11 +234,13 @@ class VendorForm(FormScreen[VendorSaved | None]):
                             Confirm(question, yes="Auto-sync them", no="Only new POs")
                         )
                     )
-            changed = await asyncio.to_thread(
-                save_vendor, self.db, self.vendor.id, include_open_pos=include, **values
-            )
-            await asyncio.to_thread(
-                save_vendor_edi, self.db, self.vendor.id, enabled=edi["edi_enabled"], gln=edi["gln"]
+            changed = await asyncio.to_thread(  # one transaction: all of the form, or nothing
+                save_vendor,
+                self.db,
+                self.vendor.id,
+                include_open_pos=include,
+                edi=(edi["edi_enabled"], edi["gln"]) if edi is not None else None,
+                **values,
             )
         except (VendorInvalid, SetupInvalid) as exc:
             self.show_errors({exc.field: exc.message})

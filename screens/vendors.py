@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from posync_tui.paging import Column, Row
 from screens.paged_table import PagedList, PagedTable
 
@@ -121,8 +121,8 @@ class Vendors(Vertical):
 
         try:
             vendor = read_vendor(self.db, vendor_id)
-        except LookupError as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error")
+        except (LookupError, *database_faults()) as exc:
+            self.app.call_from_thread(self.app.notify, plain(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self._show_form, vendor)
 

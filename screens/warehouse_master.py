@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from posync_tui.failures import plain
+from posync_tui.failures import database_faults, plain
 from screens.confirm import Confirm
 from screens.paged_table import PagedList, PagedTable
 from screens.safe_text import safe
@@ -170,8 +170,17 @@ class WarehouseMasterData(Vertical):
         from posync_tui.services.customer_locations import set_location_flags
 
         assert self.rt is not None
-        changed = set_location_flags(self.rt.db, ids, on)
         state = "on" if on else "off"
+        try:
+            changed = set_location_flags(self.rt.db, ids, on)
+        except database_faults() as exc:  # rolled back: no location's flag changed
+            self.app.call_from_thread(
+                self.notify,
+                f"Enable Warehouse Interface not set {state}: {plain(exc)}",
+                severity="error",
+                markup=False,
+            )
+            return
         self.app.call_from_thread(
             self.notify, f"Enable Warehouse Interface {state} for {_plural(changed, 'location')}."
         )
@@ -183,5 +192,9 @@ class WarehouseMasterData(Vertical):
         from posync_tui.services.customer_locations import division_flags
         from screens.warehouse_divisions import DivisionFlags
 
-        flags = await asyncio.to_thread(division_flags, self.rt.db)
+        try:
+            flags = await asyncio.to_thread(division_flags, self.rt.db)
+        except database_faults() as exc:
+            self.notify(f"Cannot read the divisions: {plain(exc)}", severity="error", markup=False)
+            return
         self.app.push_screen(DivisionFlags(self.rt.db, flags))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from connectors.edifact import gln_problem
 from posync_tui import numbers
@@ -53,20 +53,26 @@ def read_vendor_edi(db: Database, vendor_id: int) -> tuple[bool, str | None]:
 
 
 def save_vendor_edi(db: Database, vendor_id: int, *, enabled: bool, gln: str | None) -> None:
+    with db.session() as s:
+        set_vendor_edi(s, vendor_id, enabled=enabled, gln=gln)
+
+
+def set_vendor_edi(s: Session, vendor_id: int, *, enabled: bool, gln: str | None) -> None:
+    """The vendor's EDI fields, in the caller's transaction (the Edit Vendor form saves them
+    with its other fields: all or nothing). ``SetupInvalid`` when refused."""
     problem = check_gln(gln, enabled)
     if problem:
         raise SetupInvalid("gln", problem)
     value = (gln or "").strip() or None
-    with db.session() as s:
-        vendor = s.get_one(Vendor, vendor_id)
-        if value:
-            other = s.exec(
-                select(Vendor.code).where(Vendor.gln == value, col(Vendor.id) != vendor_id)
-            ).first()
-            if other is not None:
-                raise SetupInvalid("gln", f"{value} is already the GLN of vendor {other}")
-        edit(s, vendor, {"edi_enabled": enabled, "gln": value}, record_kind="vendor", po_id=None)
-        note_change(s, "vendor", [vendor_id])
+    vendor = s.get_one(Vendor, vendor_id)
+    if value:
+        other = s.exec(
+            select(Vendor.code).where(Vendor.gln == value, col(Vendor.id) != vendor_id)
+        ).first()
+        if other is not None:
+            raise SetupInvalid("gln", f"{value} is already the GLN of vendor {other}")
+    edit(s, vendor, {"edi_enabled": enabled, "gln": value}, record_kind="vendor", po_id=None)
+    note_change(s, "vendor", [vendor_id])
 
 
 def save_item_mpn(db: Database, item_id: int, mpn: str | None) -> None:

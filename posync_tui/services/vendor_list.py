@@ -208,12 +208,15 @@ def save_vendor(
     supplier_account: str | None,
     auto_sync: bool,
     include_open_pos: bool = False,
+    edi: tuple[bool, str | None] | None = None,
 ) -> list[int]:
     """Save the Edit Vendor form in one transaction; returns the open POs that now auto-sync
     (the caller syncs them with the supplier at once).
 
     ``include_open_pos``: auto-sync turned on also turns it on for every open PO of the vendor
     that does not auto-sync yet. A refused value raises ``VendorInvalid`` and nothing is saved.
+    ``edi``: the form's EDI fields (enabled, GLN), saved in the same transaction (refused:
+    ``SetupInvalid``, and nothing is saved).
     """
     problems = check_vendor(integration, supplier_account, auto_sync)
     if problems:
@@ -239,6 +242,11 @@ def save_vendor(
         changes = {"integration": integration, "supplier_account": account, "auto_sync": auto_sync}
         edit(s, vendor, changes, record_kind="vendor", po_id=None)
         note_change(s, "vendor", [vendor.id])
+        if edi is not None:
+            from posync_tui.services.edi_setup import set_vendor_edi
+
+            enabled, gln = edi
+            set_vendor_edi(s, vendor_id, enabled=enabled, gln=gln)
         if not (turned_on and include_open_pos):
             return []
         return _auto_sync_open_pos(s, vendor_id)
