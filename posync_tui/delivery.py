@@ -38,7 +38,6 @@ each implements ``Adapter``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -157,8 +156,8 @@ class _Run:
             return await self._run()
         finally:
             keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
+            # Waits for it to stop; a cancellation of this run itself still goes through.
+            await asyncio.gather(keeper, return_exceptions=True)
 
     async def _run(self) -> Tally:
         handled: set[int] = set()
