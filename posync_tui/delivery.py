@@ -24,9 +24,15 @@ the others, and only messages actually sent count an attempt. A run in which the
 nothing at all (every send and look-up failed) raises the partner's last error once the outcomes
 are written, so that its job shows the partner failing, not "ok, 1 to try again".
 
-A claim lasts ``CLAIM_SECONDS``; one left by a killed process is taken again by the next run after
-it expires (which looks the record up first if it may have been sent). The engine names no
-partner: each implements ``Adapter``.
+A claim lasts ``CLAIM_SECONDS``. While a run lives it keeps its claims: every third of that
+length a keeper extends the claims of the messages the run still holds (those claimed by this
+holder in this term of the lease, under the fence, so a deliverer that lost its lease extends
+nothing), so a slow partner, a big batch or a long retry never lets another deliverer take the
+messages mid-delivery and send them again. A keeper that cannot write (a database fault) tries
+again at its next tick; a claim it failed to extend may then expire as if it had none. Claims of
+a killed or paused process are no longer extended: the next run takes them again after they
+expire (and looks the record up first if it may have been sent). The engine names no partner:
+each implements ``Adapter``.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from sqlmodel import Session, col, select
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from posync_tui import failures
-from posync_tui.db import Database, update_each
+from posync_tui.db import Database, changed_rows, update_each
 from posync_tui.delivery_adapter import (
     Adapter,
     Answer,
@@ -64,7 +70,9 @@ from posync_tui.models import OutboxMessage, OutboxStatus, saved_id, utcnow
 log = logging.getLogger(__name__)
 
 IN_FLIGHT = 3  # batches being prepared, sent or applied at once
-CLAIM_SECONDS = 300.0  # how long a claim lasts; a killed deliverer's claims are retaken after
+CLAIM_SECONDS = 300.0  # how long a claim lasts unless extended; a killed deliverer's claims are
+# retaken after it. A live run extends its claims every KEEP_EVERY of it.
+KEEP_EVERY = 1 / 3
 MAX_LOOKUPS = 3  # failed look-ups before a message that may have been sent waits for a decision
 MAX_ATTEMPTS = 5  # sends left without an answer before a message waits for a decision
 # Faults of the database itself (locked, full, the server gone), not of one message's outcome.
@@ -137,11 +145,21 @@ class _Run:
         self.fault: Exception | None = None  # the partner's last failed send or look-up
         self.answered = False  # the partner answered a send or a look-up
         self.total = 0
+        self.held: set[int] = set()  # claimed, not yet settled: the claims the keeper extends
         # One batch at a time in the database: two writers would wait on SQLite's lock by
         # sleeping, slower than taking turns.
         self.db_turn = asyncio.Lock()
 
     async def run(self) -> Tally:
+        keeper = asyncio.create_task(self._keep_claims())
+        try:
+            return await self._run()
+        finally:
+            keeper.cancel()
+            # Waits for it to stop; a cancellation of this run itself still goes through.
+            await asyncio.gather(keeper, return_exceptions=True)
+
+    async def _run(self) -> Tally:
         handled: set[int] = set()
         while self.error is None:
             async with self.db_turn:
@@ -178,6 +196,14 @@ class _Run:
     async def _deliver(self, ids: list[int]) -> None:
         async with self.db_turn:
             built = await asyncio.to_thread(self._claim, ids)
+        self.held.update(built)
+        try:
+            await self._settle(built)
+        finally:
+            # Settled, or left for their claims to expire (an outcome that could not be written).
+            self.held.difference_update(built)
+
+    async def _settle(self, built: dict[int, Request | Refused]) -> None:
         outcomes: dict[int, Outcome] = {}
         requests: list[Request] = []
         for message_id, request in built.items():
@@ -221,6 +247,32 @@ class _Run:
             await asyncio.to_thread(self._apply_all, outcomes)
         if stop is not None:
             raise stop
+
+    async def _keep_claims(self) -> None:
+        """Extend the claims this run holds, every third of their length, until it ends."""
+        every = self.claim_for.total_seconds() * KEEP_EVERY
+        failing = False
+        while True:
+            await asyncio.sleep(every)
+            held = sorted(self.held)
+            if not held:
+                continue
+            try:
+                async with self.db_turn:
+                    await asyncio.to_thread(self._extend, held)
+            except LeaseLost:
+                return  # another term holds the lease: these claims expire and are taken over
+            except Exception as exc:  # noqa: BLE001 - the run goes on; the claims may expire
+                if not failing:
+                    log.warning(
+                        "%s: claims not extended (tried again in %g s): %s",
+                        self.adapter.connector,
+                        every,
+                        failures.plain(exc),
+                    )
+                failing = True
+            else:
+                failing = False
 
     async def _look_up(self, requests: list[Request], to_send: list[Request]) -> dict:
         """Resolve messages that may have been sent; those not found join ``to_send``."""
@@ -345,6 +397,23 @@ class _Run:
             except Exception as exc:  # noqa: BLE001 - that message's own error
                 built[message.id] = Refused("error", f"{type(exc).__name__}: {_plain(exc)}")
         return built
+
+    def _extend(self, ids: list[int]) -> int:
+        """Extend the claims of ``ids`` still held by this run's term of the lease."""
+        with self.db.session() as s:
+            self.fence.check(s)
+            now = db_now(s)
+            return changed_rows(
+                s,
+                update(_OUT)
+                .where(
+                    _OUT.c.id.in_(ids),
+                    _OUT.c.status == OutboxStatus.CLAIMED,
+                    _OUT.c.claimed_by == self.fence.holder,
+                    _OUT.c.claim_generation == self.fence.generation,
+                )
+                .values(claimed_until=now + self.claim_for),
+            )
 
     def _mark_sending(self, requests: list[Request]) -> None:
         """Count the attempt of each message sent again after its look-up, before it leaves."""

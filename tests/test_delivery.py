@@ -7,18 +7,22 @@ lease's fence, and never send one twice.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
 
 from posync_tui import delivery, leases
 from posync_tui import delivery_decisions as decisions
 from posync_tui.delivery import Answer, Message, NoAnswer, Outcome, Refused, Request
-from posync_tui.models import ConnectorState, OutboxMessage, OutboxStatus, utcnow
+from posync_tui.models import ConnectorState, OutboxMessage, OutboxStatus, saved_id, utcnow
 from tests import records
+from tests.waiting import until
 
 CONNECTOR = "fake"
 
@@ -91,6 +95,22 @@ class FakeAdapter:
 
     def changed(self, s: Session, messages: Sequence[OutboxMessage]) -> None:
         self.changes.append(sorted(m.record_id for m in messages))
+
+
+class SlowAdapter(FakeAdapter):
+    """A partner slower than a claim lasts: it does the work at once, and answers each batch
+    only once the test lets it (``answer``)."""
+
+    def __init__(self, partner: FakePartner):
+        super().__init__(partner)
+        self.answer = asyncio.Event()
+        self.batches = 0  # batches received
+
+    async def send(self, requests: Sequence[Request]) -> dict[int, Answer | Exception]:
+        answers = await super().send(requests)
+        self.batches += 1
+        await self.answer.wait()
+        return answers
 
 
 @pytest.fixture
@@ -290,3 +310,124 @@ async def test_a_deliverer_that_lost_its_lease_writes_nothing(db, adapter, partn
     untouched = message(db, message_id)
     assert (untouched.status, untouched.attempts, untouched.claimed_by) == ("pending", 0, None)
     assert partner.sent == []
+
+
+# --- claims kept while a run lives -------------------------------------------------------------
+
+CLAIM = 0.6  # seconds: shorter than the slow partner takes to answer
+
+
+def claimed_until(db, ids: Sequence[int]) -> dict[int, datetime | None]:
+    with db.reader() as s:
+        rows = s.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
+        return {saved_id(m): m.claimed_until for m in rows}
+
+
+def expired(db, ids: Sequence[int]) -> bool:
+    """Whether every claim of ``ids`` has expired (each claimed)."""
+    ends = claimed_until(db, ids).values()
+    return all(end is not None and end <= utcnow() for end in ends)
+
+
+async def past(moment) -> None:
+    """Wait until the database's clock (this host's, on SQLite) is past ``moment``."""
+    await until(lambda: utcnow() > moment, what="the first claims' end")
+
+
+async def test_a_run_keeps_its_claims_while_a_slow_partner_answers(db, partner):
+    adapter = SlowAdapter(partner)
+    ids = queue(db, *range(1, 16))  # two batches, both at the partner at once
+    first = asyncio.create_task(run(db, adapter, claim_seconds=CLAIM))
+    await until(lambda: adapter.batches == 2, what="the partner receiving both batches")
+    await past(max(claimed_until(db, ids).values()))  # unkept, every claim has expired
+
+    # Another deliverer (a second Upload All, the worker) finds nothing to take.
+    second = await asyncio.wait_for(run(db, FakeAdapter(partner), claim_seconds=CLAIM), 30)
+    assert second.total == 0 and partner.lookups == 0
+
+    adapter.answer.set()
+    tally = await first
+    assert (tally.sent, tally.total) == (15, 15)
+    assert sorted(partner.sent) == sorted(set(partner.sent)) and len(partner.sent) == 15
+    with db.reader() as s:
+        done = s.exec(select(OutboxMessage)).all()
+    assert {(m.status, m.attempts, m.claimed_by, m.claimed_until) for m in done} == {
+        ("sent", 1, None, None)  # sent once, no second attempt, no claim left
+    }
+
+
+async def test_a_run_that_lost_its_lease_does_not_keep_its_claims(db, partner):
+    adapter = SlowAdapter(partner)
+    ids = queue(db, 1, 2, 3)
+    paused = records.fence(db, CONNECTOR, holder="paused")
+    first = asyncio.create_task(delivery.deliver(db, adapter, paused, claim_seconds=CLAIM))
+    await until(lambda: adapter.batches == 1, what="the partner receiving the batch")
+    # Its lease ran out meanwhile and another process took it: a new term.
+    with db.session() as s:
+        s.execute(
+            update(ConnectorState)
+            .where(ConnectorState.name == CONNECTOR)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    leader = records.fence(db, CONNECTOR, holder="leader")
+    assert leader.generation == paused.generation + 1
+
+    await until(
+        lambda: expired(db, ids),
+        timeout=10 * CLAIM,
+        what="the claims of the run that lost its lease to expire",
+    )
+    # The leader takes them over and finds them at the partner: none sent twice.
+    taken = await asyncio.wait_for(delivery.deliver(db, adapter, leader, claim_seconds=CLAIM), 30)
+    assert (taken.sent, partner.lookups, len(partner.sent)) == (3, 1, 3)
+    adapter.answer.set()
+    with pytest.raises(leases.LeaseLost):
+        await first
+    assert set(statuses(db).values()) == {"sent"}
+
+
+async def test_the_claims_of_a_cancelled_run_expire_and_are_taken_again(db, partner):
+    adapter = SlowAdapter(partner)
+    ids = queue(db, 1, 2)
+    first = asyncio.create_task(run(db, adapter, claim_seconds=CLAIM))
+    await until(lambda: adapter.batches == 1, what="the partner receiving the batch")
+    first.cancel()  # as a killed process: its claims stay, no longer kept
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await until(
+        lambda: expired(db, ids), timeout=10 * CLAIM, what="the cancelled run's claims to expire"
+    )
+    again = await asyncio.wait_for(run(db, FakeAdapter(partner), claim_seconds=CLAIM), 30)
+    assert (again.sent, partner.lookups, len(partner.sent)) == (2, 1, 2)  # found: not resent
+
+
+async def test_a_database_fault_in_the_keeper_is_logged_once_and_tried_again(
+    db, partner, monkeypatch, caplog
+):
+    adapter = SlowAdapter(partner)
+    ids = queue(db, 1)
+    extend = delivery._Run._extend
+    faults = 2
+
+    def flaky(run, held):
+        nonlocal faults
+        if faults:
+            faults -= 1
+            raise OperationalError("UPDATE outbox_message", {}, Exception("database is locked"))
+        return extend(run, held)
+
+    monkeypatch.setattr(delivery._Run, "_extend", flaky)
+    first = asyncio.create_task(run(db, adapter, claim_seconds=CLAIM))
+    await until(lambda: adapter.batches == 1, what="the partner receiving the batch")
+    claimed = claimed_until(db, ids)[ids[0]]
+    await until(
+        lambda: claimed_until(db, ids)[ids[0]] > claimed, what="the claim extended after faults"
+    )
+    assert faults == 0
+    adapter.answer.set()
+    assert (await first).sent == 1  # the faults did not stop the run
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "fake: claims not extended (tried again in 0.2 s): the database is busy: another program "
+        "holds its write lock"
+    ]

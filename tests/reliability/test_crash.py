@@ -39,8 +39,8 @@ KILLS = pick(ci=3, full=50)
 PAUSES = pick(ci=2, full=10)
 LOSE_RATE = 0.1  # of the partners' write answers, lost after the work is done
 DELAY = 0.1  # seconds a partner takes over each call: kills land mid-delivery
-CLAIM_SECONDS = 8.0  # a killed deliverer's claims are retaken after this (posync: 5 minutes);
-# longer than a batch takes on a loaded machine, or a live deliverer's claim expires under it
+CLAIM_SECONDS = 8.0  # a killed or paused deliverer's claims are retaken after this (posync: 5
+# minutes); a live deliverer extends its own every third of it, however long a batch takes
 BOUND = pick(ci=120, full=1200)  # seconds a stage may take on a loaded machine: a bound only
 CONNECTORS = ("quickbooks", "warehouse", "edi_hub", "p21")
 
