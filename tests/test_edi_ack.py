@@ -13,9 +13,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import func, select
 
 from connectors.edi_hub import EdiHubClient
-from connectors.sandbox.edi_hub import EdiHubSandbox
-from connectors.sandbox.server import Sandbox
-from posync_tui.config import Settings
 from posync_tui.models import (
     AuditEntry,
     ConnectorState,
@@ -31,7 +28,7 @@ from posync_tui.services import edi_feed, edi_sync
 from posync_tui.services.edi_partner import EDI
 from posync_tui.services.edi_submit import submit
 from tests import records
-from tests.edi_world import edi_po
+from tests.edi_world import edi_po, hub_runtime, served_hub
 
 TRIES = 4  # the client's attempts at one call: a call failing every one of them fails
 
@@ -42,16 +39,13 @@ class Killed(BaseException):
 
 @pytest.fixture
 def hub():
-    sandbox = EdiHubSandbox()
-    partners = Sandbox([sandbox])
-    with partners.serve() as server:
-        yield sandbox, partners, server
+    with served_hub() as served:
+        yield served
 
 
 @pytest.fixture
-def rt(db, hub) -> Runtime:
-    _, partners, server = hub
-    return Runtime(settings=Settings(), db=db, sandbox=partners, sandbox_server=server)
+def rt(any_db, hub) -> Runtime:
+    return hub_runtime(any_db, hub)
 
 
 def run(rt) -> str:
@@ -78,6 +72,18 @@ async def _nothing(*args, **kwargs) -> str:
     return ""
 
 
+async def _killed(self, ids) -> None:
+    raise Killed
+
+
+def killed_before_the_ack(rt) -> None:
+    """A run whose process dies as it is about to acknowledge at the hub."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(EdiHubClient, "acknowledge", _killed)
+        with pytest.raises(Killed):
+            run(rt)
+
+
 def tally(db) -> dict[str, object]:
     """What posync holds of the inbox: the log rows per hub id, and what they applied."""
     with db.reader() as s:
@@ -97,10 +103,10 @@ def tally(db) -> dict[str, object]:
         }
 
 
-def once(sandbox) -> dict[str, object]:
-    """Everything applied once, each of the inbox's documents logged and acknowledged once."""
+def acked_once(sandbox) -> None:
+    """Each of the inbox's documents acknowledged, by one acknowledgement."""
     ids = [d["id"] for d in sandbox.inbox()]
-    return {"documents": Counter(ids), "acknowledged": [True] * len(ids), "acks": dict.fromkeys(ids, 1)}
+    assert at_hub(sandbox) == {"acknowledged": [True] * len(ids), "acks": dict.fromkeys(ids, 1)}
 
 
 def at_hub(sandbox) -> dict[str, object]:
@@ -125,14 +131,7 @@ def test_killed_between_the_store_and_the_ack_the_next_poll_acks_what_was_stored
     sandbox = hub[0]
     monkeypatch.setattr(edi_sync, "PAGE_SIZE", page_size)
     answered(rt, sandbox)
-
-    async def killed(self, ids):
-        raise Killed
-
-    with monkeypatch.context() as mp:
-        mp.setattr(EdiHubClient, "acknowledge", killed)
-        with pytest.raises(Killed):
-            run(rt)
+    killed_before_the_ack(rt)
     stored = sum(tally(rt.db)["documents"].values())
     assert stored == min(page_size, 4)  # stored, then killed before any ack
     assert at_hub(sandbox) == {"acknowledged": [False] * 4, "acks": {}}
@@ -140,8 +139,7 @@ def test_killed_between_the_store_and_the_ack_the_next_poll_acks_what_was_stored
     run(rt)
     run(rt)  # nothing is acknowledged twice
     held = stored_once(rt.db, sandbox)
-    expected = once(sandbox)
-    assert at_hub(sandbox) == {k: expected[k] for k in ("acknowledged", "acks")}
+    acked_once(sandbox)
     run(rt)
     assert tally(rt.db) == held
 
@@ -156,10 +154,9 @@ def test_an_ack_the_hub_refuses_is_made_by_the_next_poll(rt, hub):
     assert at_hub(sandbox) == {"acknowledged": [False] * 4, "acks": {}}
 
     run(rt)
-    expected = once(sandbox)
-    assert at_hub(sandbox) == {k: expected[k] for k in ("acknowledged", "acks")}
+    acked_once(sandbox)
     run(rt)
-    assert at_hub(sandbox)["acks"] == expected["acks"]
+    acked_once(sandbox)
     assert tally(rt.db) == held
 
 
@@ -189,22 +186,14 @@ def test_a_stored_interchange_the_hub_lists_again_is_neither_applied_nor_logged_
     nothing is set aside as a duplicate."""
     sandbox = hub[0]
     answered(rt, sandbox)
-
-    async def killed(self, ids):
-        raise Killed
-
-    with monkeypatch.context() as mp:
-        mp.setattr(EdiHubClient, "acknowledge", killed)
-        with pytest.raises(Killed):
-            run(rt)
+    killed_before_the_ack(rt)
     held = stored_once(rt.db, sandbox)
     with rt.db.session() as s:
         s.get(ConnectorState, "edi_hub").cursor = None
 
     run(rt)
     assert stored_once(rt.db, sandbox) == held
-    expected = once(sandbox)
-    assert at_hub(sandbox) == {k: expected[k] for k in ("acknowledged", "acks")}
+    acked_once(sandbox)
 
 
 def test_nothing_is_acknowledged_that_was_not_stored(rt, hub, monkeypatch):
@@ -226,8 +215,7 @@ def test_nothing_is_acknowledged_that_was_not_stored(rt, hub, monkeypatch):
     monkeypatch.setattr(edi_feed.EdiFeed, "write", write)
     run(rt)
     stored_once(rt.db, sandbox)
-    expected = once(sandbox)
-    assert at_hub(sandbox) == {k: expected[k] for k in ("acknowledged", "acks")}
+    acked_once(sandbox)
 
 
 def test_a_stored_interchange_the_hub_no_longer_holds_does_not_stop_the_others_acks(
@@ -238,14 +226,7 @@ def test_a_stored_interchange_the_hub_no_longer_holds_does_not_stop_the_others_a
     in the log, and the others are acknowledged once."""
     sandbox = hub[0]
     answered(rt, sandbox)
-
-    async def killed(self, ids):
-        raise Killed
-
-    with monkeypatch.context() as mp:
-        mp.setattr(EdiHubClient, "acknowledge", killed)
-        with pytest.raises(Killed):
-            run(rt)
+    killed_before_the_ack(rt)
     first = sandbox.inbox()[0]["id"]
     with rt.db.session() as s:
         row = s.exec(select(EdiDocument).where(EdiDocument.hub_id == first)).one()

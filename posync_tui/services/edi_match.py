@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, insert
+from sqlalchemy import select as rows_of
 from sqlmodel import Session, col, select
 
 from connectors.edifact.messages import DespatchAdvice, Interchange, Invoice
@@ -125,7 +126,7 @@ class Known:
         self.documents: dict[str | None, Logged] = {
             hub_id: Logged(id_, po_id, bool(again), bool(before))
             for hub_id, id_, po_id, again, before in s.connection().execute(
-                select(c.hub_id, c.id, c.po_id, set_aside, taken).where(
+                rows_of(c.hub_id, c.id, c.po_id, set_aside, taken).where(
                     c.direction == Direction.IN, c.hub_id.in_(hub_ids)
                 )
             )
