@@ -88,6 +88,15 @@ class DuplicateInterchange(Rejected):
         self.control_ref, self.document_id = control_ref, document_id
 
 
+class UnknownDocuments(Rejected):
+    """404 on an acknowledgement: the hub holds none of ``ids`` (none of the call's ids was
+    acknowledged)."""
+
+    def __init__(self, message: str, *, ids: list[str]):
+        super().__init__(message, status=404)
+        self.ids = ids
+
+
 _PAGE = TypeAdapter(InboxPage)
 _RECEIPT = TypeAdapter(_Receipt)
 
@@ -134,7 +143,9 @@ class EdiHubClient(PartnerClient):
         return _decoded(document_id, reply.content)
 
     async def acknowledge(self, document_ids: Sequence[str]) -> None:
-        """Tell the hub posync has taken these interchanges (they need not be offered again)."""
+        """Tell the hub posync has taken these interchanges (they need not be offered again).
+        ``UnknownDocuments`` names the ones the hub does not hold (those of that call of 500
+        are then all left unacknowledged; the calls before it went through)."""
         for start in range(0, len(document_ids), ACKS_AT_ONCE):
             ids = list(document_ids[start : start + ACKS_AT_ONCE])
             await self.post("/inbox/ack", json={"ids": ids})
@@ -147,6 +158,14 @@ class EdiHubClient(PartnerClient):
                 control_ref=str(body.get("control_ref") or ""),
                 document_id=str(body.get("id") or ""),
             )
+        if reply.status == 404:
+            ids = _json_or_none(reply).get("ids")
+            if isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids):
+                return UnknownDocuments(
+                    f"{PARTNER} holds no interchange {', '.join(ids[:3])}"
+                    + (f" (and {len(ids) - 3} more)" if len(ids) > 3 else ""),
+                    ids=ids,
+                )
         return super().classify(reply)
 
 

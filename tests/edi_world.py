@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from connectors.edifact.messages import Envelope, Interchange
+from connectors.sandbox.edi_hub import EdiHubSandbox
+from connectors.sandbox.server import Sandbox, SandboxServer
+from posync_tui.config import Settings
+from posync_tui.db import Database
 from posync_tui.models import Item, PurchaseOrder, PurchaseOrderLine, Vendor
+from posync_tui.runtime import Runtime
 
 BUYER = "5412345000013"
 SUPPLIER = "5412345000020"
+
+
+Hub = tuple[EdiHubSandbox, Sandbox, SandboxServer]
+
+
+@contextmanager
+def served_hub() -> Iterator[Hub]:
+    """The sandbox hub on a loopback port: the hub, the sandbox, the server."""
+    sandbox = EdiHubSandbox()
+    partners = Sandbox([sandbox])
+    with partners.serve() as server:
+        yield sandbox, partners, server
+
+
+def hub_runtime(db: Database, hub: Hub, settings: Settings | None = None) -> Runtime:
+    """A runtime whose EDI hub is the served sandbox."""
+    _, partners, server = hub
+    return Runtime(settings=settings or Settings(), db=db, sandbox=partners, sandbox_server=server)
 
 
 def edi_po(db, *, drop_ship: bool = False, number: str = "PO-0000100") -> int:

@@ -11,8 +11,6 @@ from sqlmodel import select
 
 from connectors.edifact import Interchange, build
 from connectors.sandbox import edi_hub as edi_hub_sandbox
-from connectors.sandbox.edi_hub import EdiHubSandbox
-from connectors.sandbox.server import Sandbox
 from posync_tui.config import Settings
 from posync_tui.models import (
     DocumentStatus,
@@ -31,21 +29,18 @@ from posync_tui.services.edi_submit import submit
 from posync_tui.services.edi_sync import quarantine_of, reprocess
 from tests import records
 from tests.edi_data import BACK, RESPONSE
-from tests.edi_world import edi_po
+from tests.edi_world import edi_po, hub_runtime, served_hub
 
 
 @pytest.fixture
 def hub():
-    sandbox = EdiHubSandbox()
-    partners = Sandbox([sandbox])
-    with partners.serve() as server:
-        yield sandbox, partners, server
+    with served_hub() as served:
+        yield served
 
 
 @pytest.fixture
 def rt(db, hub) -> Runtime:
-    _, partners, server = hub
-    return Runtime(settings=Settings(), db=db, sandbox=partners, sandbox_server=server)
+    return hub_runtime(db, hub)
 
 
 def fresh_po(db, **fields) -> int:

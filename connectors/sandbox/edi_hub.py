@@ -7,8 +7,10 @@ per PO or for every order (``script``): accept all, change a line and accept, re
 or delete a line, add a line, split a line — and may ship at once in parts (serials, tracking)
 and invoice (freight, terms). ``respond``, ``ship`` and ``invoice`` do the same on demand.
 Faults: ``faults`` (fail, throttle, slow, down), ``lose_next_answers`` (the hub takes the
-interchange but the answer is cut off) and ``drop`` (any text, e.g. a malformed interchange,
-put in the inbox for quarantine tests).
+interchange but the answer is cut off), ``fail_next_acks`` and ``lose_next_acks`` (an
+acknowledgement refused, or done with its answer cut off) and ``drop`` (any text, e.g. a
+malformed interchange, put in the inbox for quarantine tests). ``acks`` counts, per inbound
+document, the acknowledgements the hub has carried out.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import itertools
 import threading
 from base64 import b64encode
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -62,6 +65,8 @@ class EdiHubSandbox:
         self._scripts: dict[str, Script] = {}
         self._default = Script()
         self._lose = 0
+        self._ack_faults: list[int | None] = []  # the next acks: a status, or None (cut off)
+        self._acks: Counter[str] = Counter()  # acknowledgements carried out, by document id
         self._ids = itertools.count(1)
         self._refs = itertools.count(1)
 
@@ -114,6 +119,21 @@ class EdiHubSandbox:
         with self._lock:
             self._lose += int(n)
 
+    def fail_next_acks(self, n: int = 1, status: int = 503) -> None:
+        """The next ``n`` acknowledgements are refused with ``status``: nothing acknowledged."""
+        with self._lock:
+            self._ack_faults.extend([int(status)] * int(n))
+
+    def lose_next_acks(self, n: int = 1) -> None:
+        """The next ``n`` acknowledgements are carried out, but their answers are cut off."""
+        with self._lock:
+            self._ack_faults.extend([None] * int(n))
+
+    def acks(self) -> dict[str, int]:
+        """How many acknowledgements of each inbound document the hub has carried out."""
+        with self._lock:
+            return dict(self._acks)
+
     def orders(self) -> list[dict[str, Any]]:
         """The orders the supplier holds: what it confirmed, shipped, billed."""
         with self._lock:
@@ -137,6 +157,9 @@ class EdiHubSandbox:
             "invoice",
             "drop",
             "lose_next_answers",
+            "fail_next_acks",
+            "lose_next_acks",
+            "acks",
             "orders",
             "received",
             "inbox",
@@ -280,12 +303,19 @@ class EdiHubSandbox:
         except (ValueError, KeyError, TypeError, AssertionError):
             return JSONResponse({"error": 'the body is {"ids": [1..500 ids]}'}, 400)
         with self._lock:
+            fault = self._ack_faults.pop(0) if self._ack_faults else 0
+            if fault:
+                return JSONResponse({"error": f"injected failure {fault}"}, status_code=fault)
             by_id = {d["id"]: d for d in self._inbox}
             unknown = [i for i in ids if i not in by_id]
             if unknown:
                 return JSONResponse({"error": "no such document", "ids": unknown}, 404)
             for document_id in ids:
                 by_id[document_id]["acknowledged"] = True
+            self._acks.update(ids)
+            lose = fault is None or self.faults.lose()
+        if lose:
+            return _CutOff()
         return JSONResponse({"acknowledged": ids})
 
     def _document(self, document_id: str) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import Column, Index, String, Text, text
 from sqlmodel import Field
 
 from posync_tui.models.core import TableModel, money, timestamp
@@ -40,6 +40,9 @@ class DocumentStatus(StrEnum):
     REPROCESSED = "reprocessed"  # inbound, set aside once and taken in after a fix
 
 
+_UNACKED = "direction = 'in' AND hub_id IS NOT NULL AND acked_at IS NULL"
+
+
 class EdiDocument(TableModel, table=True):
     """One interchange in or out, kept whole: what the EDI documents screen lists."""
 
@@ -49,6 +52,21 @@ class EdiDocument(TableModel, table=True):
         # An interchange control reference is unique per sender: a second one is refused.
         Index("ix_edi_document_control", "sender", "control_ref"),
         Index("ix_edi_document_hub", "hub_id"),
+        # The hub's id of an inbound interchange is taken once: one log row for it, for ever.
+        Index(
+            "ux_edi_document_hub_in",
+            "hub_id",
+            unique=True,
+            sqlite_where=text("direction = 'in' AND hub_id IS NOT NULL"),
+            postgresql_where=text("direction = 'in' AND hub_id IS NOT NULL"),
+        ),
+        # Stored, not yet acknowledged at the hub: what every poll acknowledges first.
+        Index(
+            "ix_edi_document_unacked",
+            "id",
+            sqlite_where=text(_UNACKED),
+            postgresql_where=text(_UNACKED),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -65,6 +83,10 @@ class EdiDocument(TableModel, table=True):
     raw: str = Field(sa_column=Column(Text, nullable=False))
     error: str | None = Field(default=None, sa_column=Column(Text))
     position: str | None = Field(default=None, max_length=40)  # e.g. "segment 7 (QTY)"
+    # Inbound: when the hub confirmed posync's acknowledgement. Written only after the row (and
+    # the cursor past it) was committed, so a row without it is the durable mark of an
+    # interchange stored but not yet acknowledged: the next poll acknowledges it first.
+    acked_at: datetime | None = timestamp()
 
 
 class PoAmendment(TableModel, table=True):

@@ -7,8 +7,15 @@ refer to read once for the page (``edi_match.Known``); the next page is read mea
 interchange is taken on its own all the same: one that cannot be read (bad UNA, missing UNT,
 wrong segment count, a non-numeric quantity…) or does not fit posync's records (unknown PO or
 line) is set aside by the feed (quarantined with its raw text, error and segment) and kept in
-the document log as failed; nothing of it is applied and the next one still processes. What the
-cursor has moved past is acknowledged at the hub (in one call), so the hub stops offering it.
+the document log as failed; nothing of it is applied and the next one still processes.
+
+Exactly once: an interchange's log row is written in the same transaction as the cursor past
+it, and the hub's id of an inbound one has one row for ever (a unique index): an interchange
+the hub lists again is kept as it was, never applied or set aside a second time. Only then is
+it acknowledged at the hub, and ``acked_at`` is written once the hub has answered. A row
+without it is an interchange stored but not acknowledged (the process killed, the hub refusing
+or its answer lost): every poll acknowledges those first, while it lists the inbox, and again
+when it ends. Nothing is acknowledged that is not stored.
 
 Re-processing (after a fix in posync, e.g. a PO number corrected) reads the interchange kept in
 the document log, not the hub: the hub need not offer an acknowledged one again.
@@ -17,26 +24,38 @@ the document log, not the hub: the hub need not offer an acknowledged one again.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import cast
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlmodel import Session as ModelSession
-from sqlmodel import select
+from sqlmodel import col, select
 
-from connectors.edi_hub import PARTNER, EdiHubClient, InboundDocument, InboxPage, parse_listed
+from connectors.edi_hub import (
+    ACKS_AT_ONCE,
+    PARTNER,
+    EdiHubClient,
+    InboundDocument,
+    InboxPage,
+    UnknownDocuments,
+    parse_listed,
+)
 from connectors.edifact import CONFIRMED, EdifactError, Interchange, parse
 from posync_tui.db import Database
 from posync_tui.events import note_change
 from posync_tui.feed import Entry, Page, Taken
-from posync_tui.models import Direction, EdiDocument
+from posync_tui.leases import Fence
+from posync_tui.models import Direction, EdiDocument, utcnow
 from posync_tui.services.edi_apply import apply_interchange, log_failure, open_documents
 from posync_tui.services.edi_match import Known
 
 CONNECTOR = "edi_hub"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,7 @@ class Work:
 class Applied:
     documents: int = 0
     failed: int = 0
+    again: int = 0  # listed again, taken before: kept as they were
     po_ids: set[int] = field(default_factory=set)
 
 
@@ -97,11 +117,14 @@ class EdiFeed:
     noun = "interchange"
 
     def __init__(
-        self, db: Database, hub: EdiHubClient | None, confirmed: tuple[str, ...] = CONFIRMED
+        self,
+        db: Database,
+        hub: EdiHubClient | None,
+        confirmed: tuple[str, ...] = CONFIRMED,
+        fence: Fence | None = None,
     ):
-        self.db, self.hub = db, hub
+        self.db, self.hub, self.fence = db, hub, fence  # no hub: a re-process
         self.confirmed = confirmed  # the QTY qualifiers of a confirmed quantity ([edi] settings)
-        self.seen: dict[int, str] = {}  # seq → hub id of entries listed, until acknowledged
         self.listed: dict[str, InboundDocument] = {}  # what the hub said of each, by hub id
         self.read: dict[str, Fetched] = {}  # the page's text parsed, by hub id
         self.ahead: Ahead | None = None  # the next page, being read while this one applies
@@ -114,9 +137,8 @@ class EdiFeed:
         else:
             _drop(ahead)
             reading = asyncio.ensure_future(self._read(self.hub, cursor, limit))
-        # What the stored cursor has passed is acknowledged while the page is listed.
-        (page, read), _ = await asyncio.gather(reading, self.acknowledge(cursor))
-        self.seen.update((d.seq, d.id) for d in page.documents)
+        # What is stored and not yet acknowledged is acknowledged while the page is listed.
+        (page, read), _ = await asyncio.gather(reading, self.acknowledge())
         self.listed.update((d.id, d) for d in page.documents)
         self.read.update(read)
         if len(page.documents) == limit and page.next_cursor is not None:
@@ -143,15 +165,25 @@ class EdiFeed:
         _drop(self.ahead)
         self.ahead = None
 
-    async def acknowledge(self, cursor: str | None) -> None:
-        """Tell the hub about every listed interchange the stored cursor has moved past."""
-        if self.hub is None or cursor is None:
+    async def acknowledge(self) -> None:
+        """Tell the hub about every interchange stored and not yet acknowledged (the durable
+        mark: ``acked_at`` empty), oldest first; mark each once the hub has answered."""
+        if self.hub is None:
             return
-        done = [self.seen.pop(seq) for seq in sorted(s for s in self.seen if s <= int(cursor))]
-        for document_id in done:
-            self.listed.pop(document_id, None)
-        if done:
-            await self.hub.acknowledge(done)
+        while pending := await asyncio.to_thread(unacknowledged, self.db, ACKS_AT_ONCE):
+            try:
+                await self.hub.acknowledge(pending)
+            except UnknownDocuments as exc:
+                # The hub holds them no more: nothing is left to acknowledge of those. The
+                # others of the call were not acknowledged: they are, next time round.
+                gone = [i for i in pending if i in set(exc.ids)]
+                if not gone:
+                    raise
+                log.warning("%s: %s; not acknowledged again", CONNECTOR, exc.message[:300])
+                pending = gone
+            await asyncio.to_thread(acknowledged, self.db, self.fence, pending)
+            for document_id in pending:
+                self.listed.pop(document_id, None)
 
     async def fetch(self, key: str) -> Fetched:
         read = self.read.pop(key, None)
@@ -204,6 +236,9 @@ class EdiFeed:
             taken = work.taken
             if work.taken.transient:
                 continue  # fetched again by the next poll
+            if self.hub is not None and known.documents[taken.entry.key].taken:
+                applied.again += 1  # listed again: applied or set aside once, kept so
+                continue
             fetched: Fetched | None = taken.record
             if work.error is None and fetched is not None:
                 document = apply_interchange(
@@ -243,3 +278,39 @@ class EdiFeed:
 
     def refused(self, work: Work, message: str) -> Work:
         return replace(work, error=message)
+
+
+def unacknowledged(db: Database, limit: int) -> list[str]:
+    """The hub ids of stored inbound interchanges not yet acknowledged at the hub, oldest
+    first (the partial index ``ix_edi_document_unacked`` holds only those)."""
+    with db.reader() as s:
+        return [
+            hub_id
+            for hub_id in s.exec(
+                select(EdiDocument.hub_id)
+                .where(
+                    EdiDocument.direction == Direction.IN,
+                    col(EdiDocument.hub_id).is_not(None),
+                    col(EdiDocument.acked_at).is_(None),
+                )
+                .order_by(col(EdiDocument.id))
+                .limit(limit)
+            )
+            if hub_id is not None
+        ]
+
+
+def acknowledged(db: Database, fence: Fence | None, hub_ids: list[str]) -> None:
+    """Mark these inbound interchanges acknowledged at the hub (under the poll's lease)."""
+    with db.session() as s:
+        if fence is not None:
+            fence.check(s)
+        s.execute(
+            update(EdiDocument)
+            .where(
+                col(EdiDocument.direction) == Direction.IN,
+                col(EdiDocument.hub_id).in_(hub_ids),
+                col(EdiDocument.acked_at).is_(None),
+            )
+            .values(acked_at=utcnow())
+        )

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, insert
+from sqlalchemy import select as rows_of
 from sqlmodel import Session, col, select
 
 from connectors.edifact.messages import DespatchAdvice, Interchange, Invoice
@@ -82,6 +83,7 @@ class Logged:
     id: int
     po_id: int | None = None
     set_aside: bool = False  # set aside (failed) by an earlier poll
+    taken: bool = False  # applied or set aside by an earlier poll or re-process
     values: dict[str, Any] = field(default_factory=dict)  # what the page changes, written last
 
 
@@ -120,10 +122,11 @@ class Known:
         }
         c = EdiDocument.__table__.c
         set_aside = and_(c.processed_at.is_not(None), c.status == DocumentStatus.FAILED)
+        taken = c.processed_at.is_not(None)
         self.documents: dict[str | None, Logged] = {
-            hub_id: Logged(id_, po_id, bool(again))
-            for hub_id, id_, po_id, again in s.connection().execute(
-                select(c.hub_id, c.id, c.po_id, set_aside).where(
+            hub_id: Logged(id_, po_id, bool(again), bool(before))
+            for hub_id, id_, po_id, again, before in s.connection().execute(
+                rows_of(c.hub_id, c.id, c.po_id, set_aside, taken).where(
                     c.direction == Direction.IN, c.hub_id.in_(hub_ids)
                 )
             )

@@ -55,22 +55,21 @@ async def run(rt: Runtime, hub: EdiHubClient, fence: Fence) -> str:
 async def poll(
     db: Database, hub: EdiHubClient, fence: Fence, confirmed: tuple[str, ...] = CONFIRMED
 ) -> str:
-    source = EdiFeed(db, hub, confirmed)
+    source = EdiFeed(db, hub, confirmed, fence)
     run = feed.Run()
-    # What the poll stored is acknowledged even when it stopped after storing (the cursor as
-    # stored, not read back: the database may be what failed). Left unacknowledged, the hub
-    # would keep it in its inbox, never listed again past the cursor.
+    # What the poll stored is acknowledged even when it stopped after storing; what it could
+    # not acknowledge (killed, the hub failing) keeps its mark and the next poll does it first.
     try:
         result = await feed.poll(
             source, db, fence, page_size=PAGE_SIZE, max_pages=MAX_PAGES, run=run
         )
     except Exception:
         with contextlib.suppress(Exception):  # the poll's own failure is the one to tell
-            await source.acknowledge(run.cursor)
+            await source.acknowledge()
         raise
     finally:
         source.close()
-    await source.acknowledge(run.cursor)
+    await source.acknowledge()
     applied = sum(r.documents for r in result.results if r is not None)
     text = f"{applied} interchange(s) taken in"
     if result.quarantined:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 08:50:39.125140
+Create Date: 2026-12-02 17:47:03.970370
 """
 
 from collections.abc import Sequence
@@ -390,6 +390,7 @@ def upgrade() -> None:
         sa.Column("raw", sa.Text(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("position", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("acked_at", posync_tui.sqltypes.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["po_id"],
             ["purchase_order.id"],
@@ -405,7 +406,23 @@ def upgrade() -> None:
         batch_op.create_index("ix_edi_document_hub", ["hub_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_edi_document_po_id"), ["po_id"], unique=False)
         batch_op.create_index("ix_edi_document_time", ["created_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_edi_document_unacked",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("direction = 'in' AND hub_id IS NOT NULL AND acked_at IS NULL"),
+            postgresql_where=sa.text(
+                "direction = 'in' AND hub_id IS NOT NULL AND acked_at IS NULL"
+            ),
+        )
         batch_op.create_index(batch_op.f("ix_edi_document_vendor_id"), ["vendor_id"], unique=False)
+        batch_op.create_index(
+            "ux_edi_document_hub_in",
+            ["hub_id"],
+            unique=True,
+            sqlite_where=sa.text("direction = 'in' AND hub_id IS NOT NULL"),
+            postgresql_where=sa.text("direction = 'in' AND hub_id IS NOT NULL"),
+        )
 
     op.create_table(
         "item_stock",
@@ -879,7 +896,19 @@ def downgrade() -> None:
     op.drop_table("sales_order")
     op.drop_table("item_stock")
     with op.batch_alter_table("edi_document", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ux_edi_document_hub_in",
+            sqlite_where=sa.text("direction = 'in' AND hub_id IS NOT NULL"),
+            postgresql_where=sa.text("direction = 'in' AND hub_id IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_edi_document_vendor_id"))
+        batch_op.drop_index(
+            "ix_edi_document_unacked",
+            sqlite_where=sa.text("direction = 'in' AND hub_id IS NOT NULL AND acked_at IS NULL"),
+            postgresql_where=sa.text(
+                "direction = 'in' AND hub_id IS NOT NULL AND acked_at IS NULL"
+            ),
+        )
         batch_op.drop_index("ix_edi_document_time")
         batch_op.drop_index(batch_op.f("ix_edi_document_po_id"))
         batch_op.drop_index("ix_edi_document_hub")
