@@ -184,7 +184,7 @@ def listed_text(document: InboundDocument) -> str | None:
         return None
     try:
         content = b64decode(document.content, validate=True)
-    except binascii.Error as exc:
+    except (binascii.Error, ValueError) as exc:  # ValueError: a character beyond ASCII
         raise MalformedResponse(
             f"{PARTNER} listed interchange {document.id} with content that is not base64: {exc}",
             where="content",
