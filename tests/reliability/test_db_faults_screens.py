@@ -7,6 +7,8 @@ and the same keys do the action once the fault is gone.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -43,6 +45,18 @@ def everything(db) -> dict[str, list[tuple]]:
             table.name: sorted(map(tuple, conn.execute(sa.select(table))), key=repr)
             for table in SQLModel.metadata.sorted_tables
         }
+
+
+@contextmanager
+def locked(db, lock: WriteLock, what: str = "action") -> Iterator[None]:
+    """SQLite's write lock held through the body; afterwards every table as it was before."""
+    before = everything(db)
+    lock.take()
+    try:
+        yield
+    finally:
+        lock.release()
+    assert everything(db) == before, f"a part of the {what} was kept"
 
 
 def said(app) -> list[str]:
@@ -122,14 +136,11 @@ async def test_a_special_order_not_saved_on_a_locked_database_says_so_and_keeps_
         app.open_purchase_order(po_id)
         await settled(pilot)
         screen = app.screen
-        before = everything(db)
-        lock.take()
-        await assign_special_order(pilot, screen)
-        await until(lambda: "Not saved" in hint(screen), what="the fault said")
-        assert hint(screen) == f"Not saved: {BUSY}" and plainly(hint(screen), BUSY)
-        assert f"Not saved: {BUSY}" in said(app)
-        lock.release()
-        assert everything(db) == before, "a part of the assignment was kept"
+        with locked(db, lock, "assignment"):
+            await assign_special_order(pilot, screen)
+            await until(lambda: "Not saved" in hint(screen), what="the fault said")
+            assert hint(screen) == f"Not saved: {BUSY}" and plainly(hint(screen), BUSY)
+            assert f"Not saved: {BUSY}" in said(app)
 
         assert app.screen is screen
         await assign_special_order(pilot, screen)  # the same keys, the lock gone
@@ -151,13 +162,10 @@ async def test_save_and_submit_on_a_locked_database_queues_nothing_and_says_so(d
         app.open_purchase_order(po_id)
         await settled(pilot)
         screen = app.screen
-        before = everything(db)
-        lock.take()
-        await pilot.press("S")
-        await until(lambda: "Not submitted" in hint(screen), what="the fault said")
-        assert hint(screen) == f"Not submitted: {BUSY}"
-        lock.release()
-        assert everything(db) == before, "a part of the submit was kept"
+        with locked(db, lock, "submit"):
+            await pilot.press("S")
+            await until(lambda: "Not submitted" in hint(screen), what="the fault said")
+            assert hint(screen) == f"Not submitted: {BUSY}"
 
         await pilot.press("S")
         await until(lambda: "Submitting" in hint(screen), what="submitted")
@@ -189,13 +197,10 @@ async def test_a_held_bill_released_on_a_locked_database_stays_held_and_says_so(
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_edi_documents(pilot)
         assert body.table.cursor_row.data["type"] == "INVOIC"
-        before = everything(db)
-        lock.take()
-        await pilot.press("t")
-        await until(lambda: any("Not released" in n for n in said(app)), what="the fault said")
-        assert f"Not released: {BUSY}" in said(app)
-        lock.release()
-        assert everything(db) == before, "a part of the release was kept"
+        with locked(db, lock, "release"):
+            await pilot.press("t")
+            await until(lambda: any("Not released" in n for n in said(app)), what="the fault")
+            assert f"Not released: {BUSY}" in said(app)
 
         await pilot.press("t")
         await until(lambda: "Bill INV-1 released" in said(app), what="released")
@@ -242,13 +247,10 @@ async def test_an_interchange_re_processed_on_a_locked_database_stays_set_aside(
     async with app.run_test(size=(80, 24)) as pilot:
         body = await open_edi_documents(pilot)
         assert body.table.cursor_row.data["status"] == "failed"
-        before = everything(db)
-        lock.take()
-        await pilot.press("t")
-        await until(lambda: any("Not re-processed" in n for n in said(app)), what="the fault")
-        assert f"Not re-processed: {BUSY}" in said(app)
-        lock.release()
-        assert everything(db) == before, "a part of the re-processing was kept"
+        with locked(db, lock, "re-processing"):
+            await pilot.press("t")
+            await until(lambda: any("Not re-processed" in n for n in said(app)), what="the fault")
+            assert f"Not re-processed: {BUSY}" in said(app)
 
         await pilot.press("t")
         await until(lambda: "Interchange" in said(app)[-1], what="re-processed")
@@ -295,16 +297,13 @@ async def test_a_discrepancy_acted_on_while_the_database_is_locked_stays_and_say
     app = app_for(db, qbo, jobs=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_accounting(pilot, "discrepancies")
-        before = everything(db)
-        lock.take()
-        await pilot.press(key)
-        await until(lambda: isinstance(app.screen, Confirm), what="the question")
-        await pilot.press("y")
         fault = f"PO PO-1 was not {words}: {BUSY}"
-        await until(lambda: fault in said(app), what="the fault said")
-        assert plainly(fault, BUSY)
-        lock.release()
-        assert everything(db) == before, f"a part of what was {words} was kept"
+        with locked(db, lock, f"{key} action"):
+            await pilot.press(key)
+            await until(lambda: isinstance(app.screen, Confirm), what="the question")
+            await pilot.press("y")
+            await until(lambda: fault in said(app), what="the fault said")
+            assert plainly(fault, BUSY)
 
         await pilot.press(key)  # the screen answers the same keys once the lock is gone
         await until(lambda: isinstance(app.screen, Confirm), what="the question again")
@@ -370,12 +369,9 @@ async def test_notifications_reviewed_on_a_locked_database_stay_unreviewed_and_i
         await pilot.press("n")
         await settled(pilot)
         app.screen.body.focus_table()
-        before = everything(db)
-        lock.take()
-        await pilot.press("r")  # the cursor row reviewed
-        await until(lambda: f"Not reviewed: {BUSY}" in said(app), what="the fault said")
-        lock.release()
-        assert everything(db) == before
+        with locked(db, lock):
+            await pilot.press("r")  # the cursor row reviewed
+            await until(lambda: f"Not reviewed: {BUSY}" in said(app), what="the fault said")
 
         await pilot.press("r")
         await until(lambda: _all_reviewed(db), what="reviewed")
@@ -404,13 +400,10 @@ async def test_a_po_exported_to_p21_on_a_locked_database_queues_nothing_and_says
             app.open_purchase_order(po)
             await settled(pilot)
             screen = app.screen
-            before = everything(db)
-            lock.take()
-            await pilot.press("X")
-            await until(lambda: "Not exported" in hint(screen), what="the fault said")
-            assert hint(screen) == f"Not exported: {BUSY}"
-            lock.release()
-            assert everything(db) == before
+            with locked(db, lock):
+                await pilot.press("X")
+                await until(lambda: "Not exported" in hint(screen), what="the fault said")
+                assert hint(screen) == f"Not exported: {BUSY}"
 
             await pilot.press("X")
             await until(lambda: "Queued for export" in hint(screen), what="queued")
@@ -435,15 +428,11 @@ async def test_the_edit_vendor_form_on_a_locked_database_saves_all_of_it_or_noth
         await retype(pilot, form, "ACC-7777")
         form.query_one("#gln", Input).value = "5412345000020"
         await pilot.pause()
-        before = everything(db)
-
-        lock.take()  # before the save: nothing of it can be written
-        await pilot.press("ctrl+s")
-        error = form.query_one("#form-error", FieldError)
-        await until(lambda: error.display, what="the fault said")
-        assert error.message == f"Not saved: {BUSY}" and app.screen is form
-        lock.release()
-        assert everything(db) == before
+        with locked(db, lock):  # before the save: nothing of it can be written
+            await pilot.press("ctrl+s")
+            error = form.query_one("#form-error", FieldError)
+            await until(lambda: error.display, what="the fault said")
+            assert error.message == f"Not saved: {BUSY}" and app.screen is form
 
         # The lock taken again right after the save's first commit: the whole form was in it.
         struck = AfterCommits(db, 1, lock.take)
